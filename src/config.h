@@ -1,0 +1,40 @@
+/*
+ * config.h - per-directory configuration of mod_auth_negotiate.
+ */
+#ifndef NEG_CONFIG_H
+#define NEG_CONFIG_H
+
+#include "apr_tables.h"
+
+/* What NegotiateProviders can list; the order is the order of the
+ * WWW-Authenticate headers. */
+typedef enum {
+    NEG_PROVIDER_NEGOTIATE = 1,     /* Negotiate: Kerberos or NTLM inside */
+    NEG_PROVIDER_NEGOTIATE_KRB5,    /* Negotiate:Kerberos: no NTLM inside */
+    NEG_PROVIDER_NTLM               /* the bare NTLM scheme */
+} neg_provider;
+
+#define NEG_MAX_PROVIDERS 3
+
+typedef enum {
+    NEG_USER_UNSET = 0,
+    NEG_USER_UPN,           /* alice@EXAMPLE.TEST */
+    NEG_USER_DOWN_LEVEL,    /* EXAMPLE\alice */
+    NEG_USER_SHORT          /* alice */
+} neg_user_format;
+
+#define NEG_DEFAULT_MAX_TOKEN 65536
+#define NEG_UNSET_SIZE ((apr_size_t)-1)
+
+typedef struct {
+    const char *keytab;                 /* NULL: unset (system default) */
+    int keytab_set;
+    apr_array_header_t *principals;     /* const char *; empty: any */
+    int principals_set;
+    neg_provider providers[NEG_MAX_PROVIDERS];
+    int n_providers;                    /* 0: unset */
+    neg_user_format user_format;
+    apr_size_t max_token;               /* NEG_UNSET_SIZE: unset */
+} neg_dir_conf;
+
+#endif

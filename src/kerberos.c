@@ -1,0 +1,676 @@
+/*
+ * kerberos.c - Heimdal GSSAPI acceptor with per-process credentials.
+ *
+ * See kerberos.h for the design. Locking: one mutex guards the registry
+ * (the map from "keytab + principals" to the current acceptor) and the
+ * reference counts; gss_accept_sec_context() runs outside it, concurrently
+ * on the same credential, which Heimdal allows (its MEMORY: keytab is only
+ * read after it has been filled).
+ */
+#include "kerberos.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_krb5.h>
+#include <krb5.h>
+#include <krb5_asn1.h>
+
+#include "apr_hash.h"
+#include "apr_strings.h"
+#include "apr_thread_mutex.h"
+#include "apr_time.h"
+
+/* How often a keytab file is checked for replacement. */
+#define KEYTAB_CHECK_INTERVAL apr_time_from_sec(1)
+
+typedef struct {
+    const char *principal;
+    int kvno;
+    int enctype;
+} key_info;
+
+struct neg_krb5_acceptor {
+    apr_pool_t *pool;
+    krb5_context kctx;
+    krb5_keytab mem_keytab;
+    gss_cred_id_t cred;
+    const char *keytab_name;        /* as resolved, e.g. FILE:/etc/http.keytab */
+    const char *scope;              /* "any principal" or the configured list */
+    apr_array_header_t *allowed;    /* configured principals; empty: any */
+    apr_array_header_t *keys;       /* key_info: what we loaded, for diagnostics */
+    int refs;
+    int retired;
+};
+
+typedef struct {
+    neg_krb5_acceptor *current;
+    const char *load_error;         /* the last load failed: this is why */
+    const char *warning;            /* shown once after a load */
+    apr_time_t checked;
+    struct stat st;
+    int have_st;
+} registry_entry;
+
+static apr_pool_t *registry_pool;
+static apr_thread_mutex_t *registry_lock;
+static apr_hash_t *registry;
+static unsigned int load_counter;
+
+/* Microsoft's Kerberos OID differs from RFC 1964's in one byte. */
+static const unsigned char krb5_oid_bytes[9] =
+    { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02 };
+static const unsigned char ms_krb5_oid_bytes[9] =
+    { 0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01, 0x02, 0x02 };
+
+int neg_krb5_init(apr_pool_t *process_pool)
+{
+    registry_pool = process_pool;
+    registry = apr_hash_make(process_pool);
+    return apr_thread_mutex_create(&registry_lock, APR_THREAD_MUTEX_DEFAULT,
+                                   process_pool) == APR_SUCCESS;
+}
+
+/* ------------------------------------------------------------ principals */
+
+const char *neg_krb5_check_principal_syntax(const char *name)
+{
+    const char *at = strchr(name, '@');
+    const char *c;
+
+    if (*name == '\0' || *name == '@' || *name == '/')
+        return "it is empty before the '/' or '@'";
+    for (c = name; *c; c++) {
+        if ((unsigned char)*c <= ' ' || *c == '\\' || *c == '"')
+            return "it contains a space, control character, quote or backslash";
+    }
+    if (at != NULL && (at[1] == '\0' || strchr(at + 1, '@') != NULL))
+        return "it has an empty realm or more than one '@'";
+    return NULL;
+}
+
+/* A configured name without a realm matches that name in any realm. */
+static int principal_matches(const char *configured, const char *principal)
+{
+    size_t n;
+
+    if (strchr(configured, '@') != NULL)
+        return strcmp(configured, principal) == 0;
+    n = strlen(configured);
+    return strncmp(configured, principal, n) == 0 && principal[n] == '@';
+}
+
+static int principal_allowed(const apr_array_header_t *allowed,
+                             const char *principal)
+{
+    int i;
+
+    if (allowed == NULL || allowed->nelts == 0)
+        return 1;
+    for (i = 0; i < allowed->nelts; i++) {
+        if (principal_matches(APR_ARRAY_IDX(allowed, i, const char *), principal))
+            return 1;
+    }
+    return 0;
+}
+
+static const char *scope_text(apr_pool_t *p, const apr_array_header_t *allowed)
+{
+    if (allowed == NULL || allowed->nelts == 0)
+        return "NegotiateServicePrincipal any";
+    return apr_pstrcat(p, "NegotiateServicePrincipal ",
+                       apr_array_pstrcat(p, allowed, ' '), NULL);
+}
+
+/* ------------------------------------------------------------ loading */
+
+static const char *krb5_message(apr_pool_t *p, krb5_context kctx,
+                                krb5_error_code code)
+{
+    const char *msg = krb5_get_error_message(kctx, code);
+    const char *copy = apr_pstrdup(p, msg ? msg : "unknown error");
+
+    krb5_free_error_message(kctx, msg);
+    return copy;
+}
+
+static const char *keytab_file_path(const char *name)
+{
+    if (strncmp(name, "FILE:", 5) == 0)
+        return name + 5;
+    if (strncmp(name, "WRFILE:", 7) == 0)
+        return name + 7;
+    return strchr(name, ':') == NULL ? name : NULL;
+}
+
+static const char *unreadable_keytab_hint(apr_pool_t *p, const char *name,
+                                          int err)
+{
+    const char *path = keytab_file_path(name);
+
+    if (path != NULL && err == EACCES)
+        return apr_psprintf(p, "the keytab %s is not readable by uid %ld: "
+                            "give the Apache user's group read access "
+                            "(chgrp www-data %s; chmod 0640 %s)",
+                            name, (long)geteuid(), path, path);
+    if (path != NULL && err == ENOENT)
+        return apr_psprintf(p, "the keytab %s does not exist: set "
+                            "NegotiateKeytab to the keytab that holds the "
+                            "HTTP/ service keys", name);
+    return NULL;
+}
+
+static void destroy_acceptor(neg_krb5_acceptor *a)
+{
+    OM_uint32 minor;
+
+    if (a->cred != GSS_C_NO_CREDENTIAL)
+        gss_release_cred(&minor, &a->cred);
+    if (a->mem_keytab != NULL)
+        krb5_kt_close(a->kctx, a->mem_keytab);
+    if (a->kctx != NULL)
+        krb5_free_context(a->kctx);
+    apr_pool_destroy(a->pool);
+}
+
+/* Copy the allowed keys of src into the acceptor's MEMORY: keytab. */
+static const char *copy_keys(neg_krb5_acceptor *a, krb5_keytab src,
+                             const apr_array_header_t *allowed)
+{
+    krb5_kt_cursor cursor;
+    krb5_keytab_entry entry;
+    krb5_error_code code;
+    char *name;
+
+    code = krb5_kt_start_seq_get(a->kctx, src, &cursor);
+    if (code != 0) {
+        const char *hint = unreadable_keytab_hint(a->pool, a->keytab_name, (int)code);
+        return hint ? hint : apr_psprintf(a->pool, "cannot read the keytab %s: %s",
+                                          a->keytab_name,
+                                          krb5_message(a->pool, a->kctx, code));
+    }
+    while (krb5_kt_next_entry(a->kctx, src, &entry, &cursor) == 0) {
+        key_info *ki;
+
+        if (krb5_unparse_name(a->kctx, entry.principal, &name) == 0) {
+            if (principal_allowed(allowed, name)
+                && krb5_kt_add_entry(a->kctx, a->mem_keytab, &entry) == 0) {
+                ki = apr_array_push(a->keys);
+                ki->principal = apr_pstrdup(a->pool, name);
+                ki->kvno = (int)entry.vno;
+                ki->enctype = (int)entry.keyblock.keytype;
+            }
+            krb5_xfree(name);
+        }
+        krb5_kt_free_entry(a->kctx, &entry);
+    }
+    krb5_kt_end_seq_get(a->kctx, src, &cursor);
+    if (a->keys->nelts == 0)
+        return apr_psprintf(a->pool, "the keytab %s holds no key for %s: "
+                            "export the service principal's keys into it "
+                            "(samba-tool domain exportkeytab, ktpass) or "
+                            "correct NegotiateServicePrincipal",
+                            a->keytab_name, a->scope);
+    return NULL;
+}
+
+/* Configured principals that have no key at all: worth one warning. */
+static const char *missing_principals(neg_krb5_acceptor *a,
+                                      const apr_array_header_t *allowed)
+{
+    const char *missing = NULL;
+    int i, j;
+
+    for (i = 0; allowed != NULL && i < allowed->nelts; i++) {
+        const char *want = APR_ARRAY_IDX(allowed, i, const char *);
+        int found = 0;
+
+        for (j = 0; j < a->keys->nelts && !found; j++)
+            found = principal_matches(want, APR_ARRAY_IDX(a->keys, j, key_info).principal);
+        if (!found)
+            missing = missing ? apr_pstrcat(a->pool, missing, " ", want, NULL) : want;
+    }
+    if (missing == NULL)
+        return NULL;
+    return apr_psprintf(a->pool, "NegotiateServicePrincipal names %s, but the "
+                        "keytab %s has no key for it: tickets for it will be "
+                        "refused", missing, a->keytab_name);
+}
+
+static neg_krb5_acceptor *load_acceptor(const char *keytab,
+                                        const apr_array_header_t *allowed,
+                                        const char **error,
+                                        const char **warning)
+{
+    neg_krb5_acceptor *a;
+    apr_pool_t *pool;
+    krb5_keytab src = NULL;
+    krb5_error_code code;
+    char defname[1024];
+    char memname[128];
+    OM_uint32 major, minor;
+
+    apr_pool_create(&pool, registry_pool);
+    a = apr_pcalloc(pool, sizeof(*a));
+    a->pool = pool;
+    a->cred = GSS_C_NO_CREDENTIAL;
+    a->keys = apr_array_make(pool, 8, sizeof(key_info));
+    a->scope = scope_text(pool, allowed);
+    a->allowed = allowed ? apr_array_copy(pool, allowed)
+                         : apr_array_make(pool, 1, sizeof(const char *));
+    *error = NULL;
+    *warning = NULL;
+
+    code = krb5_init_context(&a->kctx);
+    if (code != 0) {
+        a->kctx = NULL;
+        *error = apr_psprintf(registry_pool, "cannot initialise Kerberos "
+                              "(error %d): check KRB5_CONFIG and krb5.conf",
+                              (int)code);
+        goto fail;
+    }
+    if (keytab == NULL) {
+        krb5_kt_default_name(a->kctx, defname, sizeof(defname));
+        keytab = defname;
+    }
+    else if (strchr(keytab, ':') == NULL) {
+        keytab = apr_pstrcat(pool, "FILE:", keytab, NULL);
+    }
+    a->keytab_name = apr_pstrdup(pool, keytab);
+
+    code = krb5_kt_resolve(a->kctx, a->keytab_name, &src);
+    if (code != 0) {
+        *error = apr_psprintf(registry_pool, "cannot open the keytab %s: %s",
+                              a->keytab_name, krb5_message(pool, a->kctx, code));
+        goto fail;
+    }
+    snprintf(memname, sizeof(memname), "MEMORY:mod_auth_negotiate-%ld-%u",
+             (long)getpid(), ++load_counter);
+    code = krb5_kt_resolve(a->kctx, memname, &a->mem_keytab);
+    if (code != 0) {
+        a->mem_keytab = NULL;
+        *error = apr_psprintf(registry_pool, "cannot create a MEMORY keytab: %s",
+                              krb5_message(pool, a->kctx, code));
+        goto fail;
+    }
+    *error = copy_keys(a, src, allowed);
+    if (*error != NULL) {
+        *error = apr_pstrdup(registry_pool, *error);
+        goto fail;
+    }
+    major = gss_krb5_import_cred(&minor, NULL, NULL, a->mem_keytab, &a->cred);
+    if (GSS_ERROR(major)) {
+        a->cred = GSS_C_NO_CREDENTIAL;
+        *error = apr_psprintf(registry_pool, "cannot build an acceptor "
+                              "credential from the keytab %s (GSS major %u, "
+                              "minor %d)", a->keytab_name, major, (int)minor);
+        goto fail;
+    }
+    krb5_kt_close(a->kctx, src);
+    *warning = missing_principals(a, allowed);
+    if (*warning != NULL)
+        *warning = apr_pstrdup(registry_pool, *warning);
+    return a;
+
+fail:
+    if (src != NULL)
+        krb5_kt_close(a->kctx, src);
+    destroy_acceptor(a);
+    return NULL;
+}
+
+/* ------------------------------------------------------------ registry */
+
+static const char *registry_key(apr_pool_t *p, const char *keytab,
+                                const apr_array_header_t *allowed)
+{
+    return apr_pstrcat(p, keytab ? keytab : "(default)", "\n",
+                       allowed ? apr_array_pstrcat(p, allowed, '\n') : "",
+                       NULL);
+}
+
+static int keytab_changed(registry_entry *e)
+{
+    const char *path;
+    struct stat st;
+
+    if (e->current == NULL)
+        return 1;       /* the last load failed: try again */
+    path = keytab_file_path(e->current->keytab_name);
+    if (path == NULL || stat(path, &st) != 0)
+        return 0;       /* keep what works rather than drop it */
+    if (e->have_st && st.st_mtime == e->st.st_mtime && st.st_ino == e->st.st_ino
+        && st.st_size == e->st.st_size && st.st_ctime == e->st.st_ctime)
+        return 0;
+    return 1;
+}
+
+static void retire(neg_krb5_acceptor *a)
+{
+    a->retired = 1;
+    if (a->refs == 0)
+        destroy_acceptor(a);
+}
+
+static void reload_entry(registry_entry *e, const char *keytab,
+                         const apr_array_header_t *allowed)
+{
+    neg_krb5_acceptor *fresh = load_acceptor(keytab, allowed, &e->load_error,
+                                             &e->warning);
+    const char *path;
+
+    if (fresh == NULL)
+        return;             /* keep serving with the previous keys, if any */
+    if (e->current != NULL)
+        retire(e->current);
+    e->current = fresh;
+    path = keytab_file_path(fresh->keytab_name);
+    e->have_st = (path != NULL && stat(path, &e->st) == 0);
+}
+
+neg_krb5_acceptor *neg_krb5_acquire(const char *keytab,
+                                    const apr_array_header_t *principals,
+                                    apr_pool_t *p, const char **error,
+                                    const char **warning)
+{
+    const char *key = registry_key(p, keytab, principals);
+    apr_time_t now = apr_time_now();
+    registry_entry *e;
+    neg_krb5_acceptor *a;
+
+    *error = NULL;
+    *warning = NULL;
+    apr_thread_mutex_lock(registry_lock);
+    e = apr_hash_get(registry, key, APR_HASH_KEY_STRING);
+    if (e == NULL) {
+        e = apr_pcalloc(registry_pool, sizeof(*e));
+        apr_hash_set(registry, apr_pstrdup(registry_pool, key),
+                     APR_HASH_KEY_STRING, e);
+    }
+    if (e->checked == 0 || now - e->checked >= KEYTAB_CHECK_INTERVAL) {
+        e->checked = now;
+        if (keytab_changed(e))
+            reload_entry(e, keytab, principals);
+    }
+    a = e->current;
+    if (a != NULL)
+        a->refs++;
+    else
+        *error = apr_pstrdup(p, e->load_error);
+    if (e->warning != NULL) {
+        *warning = apr_pstrdup(p, e->warning);
+        e->warning = NULL;
+    }
+    apr_thread_mutex_unlock(registry_lock);
+    return a;
+}
+
+void neg_krb5_release(neg_krb5_acceptor *a)
+{
+    if (a == NULL)
+        return;
+    apr_thread_mutex_lock(registry_lock);
+    if (--a->refs == 0 && a->retired)
+        destroy_acceptor(a);
+    apr_thread_mutex_unlock(registry_lock);
+}
+
+/* ------------------------------------------------------------ diagnostics */
+
+typedef struct {
+    const char *principal;  /* the service the ticket is for */
+    int kvno;               /* -1 when absent */
+    int enctype;
+} ticket_info;
+
+static const char *enctype_name(int e)
+{
+    switch (e) {
+    case 17: return "aes128-cts-hmac-sha1-96";
+    case 18: return "aes256-cts-hmac-sha1-96";
+    case 19: return "aes128-cts-hmac-sha256-128";
+    case 20: return "aes256-cts-hmac-sha384-192";
+    case 23: return "arcfour-hmac-md5";
+    case 3:  return "des-cbc-md5";
+    default: return "enctype";
+    }
+}
+
+/* Read the ticket's service, kvno and enctype from an AP-REQ token
+ * (RFC 4121 section 4.1: GSS header, TOK_ID 01 00, then the AP-REQ). */
+static int read_ticket_info(apr_pool_t *p, const unsigned char *tok, size_t len,
+                            ticket_info *ti)
+{
+    gss_buffer_desc in = { len, (void *)tok }, inner = GSS_C_EMPTY_BUFFER;
+    OM_uint32 minor;
+    AP_REQ req;
+    size_t used, i;
+    const char *name = NULL;
+    int ok = 0;
+
+    if (gss_decapsulate_token(&in, GSS_KRB5_MECHANISM, &inner) != GSS_S_COMPLETE)
+        return 0;
+    memset(&req, 0, sizeof(req));
+    if (inner.length > 2 && ((unsigned char *)inner.value)[0] == 0x01
+        && ((unsigned char *)inner.value)[1] == 0x00
+        && decode_AP_REQ((unsigned char *)inner.value + 2, inner.length - 2,
+                         &req, &used) == 0) {
+        for (i = 0; i < req.ticket.sname.name_string.len; i++)
+            name = apr_pstrcat(p, name ? name : "", name ? "/" : "",
+                               req.ticket.sname.name_string.val[i], NULL);
+        ti->principal = apr_pstrcat(p, name ? name : "?", "@",
+                                    req.ticket.realm, NULL);
+        ti->kvno = req.ticket.enc_part.kvno ? *req.ticket.enc_part.kvno : -1;
+        ti->enctype = req.ticket.enc_part.etype;
+        free_AP_REQ(&req);
+        ok = 1;
+    }
+    gss_release_buffer(&minor, &inner);
+    return ok;
+}
+
+static const char *keys_for(apr_pool_t *p, const neg_krb5_acceptor *a,
+                            const char *principal)
+{
+    const char *list = NULL;
+    int i;
+
+    for (i = 0; i < a->keys->nelts; i++) {
+        const key_info *k = &APR_ARRAY_IDX(a->keys, i, key_info);
+        if (strcmp(k->principal, principal) == 0)
+            list = apr_psprintf(p, "%s%skvno %d %s", list ? list : "",
+                                list ? ", " : "", k->kvno, enctype_name(k->enctype));
+    }
+    return list;
+}
+
+static const char *missing_key_hint(apr_pool_t *p, const neg_krb5_acceptor *a,
+                                    const ticket_info *ti)
+{
+    const char *have = keys_for(p, a, ti->principal);
+
+    if (have == NULL)
+        return apr_psprintf(p, "the keytab %s has no key for %s (searched with "
+                            "%s): export that SPN's key into the keytab, or "
+                            "if the ticket is for the wrong name, fix the "
+                            "client's URL or the SPN registration in AD",
+                            a->keytab_name, ti->principal, a->scope);
+    return apr_psprintf(p, "the keytab %s holds %s only with %s: the "
+                        "account's password (and kvno) changed after the "
+                        "keytab was exported; export the keytab again",
+                        a->keytab_name, ti->principal, have);
+}
+
+static const char *failure_hint(apr_pool_t *p, const neg_krb5_acceptor *a,
+                                const ticket_info *ti, OM_uint32 minor)
+{
+    switch ((krb5_error_code)minor) {
+    case KRB5_KT_NOTFOUND:
+    case KRB5_KT_END:
+    case KRB5KRB_AP_ERR_NOKEY:
+    case KRB5KRB_AP_ERR_BADKEYVER:
+    case KRB5KRB_AP_ERR_NOT_US:
+        return ti->principal ? missing_key_hint(p, a, ti)
+                             : "the keytab has no matching key";
+    case KRB5KRB_AP_ERR_BAD_INTEGRITY:
+    case KRB5KRB_AP_ERR_MODIFIED:
+        return "the ticket did not decrypt with the keytab's key: either the "
+               "keytab is stale (export it again) or the token was altered";
+    case KRB5KRB_AP_ERR_SKEW:
+        return "the client's and the server's clocks differ by more than the "
+               "allowed skew: synchronise both with the domain (NTP)";
+    case KRB5KRB_AP_ERR_TKT_EXPIRED:
+        return "the ticket has expired: the client must get a new one "
+               "(log on again, or kinit)";
+    case KRB5KRB_AP_ERR_TKT_NYV:
+        return "the ticket is not valid yet: synchronise the clocks (NTP)";
+    case KRB5KRB_AP_ERR_REPEAT:
+        return "the authenticator was replayed";
+    default:
+        return "the client's token was refused";
+    }
+}
+
+static const char *gss_status_text(apr_pool_t *p, OM_uint32 code, int type)
+{
+    OM_uint32 minor, ctx = 0;
+    gss_buffer_desc msg;
+    const char *text = NULL;
+
+    do {
+        if (GSS_ERROR(gss_display_status(&minor, code, type, GSS_KRB5_MECHANISM,
+                                         &ctx, &msg)))
+            break;
+        text = apr_pstrcat(p, text ? text : "", text ? "; " : "",
+                           apr_pstrndup(p, msg.value, msg.length), NULL);
+        gss_release_buffer(&minor, &msg);
+    } while (ctx != 0);
+    return text ? text : "unknown";
+}
+
+static const char *describe_failure(apr_pool_t *p, const neg_krb5_acceptor *a,
+                                    const unsigned char *tok, size_t len,
+                                    OM_uint32 major, OM_uint32 minor)
+{
+    ticket_info ti = { NULL, -1, 0 };
+    const char *ticket = "an unreadable Kerberos token";
+    const char *detail = gss_status_text(p, minor, GSS_C_MECH_CODE);
+
+    if (read_ticket_info(p, tok, len, &ti))
+        ticket = apr_psprintf(p, "a Kerberos ticket for %s (kvno %d, %s)",
+                              ti.principal, ti.kvno, enctype_name(ti.enctype));
+    if (major == GSS_S_CONTINUE_NEEDED)
+        return apr_psprintf(p, "%s asked for a multi-leg (DCE-style) Kerberos "
+                            "exchange, which HTTP does not support", ticket);
+    return apr_psprintf(p, "refused %s: %s [%s (GSS major 0x%x, minor %d)]",
+                        ticket, failure_hint(p, a, &ti, minor),
+                        minor ? detail : gss_status_text(p, major, GSS_C_GSS_CODE),
+                        (unsigned)major, (int)minor);
+}
+
+/* ------------------------------------------------------------ accepting */
+
+/* Heimdal's krb5 mechanism only knows RFC 1964's OID; Windows may frame the
+ * token with Microsoft's (MS-KILE 3.1.5.10 uses the same token format).
+ * Rewrite the one byte that differs. */
+static const unsigned char *normalise_oid(apr_pool_t *p, const unsigned char *tok,
+                                          size_t len)
+{
+    unsigned char *copy;
+    size_t off;
+
+    /* 0x60 len(1..5 bytes) 0x06 0x09 OID */
+    if (len < 2 + 2 + 9 || tok[0] != 0x60)
+        return tok;
+    off = (tok[1] & 0x80) ? 2 + (tok[1] & 0x7f) : 2;
+    if (off + 2 + 9 > len || tok[off] != 0x06 || tok[off + 1] != 9
+        || memcmp(tok + off + 2, ms_krb5_oid_bytes, 9) != 0)
+        return tok;
+    copy = apr_pmemdup(p, tok, len);
+    memcpy(copy + off + 2, krb5_oid_bytes, 9);
+    return copy;
+}
+
+/* Heimdal, given no acceptor name, tries every key of the keytab, and then
+ * reports the name of the key that worked; so a ticket for another SPN of
+ * the same account (same key) is accepted by an allowed principal's key.
+ * NegotiateServicePrincipal is about names: check the service named in the
+ * ticket (RFC 4120 5.3: sname is outside the encrypted part, so this is a
+ * policy on what the client asked for; SPNs that must be kept apart need
+ * separate accounts, hence separate keys). */
+static const char *check_ticket_service(apr_pool_t *p,
+                                        const neg_krb5_acceptor *a,
+                                        const unsigned char *tok, size_t len)
+{
+    ticket_info ti = { NULL, -1, 0 };
+
+    if (a->allowed->nelts == 0)
+        return NULL;
+    if (!read_ticket_info(p, tok, len, &ti))
+        return "the service principal of the ticket cannot be read";
+    if (principal_allowed(a->allowed, ti.principal))
+        return NULL;
+    return apr_psprintf(p, "refused a Kerberos ticket for %s (kvno %d, %s): "
+                        "the keytab %s has no key for %s (searched with %s); "
+                        "add it to NegotiateServicePrincipal if it should be "
+                        "accepted here", ti.principal, ti.kvno,
+                        enctype_name(ti.enctype), a->keytab_name,
+                        ti.principal, a->scope);
+}
+
+static void split_principal(apr_pool_t *p, const char *principal,
+                            neg_krb5_result *res)
+{
+    const char *at = strrchr(principal, '@');
+
+    res->principal = principal;
+    res->user = at ? apr_pstrndup(p, principal, (apr_size_t)(at - principal))
+                   : principal;
+    res->realm = at ? at + 1 : "";
+}
+
+int neg_krb5_accept(neg_krb5_acceptor *a, const unsigned char *token,
+                    size_t len, apr_pool_t *p, neg_krb5_result *res)
+{
+    gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
+    gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER, name = GSS_C_EMPTY_BUFFER;
+    gss_name_t client = GSS_C_NO_NAME;
+    OM_uint32 major, minor, ignored;
+    int ok = 0;
+
+    memset(res, 0, sizeof(*res));
+    in.value = (void *)normalise_oid(p, token, len);
+    in.length = len;
+    major = gss_accept_sec_context(&minor, &ctx, a->cred, &in,
+                                   GSS_C_NO_CHANNEL_BINDINGS, &client, NULL,
+                                   &out, NULL, NULL, NULL);
+    if (major != GSS_S_COMPLETE) {
+        res->error = describe_failure(p, a, in.value, len, major, minor);
+        goto cleanup;
+    }
+    res->error = check_ticket_service(p, a, in.value, len);
+    if (res->error != NULL)
+        goto cleanup;
+    major = gss_display_name(&minor, client, &name, NULL);
+    if (GSS_ERROR(major)) {
+        res->error = "the client's principal name cannot be displayed";
+        goto cleanup;
+    }
+    split_principal(p, apr_pstrndup(p, name.value, name.length), res);
+    res->reply = out.length ? apr_pmemdup(p, out.value, out.length) : NULL;
+    res->reply_len = out.length;
+    ok = 1;
+
+cleanup:
+    gss_release_buffer(&ignored, &name);
+    gss_release_buffer(&ignored, &out);
+    if (client != GSS_C_NO_NAME)
+        gss_release_name(&ignored, &client);
+    if (ctx != GSS_C_NO_CONTEXT)
+        gss_delete_sec_context(&ignored, &ctx, GSS_C_NO_BUFFER);
+    return ok;
+}

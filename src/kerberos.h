@@ -1,0 +1,60 @@
+/*
+ * kerberos.h - the Kerberos acceptor (Heimdal GSSAPI, krb5 mechanism).
+ *
+ * Acceptor credentials are built once per process for each (keytab,
+ * service principal set): the keytab's matching keys are copied into a
+ * MEMORY: keytab and a krb5 credential is imported from it with
+ * gss_krb5_import_cred(), so no process-global state (KRB5_KTNAME,
+ * gsskrb5_register_acceptor_identity) is touched and no file is read per
+ * request. The keytab file is checked for changes at most once a second and
+ * reloaded when it changed, so a new kvno is picked up without a restart.
+ *
+ * SPNEGO framing is not done here: the caller unwraps it (src/spnego.c)
+ * and hands over the inner krb5 token. This layer knows nothing of httpd.
+ */
+#ifndef NEG_KERBEROS_H
+#define NEG_KERBEROS_H
+
+#include <stddef.h>
+
+#include "apr_pools.h"
+#include "apr_tables.h"
+
+typedef struct neg_krb5_acceptor neg_krb5_acceptor;
+
+typedef struct {
+    /* success */
+    const char *principal;      /* alice@EXAMPLE.TEST */
+    const char *user;           /* alice (the principal without its realm) */
+    const char *realm;          /* EXAMPLE.TEST */
+    const unsigned char *reply; /* the AP-REP GSS token (mutual authentication) */
+    size_t reply_len;
+    /* failure: what happened and what to do, one line */
+    const char *error;
+} neg_krb5_result;
+
+/* Once per process (child_init): the pool lives as long as the process. */
+int neg_krb5_init(apr_pool_t *process_pool);
+
+/* The acceptor for a keytab (NULL: the system default keytab) and a set of
+ * service principals (NULL or empty: any key in the keytab). The result is
+ * referenced until neg_krb5_release(). On a load failure *error says why
+ * and the fix, and NULL is returned. *warning, when set, is something an
+ * admin should see once (e.g. a configured principal the keytab lacks). */
+neg_krb5_acceptor *neg_krb5_acquire(const char *keytab,
+                                    const apr_array_header_t *principals,
+                                    apr_pool_t *p, const char **error,
+                                    const char **warning);
+void neg_krb5_release(neg_krb5_acceptor *a);
+
+/* Accept one krb5 GSS token (RFC 4121 framing, OID 1.2.840.113554.1.2.2 or
+ * Microsoft's 1.2.840.48018.1.2.2). Returns 1 on success and fills the
+ * success fields of *res; 0 on failure with res->error set. */
+int neg_krb5_accept(neg_krb5_acceptor *a, const unsigned char *token,
+                    size_t len, apr_pool_t *p, neg_krb5_result *res);
+
+/* Syntax check of a configured service principal ("HTTP/host" or
+ * "HTTP/host@REALM"); NULL if fine, else why not. */
+const char *neg_krb5_check_principal_syntax(const char *name);
+
+#endif

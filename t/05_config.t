@@ -1,0 +1,69 @@
+# Bad directive values fail the configuration test (apachectl -t) with a
+# message that says what is allowed.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test;
+use Apache::TestUtil;
+use File::Temp qw(tempdir);
+use NegTest;
+
+my $modules = $ENV{NEGOTIATE_HTTPD_MODULES};
+my $httpd = Apache::Test::vars('httpd');
+my $keytab = $ENV{NEGOTIATE_KEYTAB};
+
+my @cases = (
+    ['NegotiateProviders Negotiate Bogus',
+     qr/NegotiateProviders: unknown provider 'Bogus'; allowed: Negotiate, NTLM, Negotiate:Kerberos/],
+    ['NegotiateProviders NTLM NTLM', qr/NegotiateProviders: 'NTLM' is listed twice/],
+    ['NegotiateProviders Negotiate Negotiate:Kerberos', qr/Negotiate and Negotiate:Kerberos exclude each other/],
+    ['NegotiateUserFormat email', qr/NegotiateUserFormat: unknown format 'email'; allowed: upn, down-level, short/],
+    ['NegotiateServicePrincipal any HTTP/localhost', qr/'any' cannot be combined with principal names/],
+    ['NegotiateServicePrincipal "HTTP/a b"', qr/'HTTP\/a b' is not a service principal/],
+    ['NegotiateServicePrincipal HTTP/x@', qr/empty realm/],
+    ['NegotiateMaxTokenSize lots', qr/NegotiateMaxTokenSize: 'lots' is not allowed; give a number of bytes from 256 to 1048576/],
+    ['NegotiateMaxTokenSize 10', qr/NegotiateMaxTokenSize: '10' is not allowed/],
+    ['NegotiateKeytab /nonexistent/http.keytab', qr/NegotiateKeytab: \/nonexistent\/http\.keytab does not exist/],
+    ['NegotiateKeytab MEMORY:x', qr/NegotiateKeytab: 'MEMORY:x' is not allowed: give a file path/],
+);
+
+plan tests => 2 * @cases + 2;
+
+my $dir = tempdir(CLEANUP => 1);
+
+sub config_test {
+    my ($directive) = @_;
+    my $conf = "$dir/httpd.conf";
+    open(my $f, '>', $conf) or die;
+    print $f <<"EOC";
+ServerRoot $dir
+ServerName localhost
+PidFile $dir/httpd.pid
+ErrorLog $dir/error_log
+Listen 127.0.0.1:1
+LoadModule mpm_event_module $modules/mod_mpm_event.so
+LoadModule authn_core_module $modules/mod_authn_core.so
+LoadModule authz_core_module $modules/mod_authz_core.so
+LoadModule authz_user_module $modules/mod_authz_user.so
+LoadModule auth_negotiate_module $ENV{NEGOTIATE_MODULE}
+<Location /app/>
+    AuthType Negotiate
+    NegotiateKeytab $keytab
+    $directive
+    Require valid-user
+</Location>
+EOC
+    close $f;
+    my $out = `'$httpd' -t -f '$conf' 2>&1`;
+    return ($? >> 8, $out);
+}
+
+for my $c (@cases) {
+    my ($directive, $want) = @$c;
+    my ($rc, $out) = config_test($directive);
+    ok t_cmp($rc != 0 ? 1 : 0, 1, "'$directive' fails the config test");
+    ok t_cmp($out, $want, "'$directive': message");
+}
+
+my ($rc, $out) = config_test('NegotiateProviders NTLM Negotiate:Kerberos');
+ok t_cmp($rc, 0, 'a good configuration passes');
+ok t_cmp($out, qr/Syntax OK/, 'Syntax OK');

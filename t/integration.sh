@@ -1,0 +1,51 @@
+#!/bin/bash
+# Integration suite: the real httpd with the built module against a real
+# Samba AD DC on loopback. Run as root (by `make check`): the domain binds
+# ports below 1024, while Apache::Test refuses to run as root, so the suite
+# itself runs as the unprivileged user negtest, whose group (negauth) can
+# read the keytab and use winbind's privileged pipe.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+test_user=negtest
+APXS=${APXS:-$(command -v apxs2 || command -v apxs)}
+MODULE=${MODULE:-$top/.libs/mod_auth_negotiate.so}
+
+die() { echo "integration.sh: $*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "needs root to run the test domain (ports 88, 389, ...): run 'sudo make check'"
+[ -f "$MODULE" ] || die "$MODULE is missing: run make first"
+
+"$here/domain/domain.sh" start
+eval "$("$here/domain/domain.sh" env)"
+if [ "${NEGOTIATE_KEEP_DOMAIN:-0}" != 1 ]; then
+    trap '"$here/domain/domain.sh" stop >/dev/null 2>&1 || true' EXIT
+fi
+
+# The unprivileged user that runs Apache::Test and so httpd.
+getent group negauth >/dev/null || groupadd -r negauth
+id "$test_user" >/dev/null 2>&1 || useradd -r -M -d /nonexistent -s /usr/sbin/nologin -G negauth "$test_user"
+id -nG "$test_user" | grep -qw negauth || usermod -aG negauth "$test_user"
+
+# Apache::Test writes t/conf, t/logs and t/tmp.
+mkdir -p "$here/tmp" "$here/logs"
+chown -R "$test_user" "$here"
+# A keytab the test user cannot read (for the unreadable-keytab test).
+unreadable="$NEGOTIATE_DOMAIN_BASE/unreadable.keytab"
+cp "$NEGOTIATE_KEYTAB" "$unreadable" && chown root:root "$unreadable" && chmod 0600 "$unreadable"
+
+home=$(mktemp -d /tmp/negtest-home.XXXXXX)
+chown "$test_user" "$home"
+rc=0
+runuser -u "$test_user" -- env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
+    HOME="$home" LANG=C.UTF-8 \
+    KRB5_CONFIG="$KRB5_CONFIG" \
+    NEGOTIATE_KEYTAB="$NEGOTIATE_KEYTAB" \
+    NEGOTIATE_UNREADABLE_KEYTAB="$unreadable" \
+    NEGOTIATE_MODULE="$MODULE" \
+    NEGOTIATE_HTTPD_MODULES="$("$APXS" -q LIBEXECDIR)" \
+    NEGOTIATE_DOMAIN_BASE="$NEGOTIATE_DOMAIN_BASE" \
+    perl "$here/TEST.PL" -apxs "$APXS" "$@" || rc=$?
+rm -rf "$home"
+exit $rc

@@ -1,0 +1,137 @@
+package NegTest;
+# Helpers for the integration tests: real clients (curl, Heimdal kinit,
+# python3-gssapi) against the httpd that Apache::Test started, and the
+# error log lines each request produced.
+use strict;
+use warnings FATAL => 'all';
+use Exporter 'import';
+use File::Temp qw(tempfile);
+use Apache::Test ();
+use Apache::TestUtil ();
+
+our @EXPORT = qw(port url curl kinit_user log_mark log_since status_ok
+                 www_auth python_gss spnego_init_token ntlmssp_type1 ntlmssp_oid t_dir);
+
+sub t_dir { Apache::Test::vars('t_dir') }
+sub port  { Apache::Test::vars('port') }
+
+# URL for a host name; every name resolves to the loopback server.
+sub url {
+    my ($path, $host) = @_;
+    $host //= 'localhost';
+    return "http://$host:" . port() . $path;
+}
+
+my %ccache;
+
+# A Kerberos ticket-granting ticket for a user (Heimdal kinit), cached per
+# test file; returns the ccache path to put into KRB5CCNAME.
+sub kinit_user {
+    my ($user) = @_;
+    return $ccache{$user} if $ccache{$user};
+    my %pw = (alice => 'AlicePassw0rd!', bob => 'BobPassw0rd!');
+    my $dir = t_dir() . '/tmp';
+    mkdir $dir unless -d $dir;
+    my $cc = "$dir/$user.$$.cc";
+    open(my $k, '|-', "KRB5CCNAME=FILE:$cc kinit --password-file=STDIN $user\@EXAMPLE.TEST")
+        or die "kinit: $!";
+    print $k "$pw{$user}\n";
+    close($k) or die "kinit $user failed: $?";
+    return $ccache{$user} = $cc;
+}
+
+# Run curl; returns { status, headers => [[name, value]...] of the final
+# response, all_headers, body }. Options: ccache => path, args => [...],
+# header => [...], host => name (resolved to 127.0.0.1).
+sub curl {
+    my ($path, %o) = @_;
+    my ($hfh, $hfile) = tempfile(UNLINK => 1);
+    my ($bfh, $bfile) = tempfile(UNLINK => 1);
+    my $host = $o{host} // 'localhost';
+    my @cmd = ('curl', '-s', '-S', '--max-time', '20', '-D', $hfile, '-o', $bfile,
+               '-w', '%{http_code}');
+    push @cmd, '--resolve', "$host:" . port() . ':127.0.0.1' if $host ne 'localhost';
+    push @cmd, '--negotiate', '-u', ':' if $o{ccache};
+    push @cmd, map { ('-H', $_) } @{ $o{header} || [] };
+    push @cmd, @{ $o{args} || [] };
+    push @cmd, url($path, $host);
+    local $ENV{KRB5CCNAME} = $o{ccache} ? "FILE:$o{ccache}" : 'FILE:/nonexistent';
+    open(my $out, '-|', @cmd) or die "curl: $!";
+    my $code = do { local $/; <$out> };
+    close $out;
+    my $raw = do { local $/; open(my $f, '<', $hfile) or die; <$f> } // '';
+    my $body = do { local $/; open(my $f, '<', $bfile) or die; <$f> } // '';
+    my @blocks = grep { /\S/ } split /\r?\n\r?\n/, $raw;
+    my @headers;
+    for my $line (split /\r?\n/, $blocks[-1] // '') {
+        push @headers, [$1, $2] if $line =~ /^([^:\s]+):\s*(.*?)\s*$/;
+    }
+    return { status => $code + 0, codes => $code, headers => \@headers, all_headers => $raw,
+             body => $body };
+}
+
+# The WWW-Authenticate values of the final response, in order.
+sub www_auth {
+    my ($res) = @_;
+    return map { $_->[1] } grep { lc $_->[0] eq 'www-authenticate' } @{ $res->{headers} };
+}
+
+sub error_log { t_dir() . '/logs/error_log' }
+
+# Remember where the error log ends; log_since returns what came after.
+sub log_mark { return -s error_log() || 0 }
+
+sub log_since {
+    my ($mark) = @_;
+    open(my $f, '<', error_log()) or return '';
+    seek($f, $mark, 0);
+    local $/;
+    return <$f> // '';
+}
+
+# python3-gssapi (MIT) client: returns a hash of what it printed
+# (status, remote_user, mutual, ...).
+sub python_gss {
+    my (%o) = @_;
+    my @cmd = ('/usr/bin/python3', t_dir() . '/client/gss_client.py',
+               '--port', port(), '--host', $o{host} // 'localhost',
+               '--path', $o{path}, '--mech', $o{mech});
+    local $ENV{KRB5CCNAME} = "FILE:$o{ccache}";
+    open(my $out, '-|', @cmd) or die "python: $!";
+    my %r;
+    while (<$out>) { chomp; $r{$1} = $2 if /^(\w+)=(.*)$/ }
+    close $out;
+    $r{exit} = $? >> 8;
+    return \%r;
+}
+
+# DER helpers to build tokens that no installed client sends on demand.
+sub der {
+    my ($tag, $content) = @_;
+    my $len = length $content;
+    my $l = $len < 128 ? chr($len)
+          : $len < 256 ? "\x81" . chr($len)
+          :              "\x82" . pack('n', $len);
+    return chr($tag) . $l . $content;
+}
+
+my $NTLMSSP_OID = "\x06\x0a\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a";
+my $SPNEGO_OID  = "\x06\x06\x2b\x06\x01\x05\x05\x02";
+
+# A 32-byte NTLMSSP NEGOTIATE (Type 1) as curl sends it: no version field.
+sub ntlmssp_type1 {
+    return "NTLMSSP\0" . pack('V', 1) . pack('V', 0xa2088207) . ("\0" x 16);
+}
+
+# SPNEGO NegTokenInit (RFC 4178 4.2.1) offering the given mechanism OIDs
+# (DER) with an optional mechToken.
+sub spnego_init_token {
+    my ($mech_oids, $token) = @_;
+    my $init = der(0xa0, der(0x30, join('', @$mech_oids)));
+    $init .= der(0xa2, der(0x04, $token)) if defined $token;
+    return der(0x60, $SPNEGO_OID . der(0xa0, der(0x30, $init)));
+}
+
+sub ntlmssp_oid { $NTLMSSP_OID }
+
+1;
