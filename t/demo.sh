@@ -1,0 +1,86 @@
+#!/bin/bash
+# Demo: on a fresh Debian 12 machine, as root: install what is missing,
+# build the module, bring up a throwaway AD domain (Samba AD DC on
+# 127.0.0.10) and an httpd on 127.0.0.1:18080 with the module, and show
+# single sign-on with real clients.
+#
+#   t/demo.sh          set everything up and sign in
+#   t/demo.sh stop     stop the demo httpd and the domain
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+base=/var/tmp/mod_auth_negotiate-demo
+port=18080
+
+stop_demo() {
+    if [ -f "$base/httpd.pid" ]; then
+        kill "$(cat "$base/httpd.pid")" 2>/dev/null || true
+        rm -f "$base/httpd.pid"
+    fi
+    "$here/domain/domain.sh" stop
+}
+
+if [ "${1:-}" = stop ]; then
+    stop_demo
+    exit 0
+fi
+[ "$(id -u)" = 0 ] || { echo "demo.sh: run as root" >&2; exit 1; }
+
+"$here/deps.sh"
+"$here/build.sh"
+"$here/domain/domain.sh" start
+eval "$("$here/domain/domain.sh" env)"
+
+modules=$(apxs -q LIBEXECDIR)
+mkdir -p "$base/cgi" "$base/logs"
+cp "$here/htdocs/cgi/whoami" "$base/cgi/whoami"
+chmod 755 "$base" "$base/cgi" "$base/cgi/whoami"
+cat > "$base/httpd.conf" <<EOC
+ServerRoot $base
+ServerName localhost
+Listen 127.0.0.1:$port
+PidFile $base/httpd.pid
+ErrorLog $base/logs/error_log
+LogLevel warn auth_negotiate:info
+User www-data
+Group negauth
+LoadModule mpm_event_module $modules/mod_mpm_event.so
+LoadModule authn_core_module $modules/mod_authn_core.so
+LoadModule authz_core_module $modules/mod_authz_core.so
+LoadModule authz_user_module $modules/mod_authz_user.so
+LoadModule alias_module $modules/mod_alias.so
+LoadModule cgid_module $modules/mod_cgid.so
+LoadModule auth_negotiate_module $top/.libs/mod_auth_negotiate.so
+ScriptSock $base/cgid.sock
+LogFormat "%h %u \"%r\" %>s" demo
+CustomLog $base/logs/access_log demo
+LimitRequestFieldSize 65536
+ScriptAlias /private/ $base/cgi/
+<Location /private/>
+    AuthType Negotiate
+    NegotiateKeytab $NEGOTIATE_KEYTAB
+    Require valid-user
+</Location>
+EOC
+
+[ -f "$base/httpd.pid" ] && kill "$(cat "$base/httpd.pid")" 2>/dev/null && sleep 0.5
+KRB5_CONFIG=$KRB5_CONFIG /usr/sbin/apache2 -f "$base/httpd.conf" -k start
+for _ in $(seq 50); do curl -s -o /dev/null "http://localhost:$port/" && break; sleep 0.1; done
+
+url="http://localhost:$port/private/whoami"
+echo
+echo "== anonymous: curl -si $url"
+curl -si "$url" | grep -E '^(HTTP|WWW-Authenticate)'
+echo
+echo "== alice gets a Kerberos ticket: kinit alice@EXAMPLE.TEST"
+export KRB5CCNAME=FILE:$base/alice.cc
+printf '%s\n' 'AlicePassw0rd!' | kinit --password-file=STDIN alice@EXAMPLE.TEST
+klist | sed -n '1,3p'
+echo
+echo "== single sign-on: curl --negotiate -u : $url"
+curl -s --negotiate -u : "$url"
+echo
+echo "Demo httpd: http://localhost:$port/private/whoami (config $base/httpd.conf,"
+echo "log $base/logs/error_log). KRB5_CONFIG=$KRB5_CONFIG."
+echo "Stop it and the domain with: $here/demo.sh stop"

@@ -1,0 +1,30 @@
+#!/bin/bash
+# Install what building and testing mod_auth_negotiate needs on Debian 12
+# (root). Installs only what is missing; quiet when nothing is.
+set -euo pipefail
+
+packages=(
+    # build
+    build-essential autoconf automake libtool pkg-config
+    apache2 apache2-dev heimdal-dev libwbclient-dev
+    # test domain (t/domain/domain.sh) and Kerberos clients
+    samba-ad-dc samba-ad-provision samba-dsdb-modules samba-vfs-modules winbind
+    heimdal-clients
+    # integration suite: Apache::Test and real clients
+    libapache2-mod-perl2 curl python3 python3-gssapi
+)
+
+[ "$(id -u)" = 0 ] || { echo "deps.sh: run as root (apt-get)" >&2; exit 1; }
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' \
+        || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# heimdal-dev conflicts with MIT's libkrb5-dev: apt removes the latter.
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
