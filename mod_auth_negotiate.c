@@ -4,7 +4,9 @@
  * httpd glue only: directives, configuration create/merge, hooks, and
  * turning a layer's result into a status, headers and the environment.
  * The layers live in src/: header.c (Authorization header), spnego.c
- * (GSS/SPNEGO framing), kerberos.c (Heimdal acceptor).
+ * (GSS/SPNEGO framing), kerberos.c (Heimdal acceptor), ntlm.c and
+ * ntlm_auth.c (NTLMSSP), winbind.c (the domain), conn.c (per-connection
+ * state).
  *
  * RFC 4559: an anonymous request gets 401 with one WWW-Authenticate per
  * offered scheme; the client answers with "Negotiate <token>"; a success
@@ -22,9 +24,13 @@
 #include "apr_strings.h"
 
 #include "config.h"
+#include "conn.h"
 #include "header.h"
 #include "kerberos.h"
+#include "ntlm.h"
+#include "ntlm_auth.h"
 #include "spnego.h"
+#include "winbind.h"
 
 /* Log tags: NEG + four digits, unique per message. */
 #define NEGLOGNO(n) "NEG" #n ": "
@@ -42,6 +48,9 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
 
     c->principals = apr_array_make(p, 2, sizeof(const char *));
     c->max_token = NEG_UNSET_SIZE;
+    c->ntlm_v1 = -1;
+    c->winbind_timeout_ms = -1;
+    c->ntlm_lifetime_s = -1;
     return c;
 }
 
@@ -66,6 +75,11 @@ static void *merge_dir_conf(apr_pool_t *p, void *base_v, void *add_v)
                                                          : base->user_format;
     c->max_token = add->max_token != NEG_UNSET_SIZE ? add->max_token
                                                      : base->max_token;
+    c->ntlm_v1 = add->ntlm_v1 != -1 ? add->ntlm_v1 : base->ntlm_v1;
+    c->winbind_timeout_ms = add->winbind_timeout_ms != -1
+                          ? add->winbind_timeout_ms : base->winbind_timeout_ms;
+    c->ntlm_lifetime_s = add->ntlm_lifetime_s != -1 ? add->ntlm_lifetime_s
+                                                    : base->ntlm_lifetime_s;
     return c;
 }
 
@@ -233,6 +247,58 @@ static const char *set_max_token(cmd_parms *cmd, void *conf_v, const char *arg)
     return NULL;
 }
 
+static const char *set_ntlm_v1(cmd_parms *cmd, void *conf_v, int on)
+{
+    ((neg_dir_conf *)conf_v)->ntlm_v1 = on;
+    return NULL;
+}
+
+static const char *parse_seconds(cmd_parms *cmd, const char *arg, int min,
+                                 int max, int *out)
+{
+    char *end;
+    apr_int64_t v = apr_strtoi64(arg, &end, 10);
+
+    if (*arg == '\0' || *end != '\0' || v < min || v > max)
+        return apr_psprintf(cmd->pool, "%s: '%s' is not allowed; give a "
+                            "number of seconds from %d to %d",
+                            cmd->directive->directive, arg, min, max);
+    *out = (int)v;
+    return NULL;
+}
+
+static const char *set_winbind_timeout(cmd_parms *cmd, void *conf_v, const char *arg)
+{
+    int sec = 0;
+    const char *err = parse_seconds(cmd, arg, 1, 60, &sec);
+
+    if (err == NULL)
+        ((neg_dir_conf *)conf_v)->winbind_timeout_ms = sec * 1000;
+    return err;
+}
+
+static const char *set_ntlm_lifetime(cmd_parms *cmd, void *conf_v, const char *arg)
+{
+    return parse_seconds(cmd, arg, 1, 3600,
+                         &((neg_dir_conf *)conf_v)->ntlm_lifetime_s);
+}
+
+static const char *set_winbind_threads(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    int n = 0;
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    char *end;
+
+    if (err != NULL)
+        return err;
+    n = (int)strtol(arg, &end, 10);
+    if (*arg == '\0' || *end != '\0' || n < 1 || n > 64)
+        return apr_psprintf(cmd->pool, "NegotiateWinbindThreads: '%s' is not "
+                            "allowed; give a number from 1 to 64", arg);
+    neg_wb_configure(n);
+    return NULL;
+}
+
 static const command_rec neg_cmds[] = {
     AP_INIT_TAKE1("NegotiateKeytab", set_keytab, NULL, ACCESS_CONF | RSRC_CONF,
                   "The keytab with the service keys (default: the system "
@@ -251,6 +317,17 @@ static const command_rec neg_cmds[] = {
                   ACCESS_CONF | RSRC_CONF,
                   "The largest decoded token accepted, in bytes "
                   "(default 65536)"),
+    AP_INIT_FLAG("NegotiateNTLMv1", set_ntlm_v1, NULL, ACCESS_CONF | RSRC_CONF,
+                 "On to accept NTLMv1 and LM responses (default Off: NTLMv2 only)"),
+    AP_INIT_TAKE1("NegotiateWinbindTimeout", set_winbind_timeout, NULL,
+                  ACCESS_CONF | RSRC_CONF,
+                  "Seconds a request may wait for winbind (default 3)"),
+    AP_INIT_TAKE1("NegotiateNTLMChallengeTimeout", set_ntlm_lifetime, NULL,
+                  ACCESS_CONF | RSRC_CONF,
+                  "Seconds an NTLM challenge stays valid (default 60)"),
+    AP_INIT_TAKE1("NegotiateWinbindThreads", set_winbind_threads, NULL, RSRC_CONF,
+                  "Threads per process that talk to winbind, each with its "
+                  "own connection (default 8)"),
     { NULL }
 };
 
@@ -352,29 +429,236 @@ static int accept_kerberos(request_rec *r, const neg_dir_conf *conf,
     return OK;
 }
 
-/* ====================================================== NTLM (not yet) */
+static int scheme_offered(const neg_dir_conf *conf, neg_scheme s);
 
-static int refuse_ntlm(request_rec *r, const neg_dir_conf *conf,
-                       neg_scheme scheme, const char *framing)
+/* ====================================================== NTLM */
+
+static neg_ntlm_opts ntlm_opts(const neg_dir_conf *c)
+{
+    neg_ntlm_opts o;
+
+    o.allow_v1 = c->ntlm_v1 == 1;
+    o.timeout_ms = c->winbind_timeout_ms != -1 ? c->winbind_timeout_ms
+                                               : NEG_DEFAULT_WINBIND_TIMEOUT_MS;
+    o.lifetime = apr_time_from_sec(c->ntlm_lifetime_s != -1
+                                   ? c->ntlm_lifetime_s : NEG_DEFAULT_NTLM_LIFETIME_S);
+    return o;
+}
+
+/* NTLM is allowed under the bare scheme when NTLM is offered (checked
+ * before), and inside Negotiate unless it is Negotiate:Kerberos. */
+static int ntlm_refused_here(request_rec *r, const neg_dir_conf *conf,
+                             neg_scheme scheme, const char *framing)
 {
     if (scheme == NEG_SCHEME_NEGOTIATE
-        && has_provider(conf, NEG_PROVIDER_NEGOTIATE_KRB5)) {
+        && !has_provider(conf, NEG_PROVIDER_NEGOTIATE)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0301)
                       "refused an NTLM token (%s) under Negotiate: %s allows "
                       "only Kerberos inside Negotiate; the client could not "
                       "get a Kerberos ticket for this server (check the SPN "
                       "for the host name in the URL)",
                       framing, providers_text(r, conf));
+        return 1;
+    }
+    if (r->connection->master != NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0302)
+                      "refused an NTLM token over HTTP/2: NTLM authenticates "
+                      "a connection, and HTTP/2 multiplexes requests on one; "
+                      "use Kerberos, or offer only http/1.1 to these clients "
+                      "(Protocols http/1.1)");
+        return 1;
+    }
+    return 0;
+}
+
+/* A 401 to a request that expects "100 Continue" makes httpd close the
+ * connection, which kills a connection-bound handshake. Take the body now,
+ * while the status is still 200 so httpd sends the 100, and drop it: the
+ * client sends it again with the final leg. */
+static void drain_handshake_body(request_rec *r)
+{
+    if (r->expecting_100)
+        ap_discard_request_body(r);
+}
+
+static void set_ntlm_user(request_rec *r, const neg_dir_conf *conf,
+                          const neg_identity *id)
+{
+    const char *principal = apr_pstrcat(r->pool, id->account, "@", id->realm, NULL);
+
+    r->user = (char *)(conf->user_format == NEG_USER_SHORT ? id->account : principal);
+    r->ap_auth_type = (char *)id->auth_type;
+    apr_table_setn(r->subprocess_env, "NEGOTIATE_MECH", "ntlm");
+    apr_table_setn(r->subprocess_env, "NEGOTIATE_PRINCIPAL", principal);
+}
+
+static int send_ntlm_challenge(request_rec *r, neg_conn *nc,
+                               const unsigned char *t2, size_t t2_len)
+{
+    if (nc->spnego) {
+        /* RFC 4178 4.2.2: accept-incomplete, NTLMSSP, the CHALLENGE. */
+        size_t n = neg_encode_resp(NEG_STATE_ACCEPT_INCOMPLETE, NEG_MECH_NTLMSSP,
+                                   t2, t2_len, NULL, 0, NULL, 0);
+        unsigned char *buf = apr_palloc(r->pool, n);
+
+        neg_encode_resp(NEG_STATE_ACCEPT_INCOMPLETE, NEG_MECH_NTLMSSP, t2, t2_len,
+                        NULL, 0, buf, n);
+        add_reply_header(r, neg_scheme_name(nc->scheme), buf, n);
+    }
+    else {
+        add_reply_header(r, neg_scheme_name(nc->scheme), t2, t2_len);
+    }
+    return HTTP_UNAUTHORIZED;
+}
+
+static int handle_ntlm_negotiate(request_rec *r, const neg_dir_conf *conf,
+                          neg_scheme scheme, const neg_bytes *msg,
+                          const neg_token *init)
+{
+    neg_conn *nc = neg_conn_get(r->connection, &auth_negotiate_module);
+    neg_ntlm_opts o = ntlm_opts(conf);
+    const unsigned char *t2;
+    size_t t2_len;
+    const char *err;
+
+    /* A NEGOTIATE always starts over, even on an authenticated connection. */
+    neg_conn_reset(nc);
+    nc->scheme = scheme;
+    nc->spnego = init != NULL;
+    if (init != NULL) {
+        nc->mech_list = apr_pmemdup(nc->pool, init->mech_list.data, init->mech_list.len);
+        nc->mech_list_len = init->mech_list.len;
+    }
+    if (neg_ntlm_challenge(nc, msg->data, msg->len, &o, &t2, &t2_len, &err)
+        != NEG_NTLM_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0303) "%s", err);
+        neg_conn_reset(nc);
         return challenge(r, conf);
     }
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0302)
-                  "refused an NTLM token (%s, %s scheme): NTLM is not "
-                  "supported by this version of mod_auth_negotiate; the "
-                  "client fell back to NTLM because it could not get a "
-                  "Kerberos ticket for this server (check the SPN for the "
-                  "host name in the URL and that the client is in the domain)",
-                  framing, neg_scheme_name(scheme));
-    return challenge(r, conf);
+    drain_handshake_body(r);
+    return send_ntlm_challenge(r, nc, t2, t2_len);
+}
+
+/* SPNEGO after NTLM (MS-SPNG 3.2.5.1): when the NTLM messages carried a
+ * MIC, the client's mechListMIC over its mechTypes is required; we verify
+ * it and answer with ours, both signed with the NTLM session key. */
+static const char *check_mech_list_mic(neg_conn *nc, const neg_token *resp,
+                                       const unsigned char key[16], uint32_t flags,
+                                       int had_mic)
+{
+    unsigned char want[16];
+
+    if (resp->mech_list_mic.len == 0)
+        return had_mic ? "the client protected NTLM with a MIC but sent no "
+                         "SPNEGO mechListMIC" : NULL;
+    if (!(flags & NTLM_F_ESS))
+        return "a SPNEGO mechListMIC needs NTLM extended session security";
+    ntlm_sign(key, flags, NTLM_CLIENT_TO_SERVER, 0, nc->mech_list,
+              nc->mech_list_len, want);
+    if (resp->mech_list_mic.len != 16 || !ntlm_equal(want, resp->mech_list_mic.data, 16))
+        return "the SPNEGO mechListMIC does not match (mechanism list altered?)";
+    return NULL;
+}
+
+static void send_spnego_completion(request_rec *r, neg_conn *nc,
+                                   const unsigned char key[16], uint32_t flags)
+{
+    unsigned char mic[16];
+    unsigned char buf[64];
+    size_t n;
+
+    ntlm_sign(key, flags, NTLM_SERVER_TO_CLIENT, 0, nc->mech_list,
+              nc->mech_list_len, mic);
+    n = neg_encode_resp(NEG_STATE_ACCEPT_COMPLETED, NEG_MECH_NONE, NULL, 0,
+                        mic, sizeof(mic), buf, sizeof(buf));
+    add_reply_header(r, "Negotiate", buf, n);
+}
+
+static int handle_ntlm_authenticate(request_rec *r, const neg_dir_conf *conf,
+                             neg_scheme scheme, const neg_bytes *msg,
+                             const neg_token *resp)
+{
+    neg_conn *nc = neg_conn_get(r->connection, &auth_negotiate_module);
+    neg_ntlm_opts o = ntlm_opts(conf);
+    unsigned char key[16];
+    const char *err = NULL;
+    int had_mic = 0;
+    uint32_t flags = msg->len >= 64 ? (uint32_t)msg->data[60]
+        | ((uint32_t)msg->data[61] << 8) | ((uint32_t)msg->data[62] << 16)
+        | ((uint32_t)msg->data[63] << 24) : 0;
+
+    if (nc->state == NEG_CONN_CHALLENGED
+        && (nc->scheme != scheme || nc->spnego != (resp != NULL)))
+        err = "refused an NTLM AUTHENTICATE message framed differently from "
+              "the NEGOTIATE that started the handshake";
+    else if (neg_ntlm_authenticate(nc, msg->data, msg->len, &o, r->pool, key,
+                                   &had_mic, &err) == NEG_NTLM_OK && resp != NULL)
+        err = check_mech_list_mic(nc, resp, key, flags, had_mic);
+    if (err != NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0304) "%s", err);
+        neg_conn_reset(nc);
+        memset(key, 0, sizeof(key));
+        return challenge(r, conf);
+    }
+    nc->id.auth_type = neg_scheme_name(scheme);
+    if (resp != NULL)
+        send_spnego_completion(r, nc, key, flags);
+    memset(key, 0, sizeof(key));
+    set_ntlm_user(r, conf, &nc->id);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, NEGLOGNO(0305)
+                  "NTLM: authenticated %s\\%s", nc->id.domain, nc->id.account);
+    return OK;
+}
+
+/* One NTLM message, raw or from inside SPNEGO. */
+static int ntlm_step(request_rec *r, const neg_dir_conf *conf, neg_scheme scheme,
+                     const neg_bytes *msg, const neg_token *spnego)
+{
+    const char *framing = spnego ? "inside SPNEGO" : "raw NTLMSSP";
+
+    if (ntlm_refused_here(r, conf, scheme, framing))
+        return challenge(r, conf);
+    switch (ntlm_message_type(msg->data, msg->len)) {
+    case 1:
+        return handle_ntlm_negotiate(r, conf, scheme, msg,
+                              spnego && spnego->kind == NEG_TOKEN_SPNEGO_INIT ? spnego : NULL);
+    case 3:
+        return handle_ntlm_authenticate(r, conf, scheme, msg,
+                                 spnego && spnego->kind == NEG_TOKEN_SPNEGO_RESP ? spnego : NULL);
+    default:
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0306)
+                      "refused an NTLM message (%s) that is neither NEGOTIATE "
+                      "nor AUTHENTICATE", framing);
+        return challenge(r, conf);
+    }
+}
+
+/* The identity an earlier request bound to this connection, where this
+ * location would accept NTLM. */
+static int reuse_connection_identity(request_rec *r, const neg_dir_conf *conf)
+{
+    conn_rec *c = r->connection->master ? r->connection->master : r->connection;
+    neg_conn *nc = ap_get_module_config(c->conn_config, &auth_negotiate_module);
+
+    if (nc == NULL || nc->state != NEG_CONN_AUTHENTICATED)
+        return 0;
+    if (!scheme_offered(conf, strcmp(nc->id.auth_type, "NTLM") == 0
+                              ? NEG_SCHEME_NTLM : NEG_SCHEME_NEGOTIATE)
+        || (strcmp(nc->id.auth_type, "NTLM") != 0
+            && !has_provider(conf, NEG_PROVIDER_NEGOTIATE)))
+        return 0;
+    set_ntlm_user(r, conf, &nc->id);
+    return 1;
+}
+
+/* Any new credentials replace what the connection held. */
+static void forget_connection(request_rec *r)
+{
+    conn_rec *c = r->connection->master ? r->connection->master : r->connection;
+    neg_conn *nc = ap_get_module_config(c->conn_config, &auth_negotiate_module);
+
+    if (nc != NULL && nc->state != NEG_CONN_IDLE)
+        neg_conn_reset(nc);
 }
 
 /* ====================================================== dispatch */
@@ -397,10 +681,12 @@ static int dispatch_spnego_init(request_rec *r, const neg_dir_conf *conf,
 {
     neg_mech first = tok->mechs[0];
 
-    if (is_kerberos(first) && tok->mech_token.len > 0)
+    if (is_kerberos(first) && tok->mech_token.len > 0) {
+        forget_connection(r);
         return accept_kerberos(r, conf, &tok->mech_token, first);
-    if (first == NEG_MECH_NTLMSSP)
-        return refuse_ntlm(r, conf, NEG_SCHEME_NEGOTIATE, "inside SPNEGO");
+    }
+    if (first == NEG_MECH_NTLMSSP && tok->mech_token.len > 0)
+        return ntlm_step(r, conf, NEG_SCHEME_NEGOTIATE, &tok->mech_token, tok);
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0103)
                   "refused a SPNEGO token whose first mechanism is %s%s: this "
                   "server accepts Kerberos (with its token in the first "
@@ -415,16 +701,21 @@ static int dispatch_token(request_rec *r, const neg_dir_conf *conf,
 {
     switch (tok->kind) {
     case NEG_TOKEN_RAW_NTLMSSP:
-        return refuse_ntlm(r, conf, scheme, "raw NTLMSSP");
+        return ntlm_step(r, conf, scheme, &tok->mech_token, NULL);
     case NEG_TOKEN_RAW_KRB5:
-        if (scheme == NEG_SCHEME_NEGOTIATE)
+        if (scheme == NEG_SCHEME_NEGOTIATE) {
+            forget_connection(r);
             return accept_kerberos(r, conf, &tok->mech_token, NEG_MECH_NONE);
+        }
         break;
     case NEG_TOKEN_SPNEGO_INIT:
         if (scheme == NEG_SCHEME_NEGOTIATE)
             return dispatch_spnego_init(r, conf, tok);
         break;
     case NEG_TOKEN_SPNEGO_RESP:
+        if (scheme == NEG_SCHEME_NEGOTIATE && tok->mech_token.len > 0
+            && ntlm_message_type(tok->mech_token.data, tok->mech_token.len) == 3)
+            return ntlm_step(r, conf, scheme, &tok->mech_token, tok);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0104)
                       "refused a SPNEGO continuation token: no handshake is "
                       "in progress on this connection; the client must start "
@@ -450,6 +741,8 @@ static int authenticate(request_rec *r, const neg_dir_conf *conf)
     size_t n;
 
     if (value == NULL) {
+        if (reuse_connection_identity(r, conf))
+            return OK;
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
                       "no Authorization header: sending the challenge");
         return challenge(r, conf);

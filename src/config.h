@@ -35,6 +35,12 @@ typedef struct {
     int n_providers;                    /* 0: unset */
     neg_user_format user_format;
     apr_size_t max_token;               /* NEG_UNSET_SIZE: unset */
+    int ntlm_v1;                        /* -1: unset (Off) */
+    int winbind_timeout_ms;             /* -1: unset */
+    int ntlm_lifetime_s;                /* -1: unset */
 } neg_dir_conf;
+
+#define NEG_DEFAULT_WINBIND_TIMEOUT_MS 3000
+#define NEG_DEFAULT_NTLM_LIFETIME_S 60
 
 #endif

@@ -46,6 +46,7 @@ runuser -u "$test_user" -- env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/s
     NEGOTIATE_MODULE="$MODULE" \
     NEGOTIATE_HTTPD_MODULES="$("$APXS" -q LIBEXECDIR)" \
     NEGOTIATE_DOMAIN_BASE="$NEGOTIATE_DOMAIN_BASE" \
-    perl "$here/TEST.PL" -apxs "$APXS" "$@" || rc=$?
+    NEGOTIATE_DC_SMBCONF="$NEGOTIATE_DC_SMBCONF" \
+    perl "$here/TEST.PL" -apxs "$APXS" -maxclients 64 "$@" || rc=$?
 rm -rf "$home"
 exit $rc

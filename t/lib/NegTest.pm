@@ -10,7 +10,7 @@ use Apache::Test ();
 use Apache::TestUtil ();
 
 our @EXPORT = qw(port url curl kinit_user log_mark log_since status_ok
-                 www_auth python_gss spnego_init_token ntlmssp_type1 ntlmssp_oid t_dir);
+                 www_auth python_gss ntlm_client spnego_init_token ntlmssp_type1 ntlmssp_oid t_dir);
 
 sub t_dir { Apache::Test::vars('t_dir') }
 sub port  { Apache::Test::vars('port') }
@@ -56,6 +56,7 @@ sub curl {
     push @cmd, @{ $o{args} || [] };
     push @cmd, url($path, $host);
     local $ENV{KRB5CCNAME} = $o{ccache} ? "FILE:$o{ccache}" : 'FILE:/nonexistent';
+    local %ENV = (%ENV, %{ $o{env} || {} });
     open(my $out, '-|', @cmd) or die "curl: $!";
     my $code = do { local $/; <$out> };
     close $out;
@@ -97,6 +98,32 @@ sub python_gss {
                '--port', port(), '--host', $o{host} // 'localhost',
                '--path', $o{path}, '--mech', $o{mech});
     local $ENV{KRB5CCNAME} = "FILE:$o{ccache}";
+    open(my $out, '-|', @cmd) or die "python: $!";
+    my %r;
+    while (<$out>) { chomp; $r{$1} = $2 if /^(\w+)=(.*)$/ }
+    close $out;
+    $r{exit} = $? >> 8;
+    return \%r;
+}
+
+# t/client/ntlm_client.py: one NTLM handshake by a real client
+# implementation; returns what it printed as a hash.
+sub ntlm_client {
+    my (%o) = @_;
+    my @cmd = ('/usr/bin/python3', t_dir() . '/client/ntlm_client.py',
+               '--port', port(), '--path', $o{path});
+    for my $k (sort keys %o) {
+        next if $k eq 'path' || $k eq 'env';
+        my $flag = '--' . ($k =~ tr/_/-/r);
+        if (!defined $o{$k} || $o{$k} eq '1' && $k =~ /^(spnego|split|tamper_mic|tamper_av|tamper_user|expect100|body_first|restart)$/) {
+            push @cmd, $flag;
+        } else {
+            push @cmd, $flag, $o{$k};
+        }
+    }
+    local %ENV = (%ENV, %{ $o{env} || {} });
+    local $ENV{KRB5CCNAME} = 'FILE:/nonexistent';
+    local $ENV{OPENSSL_CONF} = t_dir() . '/client/openssl-legacy.cnf';
     open(my $out, '-|', @cmd) or die "python: $!";
     my %r;
     while (<$out>) { chomp; $r{$1} = $2 if /^(\w+)=(.*)$/ }

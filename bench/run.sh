@@ -1,0 +1,319 @@
+#!/bin/bash
+# bench/run.sh - throughput of Kerberos (SPNEGO) authentication with
+# mod_auth_negotiate against the same static file served without
+# authentication.  Run as root from anywhere:
+#
+#   bench/run.sh
+#   DURATION=30 CONNECTIONS=32 THREADS=2 bench/run.sh
+#
+# Parameters (environment):
+#   DURATION     seconds of each measured wrk run            (default 10)
+#   CONNECTIONS  wrk connections (keep-alive)                (default 16)
+#   THREADS      wrk threads                                 (default 2)
+#   TOKENS       token pool of the measured Kerberos run     (default: the
+#                warm-up's rate x DURATION x 1.5, at least 5000)
+#   WARMUP       seconds of each warm-up run                 (default 2)
+#   SERVERS      httpd child processes (mpm_event)           (default 2)
+#   MODULE       the module to load (default <tree>/.libs/mod_auth_negotiate.so)
+#   KEEP=1       keep the temporary directory (logs, config)
+#
+# What it does: starts the test domain (t/domain/domain.sh) unless it runs
+# already, kinits alice into a temporary FILE: cache, starts a dedicated
+# httpd (mpm_event, 127.0.0.1:18090, keep-alive unlimited, no access log),
+# checks the set-up with curl, then runs wrk:
+#   static    GET /static/index.html   no authentication
+#   kerberos  GET /krb/index.html      "Authorization: Negotiate <token>",
+#             a fresh SPNEGO token (bench/tokengen) on every request
+# each after a warm-up run of WARMUP seconds (the Kerberos warm-up uses
+# tokens of its own and also measures the rate that sizes the pool).  No
+# token is sent twice (bench/negotiate.lua splits the pool by wrk thread);
+# a thread that runs out sends unauthenticated requests, which are counted
+# and make the run invalid.  Exit status 0 only for a valid run.
+set -euo pipefail
+
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-16}
+THREADS=${THREADS:-2}
+TOKENS=${TOKENS:-}
+WARMUP=${WARMUP:-2}
+SERVERS=${SERVERS:-2}
+KEEP=${KEEP:-0}
+PORT=18090
+ADDR=127.0.0.1
+STATIC_PATH=/static/index.html
+KRB_PATH=/krb/index.html
+
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(dirname "$BENCH")
+MODULE=${MODULE:-$TOP/.libs/mod_auth_negotiate.so}
+DOMAIN_SH=$TOP/t/domain/domain.sh
+HTTPD=/usr/sbin/apache2
+HTTPD_MODULES=/usr/lib/apache2/modules
+LUA=$BENCH/negotiate.lua
+TOKENGEN=$BENCH/tokengen
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+for v in DURATION CONNECTIONS THREADS WARMUP SERVERS; do
+    [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
+done
+[[ -z $TOKENS || $TOKENS =~ ^[1-9][0-9]*$ ]] || die "TOKENS must be a positive integer"
+(( CONNECTIONS >= THREADS )) || die "CONNECTIONS must be >= THREADS"
+[[ $(id -u) -eq 0 ]] || die "run as root (the test domain and httpd's User/Group need it)"
+[[ -f $MODULE ]] || die "$MODULE is missing: build the module first (make)"
+
+# ------------------------------------------------------------ tools
+
+need_pkgs=()
+command -v wrk  >/dev/null || need_pkgs+=(wrk)
+command -v curl >/dev/null || need_pkgs+=(curl)
+[[ -x $HTTPD ]]            || need_pkgs+=(apache2)
+if ((${#need_pkgs[@]})); then
+    log "installing ${need_pkgs[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+
+if [[ ! -x $TOKENGEN || $BENCH/tokengen.c -nt $TOKENGEN ]]; then
+    log "building bench/tokengen"
+    # shellcheck disable=SC2046
+    cc -O2 -Wall -Wextra $(pkg-config --cflags heimdal-gssapi heimdal-krb5) \
+       "$BENCH/tokengen.c" $(pkg-config --libs heimdal-gssapi heimdal-krb5) \
+       -o "$TOKENGEN"
+fi
+
+# ------------------------------------------------------------ clean-up
+
+WORK=
+STARTED_DOMAIN=0
+PIDFILE=
+
+stop_httpd() {
+    local pid i
+    [[ -n $PIDFILE && -s $PIDFILE ]] || return 0
+    read -r pid <"$PIDFILE" || return 0
+    [[ $pid =~ ^[0-9]+$ ]] || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    log "httpd $pid did not stop after 10 s: SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local rc=$?
+    stop_httpd
+    if ((STARTED_DOMAIN)); then
+        "$DOMAIN_SH" stop >/dev/null 2>&1 || log "could not stop the test domain"
+    fi
+    if [[ -n $WORK && -d $WORK ]]; then
+        if [[ $KEEP == 1 ]]; then log "kept $WORK"; else rm -rf -- "$WORK"; fi
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ------------------------------------------------------------ domain, ticket
+
+if ! "$DOMAIN_SH" status >/dev/null 2>&1; then
+    log "starting the test domain"
+    STARTED_DOMAIN=1
+    "$DOMAIN_SH" start >/dev/null
+fi
+eval "$("$DOMAIN_SH" env)"
+export KRB5_CONFIG
+
+WORK=$(mktemp -d /tmp/negbench.XXXXXX)
+chmod 0755 "$WORK"                      # httpd (www-data) reads htdocs/
+mkdir -p "$WORK/htdocs" "$WORK/logs" "$WORK/run" "$WORK/priv"
+chmod 0700 "$WORK/priv"                 # ticket cache and tokens
+chown www-data "$WORK/logs" "$WORK/run"
+PIDFILE=$WORK/run/httpd.pid
+
+export KRB5CCNAME=FILE:$WORK/priv/ccache
+kinit --password-file=STDIN alice@EXAMPLE.TEST <<<'AlicePassw0rd!' >/dev/null \
+    || die "kinit alice failed"
+
+# ------------------------------------------------------------ httpd
+
+# A small static page, the same file under both paths.
+printf '<html><body><p>mod_auth_negotiate benchmark page.</p></body></html>\n' \
+    >"$WORK/htdocs/index.html"
+
+cat >"$WORK/httpd.conf" <<EOF
+ServerRoot "$WORK"
+ServerName localhost
+Listen $ADDR:$PORT
+PidFile "$PIDFILE"
+DefaultRuntimeDir "$WORK/run"
+Mutex file:$WORK/run default
+ErrorLog "$WORK/logs/error.log"
+LogLevel warn
+
+LoadModule mpm_event_module $HTTPD_MODULES/mod_mpm_event.so
+LoadModule authn_core_module $HTTPD_MODULES/mod_authn_core.so
+LoadModule authz_core_module $HTTPD_MODULES/mod_authz_core.so
+LoadModule authz_user_module $HTTPD_MODULES/mod_authz_user.so
+LoadModule alias_module $HTTPD_MODULES/mod_alias.so
+LoadModule mime_module $HTTPD_MODULES/mod_mime.so
+LoadModule auth_negotiate_module $MODULE
+
+User www-data
+Group negauth
+
+# A fixed set of $SERVERS children, no process churn during the runs.
+StartServers $SERVERS
+ServerLimit $SERVERS
+ThreadsPerChild 32
+ThreadLimit 32
+MaxRequestWorkers $((SERVERS * 32))
+MinSpareThreads 1
+MaxSpareThreads $((SERVERS * 32))
+MaxConnectionsPerChild 0
+
+KeepAlive On
+MaxKeepAliveRequests 0
+KeepAliveTimeout 30
+Timeout 30
+LimitRequestFieldSize 16384
+TypesConfig /etc/mime.types
+# No access log.
+
+<Directory />
+    AllowOverride None
+    Require all denied
+</Directory>
+<Directory "$WORK/htdocs">
+    Require all granted
+</Directory>
+
+Alias /static/ "$WORK/htdocs/"
+Alias /krb/ "$WORK/htdocs/"
+
+<Location /krb/>
+    AuthType Negotiate
+    AuthName "EXAMPLE"
+    NegotiateKeytab "$NEGOTIATE_KEYTAB"
+    Require valid-user
+</Location>
+EOF
+
+if (exec 3<>"/dev/tcp/$ADDR/$PORT") 2>/dev/null; then
+    die "something already listens on $ADDR:$PORT"
+fi
+log "starting httpd ($SERVERS x mpm_event children) on $ADDR:$PORT"
+env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin KRB5_CONFIG="$KRB5_CONFIG" \
+    "$HTTPD" -f "$WORK/httpd.conf" -k start \
+    || { cat "$WORK/logs/error.log" >&2 2>/dev/null; die "httpd did not start"; }
+for ((i = 0; i < 100; i++)); do
+    [[ -s $PIDFILE ]] && (exec 3<>"/dev/tcp/$ADDR/$PORT") 2>/dev/null && break
+    sleep 0.1
+done
+[[ -s $PIDFILE ]] || { cat "$WORK/logs/error.log" >&2; die "httpd wrote no pid file"; }
+
+BASE=http://$ADDR:$PORT
+
+# ------------------------------------------------------------ helpers
+
+# gen_tokens N PREFIX: N tokens split round-robin into PREFIX.0 .. PREFIX.T-1
+gen_tokens() {
+    local n=$1 prefix=$2
+    "$TOKENGEN" "$n" 2>"$WORK/priv/tokengen.err" \
+        | awk -v n="$THREADS" -v p="$prefix" '{ print > (p "." ((NR - 1) % n)) }' \
+        || { cat "$WORK/priv/tokengen.err" >&2; die "tokengen failed"; }
+    sed 's/^tokengen: /  tokengen: /' "$WORK/priv/tokengen.err" >&2
+}
+
+# run_wrk SECONDS PATH [TOKEN_PREFIX]: prints wrk's RESULT line
+run_wrk() {
+    local secs=$1 path=$2 prefix=${3:-} out
+    out=$(TOKEN_PREFIX=$prefix REQ_PATH=$path \
+          wrk -t "$THREADS" -c "$CONNECTIONS" -d "${secs}s" --timeout 10s \
+              -s "$LUA" "$BASE$path") || die "wrk failed: $out"
+    printf '%s\n' "$out" >>"$WORK/logs/wrk.out"
+    grep '^RESULT ' <<<"$out" || die "no RESULT from wrk: $out"
+}
+
+# field NAME RESULT-LINE
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
+
+# ------------------------------------------------------------ sanity checks
+
+code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE$STATIC_PATH")
+[[ $code == 200 ]] || die "static $STATIC_PATH answered $code, not 200"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE$KRB_PATH")
+[[ $code == 401 ]] || die "$KRB_PATH without a token answered $code, not 401"
+tok=$("$TOKENGEN" 1 2>/dev/null) || die "tokengen failed"
+hdrs=$(curl -s -o /dev/null -D - -H "Authorization: Negotiate $tok" "$BASE$KRB_PATH")
+code=$(sed -n '1s/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p' <<<"$hdrs")
+[[ $code == 200 ]] || { cat "$WORK/logs/error.log" >&2; die "$KRB_PATH with a token answered $code, not 200"; }
+grep -qi '^WWW-Authenticate: Negotiate [A-Za-z0-9+/=]' <<<"$hdrs" \
+    || die "no mutual-authentication token in the 200 answer"
+log "set-up OK: static 200, /krb/ 401 without and 200 (with a mutual-auth token) with a token"
+
+# ------------------------------------------------------------ runs
+
+log "static warm-up ${WARMUP}s"
+run_wrk "$WARMUP" "$STATIC_PATH" >/dev/null
+log "static run ${DURATION}s"
+static=$(run_wrk "$DURATION" "$STATIC_PATH")
+static_rps=$(field rps "$static")
+
+# The Kerberos rate is below the static one: size the warm-up pool by it.
+warm_tokens=$(awk -v r="$static_rps" -v s="$WARMUP" 'BEGIN { printf "%d", r * s * 1.25 + 1000 }')
+log "Kerberos warm-up pool: $warm_tokens tokens"
+gen_tokens "$warm_tokens" "$WORK/priv/warm"
+log "Kerberos warm-up ${WARMUP}s"
+warm=$(run_wrk "$WARMUP" "$KRB_PATH" "$WORK/priv/warm")
+warm_rps=$(field rps "$warm")
+rm -f "$WORK"/priv/warm.*
+
+if [[ -z $TOKENS ]]; then
+    TOKENS=$(awk -v r="$warm_rps" -v s="$DURATION" \
+                 'BEGIN { n = r * s * 1.5; if (n < 5000) n = 5000; printf "%d", n }')
+fi
+log "Kerberos pool: $TOKENS tokens (warm-up ran at $warm_rps req/s)"
+gen_tokens "$TOKENS" "$WORK/priv/main"
+log "Kerberos run ${DURATION}s"
+krb=$(run_wrk "$DURATION" "$KRB_PATH" "$WORK/priv/main")
+rm -f "$WORK"/priv/main.*
+
+krb_rps=$(field rps "$krb")
+ranout=$(field ranout "$krb")
+warm_ranout=$(field ranout "$warm")
+neg_errors=$(grep -c 'NEG0' "$WORK/logs/error.log" || true)
+
+# ------------------------------------------------------------ report
+
+row() {   # name result
+    printf '%-10s %12s %10s %9s %9s %8s\n' "$1" "$(field rps "$2")" "$(field requests "$2")" \
+        "$(field p50_us "$2")" "$(field p99_us "$2")" "$(field non2xx "$2")"
+}
+echo
+echo "mod_auth_negotiate benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs," \
+     "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, httpd mpm_event x$SERVERS"
+printf '%-10s %12s %10s %9s %9s %8s\n' run "req/s" requests "p50 us" "p99 us" non-2xx
+row static "$static"
+row kerberos "$krb"
+awk -v k="$krb_rps" -v s="$static_rps" 'BEGIN { printf "ratio kerberos/static: %.3f\n", k / s }'
+echo "token pool: $TOKENS generated, $(field tokens_used "$krb") taken, $ranout requests" \
+     "ran out (warm-up: $warm_tokens, at $warm_rps req/s, $warm_ranout ran out)"
+echo "socket errors (connect/read/write/timeout): static" \
+     "$(field connect "$static")/$(field read "$static")/$(field write "$static")/$(field timeout "$static")," \
+     "kerberos $(field connect "$krb")/$(field read "$krb")/$(field write "$krb")/$(field timeout "$krb");" \
+     "module errors in error.log: $neg_errors"
+
+valid=1
+[[ $(field non2xx "$krb") == 0 && $(field non2xx "$static") == 0 ]] || valid=0
+[[ $ranout == 0 ]] || { log "the Kerberos run ran out of tokens: raise TOKENS"; valid=0; }
+[[ $(field non2xx "$warm") == 0 ]] || { log "the warm-up had non-2xx answers"; valid=0; }
+if ((!valid)); then
+    log "INVALID run: see above; tail of the error log:"
+    tail -n 5 "$WORK/logs/error.log" >&2
+    exit 1
+fi

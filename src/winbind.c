@@ -1,0 +1,447 @@
+/*
+ * winbind.c - libwbclient calls on a per-process thread pool with a bound
+ * on the caller's wait (see winbind.h).
+ *
+ * A job is shared by the caller and one pool thread. Under `lock`: the
+ * caller either sees it done (and frees it), or gives up at its deadline
+ * and marks it abandoned, after which the pool thread frees it. Threads are
+ * started on first use, so only httpd children that verify NTLM have them.
+ */
+#include "winbind.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <stdbool.h>
+#include <wbclient.h>
+
+#define DEFAULT_THREADS 8
+#define MAX_THREADS 64
+
+typedef enum { JOB_VERIFY, JOB_NAMES } job_kind;
+
+typedef struct wb_job {
+    job_kind kind;
+    /* VERIFY input: private copies, the caller may be gone by the time
+     * the job runs */
+    char *account, *domain, *workstation;
+    unsigned char challenge[8];
+    unsigned char *nt, *lm;
+    size_t nt_len, lm_len;
+    /* output */
+    neg_wb_status status;
+    neg_wb_result res;
+    neg_wb_names names;
+    int done, abandoned;
+    struct wb_job *next;
+} wb_job;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+/* Held by a thread while it opens its connection to winbindd, so that a
+ * burst of new threads never overflows winbindd's listen backlog. */
+static pthread_mutex_t connect_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t done_cv;
+static wb_job *queue_head, *queue_tail;
+static int pool_threads = DEFAULT_THREADS;
+static pid_t pool_pid;          /* the process whose threads run the pool */
+static neg_wb_names cached_names;
+static int have_names;
+
+/* NetBIOS -> DNS domain names (winbind's logon answer leaves the DNS name
+ * empty for the DC's own domain). Under lock. */
+#define DNS_CACHE_SIZE 16
+static struct {
+    char netbios[NEG_WB_NAME_MAX];
+    char dns[NEG_WB_NAME_MAX];
+} dns_cache[DNS_CACHE_SIZE];
+static int dns_cache_used;
+
+void neg_wb_configure(int threads)
+{
+    if (threads >= 1 && threads <= MAX_THREADS)
+        pool_threads = threads;
+}
+
+static void free_job(wb_job *job)
+{
+    if (job->nt != NULL)
+        memset(job->nt, 0, job->nt_len);
+    if (job->lm != NULL)
+        memset(job->lm, 0, job->lm_len);
+    free(job->account);
+    free(job->domain);
+    free(job->workstation);
+    free(job->nt);
+    free(job->lm);
+    memset(&job->res.session_key, 0, sizeof(job->res.session_key));
+    free(job);
+}
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src ? src : "");
+}
+
+/* ---------------------------------------------------------------- calls */
+
+static neg_wb_status unavailable_kind(struct wbcContext *ctx)
+{
+    /* The privileged pipe failed: is winbindd there at all? */
+    return WBC_ERROR_IS_OK(wbcCtxPing(ctx)) ? NEG_WB_NO_PRIVILEGE
+                                            : NEG_WB_UNAVAILABLE;
+}
+
+static int cached_dns_name(const char *netbios, char *out)
+{
+    int i, found = 0;
+
+    pthread_mutex_lock(&lock);
+    for (i = 0; i < dns_cache_used && !found; i++) {
+        if (strcasecmp(dns_cache[i].netbios, netbios) == 0) {
+            copy_str(out, NEG_WB_NAME_MAX, dns_cache[i].dns);
+            found = 1;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return found;
+}
+
+static void remember_dns_name(const char *netbios, const char *dns)
+{
+    pthread_mutex_lock(&lock);
+    if (dns_cache_used < DNS_CACHE_SIZE) {
+        copy_str(dns_cache[dns_cache_used].netbios, NEG_WB_NAME_MAX, netbios);
+        copy_str(dns_cache[dns_cache_used].dns, NEG_WB_NAME_MAX, dns);
+        dns_cache_used++;
+    }
+    pthread_mutex_unlock(&lock);
+}
+
+/* The DNS name of a domain given its NetBIOS name, once per process. */
+static void fill_dns_domain(struct wbcContext *ctx, neg_wb_result *r)
+{
+    struct wbcDomainInfo *d = NULL;
+
+    if (*r->dns_domain != '\0' || *r->domain == '\0'
+        || cached_dns_name(r->domain, r->dns_domain))
+        return;
+    if (wbcCtxDomainInfo(ctx, r->domain, &d) == WBC_ERR_SUCCESS && d != NULL
+        && d->dns_name != NULL && *d->dns_name != '\0') {
+        copy_str(r->dns_domain, sizeof(r->dns_domain), d->dns_name);
+        remember_dns_name(r->domain, d->dns_name);
+    }
+    wbcFreeMemory(d);
+}
+
+static void copy_auth_info(const struct wbcAuthUserInfo *info, neg_wb_result *r)
+{
+    copy_str(r->account, sizeof(r->account), info->account_name);
+    copy_str(r->domain, sizeof(r->domain), info->domain_name);
+    copy_str(r->dns_domain, sizeof(r->dns_domain), info->dns_domain_name);
+    r->guest = (info->user_flags & WBC_AUTH_USER_INFO_GUEST) != 0;
+    memcpy(r->session_key, info->user_session_key, 16);
+    if (info->num_sids > 0)
+        wbcSidToStringBuf(&info->sids[0].sid, r->user_sid, sizeof(r->user_sid));
+}
+
+static neg_wb_status run_verify(struct wbcContext *ctx, wb_job *job)
+{
+    struct wbcAuthUserParams p;
+    struct wbcAuthUserInfo *info = NULL;
+    struct wbcAuthErrorInfo *err = NULL;
+    neg_wb_result *r = &job->res;
+    wbcErr e;
+
+    memset(&p, 0, sizeof(p));
+    p.account_name = job->account;
+    p.domain_name = job->domain;
+    p.workstation_name = job->workstation;
+    /* As Samba's own server does: trust accounts may log on too. */
+    p.parameter_control = WBC_MSV1_0_ALLOW_SERVER_TRUST_ACCOUNT
+                        | WBC_MSV1_0_ALLOW_WORKSTATION_TRUST_ACCOUNT;
+    p.level = WBC_AUTH_USER_LEVEL_RESPONSE;
+    memcpy(p.password.response.challenge, job->challenge, 8);
+    p.password.response.nt_length = (uint32_t)job->nt_len;
+    p.password.response.nt_data = job->nt;
+    p.password.response.lm_length = (uint32_t)job->lm_len;
+    p.password.response.lm_data = job->lm;
+
+    e = wbcCtxAuthenticateUserEx(ctx, &p, &info, &err);
+    if (e == WBC_ERR_SUCCESS && info != NULL) {
+        copy_auth_info(info, r);
+        fill_dns_domain(ctx, r);
+        r->status = NEG_WB_OK;
+    }
+    else if (e == WBC_ERR_AUTH_ERROR && err != NULL) {
+        r->nt_status = err->nt_status;
+        copy_str(r->nt_string, sizeof(r->nt_string), err->nt_string);
+        r->status = NEG_WB_AUTH_FAILED;
+    }
+    else if (e == WBC_ERR_WINBIND_NOT_AVAILABLE) {
+        r->status = unavailable_kind(ctx);
+    }
+    else {
+        copy_str(r->detail, sizeof(r->detail), wbcErrorString(e));
+        r->status = NEG_WB_ERROR;
+    }
+    wbcFreeMemory(info);
+    wbcFreeMemory(err);
+    return r->status;
+}
+
+static neg_wb_status run_names(struct wbcContext *ctx, wb_job *job)
+{
+    struct wbcInterfaceDetails *d = NULL;
+    wbcErr e = wbcCtxInterfaceDetails(ctx, &d);
+
+    if (e == WBC_ERR_SUCCESS && d != NULL) {
+        copy_str(job->names.netbios_name, NEG_WB_NAME_MAX, d->netbios_name);
+        copy_str(job->names.netbios_domain, NEG_WB_NAME_MAX, d->netbios_domain);
+        copy_str(job->names.dns_domain, NEG_WB_NAME_MAX, d->dns_domain);
+        wbcFreeMemory(d);
+        return NEG_WB_OK;
+    }
+    copy_str(job->res.detail, sizeof(job->res.detail), wbcErrorString(e));
+    return e == WBC_ERR_WINBIND_NOT_AVAILABLE ? NEG_WB_UNAVAILABLE : NEG_WB_ERROR;
+}
+
+/* ---------------------------------------------------------------- pool */
+
+static wb_job *take_job(void)
+{
+    wb_job *job;
+
+    pthread_mutex_lock(&lock);
+    while (queue_head == NULL)
+        pthread_cond_wait(&work_cv, &lock);
+    job = queue_head;
+    queue_head = job->next;
+    if (queue_head == NULL)
+        queue_tail = NULL;
+    if (job->abandoned) {
+        pthread_mutex_unlock(&lock);
+        free_job(job);
+        return NULL;
+    }
+    pthread_mutex_unlock(&lock);
+    return job;
+}
+
+static void finish_job(wb_job *job)
+{
+    pthread_mutex_lock(&lock);
+    if (job->abandoned) {
+        pthread_mutex_unlock(&lock);
+        free_job(job);
+        return;
+    }
+    job->done = 1;
+    pthread_cond_broadcast(&done_cv);
+    pthread_mutex_unlock(&lock);
+}
+
+static void *pool_thread(void *arg)
+{
+    struct wbcContext *ctx = NULL;
+    int connected = 0;
+    wb_job *job;
+
+    (void)arg;
+    for (;;) {
+        if ((job = take_job()) == NULL)
+            continue;
+        if (ctx == NULL)
+            ctx = wbcCtxCreate();
+        if (ctx == NULL) {
+            job->status = NEG_WB_ERROR;
+            copy_str(job->res.detail, sizeof(job->res.detail), "out of memory");
+            finish_job(job);
+            continue;
+        }
+        if (!connected)
+            pthread_mutex_lock(&connect_lock);
+        job->status = job->kind == JOB_VERIFY ? run_verify(ctx, job)
+                                              : run_names(ctx, job);
+        if (!connected)
+            pthread_mutex_unlock(&connect_lock);
+        /* After a failure libwbclient reconnects on the next call. */
+        connected = job->status != NEG_WB_UNAVAILABLE
+                 && job->status != NEG_WB_NO_PRIVILEGE;
+        finish_job(job);
+    }
+    return NULL;
+}
+
+/* Under lock. Threads do not survive fork(): a new process starts its own. */
+static int ensure_pool(void)
+{
+    pthread_condattr_t attr;
+    pthread_attr_t tattr;
+    pthread_t tid;
+    int i, started = 0;
+
+    if (pool_pid == getpid())
+        return 1;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&done_cv, &attr);
+    pthread_condattr_destroy(&attr);
+    pthread_attr_init(&tattr);
+    pthread_attr_setdetachstate(&tattr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&tattr, 256 * 1024);
+    for (i = 0; i < pool_threads; i++)
+        started += pthread_create(&tid, &tattr, pool_thread, NULL) == 0;
+    pthread_attr_destroy(&tattr);
+    if (started == 0)
+        return 0;
+    pool_pid = getpid();
+    return 1;
+}
+
+static void deadline_after(int timeout_ms, struct timespec *ts)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += timeout_ms / 1000;
+    ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+/* Queue the job and wait for it until the deadline. Returns 1 when the job
+ * is done (the caller frees it), 0 when it was abandoned or never queued. */
+static int run_job(wb_job *job, int timeout_ms)
+{
+    struct timespec deadline;
+
+    deadline_after(timeout_ms, &deadline);
+    pthread_mutex_lock(&lock);
+    if (!ensure_pool()) {
+        pthread_mutex_unlock(&lock);
+        return -1;
+    }
+    if (queue_tail != NULL)
+        queue_tail->next = job;
+    else
+        queue_head = job;
+    queue_tail = job;
+    pthread_cond_signal(&work_cv);
+    while (!job->done) {
+        if (pthread_cond_timedwait(&done_cv, &lock, &deadline) == ETIMEDOUT
+            && !job->done) {
+            job->abandoned = 1;
+            pthread_mutex_unlock(&lock);
+            return 0;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return 1;
+}
+
+static unsigned char *copy_bytes(const unsigned char *p, size_t n)
+{
+    unsigned char *c;
+
+    if (n == 0)
+        return NULL;
+    if ((c = malloc(n)) != NULL)
+        memcpy(c, p, n);
+    return c;
+}
+
+neg_wb_status neg_wb_verify(const neg_wb_response *req, int timeout_ms,
+                            neg_wb_result *res)
+{
+    wb_job *job = calloc(1, sizeof(*job));
+    int r;
+
+    memset(res, 0, sizeof(*res));
+    if (job == NULL)
+        return res->status = NEG_WB_ERROR;
+    job->kind = JOB_VERIFY;
+    job->account = strdup(req->account);
+    job->domain = strdup(req->domain);
+    job->workstation = strdup(req->workstation);
+    memcpy(job->challenge, req->challenge, 8);
+    job->nt = copy_bytes(req->nt, req->nt_len);
+    job->nt_len = req->nt_len;
+    job->lm = copy_bytes(req->lm, req->lm_len);
+    job->lm_len = req->lm_len;
+    if (!job->account || !job->domain || !job->workstation
+        || (req->nt_len && !job->nt) || (req->lm_len && !job->lm)) {
+        free_job(job);
+        return res->status = NEG_WB_ERROR;
+    }
+    r = run_job(job, timeout_ms);
+    if (r == 0)
+        return res->status = NEG_WB_TIMEOUT;
+    if (r < 0) {
+        free_job(job);
+        copy_str(res->detail, sizeof(res->detail), "cannot start threads");
+        return res->status = NEG_WB_ERROR;
+    }
+    *res = job->res;
+    res->status = job->status;
+    free_job(job);
+    return res->status;
+}
+
+neg_wb_status neg_wb_names_get(int timeout_ms, neg_wb_names *out,
+                               char *detail, size_t detail_len)
+{
+    wb_job *job;
+    neg_wb_status st;
+    int r;
+
+    pthread_mutex_lock(&lock);
+    if (have_names) {
+        *out = cached_names;
+        pthread_mutex_unlock(&lock);
+        return NEG_WB_OK;
+    }
+    pthread_mutex_unlock(&lock);
+    if ((job = calloc(1, sizeof(*job))) == NULL)
+        return NEG_WB_ERROR;
+    job->kind = JOB_NAMES;
+    r = run_job(job, timeout_ms);
+    if (r == 0)
+        return NEG_WB_TIMEOUT;
+    if (r < 0) {
+        free_job(job);
+        return NEG_WB_ERROR;
+    }
+    st = job->status;
+    if (st == NEG_WB_OK) {
+        *out = job->names;
+        pthread_mutex_lock(&lock);
+        cached_names = job->names;
+        have_names = 1;
+        pthread_mutex_unlock(&lock);
+    }
+    else {
+        copy_str(detail, detail_len, job->res.detail);
+    }
+    free_job(job);
+    return st;
+}
+
+const char *neg_wb_status_str(neg_wb_status s)
+{
+    switch (s) {
+    case NEG_WB_OK:           return "ok";
+    case NEG_WB_AUTH_FAILED:  return "refused by the domain";
+    case NEG_WB_UNAVAILABLE:  return "winbindd is not reachable";
+    case NEG_WB_NO_PRIVILEGE: return "winbind's privileged pipe is not accessible";
+    case NEG_WB_TIMEOUT:      return "winbind did not answer in time";
+    case NEG_WB_ERROR:        return "winbind call failed";
+    }
+    return "unknown";
+}

@@ -1,0 +1,74 @@
+/*
+ * winbind.h - the domain's verdict through libwbclient, with a bound on
+ * how long a request can wait for it.
+ *
+ * Calls run on a small pool of threads per process, each with its own
+ * wbcContext and so its own open connection to winbindd (a wbcContext has
+ * one socket and no lock; opening a connection per request stalls for a
+ * second when winbindd's listen backlog of 5 overflows). A request waits
+ * for its call at most the given timeout; a hung winbindd then costs a
+ * quick refusal, never a worker held for minutes. Knows nothing of httpd.
+ */
+#ifndef NEG_WINBIND_H
+#define NEG_WINBIND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    NEG_WB_OK = 0,
+    NEG_WB_AUTH_FAILED,     /* the domain said no: nt_status/nt_string say why */
+    NEG_WB_UNAVAILABLE,     /* winbindd not running, or its pipe not reachable */
+    NEG_WB_NO_PRIVILEGE,    /* winbindd runs, but its privileged pipe is closed to us */
+    NEG_WB_TIMEOUT,         /* no answer within the bound */
+    NEG_WB_ERROR            /* anything else (memory, protocol) */
+} neg_wb_status;
+
+#define NEG_WB_NAME_MAX 256
+
+typedef struct {
+    neg_wb_status status;
+    uint32_t nt_status;
+    char nt_string[96];             /* NT_STATUS_WRONG_PASSWORD, ... */
+    char detail[160];               /* wbcErrorString for other failures */
+    /* success */
+    char account[NEG_WB_NAME_MAX];  /* alice, as the directory holds it */
+    char domain[NEG_WB_NAME_MAX];   /* EXAMPLE */
+    char dns_domain[NEG_WB_NAME_MAX];  /* example.test */
+    int guest;                      /* logged on as Guest */
+    unsigned char session_key[16];  /* user session key (NTLMv2: SessionBaseKey) */
+    char user_sid[80];
+} neg_wb_result;
+
+/* What a challenge/response check sends to the domain. */
+typedef struct {
+    const char *account;            /* as the client sent them (UTF-8) */
+    const char *domain;
+    const char *workstation;
+    unsigned char challenge[8];
+    const unsigned char *nt;
+    size_t nt_len;
+    const unsigned char *lm;
+    size_t lm_len;
+} neg_wb_response;
+
+typedef struct {
+    char netbios_name[NEG_WB_NAME_MAX];     /* DC1 */
+    char netbios_domain[NEG_WB_NAME_MAX];   /* EXAMPLE */
+    char dns_domain[NEG_WB_NAME_MAX];       /* example.test */
+} neg_wb_names;
+
+/* Set the pool's size (threads per process); call before first use. */
+void neg_wb_configure(int threads);
+
+/* Verify an NTLM response (WBC_AUTH_USER_LEVEL_RESPONSE). */
+neg_wb_status neg_wb_verify(const neg_wb_response *req, int timeout_ms,
+                            neg_wb_result *res);
+
+/* winbind's own names (cached for the process once known). */
+neg_wb_status neg_wb_names_get(int timeout_ms, neg_wb_names *out,
+                               char *detail, size_t detail_len);
+
+const char *neg_wb_status_str(neg_wb_status s);
+
+#endif
