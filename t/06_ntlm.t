@@ -6,9 +6,10 @@ use strict;
 use warnings FATAL => 'all';
 use Apache::Test;
 use Apache::TestUtil;
+use MIME::Base64 ();
 use NegTest;
 
-plan tests => 86;
+plan tests => 90;
 
 my $t = t_dir();
 my $ntlm_user_file = "$t/tmp/ntlm_user_file";
@@ -166,6 +167,21 @@ for my $c (@refusals) {
     my $r = ntlm_client(path => '/krb/whoami', concurrent => 40);
     ok t_cmp($r->{total}, 40, '40 concurrent handshakes ran');
     ok t_cmp($r->{ok_count}, 40, 'each connection got its own user, twice');
+}
+
+# HTTP/2: NTLM authenticates a connection, h2 multiplexes requests on one.
+{
+    my $mark = log_mark();
+    # curl --ntlm would fall back to HTTP/1.1 by itself: send the
+    # NEGOTIATE by hand over h2.
+    my $r = curl('/krb/whoami', args => ['--http2-prior-knowledge'],
+                 header => ['Authorization: NTLM ' . MIME::Base64::encode_base64(ntlmssp_type1(), '')]);
+    ok t_cmp($r->{status}, 401, 'NTLM over HTTP/2 is refused');
+    ok t_cmp(log_since($mark), qr/NEG0302: refused an NTLM token over HTTP\/2: .*Protocols http\/1\.1/,
+             'with a log line that says what to do');
+    my $k = curl('/krb/whoami', ccache => kinit_user('alice'), args => ['--http2-prior-knowledge']);
+    ok t_cmp($k->{status}, 200, 'Kerberos over HTTP/2 works');
+    ok t_cmp($k->{all_headers} . $r->{all_headers}, qr{^HTTP/2 200.*^HTTP/2 401}ms, 'both really over HTTP/2');
 }
 
 ok t_cmp(curl('/static.txt')->{status}, 200, 'server still serving');

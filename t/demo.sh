@@ -81,6 +81,9 @@ echo
 echo "== single sign-on: curl --negotiate -u : $url"
 curl -s --negotiate -u : "$url"
 echo
+echo "== NTLM through winbind (no ticket needed): curl --ntlm -u 'EXAMPLE\\alice:...' $url"
+curl -s --ntlm -u 'EXAMPLE\alice:AlicePassw0rd!' "$url"
+echo
 echo "Demo httpd: http://localhost:$port/private/whoami (config $base/httpd.conf,"
 echo "log $base/logs/error_log). KRB5_CONFIG=$KRB5_CONFIG."
 echo "Stop it and the domain with: $here/demo.sh stop"

@@ -49,4 +49,10 @@ runuser -u "$test_user" -- env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/s
     NEGOTIATE_DC_SMBCONF="$NEGOTIATE_DC_SMBCONF" \
     perl "$here/TEST.PL" -apxs "$APXS" -maxclients 64 "$@" || rc=$?
 rm -rf "$home"
+
+# Tests that need root: their own httpd with another Apache user, or
+# stopping winbindd.
+NEGOTIATE_T_DIR="$here" NEGOTIATE_MODULE="$MODULE" \
+    KRB5_CONFIG="$KRB5_CONFIG" NEGOTIATE_KEYTAB="$NEGOTIATE_KEYTAB" \
+    prove --ext=.rt "$here/root/" || rc=$?
 exit $rc

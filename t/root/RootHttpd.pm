@@ -1,0 +1,96 @@
+package RootHttpd;
+# A throwaway httpd for the root-only tests, started as root with the
+# given User/Group so that its workers have exactly those privileges.
+use strict;
+use warnings;
+use File::Temp qw(tempdir);
+use Time::HiRes qw(time sleep);
+
+sub new {
+    my ($class, %o) = @_;
+    my $self = bless { port => $o{port} || 18190, user => $o{user} || 'www-data',
+                       group => $o{group} || 'negauth', extra => $o{extra} || '' }, $class;
+    $self->{dir} = tempdir('neg-root-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    chmod 0755, $self->{dir};
+    $self->start;
+    return $self;
+}
+
+sub conf {
+    my ($self) = @_;
+    my $d = $self->{dir};
+    my $mods = `apxs -q LIBEXECDIR`;
+    chomp $mods;
+    my $t = $ENV{NEGOTIATE_T_DIR};
+    return <<"EOC";
+ServerRoot $d
+ServerName localhost
+Listen 127.0.0.1:$self->{port}
+PidFile $d/httpd.pid
+ErrorLog $d/error_log
+LogLevel warn auth_negotiate:info
+User $self->{user}
+Group $self->{group}
+LoadModule mpm_event_module $mods/mod_mpm_event.so
+LoadModule authn_core_module $mods/mod_authn_core.so
+LoadModule authz_core_module $mods/mod_authz_core.so
+LoadModule authz_user_module $mods/mod_authz_user.so
+LoadModule alias_module $mods/mod_alias.so
+LoadModule cgid_module $mods/mod_cgid.so
+LoadModule auth_negotiate_module $ENV{NEGOTIATE_MODULE}
+ScriptSock $d/cgid.sock
+ScriptAlias /app/ $t/htdocs/cgi/
+<Location /app/>
+    AuthType Negotiate
+    NegotiateKeytab $ENV{NEGOTIATE_KEYTAB}
+    Require valid-user
+</Location>
+$self->{extra}
+EOC
+}
+
+sub start {
+    my ($self) = @_;
+    open(my $f, '>', "$self->{dir}/httpd.conf") or die;
+    print $f $self->conf;
+    close $f;
+    system('/usr/sbin/apache2', '-f', "$self->{dir}/httpd.conf", '-k', 'start') == 0
+        or die "apache2 did not start: " . `cat $self->{dir}/error_log`;
+    for (1 .. 50) {
+        last if system("curl -s -o /dev/null http://127.0.0.1:$self->{port}/") == 0;
+        sleep 0.1;
+    }
+}
+
+sub stop {
+    my ($self) = @_;
+    return unless -f "$self->{dir}/httpd.pid";
+    system('/usr/sbin/apache2', '-f', "$self->{dir}/httpd.conf", '-k', 'stop');
+    for (1 .. 50) { last unless -f "$self->{dir}/httpd.pid"; sleep 0.1 }
+}
+
+sub DESTROY { $_[0]->stop }
+
+sub url { "http://localhost:$_[0]{port}$_[1]" }
+
+sub log_size { -s "$_[0]{dir}/error_log" || 0 }
+
+sub log_since {
+    my ($self, $mark) = @_;
+    open(my $f, '<', "$self->{dir}/error_log") or return '';
+    seek($f, $mark, 0);
+    local $/;
+    return <$f> // '';
+}
+
+# curl --ntlm as a user; returns (status, seconds, body)
+sub ntlm {
+    my ($self, $path, $cred) = @_;
+    my $t0 = time;
+    my $out = `curl -s --max-time 30 --ntlm -u '$cred' -w '\\n%{http_code}' '${\ $self->url($path)}'`;
+    my $took = time - $t0;
+    my ($body, $code) = $out =~ /^(.*)\n(\d+)$/s;
+    return ($code // 0, $took, $body // '');
+}
+
+1;
