@@ -18,14 +18,17 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "http_ssl.h"
 #include "mod_auth.h"
 
 #include "apr_base64.h"
+#include "apr_general.h"
 #include "apr_strings.h"
 
 #include "config.h"
 #include "conn.h"
 #include "header.h"
+#include "identity.h"
 #include "kerberos.h"
 #include "ntlm.h"
 #include "ntlm_auth.h"
@@ -51,8 +54,14 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     c->ntlm_v1 = -1;
     c->winbind_timeout_ms = -1;
     c->ntlm_lifetime_s = -1;
+    c->publish_groups = -1;
+    c->basic = -1;
+    c->basic_plain_http = -1;
+    c->require_tls = -1;
     return c;
 }
+
+#define MERGE_INT(f) c->f = add->f != -1 ? add->f : base->f
 
 static void *merge_dir_conf(apr_pool_t *p, void *base_v, void *add_v)
 {
@@ -75,11 +84,16 @@ static void *merge_dir_conf(apr_pool_t *p, void *base_v, void *add_v)
                                                          : base->user_format;
     c->max_token = add->max_token != NEG_UNSET_SIZE ? add->max_token
                                                      : base->max_token;
-    c->ntlm_v1 = add->ntlm_v1 != -1 ? add->ntlm_v1 : base->ntlm_v1;
-    c->winbind_timeout_ms = add->winbind_timeout_ms != -1
-                          ? add->winbind_timeout_ms : base->winbind_timeout_ms;
-    c->ntlm_lifetime_s = add->ntlm_lifetime_s != -1 ? add->ntlm_lifetime_s
-                                                    : base->ntlm_lifetime_s;
+    MERGE_INT(ntlm_v1);
+    MERGE_INT(winbind_timeout_ms);
+    MERGE_INT(ntlm_lifetime_s);
+    MERGE_INT(publish_groups);
+    MERGE_INT(basic);
+    MERGE_INT(basic_plain_http);
+    MERGE_INT(require_tls);
+    c->realm_map = add->realm_map ? add->realm_map : base->realm_map;
+    c->delegation_dir = add->delegation_set ? add->delegation_dir : base->delegation_dir;
+    c->delegation_set = add->delegation_set || base->delegation_set;
     return c;
 }
 
@@ -224,9 +238,7 @@ static const char *set_user_format(cmd_parms *cmd, void *conf_v, const char *arg
     else if (strcasecmp(arg, "short") == 0)
         c->user_format = NEG_USER_SHORT;
     else if (strcasecmp(arg, "down-level") == 0)
-        return "NegotiateUserFormat down-level (DOMAIN\\user) needs the "
-               "NetBIOS domain from the domain controller, which this version "
-               "does not read yet; use upn or short";
+        c->user_format = NEG_USER_DOWN_LEVEL;
     else
         return apr_psprintf(cmd->pool, "NegotiateUserFormat: unknown format "
                             "'%s'; allowed: upn, down-level, short", arg);
@@ -247,9 +259,43 @@ static const char *set_max_token(cmd_parms *cmd, void *conf_v, const char *arg)
     return NULL;
 }
 
-static const char *set_ntlm_v1(cmd_parms *cmd, void *conf_v, int on)
+static const char *add_realm_map(cmd_parms *cmd, void *conf_v,
+                                 const char *realm, const char *netbios)
 {
-    ((neg_dir_conf *)conf_v)->ntlm_v1 = on;
+    neg_dir_conf *c = conf_v;
+
+    if (strchr(realm, '@') || strchr(netbios, '\\') || strchr(netbios, '@')
+        || strlen(netbios) > 15)
+        return apr_psprintf(cmd->pool, "NegotiateRealmMap: '%s %s' is not "
+                            "allowed; give a Kerberos realm and a NetBIOS "
+                            "domain name (at most 15 characters), e.g. "
+                            "NegotiateRealmMap EXAMPLE.ORG EXAMPLE",
+                            realm, netbios);
+    if (c->realm_map == NULL)
+        c->realm_map = apr_array_make(cmd->pool, 4, sizeof(const char *));
+    APR_ARRAY_PUSH(c->realm_map, const char *) = apr_pstrdup(cmd->pool, realm);
+    APR_ARRAY_PUSH(c->realm_map, const char *) = apr_pstrdup(cmd->pool, netbios);
+    return NULL;
+}
+
+static const char *set_delegation_dir(cmd_parms *cmd, void *conf_v, const char *arg)
+{
+    neg_dir_conf *c = conf_v;
+    apr_finfo_t finfo;
+    const char *path;
+
+    c->delegation_set = 1;
+    if (strcasecmp(arg, "Off") == 0) {
+        c->delegation_dir = NULL;
+        return NULL;
+    }
+    path = ap_server_root_relative(cmd->pool, arg);
+    if (path == NULL || apr_stat(&finfo, path, APR_FINFO_TYPE, cmd->pool) != APR_SUCCESS
+        || finfo.filetype != APR_DIR)
+        return apr_psprintf(cmd->pool, "NegotiateDelegationDir: %s is not a "
+                            "directory; give a directory writable only by the "
+                            "Apache user (e.g. mode 0700), or Off", arg);
+    c->delegation_dir = path;
     return NULL;
 }
 
@@ -317,8 +363,32 @@ static const command_rec neg_cmds[] = {
                   ACCESS_CONF | RSRC_CONF,
                   "The largest decoded token accepted, in bytes "
                   "(default 65536)"),
-    AP_INIT_FLAG("NegotiateNTLMv1", set_ntlm_v1, NULL, ACCESS_CONF | RSRC_CONF,
+    AP_INIT_FLAG("NegotiateNTLMv1", ap_set_flag_slot,
+                 (void *)APR_OFFSETOF(neg_dir_conf, ntlm_v1), ACCESS_CONF | RSRC_CONF,
                  "On to accept NTLMv1 and LM responses (default Off: NTLMv2 only)"),
+    AP_INIT_TAKE2("NegotiateRealmMap", add_realm_map, NULL, ACCESS_CONF | RSRC_CONF,
+                  "REALM NETBIOS: the NetBIOS domain of a Kerberos realm whose "
+                  "tickets carry no PAC (non-AD KDCs), for down-level names"),
+    AP_INIT_FLAG("NegotiatePublishGroups", ap_set_flag_slot,
+                 (void *)APR_OFFSETOF(neg_dir_conf, publish_groups), OR_AUTHCFG,
+                 "On to publish NEGOTIATE_GROUP_SIDS and NEGOTIATE_GROUPS "
+                 "(default Off)"),
+    AP_INIT_TAKE1("NegotiateDelegationDir", set_delegation_dir, NULL,
+                  ACCESS_CONF | RSRC_CONF,
+                  "DIR | Off: store credentials a client delegates in a "
+                  "ccache there and publish KRB5CCNAME (default Off)"),
+    AP_INIT_FLAG("NegotiateBasic", ap_set_flag_slot,
+                 (void *)APR_OFFSETOF(neg_dir_conf, basic), OR_AUTHCFG,
+                 "On to offer and accept Basic, verified by the domain, on "
+                 "TLS connections (default Off)"),
+    AP_INIT_FLAG("NegotiateBasicAllowPlainHTTP", ap_set_flag_slot,
+                 (void *)APR_OFFSETOF(neg_dir_conf, basic_plain_http),
+                 ACCESS_CONF | RSRC_CONF,
+                 "On to offer Basic on plain HTTP too: passwords in clear "
+                 "text (default Off)"),
+    AP_INIT_FLAG("NegotiateRequireTLS", ap_set_flag_slot,
+                 (void *)APR_OFFSETOF(neg_dir_conf, require_tls), ACCESS_CONF | RSRC_CONF,
+                 "On to refuse every mechanism on plain HTTP (default Off)"),
     AP_INIT_TAKE1("NegotiateWinbindTimeout", set_winbind_timeout, NULL,
                   ACCESS_CONF | RSRC_CONF,
                   "Seconds a request may wait for winbind (default 3)"),
@@ -331,6 +401,34 @@ static const command_rec neg_cmds[] = {
     { NULL }
 };
 
+/* ====================================================== policy */
+
+static int scheme_offered(request_rec *r, const neg_dir_conf *conf, neg_scheme s);
+
+static int is_tls(request_rec *r)
+{
+    return ap_ssl_conn_is_ssl(r->connection->master ? r->connection->master
+                                                    : r->connection);
+}
+
+/* Basic sends the password: offered and accepted on TLS only, unless the
+ * admin explicitly allows plain HTTP. */
+static int basic_offered(request_rec *r, const neg_dir_conf *conf)
+{
+    return conf->basic == 1 && (is_tls(r) || conf->basic_plain_http == 1);
+}
+
+static int timeout_ms_of(const neg_dir_conf *c)
+{
+    return c->winbind_timeout_ms != -1 ? c->winbind_timeout_ms
+                                       : NEG_DEFAULT_WINBIND_TIMEOUT_MS;
+}
+
+static neg_user_format format_of(const neg_dir_conf *c)
+{
+    return c->user_format == NEG_USER_UNSET ? NEG_USER_UPN : c->user_format;
+}
+
 /* ====================================================== responses */
 
 static void add_challenges(request_rec *r, const neg_dir_conf *conf)
@@ -341,6 +439,13 @@ static void add_challenges(request_rec *r, const neg_dir_conf *conf)
     for (i = 0; i < n; i++) {
         apr_table_add(r->err_headers_out, "WWW-Authenticate",
                       list[i] == NEG_PROVIDER_NTLM ? "NTLM" : "Negotiate");
+    }
+    if (basic_offered(r, conf)) {
+        const char *realm = ap_auth_name(r) ? ap_auth_name(r) : "";
+
+        apr_table_add(r->err_headers_out, "WWW-Authenticate",
+                      apr_pstrcat(r->pool, "Basic realm=\"",
+                                  ap_escape_quotes(r->pool, realm), "\"", NULL));
     }
 }
 
@@ -371,15 +476,42 @@ static const char *providers_text(request_rec *r, const neg_dir_conf *conf)
 
     for (i = 0; i < n; i++)
         s = apr_pstrcat(r->pool, s, " ", names[list[i]], NULL);
+    if (conf->basic == 1)
+        s = apr_pstrcat(r->pool, s, basic_offered(r, conf) ? ", NegotiateBasic On"
+                        : ", NegotiateBasic On (but not on plain HTTP)", NULL);
     return s;
 }
 
-/* ====================================================== Kerberos */
+/* ====================================================== identity */
 
-static const char *user_name(const neg_dir_conf *conf, const neg_krb5_result *k)
+static const neg_identity *request_identity(const request_rec *r)
 {
-    return conf->user_format == NEG_USER_SHORT ? k->user : k->principal;
+    return ap_get_module_config(r->request_config, &auth_negotiate_module);
 }
+
+/* The person is known: REMOTE_USER in this location's format, AUTH_TYPE,
+ * the environment, and the identity for the authorization providers. */
+static int grant(request_rec *r, const neg_dir_conf *conf, const neg_identity *id)
+{
+    const char *name = neg_identity_name(id, format_of(conf), r->pool);
+
+    if (name == NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0401)
+                      "refused %s: NegotiateUserFormat down-level needs the "
+                      "NetBIOS domain of the realm %s, and the ticket carries "
+                      "no PAC: add NegotiateRealmMap %s <NETBIOS>",
+                      id->principal, id->realm, id->realm);
+        return challenge(r, conf);
+    }
+    r->user = (char *)name;
+    r->ap_auth_type = (char *)id->auth_type;
+    ap_set_module_config(r->request_config, &auth_negotiate_module, (void *)id);
+    neg_identity_publish(id, r->subprocess_env, r->pool, conf->publish_groups == 1,
+                         timeout_ms_of(conf));
+    return OK;
+}
+
+/* ====================================================== Kerberos */
 
 /* Accept a krb5 token; framing is SPNEGO when spnego_mech is not NONE, in
  * which case the reply is a NegTokenResp naming the mechanism the client
@@ -390,6 +522,7 @@ static int accept_kerberos(request_rec *r, const neg_dir_conf *conf,
     const char *err, *warn;
     neg_krb5_acceptor *acc;
     neg_krb5_result k;
+    neg_identity *id;
     int ok;
 
     acc = neg_krb5_acquire(conf->keytab, conf->principals, r->pool, &err, &warn);
@@ -400,18 +533,26 @@ static int accept_kerberos(request_rec *r, const neg_dir_conf *conf,
                       "Kerberos is unavailable: %s", err);
         return challenge(r, conf);
     }
-    ok = neg_krb5_accept(acc, tok->data, tok->len, r->pool, &k);
+    ok = neg_krb5_accept(acc, tok->data, tok->len, r->pool, conf->delegation_dir, &k);
     neg_krb5_release(acc);
     if (!ok) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0203)
                       "Kerberos authentication failed: %s", k.error);
         return challenge(r, conf);
     }
+    id = apr_pcalloc(r->pool, sizeof(*id));
+    err = neg_identity_from_kerberos(id, r->pool, k.principal, k.pac, k.pac_len,
+                                     conf->realm_map);
+    if (err != NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0204)
+                      "refused the Kerberos ticket of %s: %s", k.principal, err);
+        return challenge(r, conf);
+    }
+    if (k.ccache_error != NULL)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, NEGLOGNO(0205)
+                      "%s: the application gets no KRB5CCNAME", k.ccache_error);
+    id->ccache = k.ccache;
 
-    r->user = (char *)user_name(conf, &k);
-    r->ap_auth_type = AUTH_TYPE_NEGOTIATE;
-    apr_table_setn(r->subprocess_env, "NEGOTIATE_MECH", "kerberos");
-    apr_table_setn(r->subprocess_env, "NEGOTIATE_PRINCIPAL", k.principal);
     if (spnego_mech == NEG_MECH_NONE && k.reply_len > 0) {
         add_reply_header(r, "Negotiate", k.reply, k.reply_len);
     }
@@ -424,12 +565,8 @@ static int accept_kerberos(request_rec *r, const neg_dir_conf *conf,
                         k.reply_len, NULL, 0, buf, n);
         add_reply_header(r, "Negotiate", buf, n);
     }
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, NEGLOGNO(0204)
-                  "Kerberos: authenticated %s", k.principal);
-    return OK;
+    return grant(r, conf, id);
 }
-
-static int scheme_offered(const neg_dir_conf *conf, neg_scheme s);
 
 /* ====================================================== NTLM */
 
@@ -438,8 +575,7 @@ static neg_ntlm_opts ntlm_opts(const neg_dir_conf *c)
     neg_ntlm_opts o;
 
     o.allow_v1 = c->ntlm_v1 == 1;
-    o.timeout_ms = c->winbind_timeout_ms != -1 ? c->winbind_timeout_ms
-                                               : NEG_DEFAULT_WINBIND_TIMEOUT_MS;
+    o.timeout_ms = timeout_ms_of(c);
     o.lifetime = apr_time_from_sec(c->ntlm_lifetime_s != -1
                                    ? c->ntlm_lifetime_s : NEG_DEFAULT_NTLM_LIFETIME_S);
     return o;
@@ -481,17 +617,6 @@ static void drain_handshake_body(request_rec *r)
         ap_discard_request_body(r);
 }
 
-static void set_ntlm_user(request_rec *r, const neg_dir_conf *conf,
-                          const neg_identity *id)
-{
-    const char *principal = apr_pstrcat(r->pool, id->account, "@", id->realm, NULL);
-
-    r->user = (char *)(conf->user_format == NEG_USER_SHORT ? id->account : principal);
-    r->ap_auth_type = (char *)id->auth_type;
-    apr_table_setn(r->subprocess_env, "NEGOTIATE_MECH", "ntlm");
-    apr_table_setn(r->subprocess_env, "NEGOTIATE_PRINCIPAL", principal);
-}
-
 static int send_ntlm_challenge(request_rec *r, neg_conn *nc,
                                const unsigned char *t2, size_t t2_len)
 {
@@ -512,8 +637,8 @@ static int send_ntlm_challenge(request_rec *r, neg_conn *nc,
 }
 
 static int handle_ntlm_negotiate(request_rec *r, const neg_dir_conf *conf,
-                          neg_scheme scheme, const neg_bytes *msg,
-                          const neg_token *init)
+                                 neg_scheme scheme, const neg_bytes *msg,
+                                 const neg_token *init)
 {
     neg_conn *nc = neg_conn_get(r->connection, &auth_negotiate_module);
     neg_ntlm_opts o = ntlm_opts(conf);
@@ -574,18 +699,24 @@ static void send_spnego_completion(request_rec *r, neg_conn *nc,
     add_reply_header(r, "Negotiate", buf, n);
 }
 
+static uint32_t authenticate_flags(const neg_bytes *msg)
+{
+    const unsigned char *f = msg->data + 60;
+
+    return msg->len < 64 ? 0 : (uint32_t)f[0] | ((uint32_t)f[1] << 8)
+                             | ((uint32_t)f[2] << 16) | ((uint32_t)f[3] << 24);
+}
+
 static int handle_ntlm_authenticate(request_rec *r, const neg_dir_conf *conf,
-                             neg_scheme scheme, const neg_bytes *msg,
-                             const neg_token *resp)
+                                    neg_scheme scheme, const neg_bytes *msg,
+                                    const neg_token *resp)
 {
     neg_conn *nc = neg_conn_get(r->connection, &auth_negotiate_module);
     neg_ntlm_opts o = ntlm_opts(conf);
     unsigned char key[16];
     const char *err = NULL;
     int had_mic = 0;
-    uint32_t flags = msg->len >= 64 ? (uint32_t)msg->data[60]
-        | ((uint32_t)msg->data[61] << 8) | ((uint32_t)msg->data[62] << 16)
-        | ((uint32_t)msg->data[63] << 24) : 0;
+    uint32_t flags = authenticate_flags(msg);
 
     if (nc->state == NEG_CONN_CHALLENGED
         && (nc->scheme != scheme || nc->spnego != (resp != NULL)))
@@ -600,14 +731,12 @@ static int handle_ntlm_authenticate(request_rec *r, const neg_dir_conf *conf,
         memset(key, 0, sizeof(key));
         return challenge(r, conf);
     }
-    nc->id.auth_type = neg_scheme_name(scheme);
     if (resp != NULL)
         send_spnego_completion(r, nc, key, flags);
     memset(key, 0, sizeof(key));
-    set_ntlm_user(r, conf, &nc->id);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, NEGLOGNO(0305)
                   "NTLM: authenticated %s\\%s", nc->id.domain, nc->id.account);
-    return OK;
+    return grant(r, conf, &nc->id);
 }
 
 /* One NTLM message, raw or from inside SPNEGO. */
@@ -621,10 +750,12 @@ static int ntlm_step(request_rec *r, const neg_dir_conf *conf, neg_scheme scheme
     switch (ntlm_message_type(msg->data, msg->len)) {
     case 1:
         return handle_ntlm_negotiate(r, conf, scheme, msg,
-                              spnego && spnego->kind == NEG_TOKEN_SPNEGO_INIT ? spnego : NULL);
+                                     spnego && spnego->kind == NEG_TOKEN_SPNEGO_INIT
+                                     ? spnego : NULL);
     case 3:
         return handle_ntlm_authenticate(r, conf, scheme, msg,
-                                 spnego && spnego->kind == NEG_TOKEN_SPNEGO_RESP ? spnego : NULL);
+                                        spnego && spnego->kind == NEG_TOKEN_SPNEGO_RESP
+                                        ? spnego : NULL);
     default:
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0306)
                       "refused an NTLM message (%s) that is neither NEGOTIATE "
@@ -633,38 +764,115 @@ static int ntlm_step(request_rec *r, const neg_dir_conf *conf, neg_scheme scheme
     }
 }
 
-/* The identity an earlier request bound to this connection, where this
- * location would accept NTLM. */
-static int reuse_connection_identity(request_rec *r, const neg_dir_conf *conf)
+/* ====================================================== connection */
+
+static neg_conn *peek_connection(request_rec *r)
 {
     conn_rec *c = r->connection->master ? r->connection->master : r->connection;
-    neg_conn *nc = ap_get_module_config(c->conn_config, &auth_negotiate_module);
 
-    if (nc == NULL || nc->state != NEG_CONN_AUTHENTICATED)
+    return ap_get_module_config(c->conn_config, &auth_negotiate_module);
+}
+
+/* Would this location accept the mechanism that bound the identity? */
+static int mech_allowed_here(request_rec *r, const neg_dir_conf *conf,
+                             const neg_identity *id)
+{
+    if (strcmp(id->mech, "basic") == 0)
+        return basic_offered(r, conf);
+    if (strcmp(id->auth_type, "NTLM") == 0)
+        return has_provider(conf, NEG_PROVIDER_NTLM);
+    return has_provider(conf, NEG_PROVIDER_NEGOTIATE);
+}
+
+/* The identity an earlier request bound to this connection (NTLM, Basic),
+ * as IIS does, where this location would accept its mechanism. */
+static int reuse_connection_identity(request_rec *r, const neg_dir_conf *conf)
+{
+    neg_conn *nc = peek_connection(r);
+
+    if (nc == NULL || nc->state != NEG_CONN_AUTHENTICATED
+        || !mech_allowed_here(r, conf, &nc->id))
         return 0;
-    if (!scheme_offered(conf, strcmp(nc->id.auth_type, "NTLM") == 0
-                              ? NEG_SCHEME_NTLM : NEG_SCHEME_NEGOTIATE)
-        || (strcmp(nc->id.auth_type, "NTLM") != 0
-            && !has_provider(conf, NEG_PROVIDER_NEGOTIATE)))
-        return 0;
-    set_ntlm_user(r, conf, &nc->id);
-    return 1;
+    return grant(r, conf, &nc->id) == OK;
 }
 
 /* Any new credentials replace what the connection held. */
 static void forget_connection(request_rec *r)
 {
-    conn_rec *c = r->connection->master ? r->connection->master : r->connection;
-    neg_conn *nc = ap_get_module_config(c->conn_config, &auth_negotiate_module);
+    neg_conn *nc = peek_connection(r);
 
     if (nc != NULL && nc->state != NEG_CONN_IDLE)
         neg_conn_reset(nc);
 }
 
+/* ====================================================== Basic */
+
+static void split_basic_user(apr_pool_t *p, const char *user,
+                             const char **account, const char **domain)
+{
+    const char *sep = strchr(user, '\\');
+    const char *at = strrchr(user, '@');
+
+    *account = user;
+    *domain = "";
+    if (sep != NULL) {
+        *domain = apr_pstrndup(p, user, (apr_size_t)(sep - user));
+        *account = sep + 1;
+    }
+    else if (at != NULL) {
+        *account = apr_pstrndup(p, user, (apr_size_t)(at - user));
+        *domain = at + 1;
+    }
+}
+
+static int accept_basic(request_rec *r, const neg_dir_conf *conf,
+                        const unsigned char *cred, size_t len)
+{
+    neg_conn *nc = neg_conn_get(r->connection, &auth_negotiate_module);
+    const char *colon = memchr(cred, ':', len), *account, *domain, *user, *pw;
+    unsigned char mac[32];
+    neg_wb_result res;
+    neg_wb_status st;
+
+    neg_conn_credential_mac(nc, cred, len, mac);
+    if (nc->state == NEG_CONN_AUTHENTICATED && nc->has_basic
+        && ntlm_equal(mac, nc->basic_mac, sizeof(mac)))
+        return grant(r, conf, &nc->id);     /* verified earlier on this connection */
+    if (colon == NULL || colon == (const char *)cred || memchr(cred, '\0', len)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0501)
+                      "refused Basic credentials that are not user:password");
+        return challenge(r, conf);
+    }
+    user = apr_pstrndup(r->pool, (const char *)cred, (apr_size_t)(colon - (const char *)cred));
+    pw = apr_pstrndup(r->pool, colon + 1, len - (size_t)(colon + 1 - (const char *)cred));
+    split_basic_user(r->pool, user, &account, &domain);
+    st = neg_wb_verify_plain(account, domain, pw, timeout_ms_of(conf), &res);
+    memset((char *)pw, 0, strlen(pw));
+    if (st != NEG_WB_OK || res.guest) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0502)
+                      "Basic logon of %s refused: %s%s%s", user,
+                      res.guest ? "the domain logged it on as Guest"
+                                : neg_wb_status_str(st),
+                      *res.nt_string ? " " : "", res.nt_string);
+        neg_wb_result_clear(&res);
+        forget_connection(r);
+        return challenge(r, conf);
+    }
+    neg_conn_reset(nc);
+    neg_identity_from_winbind(&nc->id, nc->pool, &res, "basic", "Basic");
+    neg_wb_result_clear(&res);
+    neg_conn_credential_mac(nc, cred, len, nc->basic_mac);
+    nc->has_basic = 1;
+    nc->state = NEG_CONN_AUTHENTICATED;
+    return grant(r, conf, &nc->id);
+}
+
 /* ====================================================== dispatch */
 
-static int scheme_offered(const neg_dir_conf *conf, neg_scheme s)
+static int scheme_offered(request_rec *r, const neg_dir_conf *conf, neg_scheme s)
 {
+    if (s == NEG_SCHEME_BASIC)
+        return basic_offered(r, conf);
     if (s == NEG_SCHEME_NTLM)
         return has_provider(conf, NEG_PROVIDER_NTLM);
     return has_provider(conf, NEG_PROVIDER_NEGOTIATE)
@@ -748,7 +956,7 @@ static int authenticate(request_rec *r, const neg_dir_conf *conf)
         return challenge(r, conf);
     }
     hr = neg_header_parse(value, max_token_of(conf), &h);
-    if (h.scheme == NEG_SCHEME_OTHER || (hr == NEG_HDR_OK && !scheme_offered(conf, h.scheme))) {
+    if (h.scheme == NEG_SCHEME_OTHER || (hr == NEG_HDR_OK && !scheme_offered(r, conf, h.scheme))) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0101)
                       "client used the authentication scheme '%.*s', which "
                       "this location does not offer (%s)",
@@ -765,6 +973,8 @@ static int authenticate(request_rec *r, const neg_dir_conf *conf)
     }
     buf = apr_palloc(r->pool, h.decoded_len + 3);
     n = neg_header_decode(&h, buf);
+    if (h.scheme == NEG_SCHEME_BASIC)
+        return accept_basic(r, conf, buf, n);
     pr = neg_token_parse(buf, n, &tok);
     if (pr != NEG_PARSE_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0106)
@@ -787,11 +997,13 @@ static int is_our_auth_type(const char *type)
 static int reuse_initial_result(request_rec *r)
 {
     const request_rec *src = r->main ? r->main : r->prev;
+    const neg_identity *id = src ? request_identity(src) : NULL;
 
-    if (src == NULL || src->user == NULL || !is_our_auth_type(src->ap_auth_type))
+    if (src == NULL || src->user == NULL || id == NULL)
         return 0;
     r->user = src->user;
     r->ap_auth_type = src->ap_auth_type;
+    ap_set_module_config(r->request_config, &auth_negotiate_module, (void *)id);
     return 1;
 }
 
@@ -804,6 +1016,12 @@ static int check_authn(request_rec *r)
     if (!ap_is_initial_req(r) && reuse_initial_result(r))
         return OK;
     conf = ap_get_module_config(r->per_dir_config, &auth_negotiate_module);
+    if (conf->require_tls == 1 && !is_tls(r)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0601)
+                      "refused a plain-HTTP request: this location requires "
+                      "TLS (NegotiateRequireTLS On); use https://");
+        return HTTP_FORBIDDEN;
+    }
     return authenticate(r, conf);
 }
 
@@ -818,6 +1036,100 @@ static int note_auth_failure(request_rec *r, const char *auth_type)
     return OK;
 }
 
+/* ====================================================== authorization */
+
+static authz_status identity_for_authz(request_rec *r, const char *provider,
+                                       const neg_identity **id)
+{
+    if (r->user == NULL)
+        return AUTHZ_DENIED_NO_USER;
+    *id = request_identity(r);
+    if (*id == NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0701)
+                      "Require %s: the user %s was not authenticated by "
+                      "mod_auth_negotiate (use AuthType Negotiate)", provider, r->user);
+        return AUTHZ_DENIED;
+    }
+    return AUTHZ_GRANTED;
+}
+
+/* Require negotiate-group "EXAMPLE\WebAdmins" ...: by name, resolved to a
+ * SID through winbind (cached), checked against the logon's SIDs, which
+ * include nested groups. */
+static authz_status check_group(request_rec *r, const char *args, const void *parsed)
+{
+    const neg_dir_conf *conf = ap_get_module_config(r->per_dir_config,
+                                                    &auth_negotiate_module);
+    const neg_identity *id = NULL;
+    authz_status st = identity_for_authz(r, "negotiate-group", &id);
+    const char *w, *names = "";
+    neg_sid sid;
+    neg_wb_status ws;
+
+    if (st != AUTHZ_GRANTED)
+        return st;
+    while (*(w = ap_getword_conf(r->pool, &args)) != '\0') {
+        ws = neg_wb_name_to_sid(w, timeout_ms_of(conf), &sid);
+        if (ws == NEG_WB_OK && neg_identity_has_sid(id, &sid))
+            return AUTHZ_GRANTED;
+        if (ws != NEG_WB_OK)
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0702)
+                          "Require negotiate-group: cannot resolve the group "
+                          "'%s' through winbind (%s): check its name "
+                          "(DOMAIN\\group)", w, neg_wb_status_str(ws));
+        names = apr_pstrcat(r->pool, names, *names ? ", " : "", w, NULL);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, NEGLOGNO(0703)
+                  "%s is not a member of %s", r->user, names);
+    return AUTHZ_DENIED;
+}
+
+static authz_status check_sid(request_rec *r, const char *args, const void *parsed)
+{
+    const neg_identity *id = NULL;
+    authz_status st = identity_for_authz(r, "negotiate-sid", &id);
+    const char *w;
+    neg_sid sid;
+
+    if (st != AUTHZ_GRANTED)
+        return st;
+    while (*(w = ap_getword_conf(r->pool, &args)) != '\0') {
+        if (neg_sid_from_string(w, &sid) && neg_identity_has_sid(id, &sid))
+            return AUTHZ_GRANTED;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, NEGLOGNO(0704)
+                  "%s has none of the SIDs %s", r->user, args);
+    return AUTHZ_DENIED;
+}
+
+static const char *parse_sid_line(cmd_parms *cmd, const char *line,
+                                  const void **parsed)
+{
+    const char *w, *args = line;
+    neg_sid sid;
+
+    while (*(w = ap_getword_conf(cmd->temp_pool, &args)) != '\0') {
+        if (!neg_sid_from_string(w, &sid))
+            return apr_psprintf(cmd->pool, "Require negotiate-sid: '%s' is not "
+                                "a SID; give SIDs such as S-1-5-21-1-2-3-513", w);
+    }
+    return NULL;
+}
+
+static const char *parse_group_line(cmd_parms *cmd, const char *line,
+                                    const void **parsed)
+{
+    const char *args = line;
+
+    if (*ap_getword_conf(cmd->temp_pool, &args) == '\0')
+        return "Require negotiate-group needs at least one group name "
+               "(\"DOMAIN\\group\")";
+    return NULL;
+}
+
+static const authz_provider group_provider = { check_group, parse_group_line };
+static const authz_provider sid_provider = { check_sid, parse_sid_line };
+
 static void child_init(apr_pool_t *pchild, server_rec *s)
 {
     if (!neg_krb5_init(pchild))
@@ -831,6 +1143,12 @@ static void register_hooks(apr_pool_t *p)
                         AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_note_auth_failure(note_auth_failure, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "negotiate-group",
+                              AUTHZ_PROVIDER_VERSION, &group_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "negotiate-sid",
+                              AUTHZ_PROVIDER_VERSION, &sid_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
 }
 
 module AP_MODULE_DECLARE_DATA auth_negotiate_module = {

@@ -38,6 +38,13 @@ typedef struct {
     int ntlm_v1;                        /* -1: unset (Off) */
     int winbind_timeout_ms;             /* -1: unset */
     int ntlm_lifetime_s;                /* -1: unset */
+    apr_array_header_t *realm_map;      /* REALM, NETBIOS pairs; NULL: unset */
+    int publish_groups;                 /* -1: unset (Off) */
+    const char *delegation_dir;         /* NULL: off */
+    int delegation_set;
+    int basic;                          /* -1: unset (Off) */
+    int basic_plain_http;               /* -1: unset (Off) */
+    int require_tls;                    /* -1: unset (Off) */
 } neg_dir_conf;
 
 #define NEG_DEFAULT_WINBIND_TIMEOUT_MS 3000

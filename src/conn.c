@@ -3,7 +3,14 @@
  */
 #include "conn.h"
 
+#include <stdlib.h>
+
 #include "http_config.h"
+#include "apr_general.h"
+
+#define HC_DEPRECATED_CRYPTO
+#include <hcrypto/evp.h>
+#include <hcrypto/hmac.h>
 
 neg_conn *neg_conn_get(conn_rec *c, module *m)
 {
@@ -26,4 +33,22 @@ void neg_conn_reset(neg_conn *nc)
     apr_pool_clear(pool);
     memset(nc, 0, sizeof(*nc));
     nc->pool = pool;
+}
+
+void neg_conn_credential_mac(neg_conn *nc, const unsigned char *cred,
+                             size_t len, unsigned char out[32])
+{
+    HMAC_CTX ctx;
+    unsigned int n = 32;
+
+    if (!nc->has_mac_key) {
+        if (apr_generate_random_bytes(nc->mac_key, sizeof(nc->mac_key)) != APR_SUCCESS)
+            abort();
+        nc->has_mac_key = 1;
+    }
+    HMAC_CTX_init(&ctx);
+    HMAC_Init_ex(&ctx, nc->mac_key, sizeof(nc->mac_key), EVP_sha256(), NULL);
+    HMAC_Update(&ctx, cred, len);
+    HMAC_Final(&ctx, out, &n);
+    HMAC_CTX_cleanup(&ctx);
 }

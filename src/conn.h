@@ -15,20 +15,13 @@
 #include "apr_time.h"
 
 #include "header.h"
+#include "identity.h"
 
 typedef enum {
     NEG_CONN_IDLE = 0,
     NEG_CONN_CHALLENGED,        /* our Type 2 was sent on this connection */
     NEG_CONN_AUTHENTICATED      /* an identity is bound */
 } neg_conn_state;
-
-typedef struct {
-    const char *account;        /* alice, as the directory holds it */
-    const char *domain;         /* EXAMPLE */
-    const char *realm;          /* EXAMPLE.TEST */
-    const char *user_sid;
-    const char *auth_type;      /* the scheme used: NTLM or Negotiate */
-} neg_identity;
 
 typedef struct {
     apr_pool_t *pool;           /* cleared when a handshake starts */
@@ -42,12 +35,22 @@ typedef struct {
     size_t ti_off, ti_len;      /* our TargetInfo inside type2 */
     uint32_t flags;             /* the flags of our Type 2 */
     apr_time_t challenged_at;
-    /* the result */
+    /* the result, in pool */
     neg_identity id;
+    /* Basic: a MAC of the credentials verified on this connection, under a
+     * random key of the connection (no password is kept) */
+    unsigned char basic_mac[32];
+    int has_basic;
+    unsigned char mac_key[32];
+    int has_mac_key;
 } neg_conn;
 
 /* The state of r's connection, created on first use. */
 neg_conn *neg_conn_get(conn_rec *c, module *m);
+
+/* HMAC-SHA256 of some credentials under this connection's random key. */
+void neg_conn_credential_mac(neg_conn *nc, const unsigned char *cred,
+                             size_t len, unsigned char out[32]);
 
 /* Forget the handshake and any bound identity. */
 void neg_conn_reset(neg_conn *nc);

@@ -26,6 +26,8 @@ static neg_scheme scheme_from_name(const char *name, size_t len)
         return NEG_SCHEME_NEGOTIATE;
     if (len == 4 && strncasecmp(name, "NTLM", 4) == 0)
         return NEG_SCHEME_NTLM;
+    if (len == 5 && strncasecmp(name, "Basic", 5) == 0)
+        return NEG_SCHEME_BASIC;
     return NEG_SCHEME_OTHER;
 }
 
@@ -107,6 +109,7 @@ const char *neg_scheme_name(neg_scheme s)
     switch (s) {
     case NEG_SCHEME_NEGOTIATE: return "Negotiate";
     case NEG_SCHEME_NTLM:      return "NTLM";
+    case NEG_SCHEME_BASIC:     return "Basic";
     case NEG_SCHEME_OTHER:     return "other";
     default:                   return "none";
     }

@@ -15,7 +15,8 @@ typedef enum {
     NEG_SCHEME_NONE = 0,    /* no header, or nothing in it */
     NEG_SCHEME_NEGOTIATE,
     NEG_SCHEME_NTLM,
-    NEG_SCHEME_OTHER        /* Basic, Digest, Bearer, ... */
+    NEG_SCHEME_BASIC,
+    NEG_SCHEME_OTHER        /* Digest, Bearer, ... */
 } neg_scheme;
 
 typedef enum {
@@ -41,7 +42,7 @@ typedef struct {
  * a multiple of 4). max_decoded bounds the decoded size; the check is made
  * from the encoded length before anything is decoded. On NEG_HDR_OK the
  * caller can allocate decoded_len bytes and call neg_header_decode(). For a
- * scheme other than Negotiate or NTLM only the scheme fields are set. */
+ * scheme other than Negotiate, NTLM or Basic only the scheme fields are set. */
 neg_hdr_result neg_header_parse(const char *value, size_t max_decoded,
                                 neg_auth_header *out);
 

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -633,13 +634,70 @@ static void split_principal(apr_pool_t *p, const char *principal,
     res->realm = at ? at + 1 : "";
 }
 
+/* The ticket's PAC (ad-type 128, inside AD-IF-RELEVANT). */
+static void extract_pac(apr_pool_t *p, gss_ctx_id_t ctx, neg_krb5_result *res)
+{
+    gss_buffer_desc pac = GSS_C_EMPTY_BUFFER;
+    OM_uint32 minor;
+
+    if (gsskrb5_extract_authz_data_from_sec_context(&minor, ctx, 128, &pac)
+        == GSS_S_COMPLETE && pac.length > 0) {
+        res->pac = apr_pmemdup(p, pac.value, pac.length);
+        res->pac_len = pac.length;
+    }
+    gss_release_buffer(&minor, &pac);
+}
+
+static apr_status_t remove_ccache(void *path)
+{
+    unlink(path);
+    return APR_SUCCESS;
+}
+
+/* Store delegated credentials in DIR/krb5cc_negotiate_XXXXXX (0600). The
+ * file belongs to this request: it is removed when the request ends. */
+static void store_delegated(apr_pool_t *p, const neg_krb5_acceptor *a,
+                            gss_cred_id_t deleg, const char *dir,
+                            neg_krb5_result *res)
+{
+    char *path = apr_pstrcat(p, dir, "/krb5cc_negotiate_XXXXXX", NULL);
+    krb5_context kctx = NULL;
+    krb5_ccache cc = NULL;
+    OM_uint32 minor;
+    int fd = mkstemp(path);
+
+    if (fd < 0) {
+        res->ccache_error = apr_psprintf(p, "cannot create a ccache in %s: %s "
+                                         "(NegotiateDelegationDir must be "
+                                         "writable by the Apache user)",
+                                         dir, strerror(errno));
+        return;
+    }
+    close(fd);
+    apr_pool_cleanup_register(p, path, remove_ccache, apr_pool_cleanup_null);
+    if (krb5_init_context(&kctx) != 0
+        || krb5_cc_resolve(kctx, apr_pstrcat(p, "FILE:", path, NULL), &cc) != 0
+        || gss_krb5_copy_ccache(&minor, deleg, cc) != GSS_S_COMPLETE)
+        res->ccache_error = apr_psprintf(p, "cannot store the delegated "
+                                         "credentials in %s", path);
+    else
+        res->ccache = path;
+    if (cc != NULL)
+        krb5_cc_close(kctx, cc);
+    if (kctx != NULL)
+        krb5_free_context(kctx);
+    (void)a;
+}
+
 int neg_krb5_accept(neg_krb5_acceptor *a, const unsigned char *token,
-                    size_t len, apr_pool_t *p, neg_krb5_result *res)
+                    size_t len, apr_pool_t *p, const char *delegation_dir,
+                    neg_krb5_result *res)
 {
     gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
     gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER, name = GSS_C_EMPTY_BUFFER;
     gss_name_t client = GSS_C_NO_NAME;
-    OM_uint32 major, minor, ignored;
+    gss_cred_id_t deleg = GSS_C_NO_CREDENTIAL;
+    OM_uint32 major, minor, ignored, flags = 0;
     int ok = 0;
 
     memset(res, 0, sizeof(*res));
@@ -647,7 +705,8 @@ int neg_krb5_accept(neg_krb5_acceptor *a, const unsigned char *token,
     in.length = len;
     major = gss_accept_sec_context(&minor, &ctx, a->cred, &in,
                                    GSS_C_NO_CHANNEL_BINDINGS, &client, NULL,
-                                   &out, NULL, NULL, NULL);
+                                   &out, &flags, NULL,
+                                   delegation_dir ? &deleg : NULL);
     if (major != GSS_S_COMPLETE) {
         res->error = describe_failure(p, a, in.value, len, major, minor);
         goto cleanup;
@@ -663,9 +722,14 @@ int neg_krb5_accept(neg_krb5_acceptor *a, const unsigned char *token,
     split_principal(p, apr_pstrndup(p, name.value, name.length), res);
     res->reply = out.length ? apr_pmemdup(p, out.value, out.length) : NULL;
     res->reply_len = out.length;
+    extract_pac(p, ctx, res);
+    if (deleg != GSS_C_NO_CREDENTIAL && (flags & GSS_C_DELEG_FLAG))
+        store_delegated(p, a, deleg, delegation_dir, res);
     ok = 1;
 
 cleanup:
+    if (deleg != GSS_C_NO_CREDENTIAL)
+        gss_release_cred(&ignored, &deleg);
     gss_release_buffer(&ignored, &name);
     gss_release_buffer(&ignored, &out);
     if (client != GSS_C_NO_NAME)

@@ -29,6 +29,10 @@ typedef struct {
     const char *realm;          /* EXAMPLE.TEST */
     const unsigned char *reply; /* the AP-REP GSS token (mutual authentication) */
     size_t reply_len;
+    const unsigned char *pac;   /* the ticket's PAC (AD-WIN2K-PAC), if any */
+    size_t pac_len;
+    const char *ccache;         /* delegated credentials stored here, if any */
+    const char *ccache_error;   /* why they could not be stored */
     /* failure: what happened and what to do, one line */
     const char *error;
 } neg_krb5_result;
@@ -49,9 +53,13 @@ void neg_krb5_release(neg_krb5_acceptor *a);
 
 /* Accept one krb5 GSS token (RFC 4121 framing, OID 1.2.840.113554.1.2.2 or
  * Microsoft's 1.2.840.48018.1.2.2). Returns 1 on success and fills the
- * success fields of *res; 0 on failure with res->error set. */
+ * success fields of *res; 0 on failure with res->error set.
+ * With delegation_dir, credentials the client delegated are stored in a new
+ * ccache file there (mode 0600, a unique name per request); the file is
+ * removed when pool p is cleared, i.e. at the end of the request. */
 int neg_krb5_accept(neg_krb5_acceptor *a, const unsigned char *token,
-                    size_t len, apr_pool_t *p, neg_krb5_result *res);
+                    size_t len, apr_pool_t *p, const char *delegation_dir,
+                    neg_krb5_result *res);
 
 /* Syntax check of a configured service principal ("HTTP/host" or
  * "HTTP/host@REALM"); NULL if fine, else why not. */

@@ -21,15 +21,6 @@
 
 /* ------------------------------------------------------------ Type 1 */
 
-static const char *upper(apr_pool_t *p, const char *s)
-{
-    char *u = apr_pstrdup(p, s), *c;
-
-    for (c = u; *c; c++)
-        *c = (char)apr_toupper(*c);
-    return u;
-}
-
 static const char *lower(apr_pool_t *p, const char *s)
 {
     char *u = apr_pstrdup(p, s), *c;
@@ -291,11 +282,15 @@ static const char *verify_mic(neg_conn *nc, const unsigned char *t3, size_t t3_l
 
 static void bind_identity(neg_conn *nc, const neg_wb_result *res)
 {
-    nc->id.account = apr_pstrdup(nc->pool, res->account);
-    nc->id.domain = apr_pstrdup(nc->pool, res->domain);
-    nc->id.realm = upper(nc->pool, res->dns_domain);
-    nc->id.user_sid = apr_pstrdup(nc->pool, res->user_sid);
+    neg_identity_from_winbind(&nc->id, nc->pool, res, "ntlm",
+                              neg_scheme_name(nc->scheme));
     nc->state = NEG_CONN_AUTHENTICATED;
+}
+
+static apr_status_t clear_result(void *res)
+{
+    neg_wb_result_clear(res);
+    return APR_SUCCESS;
 }
 
 neg_ntlm_status neg_ntlm_authenticate(neg_conn *nc, const unsigned char *t3,
@@ -323,6 +318,7 @@ neg_ntlm_status neg_ntlm_authenticate(neg_conn *nc, const unsigned char *t3,
     req.lm = v->msg.lm.data;
     req.lm_len = v->is_v2 ? 0 : v->msg.lm.len;     /* LMv2 adds nothing */
     st = neg_wb_verify(&req, o->timeout_ms, res);
+    apr_pool_cleanup_register(p, res, clear_result, apr_pool_cleanup_null);
     if (st == NEG_WB_AUTH_FAILED) {
         *error = domain_refusal(p, v, res);
         return NEG_NTLM_REFUSED;
@@ -348,6 +344,5 @@ neg_ntlm_status neg_ntlm_authenticate(neg_conn *nc, const unsigned char *t3,
         return NEG_NTLM_REFUSED;
     *had_mic = v->is_v2 && (v->v2.av_flags & NTLM_AV_FLAG_MIC);
     bind_identity(nc, res);
-    memset(res->session_key, 0, sizeof(res->session_key));
     return NEG_NTLM_OK;
 }

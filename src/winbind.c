@@ -24,7 +24,7 @@
 #define DEFAULT_THREADS 8
 #define MAX_THREADS 64
 
-typedef enum { JOB_VERIFY, JOB_NAMES } job_kind;
+typedef enum { JOB_VERIFY, JOB_PLAIN, JOB_NAMES, JOB_SID2NAME, JOB_NAME2SID } job_kind;
 
 typedef struct wb_job {
     job_kind kind;
@@ -34,6 +34,9 @@ typedef struct wb_job {
     unsigned char challenge[8];
     unsigned char *nt, *lm;
     size_t nt_len, lm_len;
+    char *password;                 /* PLAIN */
+    neg_sid sid;                    /* SID2NAME in, NAME2SID out */
+    char *name;                     /* NAME2SID in, SID2NAME out: DOMAIN\name */
     /* output */
     neg_wb_status status;
     neg_wb_result res;
@@ -75,6 +78,11 @@ static void free_job(wb_job *job)
         memset(job->nt, 0, job->nt_len);
     if (job->lm != NULL)
         memset(job->lm, 0, job->lm_len);
+    if (job->password != NULL)
+        memset(job->password, 0, strlen(job->password));
+    free(job->password);
+    free(job->name);
+    free(job->res.sids);
     free(job->account);
     free(job->domain);
     free(job->workstation);
@@ -140,6 +148,44 @@ static void fill_dns_domain(struct wbcContext *ctx, neg_wb_result *r)
     wbcFreeMemory(d);
 }
 
+static void sid_from_wbc(const struct wbcDomainSid *w, neg_sid *out)
+{
+    int i;
+
+    memset(out, 0, sizeof(*out));
+    out->revision = w->sid_rev_num;
+    out->count = w->num_auths > 15 ? 15 : w->num_auths;
+    memcpy(out->authority, w->id_auth, 6);
+    for (i = 0; i < out->count; i++)
+        out->sub[i] = w->sub_auths[i];
+}
+
+static void sid_to_wbc(const neg_sid *s, struct wbcDomainSid *out)
+{
+    int i;
+
+    memset(out, 0, sizeof(*out));
+    out->sid_rev_num = s->revision;
+    out->num_auths = s->count;
+    memcpy(out->id_auth, s->authority, 6);
+    for (i = 0; i < s->count; i++)
+        out->sub_auths[i] = s->sub[i];
+}
+
+/* The logon's SIDs, user first, as winbind lists them (0 = user,
+ * 1 = primary group, then groups). */
+static void copy_sids(const struct wbcAuthUserInfo *info, neg_wb_result *r)
+{
+    uint32_t i, n = info->num_sids > NEG_PAC_MAX_SIDS ? NEG_PAC_MAX_SIDS : info->num_sids;
+
+    r->sids = n ? calloc(n, sizeof(neg_sid)) : NULL;
+    if (r->sids == NULL)
+        return;
+    for (i = 0; i < n; i++)
+        sid_from_wbc(&info->sids[i].sid, &r->sids[i]);
+    r->n_sids = n;
+}
+
 static void copy_auth_info(const struct wbcAuthUserInfo *info, neg_wb_result *r)
 {
     copy_str(r->account, sizeof(r->account), info->account_name);
@@ -149,6 +195,7 @@ static void copy_auth_info(const struct wbcAuthUserInfo *info, neg_wb_result *r)
     memcpy(r->session_key, info->user_session_key, 16);
     if (info->num_sids > 0)
         wbcSidToStringBuf(&info->sids[0].sid, r->user_sid, sizeof(r->user_sid));
+    copy_sids(info, r);
 }
 
 static neg_wb_status run_verify(struct wbcContext *ctx, wb_job *job)
@@ -166,12 +213,18 @@ static neg_wb_status run_verify(struct wbcContext *ctx, wb_job *job)
     /* As Samba's own server does: trust accounts may log on too. */
     p.parameter_control = WBC_MSV1_0_ALLOW_SERVER_TRUST_ACCOUNT
                         | WBC_MSV1_0_ALLOW_WORKSTATION_TRUST_ACCOUNT;
-    p.level = WBC_AUTH_USER_LEVEL_RESPONSE;
-    memcpy(p.password.response.challenge, job->challenge, 8);
-    p.password.response.nt_length = (uint32_t)job->nt_len;
-    p.password.response.nt_data = job->nt;
-    p.password.response.lm_length = (uint32_t)job->lm_len;
-    p.password.response.lm_data = job->lm;
+    if (job->kind == JOB_PLAIN) {
+        p.level = WBC_AUTH_USER_LEVEL_PLAIN;
+        p.password.plaintext = job->password;
+    }
+    else {
+        p.level = WBC_AUTH_USER_LEVEL_RESPONSE;
+        memcpy(p.password.response.challenge, job->challenge, 8);
+        p.password.response.nt_length = (uint32_t)job->nt_len;
+        p.password.response.nt_data = job->nt;
+        p.password.response.lm_length = (uint32_t)job->lm_len;
+        p.password.response.lm_data = job->lm;
+    }
 
     e = wbcCtxAuthenticateUserEx(ctx, &p, &info, &err);
     if (e == WBC_ERR_SUCCESS && info != NULL) {
@@ -196,6 +249,58 @@ static neg_wb_status run_verify(struct wbcContext *ctx, wb_job *job)
     return r->status;
 }
 
+static neg_wb_status lookup_failure(wb_job *job, wbcErr e)
+{
+    copy_str(job->res.detail, sizeof(job->res.detail), wbcErrorString(e));
+    if (e == WBC_ERR_WINBIND_NOT_AVAILABLE)
+        return NEG_WB_UNAVAILABLE;
+    return e == WBC_ERR_DOMAIN_NOT_FOUND || e == WBC_ERR_INVALID_SID
+        || e == WBC_ERR_UNKNOWN_USER || e == WBC_ERR_UNKNOWN_GROUP
+        || e == WBC_ERR_INVALID_PARAM ? NEG_WB_AUTH_FAILED : NEG_WB_ERROR;
+}
+
+static neg_wb_status run_sid2name(struct wbcContext *ctx, wb_job *job)
+{
+    struct wbcDomainSid sid;
+    char *dom = NULL, *name = NULL;
+    enum wbcSidType type;
+    wbcErr e;
+    size_t n;
+
+    sid_to_wbc(&job->sid, &sid);
+    e = wbcCtxLookupSid(ctx, &sid, &dom, &name, &type);
+    if (e != WBC_ERR_SUCCESS)
+        return lookup_failure(job, e);
+    n = strlen(dom) + strlen(name) + 2;
+    if ((job->name = malloc(n)) != NULL)
+        snprintf(job->name, n, "%s%s%s", dom, *dom ? "\\" : "", name);
+    wbcFreeMemory(dom);
+    wbcFreeMemory(name);
+    return job->name ? NEG_WB_OK : NEG_WB_ERROR;
+}
+
+static neg_wb_status run_name2sid(struct wbcContext *ctx, wb_job *job)
+{
+    struct wbcDomainSid sid;
+    enum wbcSidType type;
+    char *sep = strchr(job->name, '\\');
+    const char *dom = "", *name = job->name;
+    wbcErr e;
+
+    if (sep != NULL) {
+        *sep = '\0';
+        dom = job->name;
+        name = sep + 1;
+    }
+    e = wbcCtxLookupName(ctx, dom, name, &sid, &type);
+    if (sep != NULL)
+        *sep = '\\';
+    if (e != WBC_ERR_SUCCESS)
+        return lookup_failure(job, e);
+    sid_from_wbc(&sid, &job->sid);
+    return NEG_WB_OK;
+}
+
 static neg_wb_status run_names(struct wbcContext *ctx, wb_job *job)
 {
     struct wbcInterfaceDetails *d = NULL;
@@ -210,6 +315,18 @@ static neg_wb_status run_names(struct wbcContext *ctx, wb_job *job)
     }
     copy_str(job->res.detail, sizeof(job->res.detail), wbcErrorString(e));
     return e == WBC_ERR_WINBIND_NOT_AVAILABLE ? NEG_WB_UNAVAILABLE : NEG_WB_ERROR;
+}
+
+static neg_wb_status run_any(struct wbcContext *ctx, wb_job *job)
+{
+    switch (job->kind) {
+    case JOB_VERIFY:
+    case JOB_PLAIN:     return run_verify(ctx, job);
+    case JOB_NAMES:     return run_names(ctx, job);
+    case JOB_SID2NAME:  return run_sid2name(ctx, job);
+    case JOB_NAME2SID:  return run_name2sid(ctx, job);
+    }
+    return NEG_WB_ERROR;
 }
 
 /* ---------------------------------------------------------------- pool */
@@ -267,8 +384,7 @@ static void *pool_thread(void *arg)
         }
         if (!connected)
             pthread_mutex_lock(&connect_lock);
-        job->status = job->kind == JOB_VERIFY ? run_verify(ctx, job)
-                                              : run_names(ctx, job);
+        job->status = run_any(ctx, job);
         if (!connected)
             pthread_mutex_unlock(&connect_lock);
         /* After a failure libwbclient reconnects on the next call. */
@@ -357,6 +473,51 @@ static unsigned char *copy_bytes(const unsigned char *p, size_t n)
     return c;
 }
 
+/* Hand a finished logon job's result to the caller, SIDs included. */
+static neg_wb_status finish_auth(wb_job *job, neg_wb_result *res)
+{
+    *res = job->res;
+    res->status = job->status;
+    job->res.sids = NULL;           /* now the caller's */
+    free_job(job);
+    return res->status;
+}
+
+void neg_wb_result_clear(neg_wb_result *res)
+{
+    free(res->sids);
+    memset(res, 0, sizeof(*res));
+}
+
+neg_wb_status neg_wb_verify_plain(const char *account, const char *domain,
+                                  const char *password, int timeout_ms,
+                                  neg_wb_result *res)
+{
+    wb_job *job = calloc(1, sizeof(*job));
+    int r;
+
+    memset(res, 0, sizeof(*res));
+    if (job == NULL)
+        return res->status = NEG_WB_ERROR;
+    job->kind = JOB_PLAIN;
+    job->account = strdup(account);
+    job->domain = strdup(domain);
+    job->workstation = strdup("");
+    job->password = strdup(password);
+    if (!job->account || !job->domain || !job->workstation || !job->password) {
+        free_job(job);
+        return res->status = NEG_WB_ERROR;
+    }
+    r = run_job(job, timeout_ms);
+    if (r == 0)
+        return res->status = NEG_WB_TIMEOUT;
+    if (r < 0) {
+        free_job(job);
+        return res->status = NEG_WB_ERROR;
+    }
+    return finish_auth(job, res);
+}
+
 neg_wb_status neg_wb_verify(const neg_wb_response *req, int timeout_ms,
                             neg_wb_result *res)
 {
@@ -388,10 +549,7 @@ neg_wb_status neg_wb_verify(const neg_wb_response *req, int timeout_ms,
         copy_str(res->detail, sizeof(res->detail), "cannot start threads");
         return res->status = NEG_WB_ERROR;
     }
-    *res = job->res;
-    res->status = job->status;
-    free_job(job);
-    return res->status;
+    return finish_auth(job, res);
 }
 
 neg_wb_status neg_wb_names_get(int timeout_ms, neg_wb_names *out,
@@ -428,6 +586,135 @@ neg_wb_status neg_wb_names_get(int timeout_ms, neg_wb_names *out,
     }
     else {
         copy_str(detail, detail_len, job->res.detail);
+    }
+    free_job(job);
+    return st;
+}
+
+/* ---------------------------------------------------------------- names */
+
+/* Direct-mapped caches: a collision evicts. Under lock. */
+#define NAME_CACHE_SLOTS 2048
+
+typedef struct {
+    neg_sid sid;
+    char name[NEG_WB_NAME_MAX];
+    time_t expires;
+} name_entry;
+
+static name_entry sid_cache[NAME_CACHE_SLOTS];     /* by SID */
+static name_entry name_cache[NAME_CACHE_SLOTS];    /* by lower-cased name */
+
+static unsigned int hash_bytes(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    unsigned int h = 2166136261u;
+
+    while (n--)
+        h = (h ^ *b++) * 16777619u;
+    return h % NAME_CACHE_SLOTS;
+}
+
+static unsigned int hash_sid(const neg_sid *sid)
+{
+    return hash_bytes(sid->sub, sizeof(uint32_t) * sid->count)
+         ^ hash_bytes(sid->authority, 6);
+}
+
+static unsigned int hash_name(const char *name)
+{
+    char low[NEG_WB_NAME_MAX];
+    size_t i;
+
+    for (i = 0; name[i] && i + 1 < sizeof(low); i++)
+        low[i] = (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i]);
+    low[i] = '\0';
+    return hash_bytes(low, i);
+}
+
+static time_t now_mono(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+/* by_sid: a SID's name as the directory spells it; else a name as
+ * configured, case-insensitively, to its SID. */
+static void cache_pair(const neg_sid *sid, const char *name, int by_sid)
+{
+    name_entry e;
+
+    memset(&e, 0, sizeof(e));
+    e.sid = *sid;
+    copy_str(e.name, sizeof(e.name), name);
+    e.expires = now_mono() + NEG_WB_NAME_TTL;
+    pthread_mutex_lock(&lock);
+    if (by_sid)
+        sid_cache[hash_sid(sid)] = e;
+    else
+        name_cache[hash_name(name)] = e;
+    pthread_mutex_unlock(&lock);
+}
+
+neg_wb_status neg_wb_sid_to_name(const neg_sid *sid, int timeout_ms,
+                                 char *out, size_t cap)
+{
+    name_entry *e = &sid_cache[hash_sid(sid)];
+    neg_wb_status st;
+    wb_job *job;
+    int r, hit;
+
+    pthread_mutex_lock(&lock);
+    hit = e->expires > now_mono() && neg_sid_equal(&e->sid, sid);
+    if (hit)
+        copy_str(out, cap, e->name);
+    pthread_mutex_unlock(&lock);
+    if (hit)
+        return NEG_WB_OK;
+    if ((job = calloc(1, sizeof(*job))) == NULL)
+        return NEG_WB_ERROR;
+    job->kind = JOB_SID2NAME;
+    job->sid = *sid;
+    r = run_job(job, timeout_ms);
+    if (r == 0)
+        return NEG_WB_TIMEOUT;
+    st = r < 0 ? NEG_WB_ERROR : job->status;
+    if (st == NEG_WB_OK) {
+        copy_str(out, cap, job->name);
+        cache_pair(sid, job->name, 1);
+    }
+    free_job(job);
+    return st;
+}
+
+neg_wb_status neg_wb_name_to_sid(const char *name, int timeout_ms, neg_sid *out)
+{
+    name_entry *e = &name_cache[hash_name(name)];
+    neg_wb_status st;
+    wb_job *job;
+    int r, hit;
+
+    pthread_mutex_lock(&lock);
+    hit = e->expires > now_mono() && strcasecmp(e->name, name) == 0;
+    if (hit)
+        *out = e->sid;
+    pthread_mutex_unlock(&lock);
+    if (hit)
+        return NEG_WB_OK;
+    if ((job = calloc(1, sizeof(*job))) == NULL || (job->name = strdup(name)) == NULL) {
+        free(job);
+        return NEG_WB_ERROR;
+    }
+    job->kind = JOB_NAME2SID;
+    r = run_job(job, timeout_ms);
+    if (r == 0)
+        return NEG_WB_TIMEOUT;
+    st = r < 0 ? NEG_WB_ERROR : job->status;
+    if (st == NEG_WB_OK) {
+        *out = job->sid;
+        cache_pair(&job->sid, name, 0);
     }
     free_job(job);
     return st;

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pac.h"        /* neg_sid */
+
 typedef enum {
     NEG_WB_OK = 0,
     NEG_WB_AUTH_FAILED,     /* the domain said no: nt_status/nt_string say why */
@@ -38,6 +40,10 @@ typedef struct {
     int guest;                      /* logged on as Guest */
     unsigned char session_key[16];  /* user session key (NTLMv2: SessionBaseKey) */
     char user_sid[80];
+    /* every SID of the logon, the user's first (malloc()ed: release with
+     * neg_wb_result_clear) */
+    neg_sid *sids;
+    size_t n_sids;
 } neg_wb_result;
 
 /* What a challenge/response check sends to the domain. */
@@ -64,6 +70,21 @@ void neg_wb_configure(int threads);
 /* Verify an NTLM response (WBC_AUTH_USER_LEVEL_RESPONSE). */
 neg_wb_status neg_wb_verify(const neg_wb_response *req, int timeout_ms,
                             neg_wb_result *res);
+
+/* Verify a plain-text password (WBC_AUTH_USER_LEVEL_PLAIN), for Basic. */
+neg_wb_status neg_wb_verify_plain(const char *account, const char *domain,
+                                  const char *password, int timeout_ms,
+                                  neg_wb_result *res);
+
+void neg_wb_result_clear(neg_wb_result *res);
+
+/* "DOMAIN\name" of a SID, and the SID of a "DOMAIN\name" (or of a bare
+ * name in winbind's own domain). Both cached for the process for
+ * NEG_WB_NAME_TTL seconds. */
+#define NEG_WB_NAME_TTL 600
+neg_wb_status neg_wb_sid_to_name(const neg_sid *sid, int timeout_ms,
+                                 char *out, size_t cap);
+neg_wb_status neg_wb_name_to_sid(const char *name, int timeout_ms, neg_sid *out);
 
 /* winbind's own names (cached for the process once known). */
 neg_wb_status neg_wb_names_get(int timeout_ms, neg_wb_names *out,

@@ -26,8 +26,10 @@ static void test_schemes(void)
           "scheme is case-insensitive");
     CHECK(parse("NTLM TlRMTVNTUAABAAAA", 100, &h) == NEG_HDR_OK && h.scheme == NEG_SCHEME_NTLM,
           "NTLM scheme");
-    CHECK(parse("Basic YWxpY2U6cHc=", 100, &h) == NEG_HDR_OK && h.scheme == NEG_SCHEME_OTHER
-          && h.scheme_len == 5 && strncmp(h.scheme_name, "Basic", 5) == 0,
+    CHECK(parse("Basic YWxpY2U6cHc=", 100, &h) == NEG_HDR_OK && h.scheme == NEG_SCHEME_BASIC
+          && h.decoded_len == 8, "Basic scheme with its token checked");
+    CHECK(parse("Digest username=\"a\"", 100, &h) == NEG_HDR_OK && h.scheme == NEG_SCHEME_OTHER
+          && h.scheme_len == 6 && strncmp(h.scheme_name, "Digest", 6) == 0,
           "other scheme reported with its name");
     CHECK(parse("NegotiateX YII=", 100, &h) == NEG_HDR_OK && h.scheme == NEG_SCHEME_OTHER,
           "a longer scheme name is another scheme");

@@ -1,0 +1,204 @@
+/*
+ * identity.c - one identity from either mechanism (see identity.h).
+ */
+#include "identity.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "apr_lib.h"
+#include "apr_strings.h"
+
+#include "ntlm.h"           /* UTF-16LE to UTF-8 */
+
+/* Per-thread scratch for PAC decoding: the decoded form is large, and a
+ * request pool allocation of it on every Kerberos request is churn. */
+static __thread neg_pac *pac_scratch;
+
+static const char *upper(apr_pool_t *p, const char *s)
+{
+    char *u = apr_pstrdup(p, s), *c;
+
+    for (c = u; *c; c++)
+        *c = (char)apr_toupper(*c);
+    return u;
+}
+
+const char *neg_identity_name(const neg_identity *id, neg_user_format f,
+                              apr_pool_t *p)
+{
+    switch (f) {
+    case NEG_USER_SHORT:
+        return id->account;
+    case NEG_USER_DOWN_LEVEL:
+        return id->domain ? apr_pstrcat(p, id->domain, "\\", id->account, NULL)
+                          : NULL;
+    default:
+        return apr_pstrcat(p, id->account, "@", id->realm, NULL);
+    }
+}
+
+static const char *utf16_to_pool(apr_pool_t *p, const neg_utf16 *s)
+{
+    ntlm_field f;
+    size_t cap = s->len * 2 + 1;
+    char *out = apr_palloc(p, cap);
+
+    f.data = s->data;
+    f.len = s->len;
+    return ntlm_name_to_utf8(&f, 1, out, cap) == (size_t)-1 ? NULL : out;
+}
+
+static const char *map_realm(const apr_array_header_t *map, const char *realm)
+{
+    int i;
+
+    for (i = 0; map != NULL && i + 1 < map->nelts; i += 2) {
+        if (strcasecmp(APR_ARRAY_IDX(map, i, const char *), realm) == 0)
+            return APR_ARRAY_IDX(map, i + 1, const char *);
+    }
+    return NULL;
+}
+
+const char *neg_identity_from_kerberos(neg_identity *id, apr_pool_t *p,
+                                       const char *principal,
+                                       const unsigned char *pac, size_t pac_len,
+                                       const apr_array_header_t *realm_map)
+{
+    const char *at = strrchr(principal, '@');
+    neg_pac_result r;
+    neg_sid *sids;
+
+    memset(id, 0, sizeof(*id));
+    id->mech = "kerberos";
+    id->auth_type = "Negotiate";
+    id->account = at ? apr_pstrndup(p, principal, (apr_size_t)(at - principal))
+                     : principal;
+    id->realm = upper(p, at ? at + 1 : "");
+    id->domain = map_realm(realm_map, id->realm);
+    if (pac_len == 0) {
+        id->principal = principal;
+        return NULL;
+    }
+    if (pac_scratch == NULL && (pac_scratch = malloc(sizeof(neg_pac))) == NULL)
+        return "out of memory";
+    r = neg_pac_decode(pac, pac_len, pac_scratch);
+    if (r != NEG_PAC_OK)
+        return apr_psprintf(p, "the ticket's PAC cannot be read: %s",
+                            neg_pac_result_str(r));
+    /* The directory's spelling of the account and its NetBIOS domain
+     * (MS-PAC 2.5 EffectiveName, LogonDomainName). */
+    id->account = utf16_to_pool(p, &pac_scratch->effective_name);
+    id->domain = utf16_to_pool(p, &pac_scratch->logon_domain_name);
+    if (id->account == NULL || *id->account == '\0' || id->domain == NULL)
+        return "the ticket's PAC has no usable account or domain name";
+    id->principal = apr_pstrcat(p, id->account, "@", id->realm, NULL);
+    sids = apr_pmemdup(p, pac_scratch->sids, sizeof(neg_sid) * pac_scratch->n_sids);
+    id->sids = sids;
+    id->n_sids = pac_scratch->n_sids;
+    return NULL;
+}
+
+void neg_identity_from_winbind(neg_identity *id, apr_pool_t *p,
+                               const neg_wb_result *res, const char *mech,
+                               const char *auth_type)
+{
+    memset(id, 0, sizeof(*id));
+    id->mech = mech;
+    id->auth_type = auth_type;
+    id->account = apr_pstrdup(p, res->account);
+    id->domain = apr_pstrdup(p, res->domain);
+    id->realm = upper(p, res->dns_domain);
+    id->principal = apr_pstrcat(p, id->account, "@", id->realm, NULL);
+    if (res->n_sids > 0) {
+        id->sids = apr_pmemdup(p, res->sids, sizeof(neg_sid) * res->n_sids);
+        id->n_sids = res->n_sids;
+    }
+}
+
+static const char *dup_or_null(apr_pool_t *p, const char *s)
+{
+    return s ? apr_pstrdup(p, s) : NULL;
+}
+
+neg_identity *neg_identity_copy(apr_pool_t *p, const neg_identity *id)
+{
+    neg_identity *c = apr_pmemdup(p, id, sizeof(*id));
+
+    c->account = dup_or_null(p, id->account);
+    c->domain = dup_or_null(p, id->domain);
+    c->realm = dup_or_null(p, id->realm);
+    c->principal = dup_or_null(p, id->principal);
+    c->ccache = dup_or_null(p, id->ccache);
+    c->sids = id->n_sids ? apr_pmemdup(p, id->sids, sizeof(neg_sid) * id->n_sids)
+                         : NULL;
+    return c;
+}
+
+int neg_identity_has_sid(const neg_identity *id, const neg_sid *sid)
+{
+    size_t i;
+
+    for (i = 0; i < id->n_sids; i++) {
+        if (neg_sid_equal(&id->sids[i], sid))
+            return 1;
+    }
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* S-1-18-*: how the logon was authenticated, not a group (MS-DTYP 2.4.2.4). */
+static int is_authority_assertion(const neg_sid *sid)
+{
+    static const unsigned char auth18[6] = { 0, 0, 0, 0, 0, 18 };
+
+    return memcmp(sid->authority, auth18, 6) == 0;
+}
+
+static void publish_groups(const neg_identity *id, apr_table_t *env,
+                           apr_pool_t *p, int timeout_ms)
+{
+    const char **sids = apr_pcalloc(p, sizeof(char *) * (id->n_sids + 1));
+    const char **names = apr_pcalloc(p, sizeof(char *) * (id->n_sids + 1));
+    char buf[NEG_SID_STRING_MAX], name[NEG_WB_NAME_MAX];
+    size_t i, ns = 0, nn = 0;
+    const char *s_list = "", *n_list = "";
+
+    for (i = 1; i < id->n_sids; i++) {         /* 0 is the user */
+        if (is_authority_assertion(&id->sids[i])
+            || neg_sid_to_string(&id->sids[i], buf, sizeof(buf)) == 0)
+            continue;
+        sids[ns++] = apr_pstrdup(p, buf);
+        if (neg_wb_sid_to_name(&id->sids[i], timeout_ms, name, sizeof(name)) == NEG_WB_OK)
+            names[nn++] = apr_pstrdup(p, name);
+    }
+    qsort(sids, ns, sizeof(char *), cmp_str);
+    qsort(names, nn, sizeof(char *), cmp_str);
+    for (i = 0; i < ns; i++)
+        s_list = apr_pstrcat(p, s_list, i ? ";" : "", sids[i], NULL);
+    for (i = 0; i < nn; i++)
+        n_list = apr_pstrcat(p, n_list, i ? ";" : "", names[i], NULL);
+    apr_table_setn(env, "NEGOTIATE_GROUP_SIDS", s_list);
+    apr_table_setn(env, "NEGOTIATE_GROUPS", n_list);
+}
+
+void neg_identity_publish(const neg_identity *id, apr_table_t *env,
+                          apr_pool_t *p, int groups, int timeout_ms)
+{
+    char buf[NEG_SID_STRING_MAX];
+
+    apr_table_setn(env, "NEGOTIATE_MECH", id->mech);
+    apr_table_setn(env, "NEGOTIATE_PRINCIPAL", id->principal);
+    if (id->domain != NULL)
+        apr_table_setn(env, "NEGOTIATE_DOMAIN", id->domain);
+    if (id->n_sids > 0 && neg_sid_to_string(&id->sids[0], buf, sizeof(buf)) > 0)
+        apr_table_setn(env, "NEGOTIATE_USER_SID", apr_pstrdup(p, buf));
+    if (id->ccache != NULL)
+        apr_table_setn(env, "KRB5CCNAME", apr_pstrcat(p, "FILE:", id->ccache, NULL));
+    if (groups && id->n_sids > 0)
+        publish_groups(id, env, p, timeout_ms);
+}

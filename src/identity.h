@@ -1,0 +1,58 @@
+/*
+ * identity.h - one identity for a person, whichever mechanism proved it:
+ * the name in each format, the domain, the SIDs, the group names, and what
+ * is published to the application. Does not parse tokens and knows nothing
+ * of httpd; group names come from winbind (cached there).
+ */
+#ifndef NEG_IDENTITY_H
+#define NEG_IDENTITY_H
+
+#include "apr_pools.h"
+#include "apr_tables.h"
+
+#include "config.h"
+#include "pac.h"
+#include "winbind.h"
+
+typedef struct {
+    const char *mech;           /* kerberos | ntlm | basic */
+    const char *auth_type;      /* Negotiate | NTLM | Basic: the scheme used */
+    const char *account;        /* alice, in the directory's case */
+    const char *domain;         /* EXAMPLE (NetBIOS); NULL when unknown */
+    const char *realm;          /* EXAMPLE.TEST */
+    const char *principal;      /* alice@EXAMPLE.TEST */
+    const neg_sid *sids;        /* the user's first; none when n_sids is 0 */
+    size_t n_sids;
+    const char *ccache;         /* delegated credentials, or NULL */
+} neg_identity;
+
+/* REMOTE_USER in a format; NULL for down-level when the domain is unknown. */
+const char *neg_identity_name(const neg_identity *id, neg_user_format f,
+                              apr_pool_t *p);
+
+/* From a Kerberos principal and the ticket's PAC (already verified by the
+ * acceptor). Without a PAC (pac_len 0, non-AD KDC) the account is the
+ * principal's name and the domain comes from realm_map (REALM -> NETBIOS
+ * pairs), if any. NULL, or what is wrong with the PAC. */
+const char *neg_identity_from_kerberos(neg_identity *id, apr_pool_t *p,
+                                       const char *principal,
+                                       const unsigned char *pac, size_t pac_len,
+                                       const apr_array_header_t *realm_map);
+
+/* From winbind's answer to an NTLM or Basic logon. */
+void neg_identity_from_winbind(neg_identity *id, apr_pool_t *p,
+                               const neg_wb_result *res, const char *mech,
+                               const char *auth_type);
+
+/* A deep copy into another pool (to bind an identity to a connection). */
+neg_identity *neg_identity_copy(apr_pool_t *p, const neg_identity *id);
+
+int neg_identity_has_sid(const neg_identity *id, const neg_sid *sid);
+
+/* NEGOTIATE_MECH, NEGOTIATE_PRINCIPAL, NEGOTIATE_DOMAIN, NEGOTIATE_USER_SID
+ * and, with groups, NEGOTIATE_GROUP_SIDS and NEGOTIATE_GROUPS (';'-separated,
+ * sorted; S-1-18-* authentication-authority SIDs left out). */
+void neg_identity_publish(const neg_identity *id, apr_table_t *env,
+                          apr_pool_t *p, int groups, int timeout_ms);
+
+#endif

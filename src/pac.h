@@ -1,0 +1,72 @@
+/*
+ * pac.h - the Kerberos PAC (MS-PAC): who the KDC says the user is.
+ *
+ * Pure decoder over bytes (no httpd/APR types, no allocation): it reads
+ * the PACTYPE header, the LOGON_INFO buffer (an NDR-serialised
+ * KERB_VALIDATION_INFO, MS-PAC 2.5) and the UPN_DNS_INFO buffer (2.10).
+ * Signatures are not checked here: Heimdal's acceptor verified the
+ * server checksum when it accepted the ticket.
+ */
+#ifndef NEG_PAC_H
+#define NEG_PAC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NEG_PAC_MAX_SIDS 1024       /* more groups than this: refuse */
+#define NEG_SID_STRING_MAX 192      /* "S-1-5-21-..." with up to 15 sub-authorities */
+
+typedef struct {
+    uint8_t revision;
+    uint8_t count;                  /* sub-authority count, at most 15 */
+    uint8_t authority[6];
+    uint32_t sub[15];
+} neg_sid;
+
+typedef struct {
+    const unsigned char *data;      /* UTF-16LE, inside the caller's buffer */
+    size_t len;                     /* bytes */
+} neg_utf16;
+
+typedef struct {
+    /* LOGON_INFO */
+    neg_utf16 effective_name;       /* sAMAccountName, directory case */
+    neg_utf16 logon_domain_name;    /* NetBIOS domain: EXAMPLE */
+    neg_sid logon_domain_sid;       /* S-1-5-21-a-b-c */
+    uint32_t user_rid;
+    uint32_t primary_group_rid;
+    uint32_t user_flags;            /* LOGON_EXTRA_SIDS 0x20, LOGON_RESOURCE_GROUPS 0x200 */
+    /* Every SID the logon carries, the user's first, then the primary
+     * group, the GroupIds (domain SID + RID), ExtraSids, and resource
+     * groups (resource domain SID + RID); duplicates removed. */
+    neg_sid sids[NEG_PAC_MAX_SIDS];
+    size_t n_sids;
+    /* UPN_DNS_INFO, when present (len 0 otherwise) */
+    neg_utf16 upn;                  /* alice@example.test */
+    neg_utf16 dns_domain;           /* EXAMPLE.TEST or example.test */
+    int has_logon_info;
+} neg_pac;
+
+typedef enum {
+    NEG_PAC_OK = 0,
+    NEG_PAC_TRUNCATED,              /* a length or offset points outside */
+    NEG_PAC_MALFORMED,              /* bad version, counts, NDR header, pointers */
+    NEG_PAC_NO_LOGON_INFO,          /* no LOGON_INFO buffer */
+    NEG_PAC_TOO_MANY_SIDS
+} neg_pac_result;
+
+/* Decode a PAC (the AD-WIN2K-PAC authorization data, ad-type 128). The
+ * output is large (about 70 KB): allocate it, don't put it on a stack. */
+neg_pac_result neg_pac_decode(const unsigned char *buf, size_t len, neg_pac *out);
+
+/* "S-1-5-21-1-2-3-1104"; returns the length, 0 if it does not fit. */
+size_t neg_sid_to_string(const neg_sid *sid, char *out, size_t cap);
+
+/* Parse the string form back; 1 on success. */
+int neg_sid_from_string(const char *s, neg_sid *out);
+
+int neg_sid_equal(const neg_sid *a, const neg_sid *b);
+
+const char *neg_pac_result_str(neg_pac_result r);
+
+#endif
