@@ -858,6 +858,8 @@ static int accept_basic(request_rec *r, const neg_dir_conf *conf,
         forget_connection(r);
         return challenge(r, conf);
     }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, NEGLOGNO(0503)
+                  "Basic: the domain verified the password of %s", user);
     neg_conn_reset(nc);
     neg_identity_from_winbind(&nc->id, nc->pool, &res, "basic", "Basic");
     neg_wb_result_clear(&res);
@@ -1053,9 +1055,35 @@ static authz_status identity_for_authz(request_rec *r, const char *provider,
     return AUTHZ_GRANTED;
 }
 
-/* Require negotiate-group "EXAMPLE\WebAdmins" ...: by name, resolved to a
- * SID through winbind (cached), checked against the logon's SIDs, which
- * include nested groups. */
+/* "EXAMPLE\WebAdmins" matches that name; a bare "WebAdmins" matches the
+ * group of that name in any domain. AD names are case-insensitive. */
+static int group_name_matches(const char *wanted, const char *have)
+{
+    const char *sep = strchr(have, '\\');
+
+    return strcasecmp(wanted, have) == 0
+        || (strchr(wanted, '\\') == NULL && sep != NULL && strcasecmp(wanted, sep + 1) == 0);
+}
+
+static int member_of(request_rec *r, const neg_identity *id, const char *wanted,
+                     int timeout_ms)
+{
+    char name[NEG_WB_NAME_MAX];
+    size_t i;
+
+    for (i = 1; i < id->n_sids; i++) {         /* 0 is the user */
+        if (neg_wb_sid_to_name(&id->sids[i], timeout_ms, name, sizeof(name)) == NEG_WB_OK
+            && group_name_matches(wanted, name))
+            return 1;
+    }
+    return 0;
+}
+
+/* Require negotiate-group "EXAMPLE\WebAdmins" ...: the logon's group SIDs
+ * (nested groups included: the DC expands them into the PAC and into
+ * winbind's answer) are named through winbind (cached) and compared. Names,
+ * not a name-to-SID lookup: Samba's winbindd lower-cases the names it
+ * caches for such lookups, and that would leak into NEGOTIATE_GROUPS. */
 static authz_status check_group(request_rec *r, const char *args, const void *parsed)
 {
     const neg_dir_conf *conf = ap_get_module_config(r->per_dir_config,
@@ -1063,20 +1091,12 @@ static authz_status check_group(request_rec *r, const char *args, const void *pa
     const neg_identity *id = NULL;
     authz_status st = identity_for_authz(r, "negotiate-group", &id);
     const char *w, *names = "";
-    neg_sid sid;
-    neg_wb_status ws;
 
     if (st != AUTHZ_GRANTED)
         return st;
     while (*(w = ap_getword_conf(r->pool, &args)) != '\0') {
-        ws = neg_wb_name_to_sid(w, timeout_ms_of(conf), &sid);
-        if (ws == NEG_WB_OK && neg_identity_has_sid(id, &sid))
+        if (member_of(r, id, w, timeout_ms_of(conf)))
             return AUTHZ_GRANTED;
-        if (ws != NEG_WB_OK)
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0702)
-                          "Require negotiate-group: cannot resolve the group "
-                          "'%s' through winbind (%s): check its name "
-                          "(DOMAIN\\group)", w, neg_wb_status_str(ws));
         names = apr_pstrcat(r->pool, names, *names ? ", " : "", w, NULL);
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, NEGLOGNO(0703)

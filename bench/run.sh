@@ -4,18 +4,23 @@
 # authentication.  Run as root from anywhere:
 #
 #   bench/run.sh
-#   DURATION=30 CONNECTIONS=32 THREADS=2 bench/run.sh
+#   DURATION=30 CONNECTIONS=32 THREADS=2 ROUNDS=3 bench/run.sh
 #
 # Parameters (environment):
 #   DURATION     seconds of each measured wrk run            (default 10)
 #   CONNECTIONS  wrk connections (keep-alive)                (default 16)
 #   THREADS      wrk threads                                 (default 2)
-#   TOKENS       token pool of the measured Kerberos run     (default: the
+#   TOKENS       token pool of each measured Kerberos run    (default: the
 #                warm-up's rate x DURATION x 1.5, at least 5000)
+#   ROUNDS       static + Kerberos pairs, interleaved        (default 1)
 #   WARMUP       seconds of each warm-up run                 (default 2)
 #   SERVERS      httpd child processes (mpm_event)           (default 2)
 #   MODULE       the module to load (default <tree>/.libs/mod_auth_negotiate.so)
 #   KEEP=1       keep the temporary directory (logs, config)
+# For experiments (both default to nothing changed):
+#   HTTPD_EXTRA      lines appended to the generated httpd.conf
+#   HTTPD_KRB5_CONFIG  the krb5.conf httpd gets in KRB5_CONFIG (default the
+#                    test domain's), e.g. one with "check_pac = false"
 #
 # What it does: starts the test domain (t/domain/domain.sh) unless it runs
 # already, kinits alice into a temporary FILE: cache, starts a dedicated
@@ -28,16 +33,20 @@
 # tokens of its own and also measures the rate that sizes the pool).  No
 # token is sent twice (bench/negotiate.lua splits the pool by wrk thread);
 # a thread that runs out sends unauthenticated requests, which are counted
-# and make the run invalid.  Exit status 0 only for a valid run.
+# and make the run invalid.  Besides req/s it reports the CPU time httpd
+# (all its processes) spent per request, which varies much less than req/s
+# on a shared machine.  Exit status 0 only for a valid run.
 set -euo pipefail
 
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-16}
 THREADS=${THREADS:-2}
 TOKENS=${TOKENS:-}
+ROUNDS=${ROUNDS:-1}
 WARMUP=${WARMUP:-2}
 SERVERS=${SERVERS:-2}
 KEEP=${KEEP:-0}
+HTTPD_EXTRA=${HTTPD_EXTRA:-}
 PORT=18090
 ADDR=127.0.0.1
 STATIC_PATH=/static/index.html
@@ -55,7 +64,7 @@ TOKENGEN=$BENCH/tokengen
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-for v in DURATION CONNECTIONS THREADS WARMUP SERVERS; do
+for v in DURATION CONNECTIONS THREADS WARMUP SERVERS ROUNDS; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
 [[ -z $TOKENS || $TOKENS =~ ^[1-9][0-9]*$ ]] || die "TOKENS must be a positive integer"
@@ -127,6 +136,8 @@ if ! "$DOMAIN_SH" status >/dev/null 2>&1; then
 fi
 eval "$("$DOMAIN_SH" env)"
 export KRB5_CONFIG
+HTTPD_KRB5_CONFIG=${HTTPD_KRB5_CONFIG:-$KRB5_CONFIG}
+[[ -r $HTTPD_KRB5_CONFIG ]] || die "HTTPD_KRB5_CONFIG $HTTPD_KRB5_CONFIG is not readable"
 
 WORK=$(mktemp -d /tmp/negbench.XXXXXX)
 chmod 0755 "$WORK"                      # httpd (www-data) reads htdocs/
@@ -201,13 +212,15 @@ Alias /krb/ "$WORK/htdocs/"
     NegotiateKeytab "$NEGOTIATE_KEYTAB"
     Require valid-user
 </Location>
+
+$HTTPD_EXTRA
 EOF
 
 if (exec 3<>"/dev/tcp/$ADDR/$PORT") 2>/dev/null; then
     die "something already listens on $ADDR:$PORT"
 fi
 log "starting httpd ($SERVERS x mpm_event children) on $ADDR:$PORT"
-env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin KRB5_CONFIG="$KRB5_CONFIG" \
+env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin KRB5_CONFIG="$HTTPD_KRB5_CONFIG" \
     "$HTTPD" -f "$WORK/httpd.conf" -k start \
     || { cat "$WORK/logs/error.log" >&2 2>/dev/null; die "httpd did not start"; }
 for ((i = 0; i < 100; i++)); do
@@ -215,6 +228,7 @@ for ((i = 0; i < 100; i++)); do
     sleep 0.1
 done
 [[ -s $PIDFILE ]] || { cat "$WORK/logs/error.log" >&2; die "httpd wrote no pid file"; }
+read -r HTTPD_PID <"$PIDFILE"
 
 BASE=http://$ADDR:$PORT
 
@@ -229,14 +243,36 @@ gen_tokens() {
     sed 's/^tokengen: /  tokengen: /' "$WORK/priv/tokengen.err" >&2
 }
 
-# run_wrk SECONDS PATH [TOKEN_PREFIX]: prints wrk's RESULT line
+# CPU ticks (user + system) of httpd: the parent and its children.
+httpd_ticks() {
+    local pid t=0 f
+    for pid in "$HTTPD_PID" $(pgrep -P "$HTTPD_PID" || true); do
+        read -r -a f <"/proc/$pid/stat" 2>/dev/null || continue
+        # fields 14 and 15 (utime, stime); the comm field has no spaces here
+        t=$((t + f[13] + f[14]))
+    done
+    echo "$t"
+}
+
+# steal ticks of the whole machine
+steal_ticks() { awk '/^cpu / { print $9 }' /proc/stat; }
+
+# run_wrk SECONDS PATH [TOKEN_PREFIX]: prints wrk's RESULT line, plus
+# httpd_us (httpd CPU microseconds per request) and steal_pct
 run_wrk() {
-    local secs=$1 path=$2 prefix=${3:-} out
+    local secs=$1 path=$2 prefix=${3:-} out t0 t1 s0 s1 line n
+    t0=$(httpd_ticks); s0=$(steal_ticks)
     out=$(TOKEN_PREFIX=$prefix REQ_PATH=$path \
           wrk -t "$THREADS" -c "$CONNECTIONS" -d "${secs}s" --timeout 10s \
               -s "$LUA" "$BASE$path") || die "wrk failed: $out"
+    t1=$(httpd_ticks); s1=$(steal_ticks)
     printf '%s\n' "$out" >>"$WORK/logs/wrk.out"
-    grep '^RESULT ' <<<"$out" || die "no RESULT from wrk: $out"
+    line=$(grep '^RESULT ' <<<"$out") || die "no RESULT from wrk: $out"
+    n=$(field requests "$line")
+    awk -v l="$line" -v t=$((t1 - t0)) -v s=$((s1 - s0)) -v n="$n" -v hz="$(getconf CLK_TCK)" \
+        -v secs="$secs" -v cpus="$(nproc)" 'BEGIN {
+            printf "%s httpd_us=%.1f steal_pct=%.1f\n", l, n ? t * 1e6 / hz / n : 0,
+                   100 * s / hz / secs / cpus }'
 }
 
 # field NAME RESULT-LINE
@@ -259,10 +295,8 @@ log "set-up OK: static 200, /krb/ 401 without and 200 (with a mutual-auth token)
 # ------------------------------------------------------------ runs
 
 log "static warm-up ${WARMUP}s"
-run_wrk "$WARMUP" "$STATIC_PATH" >/dev/null
-log "static run ${DURATION}s"
-static=$(run_wrk "$DURATION" "$STATIC_PATH")
-static_rps=$(field rps "$static")
+warm_static=$(run_wrk "$WARMUP" "$STATIC_PATH")
+static_rps=$(field rps "$warm_static")
 
 # The Kerberos rate is below the static one: size the warm-up pool by it.
 warm_tokens=$(awk -v r="$static_rps" -v s="$WARMUP" 'BEGIN { printf "%d", r * s * 1.25 + 1000 }')
@@ -273,45 +307,64 @@ warm=$(run_wrk "$WARMUP" "$KRB_PATH" "$WORK/priv/warm")
 warm_rps=$(field rps "$warm")
 rm -f "$WORK"/priv/warm.*
 
-if [[ -z $TOKENS ]]; then
-    TOKENS=$(awk -v r="$warm_rps" -v s="$DURATION" \
-                 'BEGIN { n = r * s * 1.5; if (n < 5000) n = 5000; printf "%d", n }')
+pool=$TOKENS
+if [[ -z $pool ]]; then
+    pool=$(awk -v r="$warm_rps" -v s="$DURATION" \
+               'BEGIN { n = r * s * 1.5; if (n < 5000) n = 5000; printf "%d", n }')
 fi
-log "Kerberos pool: $TOKENS tokens (warm-up ran at $warm_rps req/s)"
-gen_tokens "$TOKENS" "$WORK/priv/main"
-log "Kerberos run ${DURATION}s"
-krb=$(run_wrk "$DURATION" "$KRB_PATH" "$WORK/priv/main")
-rm -f "$WORK"/priv/main.*
 
-krb_rps=$(field rps "$krb")
-ranout=$(field ranout "$krb")
-warm_ranout=$(field ranout "$warm")
+statics=() krbs=()
+for ((round = 1; round <= ROUNDS; round++)); do
+    log "round $round/$ROUNDS: static run ${DURATION}s"
+    statics+=("$(run_wrk "$DURATION" "$STATIC_PATH")")
+    log "round $round/$ROUNDS: Kerberos pool $pool tokens (warm-up ran at $warm_rps req/s)"
+    gen_tokens "$pool" "$WORK/priv/main"
+    log "round $round/$ROUNDS: Kerberos run ${DURATION}s"
+    krbs+=("$(run_wrk "$DURATION" "$KRB_PATH" "$WORK/priv/main")")
+    rm -f "$WORK"/priv/main.*
+done
 neg_errors=$(grep -c 'NEG0' "$WORK/logs/error.log" || true)
 
 # ------------------------------------------------------------ report
 
 row() {   # name result
-    printf '%-10s %12s %10s %9s %9s %8s\n' "$1" "$(field rps "$2")" "$(field requests "$2")" \
-        "$(field p50_us "$2")" "$(field p99_us "$2")" "$(field non2xx "$2")"
+    printf '%-12s %10s %9s %9s %8s %8s %8s %6s\n' "$1" "$(field rps "$2")" \
+        "$(field requests "$2")" "$(field httpd_us "$2")" "$(field p50_us "$2")" \
+        "$(field p99_us "$2")" "$(field non2xx "$2")" "$(field steal_pct "$2")"
 }
 echo
 echo "mod_auth_negotiate benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs," \
      "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, httpd mpm_event x$SERVERS"
-printf '%-10s %12s %10s %9s %9s %8s\n' run "req/s" requests "p50 us" "p99 us" non-2xx
-row static "$static"
-row kerberos "$krb"
-awk -v k="$krb_rps" -v s="$static_rps" 'BEGIN { printf "ratio kerberos/static: %.3f\n", k / s }'
-echo "token pool: $TOKENS generated, $(field tokens_used "$krb") taken, $ranout requests" \
-     "ran out (warm-up: $warm_tokens, at $warm_rps req/s, $warm_ranout ran out)"
-echo "socket errors (connect/read/write/timeout): static" \
-     "$(field connect "$static")/$(field read "$static")/$(field write "$static")/$(field timeout "$static")," \
-     "kerberos $(field connect "$krb")/$(field read "$krb")/$(field write "$krb")/$(field timeout "$krb");" \
+printf '%-12s %10s %9s %9s %8s %8s %8s %6s\n' run "req/s" requests "httpd us" \
+    "p50 us" "p99 us" non-2xx steal%
+ratios=()
+valid=1
+for ((i = 0; i < ROUNDS; i++)); do
+    s=${statics[i]} k=${krbs[i]}
+    row "static" "$s"
+    row "kerberos" "$k"
+    ratios+=("$(awk -v k="$(field rps "$k")" -v s="$(field rps "$s")" 'BEGIN { printf "%.3f", k / s }')")
+    printf '%-12s %10s   (httpd CPU per request: kerberos/static %s)\n' "ratio" "${ratios[i]}" \
+        "$(awk -v k="$(field httpd_us "$k")" -v s="$(field httpd_us "$s")" 'BEGIN { printf "%.2f", k / s }')"
+    [[ $(field non2xx "$k") == 0 && $(field non2xx "$s") == 0 ]] || valid=0
+    [[ $(field ranout "$k") == 0 ]] || { log "round $((i + 1)): ran out of tokens: raise TOKENS"; valid=0; }
+    for r in "$s" "$k"; do
+        [[ "$(field connect "$r")/$(field read "$r")/$(field write "$r")/$(field timeout "$r")" == 0/0/0/0 ]] \
+            || log "round $((i + 1)): socket errors (connect/read/write/timeout)" \
+                   "$(field connect "$r")/$(field read "$r")/$(field write "$r")/$(field timeout "$r")"
+    done
+done
+if ((ROUNDS > 1)); then
+    printf 'median ratio kerberos/static over %d rounds: %s\n' "$ROUNDS" \
+        "$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END {
+            if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
+fi
+echo "token pool: $pool per Kerberos run, $(field tokens_used "${krbs[ROUNDS - 1]}") taken" \
+     "in the last, ran out: $(for k in "${krbs[@]}"; do printf '%s ' "$(field ranout "$k")"; done)" \
+     "(warm-up: $warm_tokens tokens, $warm_rps req/s, ran out: $(field ranout "$warm"));" \
      "module errors in error.log: $neg_errors"
 
-valid=1
-[[ $(field non2xx "$krb") == 0 && $(field non2xx "$static") == 0 ]] || valid=0
-[[ $ranout == 0 ]] || { log "the Kerberos run ran out of tokens: raise TOKENS"; valid=0; }
-[[ $(field non2xx "$warm") == 0 ]] || { log "the warm-up had non-2xx answers"; valid=0; }
+[[ $(field non2xx "$warm") == 0 ]] || { log "the Kerberos warm-up had non-2xx answers"; valid=0; }
 if ((!valid)); then
     log "INVALID run: see above; tail of the error log:"
     tail -n 5 "$WORK/logs/error.log" >&2

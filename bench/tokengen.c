@@ -126,6 +126,24 @@ static void make_token(gss_name_t target, gss_buffer_t out)
         gss_delete_sec_context(&ignored, &ctx, GSS_C_NO_BUFFER);
 }
 
+static void prime_krb5(gss_name_t target)
+{
+    gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
+    gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
+    OM_uint32 major, minor, ignored;
+
+    major = gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &ctx, target,
+                                 GSS_KRB5_MECHANISM, GSS_C_MUTUAL_FLAG,
+                                 GSS_C_INDEFINITE, GSS_C_NO_CHANNEL_BINDINGS,
+                                 GSS_C_NO_BUFFER, NULL, &out, NULL, NULL);
+    if (GSS_ERROR(major))
+        die_gss("getting a service ticket (gss_init_sec_context, krb5)",
+                major, minor);
+    gss_release_buffer(&ignored, &out);
+    if (ctx != GSS_C_NO_CONTEXT)
+        gss_delete_sec_context(&ignored, &ctx, GSS_C_NO_BUFFER);
+}
+
 /* Copy the caller's ticket cache into a new MEMORY: cache and make it
  * GSSAPI's default.  Returns the MEMORY: cache (kept open until exit). */
 static krb5_ccache memory_ccache(krb5_context kctx)
@@ -221,7 +239,10 @@ int main(int argc, char **argv)
     if (GSS_ERROR(major))
         die_gss("gss_import_name", major, minor);
 
-    /* Fetch the service ticket once, into the MEMORY: cache. */
+    /* Fetch the service ticket once, into the MEMORY: cache.  SPNEGO hides
+     * the Kerberos error ("unsupported mechanism" when no ticket can be
+     * had): ask the krb5 mechanism directly first, for a useful message. */
+    prime_krb5(target);
     make_token(target, &tok);
     gss_release_buffer(&ignored, &tok);
     after = count_creds(kctx, mem);

@@ -99,6 +99,24 @@ const char *neg_identity_from_kerberos(neg_identity *id, apr_pool_t *p,
     return NULL;
 }
 
+/* winbind lists the primary group twice (as primary group and among the
+ * groups): keep each SID once, in order. */
+static void copy_unique_sids(neg_identity *id, apr_pool_t *p,
+                             const neg_sid *sids, size_t n)
+{
+    neg_sid *out = apr_palloc(p, sizeof(neg_sid) * n);
+    size_t i, j, k = 0;
+
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < k && !neg_sid_equal(&out[j], &sids[i]); j++)
+            ;
+        if (j == k)
+            out[k++] = sids[i];
+    }
+    id->sids = out;
+    id->n_sids = k;
+}
+
 void neg_identity_from_winbind(neg_identity *id, apr_pool_t *p,
                                const neg_wb_result *res, const char *mech,
                                const char *auth_type)
@@ -110,10 +128,8 @@ void neg_identity_from_winbind(neg_identity *id, apr_pool_t *p,
     id->domain = apr_pstrdup(p, res->domain);
     id->realm = upper(p, res->dns_domain);
     id->principal = apr_pstrcat(p, id->account, "@", id->realm, NULL);
-    if (res->n_sids > 0) {
-        id->sids = apr_pmemdup(p, res->sids, sizeof(neg_sid) * res->n_sids);
-        id->n_sids = res->n_sids;
-    }
+    if (res->n_sids > 0)
+        copy_unique_sids(id, p, res->sids, res->n_sids);
 }
 
 static const char *dup_or_null(apr_pool_t *p, const char *s)

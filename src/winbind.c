@@ -24,7 +24,7 @@
 #define DEFAULT_THREADS 8
 #define MAX_THREADS 64
 
-typedef enum { JOB_VERIFY, JOB_PLAIN, JOB_NAMES, JOB_SID2NAME, JOB_NAME2SID } job_kind;
+typedef enum { JOB_VERIFY, JOB_PLAIN, JOB_NAMES, JOB_SID2NAME } job_kind;
 
 typedef struct wb_job {
     job_kind kind;
@@ -35,8 +35,8 @@ typedef struct wb_job {
     unsigned char *nt, *lm;
     size_t nt_len, lm_len;
     char *password;                 /* PLAIN */
-    neg_sid sid;                    /* SID2NAME in, NAME2SID out */
-    char *name;                     /* NAME2SID in, SID2NAME out: DOMAIN\name */
+    neg_sid sid;                    /* SID2NAME in */
+    char *name;                     /* SID2NAME out: DOMAIN\name */
     /* output */
     neg_wb_status status;
     neg_wb_result res;
@@ -279,28 +279,6 @@ static neg_wb_status run_sid2name(struct wbcContext *ctx, wb_job *job)
     return job->name ? NEG_WB_OK : NEG_WB_ERROR;
 }
 
-static neg_wb_status run_name2sid(struct wbcContext *ctx, wb_job *job)
-{
-    struct wbcDomainSid sid;
-    enum wbcSidType type;
-    char *sep = strchr(job->name, '\\');
-    const char *dom = "", *name = job->name;
-    wbcErr e;
-
-    if (sep != NULL) {
-        *sep = '\0';
-        dom = job->name;
-        name = sep + 1;
-    }
-    e = wbcCtxLookupName(ctx, dom, name, &sid, &type);
-    if (sep != NULL)
-        *sep = '\\';
-    if (e != WBC_ERR_SUCCESS)
-        return lookup_failure(job, e);
-    sid_from_wbc(&sid, &job->sid);
-    return NEG_WB_OK;
-}
-
 static neg_wb_status run_names(struct wbcContext *ctx, wb_job *job)
 {
     struct wbcInterfaceDetails *d = NULL;
@@ -324,7 +302,6 @@ static neg_wb_status run_any(struct wbcContext *ctx, wb_job *job)
     case JOB_PLAIN:     return run_verify(ctx, job);
     case JOB_NAMES:     return run_names(ctx, job);
     case JOB_SID2NAME:  return run_sid2name(ctx, job);
-    case JOB_NAME2SID:  return run_name2sid(ctx, job);
     }
     return NEG_WB_ERROR;
 }
@@ -593,7 +570,7 @@ neg_wb_status neg_wb_names_get(int timeout_ms, neg_wb_names *out,
 
 /* ---------------------------------------------------------------- names */
 
-/* Direct-mapped caches: a collision evicts. Under lock. */
+/* A direct-mapped cache: a collision evicts. Under lock. */
 #define NAME_CACHE_SLOTS 2048
 
 typedef struct {
@@ -602,8 +579,7 @@ typedef struct {
     time_t expires;
 } name_entry;
 
-static name_entry sid_cache[NAME_CACHE_SLOTS];     /* by SID */
-static name_entry name_cache[NAME_CACHE_SLOTS];    /* by lower-cased name */
+static name_entry sid_cache[NAME_CACHE_SLOTS];
 
 static unsigned int hash_bytes(const void *p, size_t n)
 {
@@ -621,17 +597,6 @@ static unsigned int hash_sid(const neg_sid *sid)
          ^ hash_bytes(sid->authority, 6);
 }
 
-static unsigned int hash_name(const char *name)
-{
-    char low[NEG_WB_NAME_MAX];
-    size_t i;
-
-    for (i = 0; name[i] && i + 1 < sizeof(low); i++)
-        low[i] = (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i]);
-    low[i] = '\0';
-    return hash_bytes(low, i);
-}
-
 static time_t now_mono(void)
 {
     struct timespec ts;
@@ -640,9 +605,7 @@ static time_t now_mono(void)
     return ts.tv_sec;
 }
 
-/* by_sid: a SID's name as the directory spells it; else a name as
- * configured, case-insensitively, to its SID. */
-static void cache_pair(const neg_sid *sid, const char *name, int by_sid)
+static void cache_name(const neg_sid *sid, const char *name)
 {
     name_entry e;
 
@@ -651,10 +614,7 @@ static void cache_pair(const neg_sid *sid, const char *name, int by_sid)
     copy_str(e.name, sizeof(e.name), name);
     e.expires = now_mono() + NEG_WB_NAME_TTL;
     pthread_mutex_lock(&lock);
-    if (by_sid)
-        sid_cache[hash_sid(sid)] = e;
-    else
-        name_cache[hash_name(name)] = e;
+    sid_cache[hash_sid(sid)] = e;
     pthread_mutex_unlock(&lock);
 }
 
@@ -683,38 +643,7 @@ neg_wb_status neg_wb_sid_to_name(const neg_sid *sid, int timeout_ms,
     st = r < 0 ? NEG_WB_ERROR : job->status;
     if (st == NEG_WB_OK) {
         copy_str(out, cap, job->name);
-        cache_pair(sid, job->name, 1);
-    }
-    free_job(job);
-    return st;
-}
-
-neg_wb_status neg_wb_name_to_sid(const char *name, int timeout_ms, neg_sid *out)
-{
-    name_entry *e = &name_cache[hash_name(name)];
-    neg_wb_status st;
-    wb_job *job;
-    int r, hit;
-
-    pthread_mutex_lock(&lock);
-    hit = e->expires > now_mono() && strcasecmp(e->name, name) == 0;
-    if (hit)
-        *out = e->sid;
-    pthread_mutex_unlock(&lock);
-    if (hit)
-        return NEG_WB_OK;
-    if ((job = calloc(1, sizeof(*job))) == NULL || (job->name = strdup(name)) == NULL) {
-        free(job);
-        return NEG_WB_ERROR;
-    }
-    job->kind = JOB_NAME2SID;
-    r = run_job(job, timeout_ms);
-    if (r == 0)
-        return NEG_WB_TIMEOUT;
-    st = r < 0 ? NEG_WB_ERROR : job->status;
-    if (st == NEG_WB_OK) {
-        *out = job->sid;
-        cache_pair(&job->sid, name, 0);
+        cache_name(sid, job->name);
     }
     free_job(job);
     return st;

@@ -78,13 +78,11 @@ neg_wb_status neg_wb_verify_plain(const char *account, const char *domain,
 
 void neg_wb_result_clear(neg_wb_result *res);
 
-/* "DOMAIN\name" of a SID, and the SID of a "DOMAIN\name" (or of a bare
- * name in winbind's own domain). Both cached for the process for
- * NEG_WB_NAME_TTL seconds. */
+/* "DOMAIN\\name" of a SID, cached for the process for NEG_WB_NAME_TTL
+ * seconds. */
 #define NEG_WB_NAME_TTL 600
 neg_wb_status neg_wb_sid_to_name(const neg_sid *sid, int timeout_ms,
                                  char *out, size_t cap);
-neg_wb_status neg_wb_name_to_sid(const char *name, int timeout_ms, neg_sid *out);
 
 /* winbind's own names (cached for the process once known). */
 neg_wb_status neg_wb_names_get(int timeout_ms, neg_wb_names *out,

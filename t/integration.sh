@@ -35,6 +35,28 @@ chown -R "$test_user" "$here"
 unreadable="$NEGOTIATE_DOMAIN_BASE/unreadable.keytab"
 cp "$NEGOTIATE_KEYTAB" "$unreadable" && chown root:root "$unreadable" && chmod 0600 "$unreadable"
 
+# A throwaway certificate for the TLS tests (Basic, NegotiateRequireTLS).
+tls="$here/tmp/tls"
+if [ ! -s "$tls/cert.pem" ]; then
+    mkdir -p "$tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 30 \
+        -keyout "$tls/key.pem" -out "$tls/cert.pem" >/dev/null 2>&1
+fi
+# Where delegated credentials go; private to the Apache (test) user.
+deleg="$here/tmp/deleg"
+mkdir -p "$deleg" && chmod 0700 "$deleg"
+chown -R "$test_user" "$here/tmp"
+# SIDs for Require negotiate-sid (the domain may be re-provisioned), read
+# from the directory, not through winbind, which would cache the names
+# lower-cased.
+sid_of() {
+    samba-tool "$1" show "$2" --attributes=objectSid -s "$NEGOTIATE_DC_SMBCONF" \
+        | awk '/^objectSid:/ {print $2}'
+}
+alice_sid=$(sid_of user alice)
+webadmins_sid=$(sid_of group WebAdmins)
+[ -n "$alice_sid" ] && [ -n "$webadmins_sid" ] || die "cannot read SIDs from the test domain"
+
 home=$(mktemp -d /tmp/negtest-home.XXXXXX)
 chown "$test_user" "$home"
 rc=0
@@ -47,6 +69,9 @@ runuser -u "$test_user" -- env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/s
     NEGOTIATE_HTTPD_MODULES="$("$APXS" -q LIBEXECDIR)" \
     NEGOTIATE_DOMAIN_BASE="$NEGOTIATE_DOMAIN_BASE" \
     NEGOTIATE_DC_SMBCONF="$NEGOTIATE_DC_SMBCONF" \
+    NEGOTIATE_TLS_CERT="$tls/cert.pem" NEGOTIATE_TLS_KEY="$tls/key.pem" \
+    NEGOTIATE_DELEG_DIR="$deleg" \
+    NEGOTIATE_ALICE_SID="$alice_sid" NEGOTIATE_WEBADMINS_SID="$webadmins_sid" \
     perl "$here/TEST.PL" -apxs "$APXS" -maxclients 64 "$@" || rc=$?
 rm -rf "$home"
 

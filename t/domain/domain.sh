@@ -13,6 +13,8 @@
 #
 # Domain contents (realm EXAMPLE.TEST, NetBIOS domain EXAMPLE, DC dc1 on 127.0.0.10):
 #   alice / AlicePassw0rd!       bob / BobPassw0rd!       Administrator / AdminPassw0rd!
+#   carol / CarolPassw0rd!
+#   groups: WebAdmins = { alice, WebAdminsNested }, WebAdminsNested = { carol }
 #   httpsvc   (random password)  SPNs HTTP/localhost, HTTP/www.example.test  -> in http.keytab
 #   httpother (random password)  SPN  HTTP/other.example.test                -> in NO keytab
 #   httpold   (random password)  SPN  HTTP/old.example.test  -> in http.keytab, then its
@@ -48,6 +50,7 @@ readonly DC_HOST=dc1
 readonly ADMIN_PW='AdminPassw0rd!'
 readonly ALICE_PW='AlicePassw0rd!'
 readonly BOB_PW='BobPassw0rd!'
+readonly CAROL_PW='CarolPassw0rd!'
 readonly GROUP=negauth
 readonly WB_SOCKET_DIR=/run/samba/winbindd
 readonly PRIV_DIR=$DC/state/winbindd_privileged
@@ -294,6 +297,14 @@ create_principals() {
         --min-pwd-age=0 --max-pwd-age=0
     samba_tool user add alice "$ALICE_PW"
     samba_tool user add bob "$BOB_PW"
+    samba_tool user add carol "$CAROL_PW"
+
+    # Groups for the authorization tests: alice is in WebAdmins directly,
+    # carol through the nested group WebAdminsNested, bob in neither.
+    samba_tool group add WebAdmins
+    samba_tool group add WebAdminsNested
+    samba_tool group addmembers WebAdmins alice,WebAdminsNested
+    samba_tool group addmembers WebAdminsNested carol
 
     samba_tool user add httpsvc --random-password
     samba_tool spn add HTTP/localhost httpsvc
@@ -336,6 +347,9 @@ launch_samba() {
     install -d -m 0700 "$DC/log"
     install -d -m 0710 -g "$GROUP" "$DC/run"   # lets negauth members run "status"
     rm -f "$PIDFILE"
+    # A fresh winbind cache each start: winbindd lower-cases the names it
+    # caches for name-to-SID lookups, and tests expect the directory's case.
+    rm -f "$DC/state/winbindd_cache.tdb"
     setsid /usr/sbin/samba -i -M single -s "$SMBCONF" \
         >"$DC/log/samba-stdout.log" 2>&1 </dev/null 9>&- &   # 9: our lock fd
     pid=$!

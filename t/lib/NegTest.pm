@@ -9,17 +9,19 @@ use File::Temp qw(tempfile);
 use Apache::Test ();
 use Apache::TestUtil ();
 
-our @EXPORT = qw(port url curl kinit_user log_mark log_since status_ok
+our @EXPORT = qw(port tls_port url curl kinit_user log_mark log_since status_ok
                  www_auth python_gss ntlm_client spnego_init_token ntlmssp_type1 ntlmssp_oid t_dir);
 
 sub t_dir { Apache::Test::vars('t_dir') }
 sub port  { Apache::Test::vars('port') }
+sub tls_port { Apache::Test::config()->{vhosts}{neg_tls}{port} }
 
 # URL for a host name; every name resolves to the loopback server.
 sub url {
-    my ($path, $host) = @_;
+    my ($path, $host, $tls) = @_;
     $host //= 'localhost';
-    return "http://$host:" . port() . $path;
+    return $tls ? "https://$host:" . tls_port() . $path
+                : "http://$host:" . port() . $path;
 }
 
 my %ccache;
@@ -29,20 +31,23 @@ my %ccache;
 sub kinit_user {
     my ($user) = @_;
     return $ccache{$user} if $ccache{$user};
-    my %pw = (alice => 'AlicePassw0rd!', bob => 'BobPassw0rd!');
+    my %pw = (alice => 'AlicePassw0rd!', bob => 'BobPassw0rd!', carol => 'CarolPassw0rd!',
+              ALICE => 'AlicePassw0rd!');
     my $dir = t_dir() . '/tmp';
     mkdir $dir unless -d $dir;
     my $cc = "$dir/$user.$$.cc";
-    open(my $k, '|-', "KRB5CCNAME=FILE:$cc kinit --password-file=STDIN $user\@EXAMPLE.TEST")
+    open(my $k, '|-', "KRB5CCNAME=FILE:$cc kinit -f --password-file=STDIN $user\@EXAMPLE.TEST")
         or die "kinit: $!";
     print $k "$pw{$user}\n";
     close($k) or die "kinit $user failed: $?";
     return $ccache{$user} = $cc;
 }
 
-# Run curl; returns { status, headers => [[name, value]...] of the final
-# response, all_headers, body }. Options: ccache => path, args => [...],
-# header => [...], host => name (resolved to 127.0.0.1).
+# Run curl; returns { status, codes (every transfer's status, concatenated),
+# headers => [[name, value]...] of the final response, all_headers, body }.
+# Options: ccache => path, args => [...], header => [...], host => name
+# (resolved to 127.0.0.1), tls => 1 (https on the TLS vhost), again =>
+# [options of a second request to the same URL on the same connection].
 sub curl {
     my ($path, %o) = @_;
     my ($hfh, $hfile) = tempfile(UNLINK => 1);
@@ -50,11 +55,17 @@ sub curl {
     my $host = $o{host} // 'localhost';
     my @cmd = ('curl', '-s', '-S', '--max-time', '20', '-D', $hfile, '-o', $bfile,
                '-w', '%{http_code}');
-    push @cmd, '--resolve', "$host:" . port() . ':127.0.0.1' if $host ne 'localhost';
+    push @cmd, '--resolve', "$host:" . ($o{tls} ? tls_port() : port()) . ':127.0.0.1'
+        if $host ne 'localhost';
+    push @cmd, '-k' if $o{tls};
     push @cmd, '--negotiate', '-u', ':' if $o{ccache};
     push @cmd, map { ('-H', $_) } @{ $o{header} || [] };
     push @cmd, @{ $o{args} || [] };
-    push @cmd, url($path, $host);
+    push @cmd, url($path, $host, $o{tls});
+    # a second request on the same connection: again => [its own options]
+    push @cmd, '--next', '-s', '-S', '-o', '/dev/null', '-w', '%{http_code}',
+        ($o{tls} ? '-k' : ()), @{ $o{again} }, url($path, $host, $o{tls})
+        if $o{again};
     local $ENV{KRB5CCNAME} = $o{ccache} ? "FILE:$o{ccache}" : 'FILE:/nonexistent';
     local %ENV = (%ENV, %{ $o{env} || {} });
     open(my $out, '-|', @cmd) or die "curl: $!";
