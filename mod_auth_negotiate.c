@@ -58,6 +58,7 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     c->basic = -1;
     c->basic_plain_http = -1;
     c->require_tls = -1;
+    c->persist_kerberos = -1;
     return c;
 }
 
@@ -91,6 +92,7 @@ static void *merge_dir_conf(apr_pool_t *p, void *base_v, void *add_v)
     MERGE_INT(basic);
     MERGE_INT(basic_plain_http);
     MERGE_INT(require_tls);
+    MERGE_INT(persist_kerberos);
     c->realm_map = add->realm_map ? add->realm_map : base->realm_map;
     c->delegation_dir = add->delegation_set ? add->delegation_dir : base->delegation_dir;
     c->delegation_set = add->delegation_set || base->delegation_set;
@@ -386,6 +388,11 @@ static const command_rec neg_cmds[] = {
                  ACCESS_CONF | RSRC_CONF,
                  "On to offer Basic on plain HTTP too: passwords in clear "
                  "text (default Off)"),
+    AP_INIT_FLAG("NegotiatePersistKerberos", ap_set_flag_slot,
+                 (void *)APR_OFFSETOF(neg_dir_conf, persist_kerberos), OR_AUTHCFG,
+                 "On to let later requests on a connection that authenticated "
+                 "by Kerberos through without a token, as IIS's "
+                 "authPersistNonNTLM (default Off)"),
     AP_INIT_FLAG("NegotiateRequireTLS", ap_set_flag_slot,
                  (void *)APR_OFFSETOF(neg_dir_conf, require_tls), ACCESS_CONF | RSRC_CONF,
                  "On to refuse every mechanism on plain HTTP (default Off)"),
@@ -513,6 +520,21 @@ static int grant(request_rec *r, const neg_dir_conf *conf, const neg_identity *i
 
 /* ====================================================== Kerberos */
 
+/* NegotiatePersistKerberos: like NTLM, the connection is that user from
+ * now on. Delegated credentials belong to the request, not to it. */
+static void bind_kerberos_identity(request_rec *r, const neg_identity *id)
+{
+    neg_conn *nc;
+
+    if (r->connection->master != NULL)
+        return;                 /* HTTP/2 streams are not one client */
+    nc = neg_conn_get(r->connection, &auth_negotiate_module);
+    neg_conn_reset(nc);
+    nc->id = *neg_identity_copy(nc->pool, id);
+    nc->id.ccache = NULL;
+    nc->state = NEG_CONN_AUTHENTICATED;
+}
+
 /* Accept a krb5 token; framing is SPNEGO when spnego_mech is not NONE, in
  * which case the reply is a NegTokenResp naming the mechanism the client
  * chose, in the OID it used (RFC 4178 section 4.2.2). */
@@ -565,6 +587,8 @@ static int accept_kerberos(request_rec *r, const neg_dir_conf *conf,
                         k.reply_len, NULL, 0, buf, n);
         add_reply_header(r, "Negotiate", buf, n);
     }
+    if (conf->persist_kerberos == 1)
+        bind_kerberos_identity(r, id);
     return grant(r, conf, id);
 }
 
@@ -779,6 +803,10 @@ static int mech_allowed_here(request_rec *r, const neg_dir_conf *conf,
 {
     if (strcmp(id->mech, "basic") == 0)
         return basic_offered(r, conf);
+    if (strcmp(id->mech, "kerberos") == 0)
+        return conf->persist_kerberos == 1
+            && (has_provider(conf, NEG_PROVIDER_NEGOTIATE)
+                || has_provider(conf, NEG_PROVIDER_NEGOTIATE_KRB5));
     if (strcmp(id->auth_type, "NTLM") == 0)
         return has_provider(conf, NEG_PROVIDER_NTLM);
     return has_provider(conf, NEG_PROVIDER_NEGOTIATE);

@@ -7,7 +7,7 @@ use Apache::Test;
 use Apache::TestUtil;
 use NegTest;
 
-plan tests => 91;
+plan tests => 94;
 
 my %pw = (alice => 'AlicePassw0rd!', bob => 'BobPassw0rd!', carol => 'CarolPassw0rd!');
 
@@ -149,6 +149,17 @@ for my $mech (qw(kerberos ntlm)) {
     $r = curl('/down/whoami', tls => 1, args => ['-u', 'EXAMPLE\\alice:AlicePassw0rd!'],
               again => ['-u', 'EXAMPLE\\alice:wrong']);
     ok t_cmp($r->{codes}, '200401', 'other credentials on the same connection are checked again');
+}
+
+# NegotiatePersistKerberos (IIS's authPersistNonNTLM): a later request on
+# the connection without a token is still alice; off by default.
+{
+    my $r = curl('/persist/whoami', ccache => kinit_user('alice'), again => []);
+    ok t_cmp($r->{codes}, '200200', 'NegotiatePersistKerberos On: second request without a token: 200');
+    $r = curl('/krb/whoami', ccache => kinit_user('alice'), again => []);
+    ok t_cmp($r->{codes}, '200401', 'default: the second request without a token gets 401');
+    $r = curl('/persist/whoami', ccache => kinit_user('alice'), again => [], host => 'www.example.test');
+    ok t_cmp($r->{codes}, '200200', 'NegotiatePersistKerberos for the second SPN too');
 }
 
 # NegotiateRequireTLS: every mechanism refused on plain HTTP.
