@@ -172,6 +172,8 @@ static int sid_in_list(const neg_pac *out, const neg_sid *sid)
     return 0;
 }
 
+/* Append unless already listed. check_sid_budget makes the limit
+ * unreachable; the test here keeps sids[] safe on its own. */
 static void add_sid(ndr_reader *r, neg_pac *out, const neg_sid *sid)
 {
     if (!ndr_ok(r) || sid_in_list(out, sid))
@@ -375,7 +377,10 @@ static void read_required_sid(ndr_reader *r, uint32_t referent,
 
 /* ExtraSids: the KERB_SID_AND_ATTRIBUTES array, then the referents of
  * its embedded Sid pointers, in array order (C706 14.3.12.3: embedded
- * pointers' referents follow the structure that contains them). */
+ * pointers' referents follow the structure that contains them). The
+ * array is taken whenever the pointer is set, whether or not UserFlags
+ * has LOGON_EXTRA_SIDS; likewise resource groups and
+ * LOGON_RESOURCE_GROUPS. */
 static void read_extra_sids(ndr_reader *r, const validation_fixed *v,
                             neg_pac *out)
 {

@@ -97,7 +97,8 @@ static int utf16_inside(neg_utf16 s, const unsigned char *buf, size_t len)
 {
     if (s.len == 0)
         return 1;
-    return s.data >= buf && s.len <= len && (size_t)(s.data - buf) <= len - s.len;
+    return s.data >= buf && s.len <= len
+        && (size_t)(s.data - buf) <= len - s.len;
 }
 
 /* Everything the decoder handed back lies inside buf and is sane. */
@@ -196,7 +197,8 @@ static void test_real_pac(void)
     CHECK(neg_pac_decode(buf, len, &pac) == NEG_PAC_OK, "real PAC decodes");
     CHECK(pac.has_logon_info, "real PAC: has_logon_info");
     CHECK(output_inside(&pac, buf, len), "real PAC: fields inside the input");
-    CHECK(utf16_is(pac.effective_name, "alice"), "real PAC: effective name alice");
+    CHECK(utf16_is(pac.effective_name, "alice"),
+          "real PAC: effective name alice");
     CHECK(utf16_is(pac.logon_domain_name, "EXAMPLE"),
           "real PAC: logon domain EXAMPLE");
     CHECK(utf16_is(pac.upn, "alice@example.test"), "real PAC: UPN");
@@ -209,7 +211,8 @@ static void test_real_pac(void)
           "real PAC: logon domain SID");
     n = neg_sid_to_string(&pac.sids[0], user, sizeof(user));
     snprintf(want, sizeof(want), "-%u", REAL_PAC_ALICE_RID);
-    CHECK(pac.n_sids >= 2 && n > strlen(want) && strncmp(user, "S-1-5-21-", 9) == 0
+    CHECK(pac.n_sids >= 2 && n > strlen(want)
+          && strncmp(user, "S-1-5-21-", 9) == 0
           && strcmp(user + n - strlen(want), want) == 0,
           "real PAC: user SID is S-1-5-21-...-<alice's RID>");
     snprintf(want, sizeof(want), "%s-%u", REAL_PAC_ALICE_DOMAIN_SID,
@@ -307,7 +310,8 @@ static void test_real_hostile_fields(void)
           "real PAC: LOGON_INFO shorter than the NDR headers");
     CHECK(real_patched(e + 8, 8, 0xffffffffffffffffull) == NEG_PAC_TRUNCATED,
           "real PAC: LOGON_INFO Offset 2^64-1");
-    CHECK(real_patched(e + 8, 8, sizeof(REAL_PAC_ALICE) + 8) == NEG_PAC_TRUNCATED,
+    CHECK(real_patched(e + 8, 8, sizeof(REAL_PAC_ALICE) + 8)
+          == NEG_PAC_TRUNCATED,
           "real PAC: LOGON_INFO Offset past the end");
     CHECK(real_patched(e + 8, 8, 0) == NEG_PAC_MALFORMED,
           "real PAC: LOGON_INFO over the PAC header");
@@ -343,7 +347,8 @@ static void test_real_hostile_fields(void)
           "real PAC: EffectiveName odd Length");
     CHECK(real_patched(s + KVI_NAME_MAXLEN, 2, 0xfffe) == NEG_PAC_MALFORMED,
           "real PAC: EffectiveName MaximumLength != MaxCount*2");
-    CHECK(real_patched(s + KVI_DOMAIN_LENGTH, 4, 0x00100010) == NEG_PAC_MALFORMED,
+    CHECK(real_patched(s + KVI_DOMAIN_LENGTH, 4, 0x00100010)
+          == NEG_PAC_MALFORMED,
           "real PAC: LogonDomainName Length != ActualCount*2");
     CHECK(real_patched(s + KVI_DOMAIN_SID_PTR, 4, 0) == NEG_PAC_MALFORMED,
           "real PAC: LogonDomainId NULL");
@@ -771,7 +776,14 @@ static void test_built_valid(void)
     s.res_domain = NULL;
     s.name = "";
     CHECK(decode_spec(&s) == NEG_PAC_OK && pac.n_sids == 2
-          && pac.effective_name.len == 0, "built PAC: no groups, empty name");
+          && pac.effective_name.len == 0,
+          "built PAC: no groups, empty name");
+    /* Regression (fuzz_pac): UserId == PrimaryGroupId is decodable and
+     * leaves a single SID; the harness had assumed at least two. */
+    s.primary_rid = s.user_rid;
+    CHECK(decode_spec(&s) == NEG_PAC_OK && pac.n_sids == 1
+          && sid_string_is(&pac.sids[0], "S-1-5-21-1-2-3-1000"),
+          "built PAC: user RID == primary group RID gives one SID");
 }
 
 /* Cut the LOGON_INFO stream (ObjectBufferLength and the PAC) short, so
