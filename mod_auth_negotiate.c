@@ -32,6 +32,7 @@
 #include "kerberos.h"
 #include "ntlm.h"
 #include "ntlm_auth.h"
+#include "replay.h"
 #include "spnego.h"
 #include "winbind.h"
 
@@ -347,6 +348,13 @@ static const char *set_winbind_threads(cmd_parms *cmd, void *dummy, const char *
     return NULL;
 }
 
+static const char *set_replay_cache(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    return err ? err : neg_replay_set(cmd->pool, arg);
+}
+
 static const command_rec neg_cmds[] = {
     AP_INIT_TAKE1("NegotiateKeytab", set_keytab, NULL, ACCESS_CONF | RSRC_CONF,
                   "The keytab with the service keys (default: the system "
@@ -402,6 +410,10 @@ static const command_rec neg_cmds[] = {
     AP_INIT_TAKE1("NegotiateNTLMChallengeTimeout", set_ntlm_lifetime, NULL,
                   ACCESS_CONF | RSRC_CONF,
                   "Seconds an NTLM challenge stays valid (default 60)"),
+    AP_INIT_TAKE1("NegotiateReplayCache", set_replay_cache, NULL, RSRC_CONF,
+                  "shmcb[:path(size)] | memcache:HOST:PORT | redis:HOST:PORT | "
+                  "none: where Kerberos authenticators are remembered to "
+                  "refuse replays (default shmcb)"),
     AP_INIT_TAKE1("NegotiateWinbindThreads", set_winbind_threads, NULL, RSRC_CONF,
                   "Threads per process that talk to winbind, each with its "
                   "own connection (default 8)"),
@@ -520,6 +532,33 @@ static int grant(request_rec *r, const neg_dir_conf *conf, const neg_identity *i
 
 /* ====================================================== Kerberos */
 
+/* Authenticators live as long as the acceptor would take them: the
+ * clock-skew window on either side of now. */
+#define REPLAY_WINDOW apr_time_from_sec(2 * 300)
+
+static int refuse_replay(request_rec *r, const neg_krb5_result *k)
+{
+    if (!k->has_replay_key)
+        return 0;
+    switch (neg_replay_check(r->server, k->replay_key, apr_time_now() + REPLAY_WINDOW,
+                             r->pool)) {
+    case NEG_REPLAY_FRESH:
+        return 0;
+    case NEG_REPLAY_SEEN:
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0206)
+                      "refused a replayed Kerberos authenticator of %s for %s: "
+                      "the same AP-REQ was accepted before (NegotiateReplayCache %s)",
+                      k->principal, k->service, neg_replay_name());
+        return 1;
+    default:
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0207)
+                      "refused the Kerberos ticket of %s: the replay cache "
+                      "(NegotiateReplayCache %s) did not answer; is it "
+                      "reachable?", k->principal, neg_replay_name());
+        return 1;
+    }
+}
+
 /* NegotiatePersistKerberos: like NTLM, the connection is that user from
  * now on. Delegated credentials belong to the request, not to it. */
 static void bind_kerberos_identity(request_rec *r, const neg_identity *id)
@@ -562,6 +601,8 @@ static int accept_kerberos(request_rec *r, const neg_dir_conf *conf,
                       "Kerberos authentication failed: %s", k.error);
         return challenge(r, conf);
     }
+    if (refuse_replay(r, &k))
+        return challenge(r, conf);
     id = apr_pcalloc(r->pool, sizeof(*id));
     err = neg_identity_from_kerberos(id, r->pool, k.principal, k.pac, k.pac_len,
                                      conf->realm_map);
@@ -1178,11 +1219,24 @@ static const char *parse_group_line(cmd_parms *cmd, const char *line,
 static const authz_provider group_provider = { check_group, parse_group_line };
 static const authz_provider sid_provider = { check_sid, parse_sid_line };
 
+static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    neg_replay_pre_config(pconf);
+    return OK;
+}
+
+static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                       server_rec *s)
+{
+    return neg_replay_post_config(pconf, ptemp, s);
+}
+
 static void child_init(apr_pool_t *pchild, server_rec *s)
 {
     if (!neg_krb5_init(pchild))
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, NEGLOGNO(0001)
                      "cannot create the Kerberos credential registry lock");
+    neg_replay_child_init(pchild, s);
 }
 
 static void register_hooks(apr_pool_t *p)
@@ -1190,6 +1244,8 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_check_authn(check_authn, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_note_auth_failure(note_auth_failure, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "negotiate-group",
                               AUTHZ_PROVIDER_VERSION, &group_provider,

@@ -21,6 +21,9 @@
 #include <krb5.h>
 #include <krb5_asn1.h>
 
+#define HC_DEPRECATED_CRYPTO
+#include <hcrypto/sha.h>
+
 #include "apr_hash.h"
 #include "apr_strings.h"
 #include "apr_thread_mutex.h"
@@ -426,6 +429,7 @@ typedef struct {
     const char *principal;  /* the service the ticket is for */
     int kvno;               /* -1 when absent */
     int enctype;
+    unsigned char replay_key[32];
 } ticket_info;
 
 static const char *enctype_name(int e)
@@ -443,6 +447,25 @@ static const char *enctype_name(int e)
 
 /* Read the ticket's service, kvno and enctype from an AP-REQ token
  * (RFC 4121 section 4.1: GSS header, TOK_ID 01 00, then the AP-REQ). */
+/* The replay key (replay.h): the ticket's service and the authenticator's
+ * ciphertext, whatever framing carried them. */
+static void replay_key(const AP_REQ *req, const char *service, unsigned char out[32])
+{
+    SHA256_CTX sha;
+    unsigned char etype[4];
+    uint32_t e = (uint32_t)req->authenticator.etype;
+
+    etype[0] = (unsigned char)(e >> 24);
+    etype[1] = (unsigned char)(e >> 16);
+    etype[2] = (unsigned char)(e >> 8);
+    etype[3] = (unsigned char)e;
+    SHA256_Init(&sha);
+    SHA256_Update(&sha, service, strlen(service) + 1);
+    SHA256_Update(&sha, etype, sizeof(etype));
+    SHA256_Update(&sha, req->authenticator.cipher.data, req->authenticator.cipher.length);
+    SHA256_Final(out, &sha);
+}
+
 static int read_ticket_info(apr_pool_t *p, const unsigned char *tok, size_t len,
                             ticket_info *ti)
 {
@@ -467,6 +490,7 @@ static int read_ticket_info(apr_pool_t *p, const unsigned char *tok, size_t len,
                                     req.ticket.realm, NULL);
         ti->kvno = req.ticket.enc_part.kvno ? *req.ticket.enc_part.kvno : -1;
         ti->enctype = req.ticket.enc_part.etype;
+        replay_key(&req, ti->principal, ti->replay_key);
         free_AP_REQ(&req);
         ok = 1;
     }
@@ -557,10 +581,12 @@ static const char *describe_failure(apr_pool_t *p, const neg_krb5_acceptor *a,
                                     const unsigned char *tok, size_t len,
                                     OM_uint32 major, OM_uint32 minor)
 {
-    ticket_info ti = { NULL, -1, 0 };
+    ticket_info ti;
     const char *ticket = "an unreadable Kerberos token";
     const char *detail = gss_status_text(p, minor, GSS_C_MECH_CODE);
 
+    memset(&ti, 0, sizeof(ti));
+    ti.kvno = -1;
     if (read_ticket_info(p, tok, len, &ti))
         ticket = apr_psprintf(p, "a Kerberos ticket for %s (kvno %d, %s)",
                               ti.principal, ti.kvno, enctype_name(ti.enctype));
@@ -596,7 +622,11 @@ static const unsigned char *normalise_oid(apr_pool_t *p, const unsigned char *to
     return copy;
 }
 
-/* Heimdal, given no acceptor name, tries every key of the keytab, and then
+/* Read the ticket's service and the replay key (replay.h) from the AP-REQ
+ * that was just accepted, and check the service against
+ * NegotiateServicePrincipal.
+ *
+ * Heimdal, given no acceptor name, tries every key of the keytab, and then
  * reports the name of the key that worked; so a ticket for another SPN of
  * the same account (same key) is accepted by an allowed principal's key.
  * NegotiateServicePrincipal is about names: check the service named in the
@@ -605,15 +635,18 @@ static const unsigned char *normalise_oid(apr_pool_t *p, const unsigned char *to
  * separate accounts, hence separate keys). */
 static const char *check_ticket_service(apr_pool_t *p,
                                         const neg_krb5_acceptor *a,
-                                        const unsigned char *tok, size_t len)
+                                        const unsigned char *tok, size_t len,
+                                        neg_krb5_result *res)
 {
-    ticket_info ti = { NULL, -1, 0 };
+    ticket_info ti;
 
-    if (a->allowed->nelts == 0)
-        return NULL;
+    memset(&ti, 0, sizeof(ti));
     if (!read_ticket_info(p, tok, len, &ti))
         return "the service principal of the ticket cannot be read";
-    if (principal_allowed(a->allowed, ti.principal))
+    res->service = ti.principal;
+    memcpy(res->replay_key, ti.replay_key, sizeof(res->replay_key));
+    res->has_replay_key = 1;
+    if (a->allowed->nelts == 0 || principal_allowed(a->allowed, ti.principal))
         return NULL;
     return apr_psprintf(p, "refused a Kerberos ticket for %s (kvno %d, %s): "
                         "the keytab %s has no key for %s (searched with %s); "
@@ -711,7 +744,7 @@ int neg_krb5_accept(neg_krb5_acceptor *a, const unsigned char *token,
         res->error = describe_failure(p, a, in.value, len, major, minor);
         goto cleanup;
     }
-    res->error = check_ticket_service(p, a, in.value, len);
+    res->error = check_ticket_service(p, a, in.value, len, res);
     if (res->error != NULL)
         goto cleanup;
     major = gss_display_name(&minor, client, &name, NULL);

@@ -33,6 +33,9 @@ typedef struct {
     size_t pac_len;
     const char *ccache;         /* delegated credentials stored here, if any */
     const char *ccache_error;   /* why they could not be stored */
+    const char *service;        /* the ticket's service principal */
+    unsigned char replay_key[32];   /* SHA-256 of service and authenticator */
+    int has_replay_key;
     /* failure: what happened and what to do, one line */
     const char *error;
 } neg_krb5_result;

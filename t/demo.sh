@@ -51,6 +51,7 @@ LoadModule authz_core_module $modules/mod_authz_core.so
 LoadModule authz_user_module $modules/mod_authz_user.so
 LoadModule alias_module $modules/mod_alias.so
 LoadModule cgid_module $modules/mod_cgid.so
+LoadModule socache_shmcb_module $modules/mod_socache_shmcb.so
 LoadModule auth_negotiate_module $top/.libs/mod_auth_negotiate.so
 ScriptSock $base/cgid.sock
 LogFormat "%h %u \"%r\" %>s" demo

@@ -13,6 +13,7 @@ packages=(
     # integration suite: Apache::Test and real clients
     libapache2-mod-perl2 curl python3 python3-gssapi
     python3-requests-ntlm python3-ntlm-auth gss-ntlmssp
+    openssl redis-server
 )
 
 [ "$(id -u)" = 0 ] || { echo "deps.sh: run as root (apt-get)" >&2; exit 1; }

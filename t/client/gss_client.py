@@ -15,13 +15,91 @@ SPNEGO = gssapi.OID.from_int_seq('1.3.6.1.5.5.2')
 KRB5 = gssapi.OID.from_int_seq('1.2.840.113554.1.2.2')
 
 
+def der_len(n):
+    if n < 128:
+        return bytes([n])
+    b = n.to_bytes((n.bit_length() + 7) // 8, 'big')
+    return bytes([0x80 | len(b)]) + b
+
+
+def der(tag, content):
+    return bytes([tag]) + der_len(len(content)) + content
+
+
+def der_read(buf, pos):
+    """(tag, content start, content end) of the element at pos."""
+    tag, n = buf[pos], buf[pos + 1]
+    pos += 2
+    if n & 0x80:
+        k = n & 0x7f
+        n = int.from_bytes(buf[pos:pos + k], 'big')
+        pos += k
+    return tag, pos, pos + n
+
+
+SPNEGO_OID = bytes.fromhex('06062b0601050502')
+KRB5_OID = bytes.fromhex('06092a864886f712010202')
+MS_KRB5_OID = bytes.fromhex('06092a864882f712010202')
+
+
+def inner_krb5(spnego):
+    """The mechToken of a NegTokenInit (RFC 4178 4.2.1)."""
+    _, s, _ = der_read(spnego, 0)              # [APPLICATION 0]
+    _, _, e = der_read(spnego, s)              # the SPNEGO OID
+    _, s, _ = der_read(spnego, e)              # [0]
+    _, s, end = der_read(spnego, s)            # NegTokenInit SEQUENCE
+    while s < end:
+        tag, cs, ce = der_read(spnego, s)
+        if tag == 0xa2:
+            _, os_, oe = der_read(spnego, cs)  # OCTET STRING
+            return spnego[os_:oe]
+        s = ce
+    raise ValueError('no mechToken')
+
+
+def variants(spnego):
+    raw = inner_krb5(spnego)
+    ms_raw = raw.replace(KRB5_OID, MS_KRB5_OID, 1)
+    # the same mechToken in a NegTokenInit of our own: Microsoft's OID
+    # first, long-form lengths
+    mechs = der(0x30, MS_KRB5_OID + KRB5_OID)
+    init = der(0x30, der(0xa0, mechs) + der(0xa2, der(0x04, ms_raw)))
+    respnego = der(0x60, SPNEGO_OID + der(0xa0, init))
+    return {'spnego': spnego, 'raw': raw, 'msraw': ms_raw, 'respnego': respnego}
+
+
+def send_once(a, token):
+    conn = http.client.HTTPConnection('127.0.0.1', a.port, timeout=20)
+    conn.request('GET', a.path, headers={
+        'Host': '%s:%d' % (a.host, a.port),
+        'Authorization': 'Negotiate ' + base64.b64encode(token).decode()})
+    resp = conn.getresponse()
+    resp.read()
+    conn.close()
+    return resp.status
+
+
+def replay(a):
+    """One SPNEGO token, sent as each of the --send variants in turn."""
+    name = gssapi.Name('HTTP@' + a.host, gssapi.NameType.hostbased_service)
+    ctx = gssapi.SecurityContext(name=name, usage='initiate', mech=SPNEGO,
+                                 flags=gssapi.RequirementFlag.mutual_authentication)
+    v = variants(ctx.step())
+    print('statuses=%s' % ','.join(str(send_once(a, v[k])) for k in a.send.split(',')))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--host', default='localhost')
     ap.add_argument('--port', type=int, required=True)
     ap.add_argument('--path', required=True)
     ap.add_argument('--mech', choices=['spnego', 'krb5'], required=True)
+    ap.add_argument('--send', help='replay: comma-separated variants of one '
+                    'token: spnego, raw, msraw, respnego')
     a = ap.parse_args()
+    if a.send:
+        return replay(a)
 
     name = gssapi.Name('HTTP@' + a.host, gssapi.NameType.hostbased_service)
     flags = gssapi.RequirementFlag.mutual_authentication

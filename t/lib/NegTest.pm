@@ -107,7 +107,8 @@ sub python_gss {
     my (%o) = @_;
     my @cmd = ('/usr/bin/python3', t_dir() . '/client/gss_client.py',
                '--port', port(), '--host', $o{host} // 'localhost',
-               '--path', $o{path}, '--mech', $o{mech});
+               '--path', $o{path}, '--mech', $o{mech},
+               ($o{send} ? ('--send', $o{send}) : ()));
     local $ENV{KRB5CCNAME} = "FILE:$o{ccache}";
     open(my $out, '-|', @cmd) or die "python: $!";
     my %r;

@@ -37,6 +37,8 @@ LoadModule authz_core_module $mods/mod_authz_core.so
 LoadModule authz_user_module $mods/mod_authz_user.so
 LoadModule alias_module $mods/mod_alias.so
 LoadModule cgid_module $mods/mod_cgid.so
+LoadModule socache_shmcb_module $mods/mod_socache_shmcb.so
+LoadModule socache_redis_module $mods/mod_socache_redis.so
 LoadModule auth_negotiate_module $ENV{NEGOTIATE_MODULE}
 ScriptSock $d/cgid.sock
 ScriptAlias /app/ $t/htdocs/cgi/

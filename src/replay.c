@@ -1,0 +1,141 @@
+/*
+ * replay.c - Kerberos replay cache over mod_socache (see replay.h).
+ *
+ * One cache for the whole server, set in the main server configuration
+ * (like SSLSessionCache). Providers that are not safe across processes
+ * (shmcb) are guarded by a global mutex, which also makes the check and
+ * the store one step; across a farm (redis, memcache) they are two, and a
+ * replay sent to two servers in the same millisecond could pass both.
+ */
+#include "replay.h"
+
+#include "ap_socache.h"
+#include "ap_provider.h"
+#include "http_log.h"
+#include "util_mutex.h"
+#include "apr_global_mutex.h"
+#include "apr_strings.h"
+
+APLOG_USE_MODULE(auth_negotiate);
+
+#define MUTEX_TYPE "auth-negotiate-replay"
+
+static const char *cache_name = "shmcb";        /* the default */
+static const char *cache_arg;                   /* provider argument */
+static const char *cache_label = "shmcb";       /* as configured, for logs */
+static const ap_socache_provider_t *provider;
+static ap_socache_instance_t *instance;
+static apr_global_mutex_t *mutex;
+
+const char *neg_replay_set(apr_pool_t *p, const char *arg)
+{
+    const char *colon = strchr(arg, ':');
+    const char *name = colon ? apr_pstrndup(p, arg, (apr_size_t)(colon - arg)) : arg;
+
+    if (strcasecmp(name, "none") != 0 && strcasecmp(name, "shmcb") != 0
+        && strcasecmp(name, "memcache") != 0 && strcasecmp(name, "redis") != 0)
+        return apr_psprintf(p, "NegotiateReplayCache: '%s' is not allowed; use "
+                            "shmcb[:path(size)], memcache:HOST:PORT, "
+                            "redis:HOST:PORT or none", arg);
+    if ((strcasecmp(name, "memcache") == 0 || strcasecmp(name, "redis") == 0)
+        && (colon == NULL || colon[1] == '\0'))
+        return apr_psprintf(p, "NegotiateReplayCache %s needs HOST:PORT, e.g. "
+                            "%s:127.0.0.1:%s", name, name,
+                            strcasecmp(name, "redis") == 0 ? "6379" : "11211");
+    cache_name = apr_pstrdup(p, name);
+    cache_arg = colon ? apr_pstrdup(p, colon + 1) : NULL;
+    cache_label = apr_pstrdup(p, arg);
+    return NULL;
+}
+
+const char *neg_replay_name(void)
+{
+    return cache_label;
+}
+
+void neg_replay_pre_config(apr_pool_t *pconf)
+{
+    ap_mutex_register(pconf, MUTEX_TYPE, NULL, APR_LOCK_DEFAULT, 0);
+}
+
+static apr_status_t destroy_cache(void *data)
+{
+    if (instance != NULL)
+        provider->destroy(instance, (server_rec *)data);
+    instance = NULL;
+    return APR_SUCCESS;
+}
+
+int neg_replay_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
+{
+    static const struct ap_socache_hints hints = { 32, 1, apr_time_from_sec(30) };
+    const char *err;
+    apr_status_t rv;
+
+    instance = NULL;
+    if (strcasecmp(cache_name, "none") == 0)
+        return OK;
+    provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, cache_name,
+                                  AP_SOCACHE_PROVIDER_VERSION);
+    if (provider == NULL) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "NEG0801: the Kerberos "
+                     "replay cache '%s' needs mod_socache_%s: load it "
+                     "(LoadModule socache_%s_module modules/mod_socache_%s.so), "
+                     "or choose another with NegotiateReplayCache",
+                     cache_name, cache_name, cache_name, cache_name);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    err = provider->create(&instance, cache_arg, ptemp, pconf);
+    if (err != NULL) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "NEG0802: NegotiateReplayCache "
+                     "%s: %s", neg_replay_name(), err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
+        rv = ap_global_mutex_create(&mutex, NULL, MUTEX_TYPE, NULL, s, pconf, 0);
+        if (rv != APR_SUCCESS)
+            return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    rv = provider->init(instance, "mod_auth_negotiate", &hints, s, pconf);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "NEG0803: cannot initialise "
+                     "the Kerberos replay cache %s", neg_replay_name());
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    apr_pool_cleanup_register(pconf, s, destroy_cache, apr_pool_cleanup_null);
+    return OK;
+}
+
+void neg_replay_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    if (mutex != NULL)
+        apr_global_mutex_child_init(&mutex, apr_global_mutex_lockfile(mutex), pchild);
+}
+
+neg_replay_result neg_replay_check(server_rec *s, const unsigned char key[32],
+                                   apr_time_t expiry, apr_pool_t *p)
+{
+    unsigned char seen[8], mark = 1;
+    unsigned int seen_len = sizeof(seen);
+    neg_replay_result result;
+    apr_status_t rv;
+
+    if (instance == NULL)
+        return NEG_REPLAY_FRESH;            /* NegotiateReplayCache none */
+    if (mutex != NULL && apr_global_mutex_lock(mutex) != APR_SUCCESS)
+        return NEG_REPLAY_ERROR;
+    rv = provider->retrieve(instance, s, key, 32, seen, &seen_len, p);
+    if (rv == APR_SUCCESS) {
+        result = NEG_REPLAY_SEEN;
+    }
+    else if (rv == APR_NOTFOUND) {
+        rv = provider->store(instance, s, key, 32, expiry, &mark, 1, p);
+        result = rv == APR_SUCCESS ? NEG_REPLAY_FRESH : NEG_REPLAY_ERROR;
+    }
+    else {
+        result = NEG_REPLAY_ERROR;
+    }
+    if (mutex != NULL)
+        apr_global_mutex_unlock(mutex);
+    return result;
+}
