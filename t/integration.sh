@@ -17,6 +17,11 @@ die() { echo "integration.sh: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root to run the test domain (ports 88, 389, ...): run 'sudo make check'"
 [ -f "$MODULE" ] || die "$MODULE is missing: run make first"
 
+# One suite at a time on this machine: Apache::Test's port and the test
+# domain are shared.
+exec 8>/var/tmp/mod_auth_negotiate-suite.lock
+flock 8
+
 "$here/domain/domain.sh" start
 eval "$("$here/domain/domain.sh" env)"
 if [ "${NEGOTIATE_KEEP_DOMAIN:-0}" != 1 ]; then
