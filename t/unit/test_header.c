@@ -4,12 +4,7 @@
 
 #include "header.h"
 
-static int passed, failed;
-
-#define CHECK(cond, desc) do { \
-        if (cond) { passed++; printf("ok %d - %s\n", passed + failed, desc); } \
-        else { failed++; printf("not ok %d - %s (line %d)\n", passed + failed, desc, __LINE__); } \
-    } while (0)
+#include "check.h"
 
 static neg_hdr_result parse(const char *v, size_t max, neg_auth_header *h)
 {
@@ -85,6 +80,5 @@ int main(void)
     test_schemes();
     test_tokens();
     test_limits();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary();
 }

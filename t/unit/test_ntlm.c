@@ -17,12 +17,7 @@
 #include "spnego.h"
 #include "real_tokens.h"
 
-static int passed, failed;
-
-#define CHECK(cond, desc) do { \
-        if (cond) { passed++; printf("ok %d - %s\n", passed + failed, desc); } \
-        else { failed++; printf("not ok %d - %s (line %d)\n", passed + failed, desc, __LINE__); } \
-    } while (0)
+#include "check.h"
 
 /* The three NTLM messages and the mechList of the real exchange. */
 static neg_token init_tok, chal_tok, auth_tok, done_tok;
@@ -312,6 +307,5 @@ int main(void)
     test_hostile_v2();
     test_strings();
     test_challenge();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary();
 }

@@ -12,20 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int n_pass, n_fail;
-
-#define CHECK(cond, desc) check_result((cond) ? 1 : 0, (desc))
-
-static void check_result(int ok, const char *desc)
-{
-    int n = n_pass + n_fail + 1;
-
-    if (ok)
-        n_pass++;
-    else
-        n_fail++;
-    printf("%sok %d - %s\n", ok ? "" : "not ", n, desc);
-}
+#include "check.h"
 
 #include "real_tokens.h"
 
@@ -1167,6 +1154,5 @@ int main(void)
     test_real_resp_reencode();
     test_names();
 
-    printf("%d passed, %d failed\n", n_pass, n_fail);
-    return n_fail ? 1 : 0;
+    return check_summary();
 }
