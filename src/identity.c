@@ -49,6 +49,16 @@ static const char *utf16_to_pool(apr_pool_t *p, const neg_utf16 *s)
     return ntlm_name_to_utf8(&f, 1, out, cap) == (size_t)-1 ? NULL : out;
 }
 
+/* The user's SID as a string, once per logon rather than per request. */
+static const char *sid_string(apr_pool_t *p, const neg_identity *id)
+{
+    char buf[NEG_SID_STRING_MAX];
+
+    if (id->n_sids == 0 || neg_sid_to_string(&id->sids[0], buf, sizeof(buf)) == 0)
+        return NULL;
+    return apr_pstrdup(p, buf);
+}
+
 static const char *map_realm(const apr_array_header_t *map, const char *realm)
 {
     int i;
@@ -96,6 +106,7 @@ const char *neg_identity_from_kerberos(neg_identity *id, apr_pool_t *p,
     sids = apr_pmemdup(p, pac_scratch->sids, sizeof(neg_sid) * pac_scratch->n_sids);
     id->sids = sids;
     id->n_sids = pac_scratch->n_sids;
+    id->user_sid = sid_string(p, id);
     return NULL;
 }
 
@@ -130,6 +141,7 @@ void neg_identity_from_winbind(neg_identity *id, apr_pool_t *p,
     id->principal = apr_pstrcat(p, id->account, "@", id->realm, NULL);
     if (res->n_sids > 0)
         copy_unique_sids(id, p, res->sids, res->n_sids);
+    id->user_sid = sid_string(p, id);
 }
 
 static const char *dup_or_null(apr_pool_t *p, const char *s)
@@ -146,6 +158,7 @@ neg_identity *neg_identity_copy(apr_pool_t *p, const neg_identity *id)
     c->realm = dup_or_null(p, id->realm);
     c->principal = dup_or_null(p, id->principal);
     c->ccache = dup_or_null(p, id->ccache);
+    c->user_sid = dup_or_null(p, id->user_sid);
     c->sids = id->n_sids ? apr_pmemdup(p, id->sids, sizeof(neg_sid) * id->n_sids)
                          : NULL;
     return c;
@@ -205,14 +218,12 @@ static void publish_groups(const neg_identity *id, apr_table_t *env,
 void neg_identity_publish(const neg_identity *id, apr_table_t *env,
                           apr_pool_t *p, int groups, int timeout_ms)
 {
-    char buf[NEG_SID_STRING_MAX];
-
     apr_table_setn(env, "NEGOTIATE_MECH", id->mech);
     apr_table_setn(env, "NEGOTIATE_PRINCIPAL", id->principal);
     if (id->domain != NULL)
         apr_table_setn(env, "NEGOTIATE_DOMAIN", id->domain);
-    if (id->n_sids > 0 && neg_sid_to_string(&id->sids[0], buf, sizeof(buf)) > 0)
-        apr_table_setn(env, "NEGOTIATE_USER_SID", apr_pstrdup(p, buf));
+    if (id->user_sid != NULL)
+        apr_table_setn(env, "NEGOTIATE_USER_SID", id->user_sid);
     if (id->ccache != NULL)
         apr_table_setn(env, "KRB5CCNAME", apr_pstrcat(p, "FILE:", id->ccache, NULL));
     if (groups && id->n_sids > 0)

@@ -23,6 +23,7 @@ typedef struct {
     const char *principal;      /* alice@EXAMPLE.TEST */
     const neg_sid *sids;        /* the user's first; none when n_sids is 0 */
     size_t n_sids;
+    const char *user_sid;       /* sids[0] as a string, or NULL */
     const char *ccache;         /* delegated credentials, or NULL */
 } neg_identity;
 
