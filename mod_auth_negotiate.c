@@ -774,7 +774,7 @@ static uint32_t authenticate_flags(const neg_bytes *msg)
 
 static int handle_ntlm_authenticate(request_rec *r, const neg_dir_conf *conf,
                                     neg_scheme scheme, const neg_bytes *msg,
-                                    const neg_token *resp)
+                                    const neg_token *spnego)
 {
     neg_conn *nc = neg_conn_get(r->connection, &auth_negotiate_module);
     neg_ntlm_opts o = ntlm_opts(conf);
@@ -782,8 +782,16 @@ static int handle_ntlm_authenticate(request_rec *r, const neg_dir_conf *conf,
     const char *err = NULL;
     int had_mic = 0;
     uint32_t flags = authenticate_flags(msg);
+    const neg_token *resp = spnego && spnego->kind == NEG_TOKEN_SPNEGO_RESP
+                            ? spnego : NULL;
 
-    if (nc->state == NEG_CONN_CHALLENGED
+    /* A NegTokenInit is an initial token: an AUTHENTICATE inside one is
+     * out of sequence, whatever framing the NEGOTIATE had. */
+    if (spnego != NULL && resp == NULL)
+        err = "refused an NTLM AUTHENTICATE message inside a SPNEGO "
+              "NegTokenInit: it belongs in a NegTokenResp that answers our "
+              "challenge";
+    else if (nc->state == NEG_CONN_CHALLENGED
         && (nc->scheme != scheme || nc->spnego != (resp != NULL)))
         err = "refused an NTLM AUTHENTICATE message framed differently from "
               "the NEGOTIATE that started the handshake";
@@ -818,9 +826,7 @@ static int ntlm_step(request_rec *r, const neg_dir_conf *conf, neg_scheme scheme
                                      spnego && spnego->kind == NEG_TOKEN_SPNEGO_INIT
                                      ? spnego : NULL);
     case 3:
-        return handle_ntlm_authenticate(r, conf, scheme, msg,
-                                        spnego && spnego->kind == NEG_TOKEN_SPNEGO_RESP
-                                        ? spnego : NULL);
+        return handle_ntlm_authenticate(r, conf, scheme, msg, spnego);
     default:
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0306)
                       "refused an NTLM message (%s) that is neither NEGOTIATE "
@@ -1037,9 +1043,11 @@ static int authenticate(request_rec *r, const neg_dir_conf *conf)
     }
     if (hr != NEG_HDR_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0102)
-                      "refused the %s Authorization header: %s (limit %"
-                      APR_SIZE_T_FMT " bytes)", neg_scheme_name(h.scheme),
-                      neg_hdr_result_str(hr), max_token_of(conf));
+                      "refused the %s Authorization header: %s%s",
+                      neg_scheme_name(h.scheme), neg_hdr_result_str(hr),
+                      hr == NEG_HDR_TOO_LARGE
+                      ? apr_psprintf(r->pool, " (limit %" APR_SIZE_T_FMT " bytes)",
+                                     max_token_of(conf)) : "");
         return challenge(r, conf);
     }
     buf = apr_palloc(r->pool, h.decoded_len + 3);

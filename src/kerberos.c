@@ -577,22 +577,56 @@ static const char *gss_status_text(apr_pool_t *p, OM_uint32 code, int type)
     return text ? text : "unknown";
 }
 
+/* The error code of the KRB-ERROR that Heimdal's acceptor puts in its
+ * output token (GSS framing, TOK_ID 03 00) when it refuses an AP-REQ for
+ * clock skew or a ticket that is not valid yet, returning CONTINUE_NEEDED
+ * so that the client may retry with the server's time (RFC 4121 4.1,
+ * MS-KILE 3.4.5.4). 0 when the token is not one. */
+static krb5_error_code krb_error_in(const gss_buffer_desc *out)
+{
+    gss_buffer_desc inner = GSS_C_EMPTY_BUFFER;
+    OM_uint32 minor;
+    KRB_ERROR err;
+    krb5_error_code code = 0;
+    size_t used;
+
+    if (out == NULL || out->length == 0
+        || gss_decapsulate_token(out, GSS_KRB5_MECHANISM, &inner) != GSS_S_COMPLETE)
+        return 0;
+    memset(&err, 0, sizeof(err));
+    if (inner.length > 2 && ((unsigned char *)inner.value)[0] == 0x03
+        && ((unsigned char *)inner.value)[1] == 0x00
+        && decode_KRB_ERROR((unsigned char *)inner.value + 2, inner.length - 2,
+                            &err, &used) == 0) {
+        code = err.error_code != 0 ? (krb5_error_code)(KRB5KDC_ERR_NONE + err.error_code) : 0;
+        free_KRB_ERROR(&err);
+    }
+    gss_release_buffer(&minor, &inner);
+    return code;
+}
+
 static const char *describe_failure(apr_pool_t *p, const neg_krb5_acceptor *a,
                                     const unsigned char *tok, size_t len,
-                                    OM_uint32 major, OM_uint32 minor)
+                                    OM_uint32 major, OM_uint32 minor,
+                                    const gss_buffer_desc *out)
 {
     ticket_info ti;
     const char *ticket = "an unreadable Kerberos token";
-    const char *detail = gss_status_text(p, minor, GSS_C_MECH_CODE);
+    const char *detail;
+    krb5_error_code kerr = 0;
 
     memset(&ti, 0, sizeof(ti));
     ti.kvno = -1;
     if (read_ticket_info(p, tok, len, &ti))
         ticket = apr_psprintf(p, "a Kerberos ticket for %s (kvno %d, %s)",
                               ti.principal, ti.kvno, enctype_name(ti.enctype));
-    if (major == GSS_S_CONTINUE_NEEDED)
+    if (major == GSS_S_CONTINUE_NEEDED && (kerr = krb_error_in(out)) != 0)
+        minor = (OM_uint32)kerr;   /* a refusal with a KRB-ERROR reply */
+    else if (major == GSS_S_CONTINUE_NEEDED)
         return apr_psprintf(p, "%s asked for a multi-leg (DCE-style) Kerberos "
                             "exchange, which HTTP does not support", ticket);
+    detail = kerr != 0 ? krb5_message(p, a->kctx, kerr)
+                       : gss_status_text(p, minor, GSS_C_MECH_CODE);
     return apr_psprintf(p, "refused %s: %s [%s (GSS major 0x%x, minor %d)]",
                         ticket, failure_hint(p, a, &ti, minor),
                         minor ? detail : gss_status_text(p, major, GSS_C_GSS_CODE),
@@ -741,7 +775,7 @@ int neg_krb5_accept(neg_krb5_acceptor *a, const unsigned char *token,
                                    &out, &flags, NULL,
                                    delegation_dir ? &deleg : NULL);
     if (major != GSS_S_COMPLETE) {
-        res->error = describe_failure(p, a, in.value, len, major, minor);
+        res->error = describe_failure(p, a, in.value, len, major, minor, &out);
         goto cleanup;
     }
     res->error = check_ticket_service(p, a, in.value, len, res);

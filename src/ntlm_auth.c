@@ -242,7 +242,13 @@ static const char *domain_refusal(apr_pool_t *p, const type3_view *v,
 {
     const char *why = "";
 
-    if (strcmp(res->nt_string, "NT_STATUS_WRONG_PASSWORD") == 0)
+    if (strcmp(res->nt_string, "NT_STATUS_WRONG_PASSWORD") == 0 && !v->is_v2)
+        why = apr_psprintf(p, ": wrong password, or the domain refuses %s "
+                           "responses (Samba's default ntlm auth = ntlmv2-only; "
+                           "Windows: the LAN Manager authentication level); "
+                           "configure the client for NTLMv2",
+                           v->msg.nt.len == 24 ? "NTLMv1" : "LM");
+    else if (strcmp(res->nt_string, "NT_STATUS_WRONG_PASSWORD") == 0)
         why = ": wrong password";
     else if (strcmp(res->nt_string, "NT_STATUS_NO_SUCH_USER") == 0)
         why = foreign_domain(p, v->domain)

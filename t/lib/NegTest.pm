@@ -10,7 +10,8 @@ use Apache::Test ();
 use Apache::TestUtil ();
 
 our @EXPORT = qw(port tls_port url curl kinit_user log_mark log_since status_ok
-                 www_auth python_gss ntlm_client spnego_init_token ntlmssp_type1 ntlmssp_oid t_dir);
+                 www_auth python_gss ntlm_client spnego_init_token ntlmssp_type1 ntlmssp_oid t_dir
+                 craft);
 
 sub t_dir { Apache::Test::vars('t_dir') }
 sub port  { Apache::Test::vars('port') }
@@ -172,5 +173,50 @@ sub spnego_init_token {
 }
 
 sub ntlmssp_oid { $NTLMSSP_OID }
+
+# t/client/craft.py: a scripted sequence of Authorization headers (real
+# NTLM and Kerberos messages, mutated and framed as each step says) over
+# HTTP/1.1 connections; see the script for the step syntax. One craft.py
+# process serves every call of a test file. Returns what it printed for
+# the scenario as a hash: status1, www1, user1, ..., statuses, error.
+#   craft(path => '/krb/whoami', steps => ['tok=t1:a', 'tok=t3:a m=mic:flip'],
+#         host => 'localhost', ccache => $cc)
+my ($craft_pid, $craft_in, $craft_out);
+
+sub craft {
+    my (%o) = @_;
+    require IPC::Open2;
+    require JSON::PP;
+    require POSIX;
+    if (!$craft_pid || waitpid($craft_pid, POSIX::WNOHANG()) != 0) {
+        local $ENV{OPENSSL_CONF} = t_dir() . '/client/openssl-legacy.cnf';
+        local $ENV{KRB5CCNAME} = 'FILE:/nonexistent';
+        $craft_pid = IPC::Open2::open2($craft_out, $craft_in, '/usr/bin/python3',
+                                       t_dir() . '/client/craft.py', '--port', port(),
+                                       '--serve');
+    }
+    my %scenario = (steps => $o{steps}, path => $o{path} // '/krb/whoami',
+                    host => $o{host} // 'localhost');
+    $scenario{ccache} = "FILE:$o{ccache}" if $o{ccache};
+    local $SIG{PIPE} = 'IGNORE';
+    print {$craft_in} JSON::PP->new->canonical->encode(\%scenario), "\n";
+    $craft_in->flush;
+    my %r;
+    while (defined(my $line = <$craft_out>)) {
+        chomp $line;
+        last if $line eq 'end';
+        $r{$1} = $2 if $line =~ /^(\w+)=(.*)$/;
+    }
+    $r{error} //= 'craft.py ended' if !%r;
+    return \%r;
+}
+
+END {
+    local $?;               # keep the test's exit status
+    if ($craft_pid) {
+        close $craft_in;
+        waitpid($craft_pid, 0);
+    }
+}
 
 1;
