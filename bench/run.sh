@@ -17,6 +17,9 @@
 #   SERVERS      httpd child processes (mpm_event)           (default 2)
 #   MODULE       the module to load (default <tree>/.libs/mod_auth_negotiate.so)
 #   KEEP=1       keep the temporary directory (logs, config)
+#   PROFILE=1    perf record (dwarf call graphs) of the httpd children during
+#                the last Kerberos run, into the kept directory's perf.data
+#                (implies KEEP=1; the figures of such a run are perturbed)
 # For experiments (both default to nothing changed):
 #   HTTPD_EXTRA      lines appended to the generated httpd.conf
 #   HTTPD_KRB5_CONFIG  the krb5.conf httpd gets in KRB5_CONFIG (default the
@@ -46,6 +49,8 @@ ROUNDS=${ROUNDS:-1}
 WARMUP=${WARMUP:-2}
 SERVERS=${SERVERS:-2}
 KEEP=${KEEP:-0}
+PROFILE=${PROFILE:-0}
+[[ $PROFILE == 1 ]] && KEEP=1
 HTTPD_EXTRA=${HTTPD_EXTRA:-}
 PORT=18090
 ADDR=127.0.0.1
@@ -172,6 +177,8 @@ LoadModule authz_core_module $HTTPD_MODULES/mod_authz_core.so
 LoadModule authz_user_module $HTTPD_MODULES/mod_authz_user.so
 LoadModule alias_module $HTTPD_MODULES/mod_alias.so
 LoadModule mime_module $HTTPD_MODULES/mod_mime.so
+# The module's Kerberos replay cache (NegotiateReplayCache, default shmcb).
+LoadModule socache_shmcb_module $HTTPD_MODULES/mod_socache_shmcb.so
 LoadModule auth_negotiate_module $MODULE
 
 User www-data
@@ -307,21 +314,48 @@ warm=$(run_wrk "$WARMUP" "$KRB_PATH" "$WORK/priv/warm")
 warm_rps=$(field rps "$warm")
 rm -f "$WORK"/priv/warm.*
 
+# Pool: 1.5 x the warm-up's rate, at least half the static rate (in case
+# something disturbed the warm-up); a run that still runs out is repeated
+# with twice the pool (up to twice), so no token is ever sent twice.
 pool=$TOKENS
 if [[ -z $pool ]]; then
-    pool=$(awk -v r="$warm_rps" -v s="$DURATION" \
-               'BEGIN { n = r * s * 1.5; if (n < 5000) n = 5000; printf "%d", n }')
+    pool=$(awk -v r="$warm_rps" -v st="$static_rps" -v s="$DURATION" 'BEGIN {
+               if (r * 1.5 < st * 0.5) r = st / 3; n = r * s * 1.5
+               if (n < 5000) n = 5000; printf "%d", n }')
 fi
+retries=0
 
 statics=() krbs=()
 for ((round = 1; round <= ROUNDS; round++)); do
     log "round $round/$ROUNDS: static run ${DURATION}s"
     statics+=("$(run_wrk "$DURATION" "$STATIC_PATH")")
-    log "round $round/$ROUNDS: Kerberos pool $pool tokens (warm-up ran at $warm_rps req/s)"
-    gen_tokens "$pool" "$WORK/priv/main"
-    log "round $round/$ROUNDS: Kerberos run ${DURATION}s"
-    krbs+=("$(run_wrk "$DURATION" "$KRB_PATH" "$WORK/priv/main")")
-    rm -f "$WORK"/priv/main.*
+    for ((try = 1; ; try++)); do
+        log "round $round/$ROUNDS: Kerberos pool $pool tokens (warm-up ran at $warm_rps req/s)"
+        gen_tokens "$pool" "$WORK/priv/main"
+        log "round $round/$ROUNDS: Kerberos run ${DURATION}s"
+        perf_pid=
+        if [[ $PROFILE == 1 && $round == "$ROUNDS" ]]; then
+            command -v perf >/dev/null || die "PROFILE=1 needs perf (linux-perf)"
+            (sleep 0.5; exec perf record -q -F 499 --call-graph dwarf,16384 \
+                 -p "$(pgrep -d, -P "$HTTPD_PID")" -o "$WORK/perf.data" \
+                 -- sleep $((DURATION > 2 ? DURATION - 1 : 1))) >"$WORK/logs/perf.log" 2>&1 &
+            perf_pid=$!
+        fi
+        k=$(run_wrk "$DURATION" "$KRB_PATH" "$WORK/priv/main")
+        if [[ -n $perf_pid ]]; then
+            wait "$perf_pid" || log "perf record failed: $(tail -n 3 "$WORK/logs/perf.log")"
+            log "profile: perf report -i $WORK/perf.data --children --sort sym"
+        fi
+        rm -f "$WORK"/priv/main.*
+        if [[ $(field ranout "$k") != 0 && $try -le 2 && -z $TOKENS ]]; then
+            log "round $round/$ROUNDS: ran out of tokens ($(field ranout "$k") requests" \
+                "without one): repeating with a pool of $((pool * 2))"
+            pool=$((pool * 2)) retries=$((retries + 1))
+            continue
+        fi
+        break
+    done
+    krbs+=("$k")
 done
 neg_errors=$(grep -c 'NEG0' "$WORK/logs/error.log" || true)
 
@@ -362,6 +396,7 @@ fi
 echo "token pool: $pool per Kerberos run, $(field tokens_used "${krbs[ROUNDS - 1]}") taken" \
      "in the last, ran out: $(for k in "${krbs[@]}"; do printf '%s ' "$(field ranout "$k")"; done)" \
      "(warm-up: $warm_tokens tokens, $warm_rps req/s, ran out: $(field ranout "$warm"));" \
+     "runs repeated for a larger pool: $retries;" \
      "module errors in error.log: $neg_errors"
 
 [[ $(field non2xx "$warm") == 0 ]] || { log "the Kerberos warm-up had non-2xx answers"; valid=0; }

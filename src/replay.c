@@ -11,6 +11,7 @@
 
 #include "ap_socache.h"
 #include "ap_provider.h"
+#include "http_config.h"
 #include "http_log.h"
 #include "util_mutex.h"
 #include "apr_global_mutex.h"
@@ -19,6 +20,13 @@
 APLOG_USE_MODULE(auth_negotiate);
 
 #define MUTEX_TYPE "auth-negotiate-replay"
+
+/* shmcb is a ring: an entry evicted before it expires is a replay that
+ * would pass. mod_socache_shmcb's own default (512 KB) holds about 36,000
+ * authenticators, which a busy server turns over in seconds; ours holds
+ * about 2.3 million, i.e. the 10-minute window at about 3,800 Kerberos
+ * logons a second. Busier servers: a bigger shmcb, or redis. */
+#define DEFAULT_SHMCB_BYTES (32 * 1024 * 1024)
 
 static const char *cache_name = "shmcb";        /* the default */
 static const char *cache_arg;                   /* provider argument */
@@ -69,7 +77,7 @@ static apr_status_t destroy_cache(void *data)
 int neg_replay_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
     static const struct ap_socache_hints hints = { 32, 1, apr_time_from_sec(30) };
-    const char *err;
+    const char *err, *arg;
     apr_status_t rv;
 
     instance = NULL;
@@ -85,7 +93,12 @@ int neg_replay_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                      cache_name, cache_name, cache_name, cache_name);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    err = provider->create(&instance, cache_arg, ptemp, pconf);
+    arg = cache_arg;
+    if (arg == NULL && strcasecmp(cache_name, "shmcb") == 0)
+        arg = apr_psprintf(ptemp, "%s(%d)",
+                           ap_runtime_dir_relative(ptemp, "auth_negotiate_replay"),
+                           DEFAULT_SHMCB_BYTES);
+    err = provider->create(&instance, arg, ptemp, pconf);
     if (err != NULL) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "NEG0802: NegotiateReplayCache "
                      "%s: %s", neg_replay_name(), err);
