@@ -3,6 +3,7 @@
  */
 #include "identity.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,8 +13,26 @@
 #include "ntlm.h"           /* UTF-16LE to UTF-8 */
 
 /* Per-thread scratch for PAC decoding: the decoded form is large, and a
- * request pool allocation of it on every Kerberos request is churn. */
-static __thread neg_pac *pac_scratch;
+ * request pool allocation of it on every Kerberos request is churn. The
+ * key's destructor frees it when the thread ends. */
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static pthread_key_t scratch_key;
+
+static void make_scratch_key(void)
+{
+    pthread_key_create(&scratch_key, free);
+}
+
+static neg_pac *pac_scratch(void)
+{
+    neg_pac *pac;
+
+    pthread_once(&scratch_once, make_scratch_key);
+    pac = pthread_getspecific(scratch_key);
+    if (pac == NULL && (pac = malloc(sizeof(neg_pac))) != NULL)
+        pthread_setspecific(scratch_key, pac);
+    return pac;
+}
 
 static const char *upper(apr_pool_t *p, const char *s)
 {
@@ -77,6 +96,7 @@ const char *neg_identity_from_kerberos(neg_identity *id, apr_pool_t *p,
 {
     const char *at = strrchr(principal, '@');
     neg_pac_result r;
+    neg_pac *scratch;
     neg_sid *sids;
 
     memset(id, 0, sizeof(*id));
@@ -90,22 +110,22 @@ const char *neg_identity_from_kerberos(neg_identity *id, apr_pool_t *p,
         id->principal = principal;
         return NULL;
     }
-    if (pac_scratch == NULL && (pac_scratch = malloc(sizeof(neg_pac))) == NULL)
+    if ((scratch = pac_scratch()) == NULL)
         return "out of memory";
-    r = neg_pac_decode(pac, pac_len, pac_scratch);
+    r = neg_pac_decode(pac, pac_len, scratch);
     if (r != NEG_PAC_OK)
         return apr_psprintf(p, "the ticket's PAC cannot be read: %s",
                             neg_pac_result_str(r));
     /* The directory's spelling of the account and its NetBIOS domain
      * (MS-PAC 2.5 EffectiveName, LogonDomainName). */
-    id->account = utf16_to_pool(p, &pac_scratch->effective_name);
-    id->domain = utf16_to_pool(p, &pac_scratch->logon_domain_name);
+    id->account = utf16_to_pool(p, &scratch->effective_name);
+    id->domain = utf16_to_pool(p, &scratch->logon_domain_name);
     if (id->account == NULL || *id->account == '\0' || id->domain == NULL)
         return "the ticket's PAC has no usable account or domain name";
     id->principal = apr_pstrcat(p, id->account, "@", id->realm, NULL);
-    sids = apr_pmemdup(p, pac_scratch->sids, sizeof(neg_sid) * pac_scratch->n_sids);
+    sids = apr_pmemdup(p, scratch->sids, sizeof(neg_sid) * scratch->n_sids);
     id->sids = sids;
-    id->n_sids = pac_scratch->n_sids;
+    id->n_sids = scratch->n_sids;
     id->user_sid = sid_string(p, id);
     return NULL;
 }

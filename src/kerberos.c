@@ -71,12 +71,34 @@ static const unsigned char krb5_oid_bytes[9] =
 static const unsigned char ms_krb5_oid_bytes[9] =
     { 0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01, 0x02, 0x02 };
 
+static void destroy_acceptor(neg_krb5_acceptor *a);
+
+/* At process exit: release every acceptor still registered (Heimdal
+ * contexts, MEMORY keytabs, credentials live outside APR pools). */
+static apr_status_t destroy_registry(void *unused)
+{
+    apr_hash_index_t *hi;
+    registry_entry *e;
+
+    (void)unused;
+    for (hi = apr_hash_first(NULL, registry); hi; hi = apr_hash_next(hi)) {
+        apr_hash_this(hi, NULL, NULL, (void **)&e);
+        if (e->current != NULL)
+            destroy_acceptor(e->current);
+        e->current = NULL;
+    }
+    return APR_SUCCESS;
+}
+
 int neg_krb5_init(apr_pool_t *process_pool)
 {
     registry_pool = process_pool;
     registry = apr_hash_make(process_pool);
-    return apr_thread_mutex_create(&registry_lock, APR_THREAD_MUTEX_DEFAULT,
-                                   process_pool) == APR_SUCCESS;
+    if (apr_thread_mutex_create(&registry_lock, APR_THREAD_MUTEX_DEFAULT,
+                                process_pool) != APR_SUCCESS)
+        return 0;
+    apr_pool_pre_cleanup_register(process_pool, NULL, destroy_registry);
+    return 1;
 }
 
 /* ------------------------------------------------------------ principals */

@@ -18,11 +18,13 @@ die() { echo "integration.sh: $*" >&2; exit 1; }
 [ -f "$MODULE" ] || die "$MODULE is missing: run make first"
 
 # One suite at a time on this machine: Apache::Test's port and the test
-# domain are shared.
+# domain are shared. Only this shell holds the lock: every long-lived
+# child (the DC, httpd) is started with fd 8 closed, or it would keep the
+# lock after we exit.
 exec 8>/var/tmp/mod_auth_negotiate-suite.lock
 flock 8
 
-"$here/domain/domain.sh" start
+"$here/domain/domain.sh" start 8>&-
 eval "$("$here/domain/domain.sh" env)"
 if [ "${NEGOTIATE_KEEP_DOMAIN:-0}" != 1 ]; then
     trap '"$here/domain/domain.sh" stop >/dev/null 2>&1 || true' EXIT
@@ -62,6 +64,53 @@ alice_sid=$(sid_of user alice)
 webadmins_sid=$(sid_of group WebAdmins)
 [ -n "$alice_sid" ] && [ -n "$webadmins_sid" ] || die "cannot read SIDs from the test domain"
 
+# Instrumented runs: only httpd (not the clients) runs with the ASan/UBSan
+# runtime preloaded (NEGOTIATE_SANITIZE=1, from ./configure
+# --enable-sanitizers) or under valgrind (NEGOTIATE_VALGRIND=1), through a
+# wrapper given to Apache::Test (-httpd) and to the root tests' httpd
+# (NEGOTIATE_HTTPD). Every report lands in $reports; any fails the suite.
+httpd_bin=$("$APXS" -q SBINDIR)/$("$APXS" -q TARGET)
+httpd_args=()
+wrap=
+if [ "${NEGOTIATE_SANITIZE:-0}" = 1 ] || [ "${NEGOTIATE_VALGRIND:-0}" = 1 ]; then
+    wrap=$(mktemp -d /tmp/negtest-wrap.XXXXXX)
+    chmod 0755 "$wrap"
+    reports=$wrap/reports
+    mkdir -m 1777 "$reports"            # workers run as negtest, www-data, nobody
+    if [ "${NEGOTIATE_VALGRIND:-0}" = 1 ]; then
+        cat >"$wrap/httpd" <<EOF
+#!/bin/sh
+# httpd under valgrind's memcheck; one log per process, each error between
+# markers (the forks that exec a CGI script leave a log without any).
+exec valgrind --tool=memcheck --log-file=$reports/valgrind.%p \\
+    --error-markers=VALGRIND-ERROR-BEGIN,VALGRIND-ERROR-END \\
+    --suppressions=$here/valgrind/httpd.supp --num-callers=40 \\
+    --leak-check=${NEGOTIATE_VALGRIND_LEAKS:-no} --show-leak-kinds=definite \\
+    --errors-for-leak-kinds=definite \\
+    --track-origins=yes $httpd_bin "\$@"
+EOF
+    else
+        preload=${NEGOTIATE_SANITIZER_PRELOAD:-$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)}
+        cat >"$wrap/httpd" <<EOF
+#!/bin/sh
+# httpd (not instrumented) with the sanitizer runtime of the instrumented
+# module preloaded. CGI scripts do not inherit it: httpd builds their
+# environment itself.
+LD_PRELOAD="$preload"
+ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0:malloc_context_size=40:log_path=$reports/asan"
+LSAN_OPTIONS="suppressions=$here/sanitizers/lsan.supp:print_suppressions=0"
+UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan"
+export LD_PRELOAD ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
+exec $httpd_bin "\$@"
+EOF
+    fi
+    chmod 0755 "$wrap/httpd"
+    httpd_args=(-httpd "$wrap/httpd")
+    echo "integration.sh: httpd runs as $wrap/httpd; reports go to $reports"
+fi
+error_log=$here/logs/error_log
+log_start=$(stat -c %s "$error_log" 2>/dev/null || echo 0)
+
 home=$(mktemp -d /tmp/negtest-home.XXXXXX)
 chown "$test_user" "$home"
 rc=0
@@ -77,12 +126,42 @@ runuser -u "$test_user" -- env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/s
     NEGOTIATE_TLS_CERT="$tls/cert.pem" NEGOTIATE_TLS_KEY="$tls/key.pem" \
     NEGOTIATE_DELEG_DIR="$deleg" \
     NEGOTIATE_ALICE_SID="$alice_sid" NEGOTIATE_WEBADMINS_SID="$webadmins_sid" \
-    perl "$here/TEST.PL" -apxs "$APXS" -maxclients 64 "$@" || rc=$?
+    perl "$here/TEST.PL" -apxs "$APXS" "${httpd_args[@]}" -maxclients 64 "$@" 8>&- || rc=$?
 rm -rf "$home"
 
 # Tests that need root: their own httpd with another Apache user, or
 # stopping winbindd.
 NEGOTIATE_T_DIR="$here" NEGOTIATE_MODULE="$MODULE" \
+    NEGOTIATE_HTTPD="${wrap:+$wrap/httpd}" NEGOTIATE_REPORTS="${wrap:+$reports}" \
     KRB5_CONFIG="$KRB5_CONFIG" NEGOTIATE_KEYTAB="$NEGOTIATE_KEYTAB" \
-    prove --ext=.rt "$here/root/" || rc=$?
+    prove --ext=.rt "$here/root/" 8>&- || rc=$?
+
+if [ -n "$wrap" ]; then
+    # Reports in the error log too: a runtime that cannot open its log
+    # file writes to stderr, which is the error log.
+    if [ -f "$error_log" ]; then
+        tail -c +$((log_start + 1)) "$error_log" \
+            | grep -E 'Sanitizer|runtime error:|^==[0-9]+==' >"$reports/error_log" || true
+        [ -s "$reports/error_log" ] || rm -f "$reports/error_log"
+    fi
+    if [ "${NEGOTIATE_VALGRIND:-0}" = 1 ]; then
+        # A process whose log holds no error is not a report.
+        for f in "$reports"/valgrind.*; do
+            [ -f "$f" ] || continue
+            grep -q VALGRIND-ERROR-BEGIN "$f" || rm -f "$f"
+        done
+    fi
+    found=$(find "$reports" -type f | sort)
+    if [ -n "$found" ]; then
+        for f in $found; do
+            echo "==== $f" >&2
+            head -n 80 "$f" >&2
+        done
+        echo "integration.sh: FAILED: $(echo "$found" | wc -l) sanitizer/valgrind report(s), kept in $reports" >&2
+        rc=1
+    else
+        echo "integration.sh: no sanitizer/valgrind report"
+        rm -rf "$wrap"
+    fi
+fi
 exit $rc

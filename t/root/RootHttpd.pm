@@ -51,12 +51,17 @@ $self->{extra}
 EOC
 }
 
+# The httpd binary: a wrapper under --enable-sanitizers or valgrind (set
+# by t/integration.sh), which every apache2 command line must use, since
+# each one loads the module.
+sub httpd_bin { $ENV{NEGOTIATE_HTTPD} || '/usr/sbin/apache2' }
+
 sub start {
     my ($self) = @_;
     open(my $f, '>', "$self->{dir}/httpd.conf") or die;
     print $f $self->conf;
     close $f;
-    system('/usr/sbin/apache2', '-f', "$self->{dir}/httpd.conf", '-k', 'start') == 0
+    system(httpd_bin(), '-f', "$self->{dir}/httpd.conf", '-k', 'start') == 0
         or die "apache2 did not start: " . `cat $self->{dir}/error_log`;
     for (1 .. 50) {
         last if system("curl -s -o /dev/null http://127.0.0.1:$self->{port}/") == 0;
@@ -67,8 +72,18 @@ sub start {
 sub stop {
     my ($self) = @_;
     return unless -f "$self->{dir}/httpd.pid";
-    system('/usr/sbin/apache2', '-f', "$self->{dir}/httpd.conf", '-k', 'stop');
+    system(httpd_bin(), '-f', "$self->{dir}/httpd.conf", '-k', 'stop');
     for (1 .. 50) { last unless -f "$self->{dir}/httpd.pid"; sleep 0.1 }
+    # Sanitizer reports that reached the error log (it is removed with
+    # the directory) go where t/integration.sh looks for them.
+    if (my $reports = $ENV{NEGOTIATE_REPORTS}) {
+        my @found = grep { /Sanitizer|runtime error:|^==\d+==/ }
+                    split /\n/, $self->log_since(0);
+        if (@found && open(my $r, '>', "$reports/root-error_log.$self->{port}")) {
+            print $r "$_\n" for @found;
+            close $r;
+        }
+    }
 }
 
 sub DESTROY { $_[0]->stop }
