@@ -7,6 +7,8 @@
  */
 #include "ntlm.h"
 
+#include "bytes.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,22 +32,6 @@ static const unsigned char signature[8] = { 'N', 'T', 'L', 'M', 'S', 'S', 'P', 0
 #define V2_BLOB_FIXED   28      /* 2.2.2.7 up to AvPairs */
 #define AV_MAX_ID       10
 
-static uint16_t le16(const unsigned char *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16)
-         | ((uint32_t)p[3] << 24);
-}
-
-static uint64_t le64(const unsigned char *p)
-{
-    return (uint64_t)le32(p) | ((uint64_t)le32(p + 4) << 32);
-}
-
 static void put_le32(unsigned char *p, uint32_t v)
 {
     p[0] = (unsigned char)v;
@@ -60,7 +46,7 @@ int ntlm_message_type(const unsigned char *buf, size_t len)
 
     if (buf == NULL || len < 12 || memcmp(buf, signature, sizeof(signature)) != 0)
         return 0;
-    type = le32(buf + 8);
+    type = neg_le32(buf + 8);
     return type >= 1 && type <= 3 ? (int)type : 0;
 }
 
@@ -71,7 +57,7 @@ static ntlm_result check_header(const unsigned char *buf, size_t len,
         return NTLM_ERR_TRUNCATED;
     if (memcmp(buf, signature, sizeof(signature)) != 0)
         return NTLM_ERR_SIGNATURE;
-    if (le32(buf + 8) != type)
+    if (neg_le32(buf + 8) != type)
         return NTLM_ERR_TYPE;
     return len < min ? NTLM_ERR_TRUNCATED : NTLM_OK;
 }
@@ -80,8 +66,8 @@ static ntlm_result check_header(const unsigned char *buf, size_t len,
 static ntlm_result read_field(const unsigned char *buf, size_t len, size_t pos,
                               ntlm_field *f)
 {
-    size_t flen = le16(buf + pos);
-    size_t off = le32(buf + pos + 4);
+    size_t flen = neg_le16(buf + pos);
+    size_t off = neg_le32(buf + pos + 4);
 
     f->data = NULL;
     f->len = 0;
@@ -137,7 +123,7 @@ ntlm_result ntlm_decode_negotiate(const unsigned char *buf, size_t len,
     r = check_header(buf, len, NEGOTIATE_MIN, 1);
     if (r != NTLM_OK)
         return r;
-    out->flags = le32(buf + 12);
+    out->flags = neg_le32(buf + 12);
     if (len < NEGOTIATE_FULL)
         return NTLM_OK;         /* a minimal message without fields */
     if ((out->flags & NTLM_F_OEM_DOMAIN)
@@ -180,7 +166,7 @@ ntlm_result ntlm_decode_authenticate(const unsigned char *buf, size_t len,
         if (fs[i]->len > 0 && field_offset(buf, fs[i]) < lowest)
             lowest = field_offset(buf, fs[i]);
     }
-    out->flags = le32(buf + 60);
+    out->flags = neg_le32(buf + 60);
     out->payload_offset = lowest;
     r = check_layout(buf, (const ntlm_field *const *)fs, 6, AUTH_MIN);
     if (r != NTLM_OK)
@@ -207,13 +193,13 @@ ntlm_result ntlm_parse_v2_response(const ntlm_field *nt, ntlm_v2_response *out)
     if (blob[0] != 1 || blob[1] != 1)
         return NTLM_ERR_V2_RESPONSE;
     out->proof = nt->data;
-    out->timestamp = le64(blob + 8);
+    out->timestamp = neg_le64(blob + 8);
     out->client_challenge = blob + 16;
     p = blob + V2_BLOB_FIXED;
     end = nt->data + nt->len;
     out->av_pairs.data = p;
     while ((size_t)(end - p) >= 4) {
-        uint16_t id = le16(p), alen = le16(p + 2);
+        uint16_t id = neg_le16(p), alen = neg_le16(p + 2);
 
         if ((size_t)(end - p - 4) < alen)
             return NTLM_ERR_AV_PAIRS;
@@ -231,7 +217,7 @@ ntlm_result ntlm_parse_v2_response(const ntlm_field *nt, ntlm_v2_response *out)
         if (id == NTLM_AV_FLAGS) {
             if (alen != 4)
                 return NTLM_ERR_AV_PAIRS;
-            out->av_flags = le32(p + 4);
+            out->av_flags = neg_le32(p + 4);
         }
         p += 4 + alen;
     }
@@ -245,7 +231,7 @@ static const unsigned char *find_av(const ntlm_field *list, uint16_t id,
     const unsigned char *p = list->data, *end = list->data + list->len;
 
     while ((size_t)(end - p) >= 4) {
-        uint16_t pid = le16(p), plen = le16(p + 2);
+        uint16_t pid = neg_le16(p), plen = neg_le16(p + 2);
 
         if ((size_t)(end - p - 4) < plen || pid == NTLM_AV_EOL)
             return NULL;
@@ -263,7 +249,7 @@ ntlm_result ntlm_check_av_echo(const ntlm_field *sent, const ntlm_field *receive
     const unsigned char *p = sent->data, *end = sent->data + sent->len;
 
     while ((size_t)(end - p) >= 4) {
-        uint16_t id = le16(p), alen = le16(p + 2), rlen = 0;
+        uint16_t id = neg_le16(p), alen = neg_le16(p + 2), rlen = 0;
         const unsigned char *rv;
 
         if (id == NTLM_AV_EOL)
@@ -328,8 +314,8 @@ int ntlm_encode_challenge(uint32_t flags, const unsigned char challenge[8],
     }
     *out = msg.data;
     *out_len = msg.length;
-    *ti_len = le16((unsigned char *)msg.data + 40);
-    *ti_off = le32((unsigned char *)msg.data + 44);
+    *ti_len = neg_le16((unsigned char *)msg.data + 40);
+    *ti_off = neg_le32((unsigned char *)msg.data + 44);
     return 0;
 }
 
@@ -368,14 +354,14 @@ static size_t put_utf8(uint32_t cp, char *out, size_t pos, size_t cap)
 /* The next code point of UTF-16LE at *i, or (uint32_t)-1 if invalid. */
 static uint32_t next_utf16(const ntlm_field *f, size_t *i)
 {
-    uint32_t u = le16(f->data + *i), lo;
+    uint32_t u = neg_le16(f->data + *i), lo;
 
     *i += 2;
     if (u < 0xd800 || u > 0xdfff)
         return u;
     if (u > 0xdbff || *i + 2 > f->len)
         return (uint32_t)-1;            /* lone low or trailing high */
-    lo = le16(f->data + *i);
+    lo = neg_le16(f->data + *i);
     if (lo < 0xdc00 || lo > 0xdfff)
         return (uint32_t)-1;
     *i += 2;

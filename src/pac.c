@@ -13,6 +13,8 @@
  */
 #include "pac.h"
 
+#include "bytes.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,26 +56,6 @@
 
 /* UPN_DNS_INFO ([MS-PAC] 2.10): four USHORTs and Flags. */
 #define UPN_DNS_INFO_LEN 12
-
-/* ------------------------------------------------------------------ */
-/* Little-endian loads                                                */
-/* ------------------------------------------------------------------ */
-
-static uint16_t le16(const unsigned char *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16)
-        | ((uint32_t)p[3] << 24);
-}
-
-static uint64_t le64(const unsigned char *p)
-{
-    return (uint64_t)le32(p) | ((uint64_t)le32(p + 4) << 32);
-}
 
 /* ------------------------------------------------------------------ */
 /* NDR reader                                                         */
@@ -147,14 +129,14 @@ static uint16_t ndr_u16(ndr_reader *r)
 {
     const unsigned char *p = ndr_take(r, 1, 2, 2);
 
-    return p ? le16(p) : 0;
+    return p ? neg_le16(p) : 0;
 }
 
 static uint32_t ndr_u32(ndr_reader *r)
 {
     const unsigned char *p = ndr_take(r, 1, 4, 4);
 
-    return p ? le32(p) : 0;
+    return p ? neg_le32(p) : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -208,7 +190,7 @@ static void add_group_memberships(ndr_reader *r, neg_pac *out,
     uint32_t i;
 
     for (i = 0; i < count && ndr_ok(r); i++, p += GROUP_MEMBERSHIP_LEN)
-        add_domain_rid(r, out, domain, le32(p));
+        add_domain_rid(r, out, domain, neg_le32(p));
 }
 
 /* ------------------------------------------------------------------ */
@@ -393,7 +375,7 @@ static void read_extra_sids(ndr_reader *r, const validation_fixed *v,
     if (table == NULL)
         return;
     for (i = 0; i < v->sid_count && ndr_ok(r); i++) {
-        if (le32(table + (size_t)i * KERB_SID_AND_ATTRIBUTES_LEN) == 0) {
+        if (neg_le32(table + (size_t)i * KERB_SID_AND_ATTRIBUTES_LEN) == 0) {
             ndr_fail(r, NEG_PAC_MALFORMED);
             return;
         }
@@ -462,9 +444,9 @@ static neg_pac_result read_type_headers(const unsigned char *p, size_t len,
     if (len < headers)
         return NEG_PAC_TRUNCATED;
     if (p[0] != NDR_VERSION || p[1] != NDR_LITTLE_ENDIAN
-        || le16(p + 2) != NDR_COMMON_HEADER_LEN)
+        || neg_le16(p + 2) != NDR_COMMON_HEADER_LEN)
         return NEG_PAC_MALFORMED;
-    object = le32(p + NDR_COMMON_HEADER_LEN);
+    object = neg_le32(p + NDR_COMMON_HEADER_LEN);
     if (object > len - headers)
         return NEG_PAC_TRUNCATED;
     *object_len = object;
@@ -528,9 +510,9 @@ static neg_pac_result decode_upn_dns_info(const unsigned char *p, size_t len,
 
     if (len < UPN_DNS_INFO_LEN)
         return NEG_PAC_TRUNCATED;
-    rc = take_utf16(p, len, le16(p), le16(p + 2), &out->upn);
+    rc = take_utf16(p, len, neg_le16(p), neg_le16(p + 2), &out->upn);
     if (rc == NEG_PAC_OK)
-        rc = take_utf16(p, len, le16(p + 4), le16(p + 6), &out->dns_domain);
+        rc = take_utf16(p, len, neg_le16(p + 4), neg_le16(p + 6), &out->dns_domain);
     return rc;
 }
 
@@ -559,10 +541,10 @@ static neg_pac_result read_info_buffer(const unsigned char *buf, size_t len,
     const unsigned char *e = buf + PACTYPE_HEADER_LEN
         + (size_t)i * PAC_INFO_BUFFER_LEN;
     uint64_t table_end = PACTYPE_HEADER_LEN
-        + (uint64_t)le32(buf) * PAC_INFO_BUFFER_LEN;
-    uint64_t size = le32(e + 4), offset = le64(e + 8);
+        + (uint64_t)neg_le32(buf) * PAC_INFO_BUFFER_LEN;
+    uint64_t size = neg_le32(e + 4), offset = neg_le64(e + 8);
 
-    ib->type = le32(e);
+    ib->type = neg_le32(e);
     if (offset > len || size > len - offset)
         return NEG_PAC_TRUNCATED;
     if (offset < table_end)
@@ -625,8 +607,8 @@ static neg_pac_result read_pac_layout(const unsigned char *buf, size_t len,
     memset(l, 0, sizeof(*l));
     if (len < PACTYPE_HEADER_LEN)
         return NEG_PAC_TRUNCATED;
-    n_buffers = le32(buf);
-    if (le32(buf + 4) != PACTYPE_VERSION || n_buffers > PAC_MAX_BUFFERS)
+    n_buffers = neg_le32(buf);
+    if (neg_le32(buf + 4) != PACTYPE_VERSION || n_buffers > PAC_MAX_BUFFERS)
         return NEG_PAC_MALFORMED;
     if (n_buffers > (len - PACTYPE_HEADER_LEN) / PAC_INFO_BUFFER_LEN)
         return NEG_PAC_TRUNCATED;

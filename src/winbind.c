@@ -466,22 +466,32 @@ void neg_wb_result_clear(neg_wb_result *res)
     memset(res, 0, sizeof(*res));
 }
 
-neg_wb_status neg_wb_verify_plain(const char *account, const char *domain,
-                                  const char *password, int timeout_ms,
-                                  neg_wb_result *res)
+/* A logon job: names copied (the caller may be gone when it runs). */
+static wb_job *logon_job(job_kind kind, const char *account, const char *domain,
+                         const char *workstation)
 {
     wb_job *job = calloc(1, sizeof(*job));
+
+    if (job == NULL)
+        return NULL;
+    job->kind = kind;
+    job->account = strdup(account);
+    job->domain = strdup(domain);
+    job->workstation = strdup(workstation);
+    return job;
+}
+
+/* Run a logon job whose inputs are all there (complete), and hand its
+ * result over. */
+static neg_wb_status run_logon(wb_job *job, int complete, int timeout_ms,
+                               neg_wb_result *res)
+{
     int r;
 
     memset(res, 0, sizeof(*res));
     if (job == NULL)
         return res->status = NEG_WB_ERROR;
-    job->kind = JOB_PLAIN;
-    job->account = strdup(account);
-    job->domain = strdup(domain);
-    job->workstation = strdup("");
-    job->password = strdup(password);
-    if (!job->account || !job->domain || !job->workstation || !job->password) {
+    if (!complete || !job->account || !job->domain || !job->workstation) {
         free_job(job);
         return res->status = NEG_WB_ERROR;
     }
@@ -495,38 +505,31 @@ neg_wb_status neg_wb_verify_plain(const char *account, const char *domain,
     return finish_auth(job, res);
 }
 
+neg_wb_status neg_wb_verify_plain(const char *account, const char *domain,
+                                  const char *password, int timeout_ms,
+                                  neg_wb_result *res)
+{
+    wb_job *job = logon_job(JOB_PLAIN, account, domain, "");
+
+    if (job != NULL)
+        job->password = strdup(password);
+    return run_logon(job, job && job->password, timeout_ms, res);
+}
+
 neg_wb_status neg_wb_verify(const neg_wb_response *req, int timeout_ms,
                             neg_wb_result *res)
 {
-    wb_job *job = calloc(1, sizeof(*job));
-    int r;
+    wb_job *job = logon_job(JOB_VERIFY, req->account, req->domain, req->workstation);
 
-    memset(res, 0, sizeof(*res));
-    if (job == NULL)
-        return res->status = NEG_WB_ERROR;
-    job->kind = JOB_VERIFY;
-    job->account = strdup(req->account);
-    job->domain = strdup(req->domain);
-    job->workstation = strdup(req->workstation);
-    memcpy(job->challenge, req->challenge, 8);
-    job->nt = copy_bytes(req->nt, req->nt_len);
-    job->nt_len = req->nt_len;
-    job->lm = copy_bytes(req->lm, req->lm_len);
-    job->lm_len = req->lm_len;
-    if (!job->account || !job->domain || !job->workstation
-        || (req->nt_len && !job->nt) || (req->lm_len && !job->lm)) {
-        free_job(job);
-        return res->status = NEG_WB_ERROR;
+    if (job != NULL) {
+        memcpy(job->challenge, req->challenge, 8);
+        job->nt = copy_bytes(req->nt, req->nt_len);
+        job->nt_len = req->nt_len;
+        job->lm = copy_bytes(req->lm, req->lm_len);
+        job->lm_len = req->lm_len;
     }
-    r = run_job(job, timeout_ms);
-    if (r == 0)
-        return res->status = NEG_WB_TIMEOUT;
-    if (r < 0) {
-        free_job(job);
-        copy_str(res->detail, sizeof(res->detail), "cannot start threads");
-        return res->status = NEG_WB_ERROR;
-    }
-    return finish_auth(job, res);
+    return run_logon(job, job && (!req->nt_len || job->nt) && (!req->lm_len || job->lm),
+                     timeout_ms, res);
 }
 
 neg_wb_status neg_wb_names_get(int timeout_ms, neg_wb_names *out,
