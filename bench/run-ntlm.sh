@@ -7,7 +7,9 @@
 #   3. requests per second on connections that signed in once (no
 #      Authorization afterwards), next to unauthenticated static requests
 #      with the same client.
-# Environment: DURATION (seconds per measurement, default 10).
+# Environment: DURATION (seconds per measurement, default 10); WBTHREADS
+# (NegotiateWinbindThreads, default the module's 8); HOLD (seconds to keep
+# httpd up on port 18091 after the run, for perf).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -56,6 +58,7 @@ LoadModule authz_user_module $mods/mod_authz_user.so
 LoadModule socache_shmcb_module $mods/mod_socache_shmcb.so
 LoadModule auth_negotiate_module $top/.libs/mod_auth_negotiate.so
 KeepAlive On
+${WBTHREADS:+NegotiateWinbindThreads $WBTHREADS}
 MaxKeepAliveRequests 0
 StartServers 2
 ThreadsPerChild 32
@@ -75,6 +78,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+[ -n "${HOLD:-}" ] && { echo "httpd on $port, holding"; sleep "$HOLD"; }
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/page.html" && break; sleep 0.1; done
 
 cred='EXAMPLE\alice:AlicePassw0rd!'

@@ -6,7 +6,9 @@
  *
  * Each thread has its own wbcContext (one open connection to winbindd, as
  * the module's pool threads do) and verifies fresh NTLMv2 responses to
- * random challenges, made here with Heimdal's libheimntlm.
+ * random challenges, made here with Heimdal's libheimntlm. The responses
+ * carry a TargetInfo like the module's (NetBIOS and DNS names, timestamp),
+ * as every real client's NTLMv2 response does.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -21,6 +23,20 @@
 
 static const char *domain, *user;
 static struct ntlm_buf nt_key;
+static struct ntlm_buf target_info;
+
+static void make_target_info(void)
+{
+    struct ntlm_targetinfo ti;
+
+    memset(&ti, 0, sizeof(ti));
+    ti.domainname = (char *)domain;
+    ti.servername = "DC1";
+    ti.dnsdomainname = "example.test";
+    ti.dnsservername = "dc1.example.test";
+    ti.timestamp = ((uint64_t)time(NULL) + 11644473600ULL) * 10000000ULL;
+    heim_ntlm_encode_targetinfo(&ti, 1, &target_info);
+}
 static double seconds;
 
 typedef struct {
@@ -40,7 +56,7 @@ static int verify_once(struct wbcContext *ctx, unsigned int *seed)
     struct wbcAuthUserParams p;
     struct wbcAuthUserInfo *info = NULL;
     struct wbcAuthErrorInfo *err = NULL;
-    struct ntlm_buf answer = { 0, NULL }, ti = { 0, NULL };
+    struct ntlm_buf answer = { 0, NULL };
     unsigned char challenge[8], proof[16];
     wbcErr e;
     int i;
@@ -48,7 +64,7 @@ static int verify_once(struct wbcContext *ctx, unsigned int *seed)
     for (i = 0; i < 8; i++)
         challenge[i] = (unsigned char)rand_r(seed);
     if (heim_ntlm_calculate_ntlm2(nt_key.data, nt_key.length, user, domain,
-                                  challenge, &ti, proof, &answer) != 0)
+                                  challenge, &target_info, proof, &answer) != 0)
         return 0;
     memset(&p, 0, sizeof(p));
     p.account_name = user;
@@ -100,6 +116,7 @@ int main(int argc, char **argv)
     user = argv[4];
     if (threads < 1 || seconds <= 0 || heim_ntlm_nt_key(argv[5], &nt_key) != 0)
         return 2;
+    make_target_info();
     tid = calloc((size_t)threads, sizeof(*tid));
     c = calloc((size_t)threads, sizeof(*c));
     t0 = now();
