@@ -49,6 +49,10 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..', 't', 'client'))
+from wire import server_token  # noqa: E402 (shared with the test clients)
+
 PASSWORDS = {'alice': 'AlicePassw0rd!', 'bob': 'BobPassw0rd!', 'carol': 'CarolPassw0rd!'}
 KINDS = ('kerberos', 'ntlm-handshake', 'ntlm-followup', 'anonymous-401')
 DROPPED = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
@@ -162,14 +166,6 @@ def user_of(a, resp, body):
         if line.startswith('REMOTE_USER='):
             return line[len('REMOTE_USER='):]
     return ''
-
-
-def server_token(resp, scheme):
-    for value in resp.headers.get_all('WWW-Authenticate') or []:
-        s, _, b64 = value.partition(' ')
-        if s.lower() == scheme.lower() and b64:
-            return base64.b64decode(b64)
-    return None
 
 
 class Worker(threading.Thread):

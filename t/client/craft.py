@@ -59,6 +59,8 @@ import sys
 import traceback
 import urllib.parse
 
+from wire import der, der_read, server_token
+
 NTLM_OID = bytes.fromhex('060a2b06010401823702020a')
 NEGOEX_OID = bytes.fromhex('060a2b06010401823702021e')
 SPNEGO_OID = bytes.fromhex('06062b0601050502')
@@ -71,27 +73,6 @@ MECH_OIDS = {'ntlm': NTLM_OID, 'negoex': NEGOEX_OID, 'krb5': KRB5_OID,
 MIC_OFFSET = 72
 # AUTHENTICATE fields (MS-NLMP 2.2.1.3), in header order
 FIELDS = ['lm', 'nt', 'dom', 'user', 'ws', 'key']
-
-
-def der(tag, content):
-    n = len(content)
-    if n < 128:
-        length = bytes([n])
-    else:
-        b = n.to_bytes((n.bit_length() + 7) // 8, 'big')
-        length = bytes([0x80 | len(b)]) + b
-    return bytes([tag]) + length + content
-
-
-def der_read(buf, pos):
-    """(tag, content start, content end) of the element at pos."""
-    tag, n = buf[pos], buf[pos + 1]
-    pos += 2
-    if n & 0x80:
-        k = n & 0x7f
-        n = int.from_bytes(buf[pos:pos + k], 'big')
-        pos += k
-    return tag, pos, pos + n
 
 
 def spnego_init(mechs, token):
@@ -274,14 +255,6 @@ def www_summary(resp):
         scheme, _, b64 = value.partition(' ')
         out.append(scheme + ('+tok' if b64.strip() else ''))
     return ','.join(out)
-
-
-def server_token(resp, scheme):
-    for value in resp.headers.get_all('WWW-Authenticate') or []:
-        s, _, b64 = value.partition(' ')
-        if s.lower() == scheme.lower() and b64.strip():
-            return base64.b64decode(b64.strip())
-    return None
 
 
 class Scenario:

@@ -11,30 +11,10 @@ import sys
 
 import gssapi
 
+from wire import der, der_read
+
 SPNEGO = gssapi.OID.from_int_seq('1.3.6.1.5.5.2')
 KRB5 = gssapi.OID.from_int_seq('1.2.840.113554.1.2.2')
-
-
-def der_len(n):
-    if n < 128:
-        return bytes([n])
-    b = n.to_bytes((n.bit_length() + 7) // 8, 'big')
-    return bytes([0x80 | len(b)]) + b
-
-
-def der(tag, content):
-    return bytes([tag]) + der_len(len(content)) + content
-
-
-def der_read(buf, pos):
-    """(tag, content start, content end) of the element at pos."""
-    tag, n = buf[pos], buf[pos + 1]
-    pos += 2
-    if n & 0x80:
-        k = n & 0x7f
-        n = int.from_bytes(buf[pos:pos + k], 'big')
-        pos += k
-    return tag, pos, pos + n
 
 
 SPNEGO_OID = bytes.fromhex('06062b0601050502')

@@ -22,6 +22,8 @@ import sys
 import threading
 import time
 
+from wire import server_token
+
 
 def parse_body(body):
     out = {}
@@ -30,14 +32,6 @@ def parse_body(body):
             k, v = line.split('=', 1)
             out[k] = v
     return out
-
-
-def server_token(resp, scheme):
-    for value in resp.headers.get_all('WWW-Authenticate') or []:
-        s, _, b64 = value.partition(' ')
-        if s.lower() == scheme.lower() and b64:
-            return base64.b64decode(b64)
-    return None
 
 
 class Conn:
