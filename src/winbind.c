@@ -42,6 +42,9 @@ typedef struct wb_job {
     neg_wb_result res;
     neg_wb_names names;
     int done, abandoned;
+    /* The caller waits on its own job's condition: a finished job wakes
+     * one request thread, not every thread that waits for winbind. */
+    pthread_cond_t done_cv;
     struct wb_job *next;
 } wb_job;
 
@@ -50,7 +53,8 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
  * burst of new threads never overflows winbindd's listen backlog. */
 static pthread_mutex_t connect_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER;
-static pthread_cond_t done_cv;
+static pthread_once_t cv_attr_once = PTHREAD_ONCE_INIT;
+static pthread_condattr_t cv_attr;      /* CLOCK_MONOTONIC deadlines */
 static wb_job *queue_head, *queue_tail;
 static int pool_threads = DEFAULT_THREADS;
 static pid_t pool_pid;          /* the process whose threads run the pool */
@@ -72,6 +76,27 @@ void neg_wb_configure(int threads)
         pool_threads = threads;
 }
 
+static void init_cv_attr(void)
+{
+    pthread_condattr_init(&cv_attr);
+    pthread_condattr_setclock(&cv_attr, CLOCK_MONOTONIC);
+}
+
+static wb_job *new_job(job_kind kind)
+{
+    wb_job *job = calloc(1, sizeof(*job));
+
+    if (job == NULL)
+        return NULL;
+    pthread_once(&cv_attr_once, init_cv_attr);
+    if (pthread_cond_init(&job->done_cv, &cv_attr) != 0) {
+        free(job);
+        return NULL;
+    }
+    job->kind = kind;
+    return job;
+}
+
 static void free_job(wb_job *job)
 {
     if (job->nt != NULL)
@@ -89,6 +114,7 @@ static void free_job(wb_job *job)
     free(job->nt);
     free(job->lm);
     memset(&job->res.session_key, 0, sizeof(job->res.session_key));
+    pthread_cond_destroy(&job->done_cv);
     free(job);
 }
 
@@ -337,7 +363,7 @@ static void finish_job(wb_job *job)
         return;
     }
     job->done = 1;
-    pthread_cond_broadcast(&done_cv);
+    pthread_cond_signal(&job->done_cv);
     pthread_mutex_unlock(&lock);
 }
 
@@ -375,17 +401,12 @@ static void *pool_thread(void *arg)
 /* Under lock. Threads do not survive fork(): a new process starts its own. */
 static int ensure_pool(void)
 {
-    pthread_condattr_t attr;
     pthread_attr_t tattr;
     pthread_t tid;
     int i, started = 0;
 
     if (pool_pid == getpid())
         return 1;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&done_cv, &attr);
-    pthread_condattr_destroy(&attr);
     pthread_attr_init(&tattr);
     pthread_attr_setdetachstate(&tattr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&tattr, 256 * 1024);
@@ -428,7 +449,7 @@ static int run_job(wb_job *job, int timeout_ms)
     queue_tail = job;
     pthread_cond_signal(&work_cv);
     while (!job->done) {
-        if (pthread_cond_timedwait(&done_cv, &lock, &deadline) == ETIMEDOUT
+        if (pthread_cond_timedwait(&job->done_cv, &lock, &deadline) == ETIMEDOUT
             && !job->done) {
             job->abandoned = 1;
             pthread_mutex_unlock(&lock);
@@ -470,11 +491,10 @@ void neg_wb_result_clear(neg_wb_result *res)
 static wb_job *logon_job(job_kind kind, const char *account, const char *domain,
                          const char *workstation)
 {
-    wb_job *job = calloc(1, sizeof(*job));
+    wb_job *job = new_job(kind);
 
     if (job == NULL)
         return NULL;
-    job->kind = kind;
     job->account = strdup(account);
     job->domain = strdup(domain);
     job->workstation = strdup(workstation);
@@ -546,9 +566,8 @@ neg_wb_status neg_wb_names_get(int timeout_ms, neg_wb_names *out,
         return NEG_WB_OK;
     }
     pthread_mutex_unlock(&lock);
-    if ((job = calloc(1, sizeof(*job))) == NULL)
+    if ((job = new_job(JOB_NAMES)) == NULL)
         return NEG_WB_ERROR;
-    job->kind = JOB_NAMES;
     r = run_job(job, timeout_ms);
     if (r == 0)
         return NEG_WB_TIMEOUT;
@@ -636,9 +655,8 @@ neg_wb_status neg_wb_sid_to_name(const neg_sid *sid, int timeout_ms,
     pthread_mutex_unlock(&lock);
     if (hit)
         return NEG_WB_OK;
-    if ((job = calloc(1, sizeof(*job))) == NULL)
+    if ((job = new_job(JOB_SID2NAME)) == NULL)
         return NEG_WB_ERROR;
-    job->kind = JOB_SID2NAME;
     job->sid = *sid;
     r = run_job(job, timeout_ms);
     if (r == 0)
