@@ -12,6 +12,8 @@
  * offered scheme; the client answers with "Negotiate <token>"; a success
  * carries the acceptor's mutual-authentication token back on the 2xx.
  */
+#include <errno.h>
+
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"
@@ -1233,9 +1235,24 @@ static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
     return OK;
 }
 
+static apr_status_t unshare_winbind_lock(void *unused)
+{
+    (void)unused;
+    neg_wb_unshare_connect_lock();
+    return APR_SUCCESS;
+}
+
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                        server_rec *s)
 {
+    if (neg_wb_share_connect_lock())
+        apr_pool_cleanup_register(pconf, NULL, unshare_winbind_lock,
+                                  apr_pool_cleanup_null);
+    else
+        ap_log_error(APLOG_MARK, APLOG_WARNING, errno, s, NEGLOGNO(0002)
+                     "cannot share a lock for opening winbind connections "
+                     "among httpd children; each child opens its own one at "
+                     "a time (bursts after idle periods may stall)");
     return neg_replay_post_config(pconf, ptemp, s);
 }
 

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,9 +50,14 @@ typedef struct wb_job {
 } wb_job;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-/* Held by a thread while it opens its connection to winbindd, so that a
- * burst of new threads never overflows winbindd's listen backlog. */
-static pthread_mutex_t connect_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Held around every call that may open a connection to winbindd, so that
+ * connections are opened one at a time: winbindd listens with a backlog of
+ * 5, and libwbclient sleeps 1-3 s before it retries a refused connect.
+ * Shared by all httpd children once neg_wb_share_connect_lock() ran in the
+ * parent (a robust process-shared mutex); until then, this process's own. */
+static pthread_mutex_t local_connect_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t *connect_lock = &local_connect_lock;
+static pthread_mutex_t *shared_connect_lock;
 static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER;
 static pthread_once_t cv_attr_once = PTHREAD_ONCE_INIT;
 static pthread_condattr_t cv_attr;      /* CLOCK_MONOTONIC deadlines */
@@ -116,6 +122,14 @@ static void free_job(wb_job *job)
     memset(&job->res.session_key, 0, sizeof(job->res.session_key));
     pthread_cond_destroy(&job->done_cv);
     free(job);
+}
+
+static time_t now_mono(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
 }
 
 static void copy_str(char *dst, size_t cap, const char *src)
@@ -332,8 +346,7 @@ static neg_wb_status run_any(struct wbcContext *ctx, wb_job *job)
     return NEG_WB_ERROR;
 }
 
-/* ---------------------------------------------------------------- pool */
-
+/* ---------------------------------------------------------------- queue */
 static wb_job *take_job(void)
 {
     wb_job *job;
@@ -367,32 +380,123 @@ static void finish_job(wb_job *job)
     pthread_mutex_unlock(&lock);
 }
 
+/* ------------------------------------------------------ connections */
+
+/* A pool thread's connection to winbindd, as far as we can tell from the
+ * results of its calls (libwbclient does not say when it reconnects). */
+typedef struct {
+    struct wbcContext *ctx;
+    int healthy;            /* the last call reached winbindd */
+    int privileged;         /* ... through the privileged pipe */
+    time_t last_used;
+} wb_conn;
+
+/* winbindd drops clients idle for "winbind request timeout" seconds (60 by
+ * default, but it may be set as low as 1) when another client connects, so
+ * a connection idle for a second may be gone. Serialising such calls costs
+ * nothing: winbindd's domain child verifies one logon at a time anyway. */
+#define IDLE_RECONNECT_S 1
+
+/* NTLM verification (WINBINDD_PAM_AUTH_CRAP) is the one call that needs the
+ * privileged pipe. */
+static int needs_privilege(const wb_job *job)
+{
+    return job->kind == JOB_VERIFY;
+}
+
+/* Would libwbclient (re)open the connection for this job? It opens one on
+ * first use, again after winbindd closed it or a call failed, and closes
+ * an unprivileged one to open the privileged pipe for a call that needs
+ * it (MS-NLMP responses), which a first call for names did not. */
+static int may_connect(const wb_conn *c, const wb_job *job)
+{
+    return !c->healthy || (needs_privilege(job) && !c->privileged)
+        || now_mono() - c->last_used >= IDLE_RECONNECT_S;
+}
+
+static void lock_connect(pthread_mutex_t *m)
+{
+    /* a child that died holding it leaves nothing half-done to repair */
+    if (pthread_mutex_lock(m) == EOWNERDEAD)
+        pthread_mutex_consistent(m);
+}
+
+static void note_call(wb_conn *c, const wb_job *job)
+{
+    c->healthy = job->status != NEG_WB_UNAVAILABLE
+              && job->status != NEG_WB_NO_PRIVILEGE;
+    if (!c->healthy)
+        c->privileged = 0;
+    else if (needs_privilege(job))
+        c->privileged = job->status == NEG_WB_OK || job->status == NEG_WB_AUTH_FAILED;
+    c->last_used = now_mono();
+}
+
+static void run_on_connection(wb_conn *c, wb_job *job)
+{
+    pthread_mutex_t *m = may_connect(c, job) ? connect_lock : NULL;
+
+    if (m != NULL)
+        lock_connect(m);
+    job->status = run_any(c->ctx, job);
+    if (m != NULL)
+        pthread_mutex_unlock(m);
+    note_call(c, job);
+}
+
+int neg_wb_share_connect_lock(void)
+{
+    pthread_mutexattr_t attr;
+    pthread_mutex_t *m;
+    int ok;
+
+    if (shared_connect_lock != NULL)
+        return 1;
+    m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return 0;
+    pthread_mutexattr_init(&attr);
+    ok = pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED) == 0
+      && pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST) == 0
+      && pthread_mutex_init(m, &attr) == 0;
+    pthread_mutexattr_destroy(&attr);
+    if (!ok) {
+        munmap(m, sizeof(*m));
+        return 0;
+    }
+    shared_connect_lock = connect_lock = m;
+    return 1;
+}
+
+void neg_wb_unshare_connect_lock(void)
+{
+    if (shared_connect_lock == NULL)
+        return;
+    connect_lock = &local_connect_lock;
+    munmap(shared_connect_lock, sizeof(*shared_connect_lock));
+    shared_connect_lock = NULL;
+}
+
+/* ---------------------------------------------------------------- pool */
+
 static void *pool_thread(void *arg)
 {
-    struct wbcContext *ctx = NULL;
-    int connected = 0;
+    wb_conn conn = { NULL, 0, 0, 0 };
     wb_job *job;
 
     (void)arg;
     for (;;) {
         if ((job = take_job()) == NULL)
             continue;
-        if (ctx == NULL)
-            ctx = wbcCtxCreate();
-        if (ctx == NULL) {
+        if (conn.ctx == NULL)
+            conn.ctx = wbcCtxCreate();
+        if (conn.ctx == NULL) {
             job->status = NEG_WB_ERROR;
             copy_str(job->res.detail, sizeof(job->res.detail), "out of memory");
-            finish_job(job);
-            continue;
         }
-        if (!connected)
-            pthread_mutex_lock(&connect_lock);
-        job->status = run_any(ctx, job);
-        if (!connected)
-            pthread_mutex_unlock(&connect_lock);
-        /* After a failure libwbclient reconnects on the next call. */
-        connected = job->status != NEG_WB_UNAVAILABLE
-                 && job->status != NEG_WB_NO_PRIVILEGE;
+        else {
+            run_on_connection(&conn, job);
+        }
         finish_job(job);
     }
     return NULL;
@@ -617,14 +721,6 @@ static unsigned int hash_sid(const neg_sid *sid)
 {
     return hash_bytes(sid->sub, sizeof(uint32_t) * sid->count)
          ^ hash_bytes(sid->authority, 6);
-}
-
-static time_t now_mono(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec;
 }
 
 static void cache_name(const neg_sid *sid, const char *name)
