@@ -11,6 +11,13 @@
  *                 keep-alive; the handle is set up as in "bound" (NTLM
  *                 allowed, never asked for) so that the client does the
  *                 same work and the difference is the server's.
+ * MODE shadow:    the shape of "handshake" without authentication: two
+ *                 requests on each fresh connection, then it is closed
+ *                 (the load that NTLM handshakes put on the CPUs, minus
+ *                 winbind); with RATE, paced to RATE connections a second.
+ *
+ *   ntlm_load MODE CONCURRENCY SECONDS URL [USER:PASSWORD [RATE]]
+ *
  * Prints transfers per second; every response must be 200.
  */
 #include <stdio.h>
@@ -50,18 +57,26 @@ static CURL *make_handle(const char *mode, const char *url, const char *cred)
     return h;
 }
 
+/* shadow: odd transfers open a connection, even ones close it after use */
+static void set_shadow_leg(CURL *h, long transfer)
+{
+    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, transfer % 2 == 0 ? 1L : 0L);
+    curl_easy_setopt(h, CURLOPT_FORBID_REUSE, transfer % 2 == 1 ? 1L : 0L);
+}
+
 int main(int argc, char **argv)
 {
     const char *mode, *url, *cred;
-    int conc, i, running = 0, left;
-    double seconds, t0, end;
-    long ok = 0, bad = 0;
+    int conc, i, running = 0, left, shadow, n_idle = 0;
+    double seconds, t0, end, rate;
+    long ok = 0, bad = 0, started = 0, *legs;
     CURLM *multi;
-    CURL **h;
+    CURL **h, **idle;
     CURLMsg *msg;
 
     if (argc < 5) {
-        fprintf(stderr, "usage: %s handshake|bound|plain CONCURRENCY SECONDS URL [USER:PASSWORD]\n", argv[0]);
+        fprintf(stderr, "usage: %s handshake|bound|plain|shadow CONCURRENCY SECONDS URL "
+                "[USER:PASSWORD [RATE]]\n", argv[0]);
         return 2;
     }
     mode = argv[1];
@@ -69,18 +84,38 @@ int main(int argc, char **argv)
     seconds = atof(argv[3]);
     url = argv[4];
     cred = argc > 5 ? argv[5] : "";
+    rate = argc > 6 ? atof(argv[6]) : 0;
+    shadow = strcmp(mode, "shadow") == 0;
+    if (conc < 1 || seconds <= 0)
+        return 2;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     multi = curl_multi_init();
     /* a private connection for each handle: never share */
     curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)conc);
     h = calloc((size_t)conc, sizeof(*h));
+    idle = calloc((size_t)conc, sizeof(*idle));
+    legs = calloc((size_t)conc, sizeof(*legs));
     for (i = 0; i < conc; i++) {
         h[i] = make_handle(mode, url, cred);
-        curl_multi_add_handle(multi, h[i]);
+        curl_easy_setopt(h[i], CURLOPT_PRIVATE, &legs[i]);
+        idle[n_idle++] = h[i];
     }
     t0 = now();
     end = t0 + seconds;
     do {
+        /* start idle handles, no faster than RATE connections a second */
+        while (n_idle > 0 && now() < end
+               && (rate <= 0 || started < rate * (now() - t0) * (shadow ? 2 : 1))) {
+            CURL *e = idle[--n_idle];
+            long *leg;
+
+            curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&leg);
+            if (shadow)
+                set_shadow_leg(e, (*leg)++);
+            curl_multi_add_handle(multi, e);
+            started++;
+            running++;
+        }
         curl_multi_perform(multi, &running);
         while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
             long code = 0;
@@ -94,16 +129,15 @@ int main(int argc, char **argv)
             else
                 bad++;
             curl_multi_remove_handle(multi, e);
-            if (now() < end) {
-                curl_multi_add_handle(multi, e);    /* the next transfer */
-                running++;
-            }
+            idle[n_idle++] = e;                     /* for the next transfer */
         }
         if (running)
-            curl_multi_poll(multi, NULL, 0, 100, NULL);
-    } while (running > 0);
+            curl_multi_poll(multi, NULL, 0, n_idle > 0 ? 1 : 100, NULL);
+    } while (running > 0 || (n_idle > 0 && now() < end));
     printf("ntlm_load mode=%s concurrency=%d ok=%ld failed=%ld rate=%.1f/s\n",
            mode, conc, ok, bad, ok / (now() - t0));
+    free(idle);
+    free(legs);
     for (i = 0; i < conc; i++)
         curl_easy_cleanup(h[i]);
     curl_multi_cleanup(multi);

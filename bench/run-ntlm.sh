@@ -7,7 +7,17 @@
 #   3. requests per second on connections that signed in once (no
 #      Authorization afterwards), next to unauthenticated static requests
 #      with the same client.
-# Environment: DURATION (seconds per measurement, default 10); WBTHREADS
+#   4. a control: winbind's direct rate while the CPUs also carry the HTTP
+#      load of the handshakes without winbind (client, httpd and winbindd
+#      share this machine's CPUs; the control shows what that alone costs);
+#   5. 40 simultaneous AUTHENTICATE messages (t/client/ntlm_client.py), on a
+#      freshly started httpd and warm: all must succeed; the slowest time.
+# Also CPU per operation: winbindd's per verification, httpd's per
+# handshake and per request, and how often winbind's domain child was
+# preempted.
+# Environment: DURATION (seconds per measurement, default 10); ROUNDS
+# (interleaved rounds of 1-4, default 3; medians are reported); KEEP_RESULTS
+# (a file for the raw per-measurement lines); WBTHREADS
 # (NegotiateWinbindThreads, default the module's 8); HOLD (seconds to keep
 # httpd up on port 18091 after the run, for perf).
 set -euo pipefail
@@ -20,7 +30,7 @@ work=$(mktemp -d /tmp/negbench-ntlm.XXXXXX)
 chmod 0755 "$work"
 
 need=()
-for p in libcurl4-openssl-dev heimdal-dev libwbclient-dev; do
+for p in libcurl4-openssl-dev heimdal-dev libwbclient-dev gawk python3-ntlm-auth; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -39,9 +49,8 @@ was_running=0
 eval "$("$top/t/domain/domain.sh" env)"
 
 mods=$(apxs -q LIBEXECDIR)
-mkdir -p "$work/htdocs/ntlm"
-head -c 512 /dev/zero | tr '\0' x > "$work/htdocs/ntlm/page.html"
-cp "$work/htdocs/ntlm/page.html" "$work/htdocs/page.html"
+mkdir -p "$work/htdocs"
+head -c 512 /dev/zero | tr '\0' x > "$work/htdocs/page.html"
 cat > "$work/httpd.conf" <<EOC
 ServerRoot $work
 ServerName localhost
@@ -56,6 +65,8 @@ LoadModule authn_core_module $mods/mod_authn_core.so
 LoadModule authz_core_module $mods/mod_authz_core.so
 LoadModule authz_user_module $mods/mod_authz_user.so
 LoadModule socache_shmcb_module $mods/mod_socache_shmcb.so
+LoadModule alias_module $mods/mod_alias.so
+LoadModule cgid_module $mods/mod_cgid.so
 LoadModule auth_negotiate_module $top/.libs/mod_auth_negotiate.so
 KeepAlive On
 ${WBTHREADS:+NegotiateWinbindThreads $WBTHREADS}
@@ -64,7 +75,21 @@ StartServers 2
 ThreadsPerChild 32
 MaxRequestWorkers 64
 DocumentRoot $work/htdocs
+# As in Debian's apache2.conf: no .htaccess lookups. /static/ and /ntlm/ are
+# the same directory, so the two differ only in authentication.
+<Directory />
+    AllowOverride None
+</Directory>
+Alias /static/ "$work/htdocs/"
+Alias /ntlm/ "$work/htdocs/"
+ScriptAlias /whoami/ "$top/t/htdocs/cgi/"
+ScriptSock $work/cgid.sock
 <Location /ntlm/>
+    AuthType Negotiate
+    NegotiateProviders NTLM
+    Require valid-user
+</Location>
+<Location /whoami/>
     AuthType Negotiate
     NegotiateProviders NTLM
     Require valid-user
@@ -79,26 +104,105 @@ cleanup() {
 }
 trap cleanup EXIT
 [ -n "${HOLD:-}" ] && { echo "httpd on $port, holding"; sleep "$HOLD"; }
-for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/page.html" && break; sleep 0.1; done
+for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/static/page.html" && break; sleep 0.1; done
 
 cred='EXAMPLE\alice:AlicePassw0rd!'
 url=http://127.0.0.1:$port
+rate() { sed -n 's/.*rate=\([0-9.]*\).*/\1/p'; }
+burst() {   # 40 AUTHENTICATEs sent at once (after 40 CHALLENGEs): max latency
+    OPENSSL_CONF="$top/t/client/openssl-legacy.cnf" /usr/bin/python3 "$top/t/client/ntlm_client.py" --port "$port" --path /whoami/whoami \
+        --concurrent 40 | tr '\n' ' '
+}
+# 40 simultaneous Type 3s on a freshly started httpd: no pool thread has
+# a winbind connection yet (the 1-second backlog stall would show here).
+burst_cold=$(burst)
 # warm up: every child's winbind threads connected, names cached
 "$work/ntlm_load" handshake 16 2 "$url/ntlm/page.html" "$cred" >/dev/null
+burst_warm=$(burst)
 
-rate() { sed -n 's/.*rate=\([0-9.]*\).*/\1/p'; }
-wbc=$("$work/wbc_rate" 4 "$duration" EXAMPLE alice 'AlicePassw0rd!' | tee /dev/stderr | rate)
-hs4=$("$work/ntlm_load" handshake 4 "$duration" "$url/ntlm/page.html" "$cred" | tee /dev/stderr | rate)
-hs16=$("$work/ntlm_load" handshake 16 "$duration" "$url/ntlm/page.html" "$cred" | tee /dev/stderr | rate)
-bound=$("$work/ntlm_load" bound 16 "$duration" "$url/ntlm/page.html" "$cred" | tee /dev/stderr | rate)
-plain=$("$work/ntlm_load" plain 16 "$duration" "$url/page.html" "$cred" | tee /dev/stderr | rate)
+# CPU seconds (user+system, all threads) of httpd and of the domain's winbindd
+# (the parent and its domain child, which does the verifications one at a
+# time), and how often that child was preempted (involuntary switches).
+cpu_of() { local t=0 p; for p in "$@"; do
+               t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+           done; echo "$t"; }
+httpd_pids() { pgrep -f "apache2 -f $work/httpd.conf" | tr '\n' ' '; }
+wb_main=$(pgrep -f "winbindd .*--configfile=$NEGOTIATE_DC_SMBCONF" | head -1)
+wb_child=$(pgrep -P "$wb_main" | head -1)
+preempted() { awk '/^nonvoluntary_ctxt_switches/ {print $2}' "/proc/$wb_child/status"; }
+hz=$(getconf CLK_TCK)
+# measure NAME CMD...: "NAME rate count httpd_s winbindd_s child_preemptions"
+measure() {
+    local name=$1 out h0 w0 p0 h1 w1 p1; shift
+    h0=$(cpu_of $(httpd_pids)); w0=$(cpu_of $wb_main $wb_child); p0=$(preempted)
+    out=$("$@")
+    h1=$(cpu_of $(httpd_pids)); w1=$(cpu_of $wb_main $wb_child); p1=$(preempted)
+    echo "$out" >&2
+    echo "$out" | sed -n 's/.*\(ok\|verified\)=\([0-9]*\).*rate=\([0-9.]*\).*/\3 \2/p' |
+        awk -v n="$name" -v h=$((h1 - h0)) -v w=$((w1 - w0)) -v p=$((p1 - p0)) -v hz="$hz" \
+            '{ printf "%s %s %s %.2f %.2f %d\n", n, $1, $2, h / hz, w / hz, p }'
+}
+# The control: winbind's direct rate while the CPUs also carry the HTTP load
+# of the handshakes without winbind (ntlm_load shadow: two requests on each
+# fresh connection, paced to the handshake rate measured here first).
+shadow_rate=$("$work/ntlm_load" handshake 16 3 "$url/ntlm/page.html" "$cred" | rate)
+wbc_shadowed() {
+    "$work/ntlm_load" shadow 16 "$((duration + 1))" "$url/static/page.html" "$cred" \
+        "$shadow_rate" >/dev/null &
+    sleep 0.5
+    "$work/wbc_rate" 4 "$duration" EXAMPLE alice 'AlicePassw0rd!'
+    wait
+}
+# Rounds interleave the measurements, odd rounds in one order and even
+# rounds in the reverse, so that a change in the machine's load (a shared
+# 2-CPU guest) falls on both sides of each ratio.
+rounds=${ROUNDS:-3}
+one_round() {
+    local order=(wbc ctl hs4 hs16 plain bound) m
+    [ $(($1 % 2)) = 0 ] && order=(bound plain hs16 hs4 ctl wbc)
+    for m in "${order[@]}"; do
+        case $m in
+        wbc)   measure wbc "$work/wbc_rate" 4 "$duration" EXAMPLE alice 'AlicePassw0rd!' ;;
+        ctl)   measure ctl wbc_shadowed ;;
+        hs4)   measure hs4 "$work/ntlm_load" handshake 4 "$duration" "$url/ntlm/page.html" "$cred" ;;
+        hs16)  measure hs16 "$work/ntlm_load" handshake 16 "$duration" "$url/ntlm/page.html" "$cred" ;;
+        plain) measure plain "$work/ntlm_load" plain 16 "$duration" "$url/static/page.html" "$cred" ;;
+        bound) measure bound "$work/ntlm_load" bound 16 "$duration" "$url/ntlm/page.html" "$cred" ;;
+        esac | sed "s/^/$1 /"
+    done
+}
+for r in $(seq "$rounds"); do
+    one_round "$r"
+done > "$work/results"
+[ -n "${KEEP_RESULTS:-}" ] && cp "$work/results" "$KEEP_RESULTS"
 
-awk -v w="$wbc" -v a="$hs4" -v b="$hs16" -v c="$bound" -v d="$plain" 'BEGIN {
-    printf "\n%-52s %10s %8s\n", "measurement", "per s", "ratio";
-    printf "%-52s %10.1f\n", "winbind NTLMv2 verifications (libwbclient, 4 threads)", w;
-    printf "%-52s %10.1f %8.2f\n", "NTLM handshakes, fresh connections, 4 at once", a, a / w;
-    printf "%-52s %10.1f %8.2f\n", "NTLM handshakes, fresh connections, 16 at once", b, b / w;
-    printf "%-52s %10.1f\n", "static requests, keep-alive, no auth (16)", d;
-    printf "%-52s %10.1f %8.2f\n", "requests on NTLM-bound connections (16)", c, c / d;
-    printf "\ntargets: handshakes >= 0.90 of winbind; bound >= 0.95 of static\n";
-}'
+gawk -v rounds="$rounds" -v cold="$burst_cold" -v warm="$burst_warm" -v srate="$shadow_rate" '
+function median(a,   b, m) { m = asort(a, b); return m % 2 ? b[(m + 1) / 2] : (b[m / 2] + b[m / 2 + 1]) / 2 }
+{ i = $1; rate[$2, i] = $3; N[$2] += $4; H[$2] += $5; W[$2] += $6; P[$2] += $7 }
+END {
+    printf "\n%-5s %9s %9s %9s %6s %9s %6s %9s %9s %6s\n", "round", "winbind/s", "control/s",
+           "hs4/s", "ratio", "hs16/s", "ratio", "static/s", "bound/s", "ratio";
+    for (i = 1; i <= rounds; i++) {
+        w = rate["wbc", i];
+        r4[i] = rate["hs4", i] / w; r16[i] = rate["hs16", i] / w;
+        rc[i] = rate["ctl", i] / w; rb[i] = rate["bound", i] / rate["plain", i];
+        printf "%-5d %9.1f %9.1f %9.1f %6.3f %9.1f %6.3f %9.0f %9.0f %6.3f\n", i, w,
+               rate["ctl", i], rate["hs4", i], r4[i], rate["hs16", i], r16[i],
+               rate["plain", i], rate["bound", i], rb[i];
+    }
+    printf "\nmedian ratios (target): handshakes/winbind 4 at once %.3f, 16 at once %.3f (0.90);\n" \
+           "  bound/static %.3f (0.95)\n", median(r4), median(r16), median(rb);
+    printf "control: winbind direct while the CPUs carry the handshakes%s HTTP load without\n" \
+           "  winbind (%s connections/s): %.3f of its rate alone\n", "\047", srate, median(rc);
+    printf "\nper operation, all rounds     winbindd ms  child preempted  httpd us\n";
+    printf "  winbind direct               %8.2f %12.2f\n", 1000 * W["wbc"] / N["wbc"], P["wbc"] / N["wbc"];
+    printf "  winbind direct + control     %8.2f %12.2f\n", 1000 * W["ctl"] / N["ctl"], P["ctl"] / N["ctl"];
+    printf "  handshakes, 4 at once        %8.2f %12.2f %12.0f\n", 1000 * W["hs4"] / N["hs4"],
+           P["hs4"] / N["hs4"], 1e6 * H["hs4"] / N["hs4"];
+    printf "  handshakes, 16 at once       %8.2f %12.2f %12.0f\n", 1000 * W["hs16"] / N["hs16"],
+           P["hs16"] / N["hs16"], 1e6 * H["hs16"] / N["hs16"];
+    printf "  static / bound request                                  %6.1f / %.1f\n",
+           1e6 * H["plain"] / N["plain"], 1e6 * H["bound"] / N["bound"];
+    printf "\n40 simultaneous AUTHENTICATEs (two users, 40 connections):\n";
+    printf "  fresh httpd (no winbind connection yet): %s\n  warm:                                    %s\n", cold, warm;
+}' "$work/results"

@@ -41,6 +41,7 @@ static double seconds;
 
 typedef struct {
     long ok, failed;
+    double max_s;                   /* the slowest verification */
 } counts;
 
 static double now(void)
@@ -89,10 +90,15 @@ static void *worker(void *arg)
     double end = now() + seconds;
 
     while (now() < end) {
+        double t = now();
+
         if (verify_once(ctx, &seed))
             c->ok++;
         else
             c->failed++;
+        t = now() - t;
+        if (t > c->max_s)
+            c->max_s = t;
     }
     wbcCtxFree(ctx);
     return NULL;
@@ -104,7 +110,7 @@ int main(int argc, char **argv)
     pthread_t *tid;
     counts *c;
     long ok = 0, failed = 0;
-    double t0;
+    double t0, max_s = 0;
 
     if (argc != 6) {
         fprintf(stderr, "usage: %s THREADS SECONDS DOMAIN USER PASSWORD\n", argv[0]);
@@ -126,8 +132,10 @@ int main(int argc, char **argv)
         pthread_join(tid[i], NULL);
         ok += c[i].ok;
         failed += c[i].failed;
+        if (c[i].max_s > max_s)
+            max_s = c[i].max_s;
     }
-    printf("wbc_rate threads=%d verified=%ld failed=%ld rate=%.1f/s\n", threads,
-           ok, failed, ok / (now() - t0));
+    printf("wbc_rate threads=%d verified=%ld failed=%ld rate=%.1f/s max=%.3fs\n", threads,
+           ok, failed, ok / (now() - t0), max_s);
     return failed ? 1 : 0;
 }
