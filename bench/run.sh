@@ -100,33 +100,11 @@ fi
 
 # ------------------------------------------------------------ clean-up
 
-WORK=
-STARTED_DOMAIN=0
-PIDFILE=
-
-stop_httpd() {
-    local pid i
-    [[ -n $PIDFILE && -s $PIDFILE ]] || return 0
-    read -r pid <"$PIDFILE" || return 0
-    [[ $pid =~ ^[0-9]+$ ]] || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    log "httpd $pid did not stop after 10 s: SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-}
+. "$BENCH/lib.sh"
 
 cleanup() {
     local rc=$?
-    stop_httpd
-    if ((STARTED_DOMAIN)); then
-        "$DOMAIN_SH" stop >/dev/null 2>&1 || log "could not stop the test domain"
-    fi
-    if [[ -n $WORK && -d $WORK ]]; then
-        if [[ $KEEP == 1 ]]; then log "kept $WORK"; else rm -rf -- "$WORK"; fi
-    fi
+    finish_run
     exit "$rc"
 }
 trap cleanup EXIT
@@ -134,13 +112,7 @@ trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------ domain, ticket
 
-if ! "$DOMAIN_SH" status >/dev/null 2>&1; then
-    log "starting the test domain"
-    STARTED_DOMAIN=1
-    "$DOMAIN_SH" start >/dev/null
-fi
-eval "$("$DOMAIN_SH" env)"
-export KRB5_CONFIG
+use_domain
 HTTPD_KRB5_CONFIG=${HTTPD_KRB5_CONFIG:-$KRB5_CONFIG}
 [[ -r $HTTPD_KRB5_CONFIG ]] || die "HTTPD_KRB5_CONFIG $HTTPD_KRB5_CONFIG is not readable"
 
@@ -161,28 +133,13 @@ kinit --password-file=STDIN alice@EXAMPLE.TEST <<<'AlicePassw0rd!' >/dev/null \
 printf '<html><body><p>mod_auth_negotiate benchmark page.</p></body></html>\n' \
     >"$WORK/htdocs/index.html"
 
-cat >"$WORK/httpd.conf" <<EOF
-ServerRoot "$WORK"
-ServerName localhost
-Listen $ADDR:$PORT
-PidFile "$PIDFILE"
+. "$TOP/t/httpd-conf.sh"
+{
+neg_httpd_conf "$WORK" "$ADDR:$PORT" "$PIDFILE" "$WORK/logs/error.log" "$MODULE" mime
+cat <<EOF
 DefaultRuntimeDir "$WORK/run"
 Mutex file:$WORK/run default
-ErrorLog "$WORK/logs/error.log"
 LogLevel warn
-
-LoadModule mpm_event_module $HTTPD_MODULES/mod_mpm_event.so
-LoadModule authn_core_module $HTTPD_MODULES/mod_authn_core.so
-LoadModule authz_core_module $HTTPD_MODULES/mod_authz_core.so
-LoadModule authz_user_module $HTTPD_MODULES/mod_authz_user.so
-LoadModule alias_module $HTTPD_MODULES/mod_alias.so
-LoadModule mime_module $HTTPD_MODULES/mod_mime.so
-# The module's Kerberos replay cache (NegotiateReplayCache, default shmcb).
-LoadModule socache_shmcb_module $HTTPD_MODULES/mod_socache_shmcb.so
-LoadModule auth_negotiate_module $MODULE
-
-User www-data
-Group negauth
 
 # A fixed set of $SERVERS children, no process churn during the runs.
 StartServers $SERVERS
@@ -203,7 +160,6 @@ TypesConfig /etc/mime.types
 # No access log.
 
 <Directory />
-    AllowOverride None
     Require all denied
 </Directory>
 <Directory "$WORK/htdocs">
@@ -222,6 +178,7 @@ Alias /krb/ "$WORK/htdocs/"
 
 $HTTPD_EXTRA
 EOF
+} >"$WORK/httpd.conf"
 
 if (exec 3<>"/dev/tcp/$ADDR/$PORT") 2>/dev/null; then
     die "something already listens on $ADDR:$PORT"

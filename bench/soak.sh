@@ -99,36 +99,14 @@ done
 
 # ------------------------------------------------------------ clean-up
 
-WORK=
-STARTED_DOMAIN=0
-PIDFILE=
+. "$BENCH/lib.sh"
 LOADERS=()
 SAMPLER=
-
-stop_httpd() {
-    local pid i
-    [[ -n $PIDFILE && -s $PIDFILE ]] || return 0
-    read -r pid <"$PIDFILE" || return 0
-    [[ $pid =~ ^[0-9]+$ ]] || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    log "httpd $pid did not stop after 10 s: SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-}
 
 cleanup() {
     local rc=$? p
     for p in "${LOADERS[@]}" $SAMPLER; do kill "$p" 2>/dev/null || true; done
-    stop_httpd
-    if ((STARTED_DOMAIN)); then
-        "$DOMAIN_SH" stop >/dev/null 2>&1 || log "could not stop the test domain"
-    fi
-    if [[ -n $WORK && -d $WORK ]]; then
-        if [[ $KEEP == 1 ]]; then log "kept $WORK"; else rm -rf -- "$WORK"; fi
-    fi
+    finish_run
     exit "$rc"
 }
 trap cleanup EXIT
@@ -136,13 +114,7 @@ trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------ domain, tickets
 
-if ! "$DOMAIN_SH" status >/dev/null 2>&1; then
-    log "starting the test domain"
-    STARTED_DOMAIN=1
-    "$DOMAIN_SH" start >/dev/null
-fi
-eval "$("$DOMAIN_SH" env)"
-export KRB5_CONFIG
+use_domain
 
 WORK=$(mktemp -d /tmp/negsoak.XXXXXX)
 chmod 0755 "$WORK"
@@ -160,27 +132,13 @@ KRB5CCNAME=FILE:$WORK/priv/bob.cc kinit --password-file=STDIN bob@EXAMPLE.TEST \
 
 printf 'soak\n' >"$WORK/htdocs/index.txt"
 THREADS=16
-cat >"$WORK/httpd.conf" <<EOF
-ServerRoot "$WORK"
-ServerName localhost
-Listen $ADDR:$PORT
-PidFile "$PIDFILE"
+. "$TOP/t/httpd-conf.sh"
+{
+neg_httpd_conf "$WORK" "$ADDR:$PORT" "$PIDFILE" "$WORK/logs/error.log" "$MODULE" headers
+cat <<EOF
 DefaultRuntimeDir "$WORK/run"
 Mutex file:$WORK/run default
-ErrorLog "$WORK/logs/error.log"
 LogLevel warn
-
-LoadModule mpm_event_module $HTTPD_MODULES/mod_mpm_event.so
-LoadModule authn_core_module $HTTPD_MODULES/mod_authn_core.so
-LoadModule authz_core_module $HTTPD_MODULES/mod_authz_core.so
-LoadModule authz_user_module $HTTPD_MODULES/mod_authz_user.so
-LoadModule alias_module $HTTPD_MODULES/mod_alias.so
-LoadModule headers_module $HTTPD_MODULES/mod_headers.so
-LoadModule socache_shmcb_module $HTTPD_MODULES/mod_socache_shmcb.so
-LoadModule auth_negotiate_module $MODULE
-
-User www-data
-Group negauth
 
 # A fixed set of children for the whole run: RSS is followed per child.
 StartServers $SERVERS
@@ -199,7 +157,6 @@ Timeout 30
 LimitRequestFieldSize 16384
 
 <Directory />
-    AllowOverride None
     Require all denied
 </Directory>
 Alias /soak/ "$WORK/htdocs/"
@@ -211,6 +168,7 @@ Alias /soak/ "$WORK/htdocs/"
     Header always set X-Remote-User "expr=%{REMOTE_USER}"
 </Location>
 EOF
+} >"$WORK/httpd.conf"
 
 if (exec 3<>"/dev/tcp/$ADDR/$PORT") 2>/dev/null; then
     die "something already listens on $ADDR:$PORT"

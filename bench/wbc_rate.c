@@ -2,15 +2,19 @@
  * wbc_rate.c - winbind's own rate of NTLMv2 verifications, called directly
  * through libwbclient (the ceiling for NTLM handshakes through the module).
  *
- *   wbc_rate THREADS SECONDS DOMAIN USER PASSWORD
+ *   wbc_rate THREADS SECONDS DOMAIN USER PASSWORD [batch]
  *
  * Each thread has its own wbcContext (one open connection to winbindd, as
  * the module's pool threads do) and verifies fresh NTLMv2 responses to
  * random challenges, made here with Heimdal's libheimntlm. The responses
  * carry a TargetInfo like the module's (NetBIOS and DNS names, timestamp),
- * as every real client's NTLMv2 response does.
+ * as every real client's NTLMv2 response does. With "batch", the threads
+ * run SCHED_BATCH, as the module's winbind threads do (a thread woken by
+ * winbindd's answer then does not preempt winbindd).
  */
+#define _GNU_SOURCE         /* SCHED_BATCH */
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +26,7 @@
 #include <wbclient.h>
 
 static const char *domain, *user;
+static int batch;
 static struct ntlm_buf nt_key;
 static struct ntlm_buf target_info;
 
@@ -89,6 +94,11 @@ static void *worker(void *arg)
     unsigned int seed = (unsigned int)(size_t)arg ^ (unsigned int)time(NULL);
     double end = now() + seconds;
 
+    if (batch) {
+        struct sched_param sp = { 0 };
+
+        pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+    }
     while (now() < end) {
         double t = now();
 
@@ -112,14 +122,15 @@ int main(int argc, char **argv)
     long ok = 0, failed = 0;
     double t0, max_s = 0;
 
-    if (argc != 6) {
-        fprintf(stderr, "usage: %s THREADS SECONDS DOMAIN USER PASSWORD\n", argv[0]);
+    if (argc != 6 && !(argc == 7 && strcmp(argv[6], "batch") == 0)) {
+        fprintf(stderr, "usage: %s THREADS SECONDS DOMAIN USER PASSWORD [batch]\n", argv[0]);
         return 2;
     }
     threads = atoi(argv[1]);
     seconds = atof(argv[2]);
     domain = argv[3];
     user = argv[4];
+    batch = argc == 7;
     if (threads < 1 || seconds <= 0 || heim_ntlm_nt_key(argv[5], &nt_key) != 0)
         return 2;
     make_target_info();

@@ -32,27 +32,15 @@ fi
 "$here/domain/domain.sh" start
 eval "$("$here/domain/domain.sh" env)"
 
-modules=$(apxs -q LIBEXECDIR)
 mkdir -p "$base/cgi" "$base/logs"
 cp "$here/htdocs/cgi/whoami" "$base/cgi/whoami"
 chmod 755 "$base" "$base/cgi" "$base/cgi/whoami"
-cat > "$base/httpd.conf" <<EOC
-ServerRoot $base
-ServerName localhost
-Listen 127.0.0.1:$port
-PidFile $base/httpd.pid
-ErrorLog $base/logs/error_log
+. "$here/httpd-conf.sh"
+{
+neg_httpd_conf "$base" "127.0.0.1:$port" "$base/httpd.pid" "$base/logs/error_log" \
+    "$top/.libs/mod_auth_negotiate.so" cgid
+cat <<EOC
 LogLevel warn auth_negotiate:info
-User www-data
-Group negauth
-LoadModule mpm_event_module $modules/mod_mpm_event.so
-LoadModule authn_core_module $modules/mod_authn_core.so
-LoadModule authz_core_module $modules/mod_authz_core.so
-LoadModule authz_user_module $modules/mod_authz_user.so
-LoadModule alias_module $modules/mod_alias.so
-LoadModule cgid_module $modules/mod_cgid.so
-LoadModule socache_shmcb_module $modules/mod_socache_shmcb.so
-LoadModule auth_negotiate_module $top/.libs/mod_auth_negotiate.so
 ScriptSock $base/cgid.sock
 LogFormat "%h %u \"%r\" %>s" demo
 CustomLog $base/logs/access_log demo
@@ -64,6 +52,7 @@ ScriptAlias /private/ $base/cgi/
     Require valid-user
 </Location>
 EOC
+} > "$base/httpd.conf"
 
 [ -f "$base/httpd.pid" ] && kill "$(cat "$base/httpd.pid")" 2>/dev/null && sleep 0.5
 KRB5_CONFIG=$KRB5_CONFIG /usr/sbin/apache2 -f "$base/httpd.conf" -k start

@@ -19,27 +19,13 @@ sub new {
 sub conf {
     my ($self) = @_;
     my $d = $self->{dir};
-    my $mods = `apxs -q LIBEXECDIR`;
-    chomp $mods;
     my $t = $ENV{NEGOTIATE_T_DIR};
-    return <<"EOC";
-ServerRoot $d
-ServerName localhost
-Listen 127.0.0.1:$self->{port}
-PidFile $d/httpd.pid
-ErrorLog $d/error_log
+    local $ENV{NEG_HTTPD_USER} = $self->{user};
+    local $ENV{NEG_HTTPD_GROUP} = $self->{group};
+    my $head = `bash -c '. "\$0"; neg_httpd_conf "\$@"' '$t/httpd-conf.sh' '$d' 127.0.0.1:$self->{port} '$d/httpd.pid' '$d/error_log' '$ENV{NEGOTIATE_MODULE}' cgid socache_redis`;
+    die "t/httpd-conf.sh failed" if $? != 0 || $head eq '';
+    return $head . <<"EOC";
 LogLevel warn auth_negotiate:info
-User $self->{user}
-Group $self->{group}
-LoadModule mpm_event_module $mods/mod_mpm_event.so
-LoadModule authn_core_module $mods/mod_authn_core.so
-LoadModule authz_core_module $mods/mod_authz_core.so
-LoadModule authz_user_module $mods/mod_authz_user.so
-LoadModule alias_module $mods/mod_alias.so
-LoadModule cgid_module $mods/mod_cgid.so
-LoadModule socache_shmcb_module $mods/mod_socache_shmcb.so
-LoadModule socache_redis_module $mods/mod_socache_redis.so
-LoadModule auth_negotiate_module $ENV{NEGOTIATE_MODULE}
 ScriptSock $d/cgid.sock
 ScriptAlias /app/ $t/htdocs/cgi/
 <Location /app/>

@@ -1,0 +1,45 @@
+# bench/lib.sh - what bench/run.sh and bench/soak.sh share (sourced, bash).
+# The caller defines log and die and sets DOMAIN_SH; these functions use
+# WORK, PIDFILE, STARTED_DOMAIN and KEEP.
+
+WORK=
+PIDFILE=
+STARTED_DOMAIN=0
+
+# Stop the httpd whose pid is in $PIDFILE: TERM, then KILL after 10 s.
+stop_httpd() {
+    local pid i
+    [[ -n $PIDFILE && -s $PIDFILE ]] || return 0
+    read -r pid <"$PIDFILE" || return 0
+    [[ $pid =~ ^[0-9]+$ ]] || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    log "httpd $pid did not stop after 10 s: SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+}
+
+# The end of every run: httpd stopped, the test domain stopped if this run
+# started it, $WORK removed (kept with KEEP=1).
+finish_run() {
+    stop_httpd
+    if ((STARTED_DOMAIN)); then
+        "$DOMAIN_SH" stop >/dev/null 2>&1 || log "could not stop the test domain"
+    fi
+    if [[ -n $WORK && -d $WORK ]]; then
+        if [[ $KEEP == 1 ]]; then log "kept $WORK"; else rm -rf -- "$WORK"; fi
+    fi
+}
+
+# The test domain, started unless it runs, and its environment.
+use_domain() {
+    if ! "$DOMAIN_SH" status >/dev/null 2>&1; then
+        log "starting the test domain"
+        STARTED_DOMAIN=1
+        "$DOMAIN_SH" start >/dev/null
+    fi
+    eval "$("$DOMAIN_SH" env)"
+    export KRB5_CONFIG
+}

@@ -1,0 +1,36 @@
+# t/httpd-conf.sh - the common start of the httpd.conf files that the demo,
+# the benchmarks, the soak and the root-only tests generate. Source it
+# (bash), then:
+#
+#   neg_httpd_conf ROOT LISTEN PIDFILE ERRORLOG MODULE [NAME...]
+#
+# prints ServerRoot, Listen, PidFile, ErrorLog, User and Group
+# ($NEG_HTTPD_USER and $NEG_HTTPD_GROUP, by default www-data and negauth, the
+# group of winbind's privileged pipe), mpm_event, the authn/authz core,
+# mod_alias, mod_socache_shmcb (the module's default replay cache), the
+# modules NAME... (e.g. cgid for mod_cgid.so) and mod_auth_negotiate from
+# MODULE, and no .htaccess lookups. The caller adds the rest.
+
+neg_httpd_conf() {
+    local root=$1 listen=$2 pidfile=$3 errorlog=$4 module=$5 mods name
+    shift 5
+    mods=$(apxs -q LIBEXECDIR 2>/dev/null || echo /usr/lib/apache2/modules)
+    cat <<EOF
+ServerRoot "$root"
+ServerName localhost
+Listen $listen
+PidFile "$pidfile"
+ErrorLog "$errorlog"
+User ${NEG_HTTPD_USER:-www-data}
+Group ${NEG_HTTPD_GROUP:-negauth}
+EOF
+    for name in mpm_event authn_core authz_core authz_user alias socache_shmcb "$@"; do
+        echo "LoadModule ${name}_module $mods/mod_$name.so"
+    done
+    cat <<EOF
+LoadModule auth_negotiate_module $module
+<Directory />
+    AllowOverride None
+</Directory>
+EOF
+}
