@@ -348,6 +348,7 @@ static neg_wb_status run_any(struct wbcContext *ctx, wb_job *job)
 }
 
 /* ---------------------------------------------------------------- queue */
+
 static wb_job *take_job(void)
 {
     wb_job *job;
@@ -381,7 +382,7 @@ static void finish_job(wb_job *job)
     pthread_mutex_unlock(&lock);
 }
 
-/* ------------------------------------------------------ connections */
+/* ---------------------------------------------------------- connections */
 
 /* A pool thread's connection to winbindd, as far as we can tell from the
  * results of its calls (libwbclient does not say when it reconnects). */
@@ -415,11 +416,28 @@ static int may_connect(const wb_conn *c, const wb_job *job)
         || now_mono() - c->last_used >= IDLE_RECONNECT_S;
 }
 
-static void lock_connect(pthread_mutex_t *m)
+/* How long a call that may connect waits for the others that may: a call
+ * that holds the lock for long (a slow domain controller behind winbindd)
+ * must not hold up the rest, which then go ahead unserialised. */
+#define CONNECT_WAIT_MS 250
+
+/* 1 if the lock is now held. */
+static int lock_connect(pthread_mutex_t *m)
 {
-    /* a child that died holding it leaves nothing half-done to repair */
-    if (pthread_mutex_lock(m) == EOWNERDEAD)
-        pthread_mutex_consistent(m);
+    struct timespec until;
+    int r;
+
+    clock_gettime(CLOCK_REALTIME, &until);      /* timedlock's clock */
+    until.tv_nsec += CONNECT_WAIT_MS * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    r = pthread_mutex_timedlock(m, &until);
+    /* a child that died holding it left nothing half-done to repair */
+    if (r == EOWNERDEAD)
+        return pthread_mutex_consistent(m) == 0;
+    return r == 0;
 }
 
 static void note_call(wb_conn *c, const wb_job *job)
@@ -435,12 +453,11 @@ static void note_call(wb_conn *c, const wb_job *job)
 
 static void run_on_connection(wb_conn *c, wb_job *job)
 {
-    pthread_mutex_t *m = may_connect(c, job) ? connect_lock : NULL;
+    pthread_mutex_t *m = connect_lock;
+    int held = may_connect(c, job) && lock_connect(m);
 
-    if (m != NULL)
-        lock_connect(m);
     job->status = run_any(c->ctx, job);
-    if (m != NULL)
+    if (held)
         pthread_mutex_unlock(m);
     note_call(c, job);
 }
