@@ -17,8 +17,8 @@
 # handshake and per request, and how often winbind's domain child was
 # preempted.
 # Environment: DURATION (seconds per measurement, default 10); ROUNDS
-# (interleaved rounds of 1-4, default 3; medians are reported); KEEP_RESULTS
-# (a file for the raw per-measurement lines); WBTHREADS
+# (interleaved rounds of 1-4, default 3; medians are reported);
+# KEEP_RESULTS (a file for the raw per-measurement lines); WBTHREADS
 # (NegotiateWinbindThreads, default the module's 8); HOLD (seconds to keep
 # httpd up on port 18091 after the run, for perf).
 set -euo pipefail
@@ -196,3 +196,8 @@ END {
     printf "\n40 simultaneous AUTHENTICATEs (two users, 40 connections):\n";
     printf "  fresh httpd (no winbind connection yet): %s\n  warm:                                    %s\n", cold, warm;
 }' "$work/results"
+# Exit status 1 if any of the 40 simultaneous logons failed (the load
+# runs already stop the script on any non-200 answer).
+for b in "$burst_cold" "$burst_warm"; do
+    [[ $b == *"ok_count=40 "* ]] || { echo "run-ntlm.sh: 40 simultaneous AUTHENTICATEs: not all succeeded ($b)" >&2; exit 1; }
+done
