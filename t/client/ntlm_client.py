@@ -204,7 +204,9 @@ def concurrent(a):
     connection; every answer must name the user of its own connection."""
     users = [('alice', 'AlicePassw0rd!'), ('bob', 'BobPassw0rd!')]
     results = [None] * a.concurrent
-    barrier = threading.Barrier(a.concurrent)
+    challenged = [None] * a.concurrent      # when each got its CHALLENGE
+    released = []
+    barrier = threading.Barrier(a.concurrent, action=lambda: released.append(time.time()))
 
     def one(i):
         user, pw = users[i % 2]
@@ -212,20 +214,24 @@ def concurrent(a):
         b.user, b.password = user, pw
         impl = NtlmAuthImpl(b)
         conn = Conn(b)
+        leg = 'NEGOTIATE'
         try:
             r1, _ = conn.request(impl.first(), 'NTLM')
             t3 = impl.next(server_token(r1, 'NTLM'))
+            challenged[i] = time.time()
             barrier.wait(timeout=30)        # all AUTHENTICATEs at once
+            leg = 'AUTHENTICATE'
             t0 = time.time()
             r2, d = conn.request(t3, 'NTLM')
             took = time.time() - t0
             ok = r2.status == 200 and parse_body(d).get('REMOTE_USER') == user + '@EXAMPLE.TEST'
+            leg = 'request after the handshake'
             r3, d3 = conn.request()
             ok = ok and r3.status == 200 and parse_body(d3).get('REMOTE_USER') == user + '@EXAMPLE.TEST'
             results[i] = (ok, took)
         except Exception as e:          # noqa: BLE001 - reported as a failure
             results[i] = (False, 99.0)
-            print('error=%s' % e, file=sys.stderr)
+            print('error=%s: %s' % (leg, e), file=sys.stderr)
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(a.concurrent)]
     for t in threads:
@@ -235,7 +241,11 @@ def concurrent(a):
     good = sum(1 for r in results if r and r[0])
     print('ok_count=%d' % good)
     print('total=%d' % a.concurrent)
-    print('max_seconds=%.3f' % max(r[1] for r in results if r))
+    print('max_seconds=%.3f' % max((r[1] for r in results if r), default=99.0))
+    # how long the first connection idled between CHALLENGE and AUTHENTICATE
+    # (httpd closes it after KeepAliveTimeout)
+    waits = [released[0] - t for t in challenged if t is not None] if released else []
+    print('longest_idle_seconds=%.3f' % max(waits, default=0.0))
 
 
 def main():
