@@ -43,3 +43,34 @@ use_domain() {
     eval "$("$DOMAIN_SH" env)"
     export KRB5_CONFIG
 }
+
+# CPU ticks (user + system, all threads) of the processes PID...
+cpu_ticks() {
+    local pid t=0 f
+    for pid in "$@"; do
+        read -r -a f <"/proc/$pid/stat" 2>/dev/null || continue
+        # fields 14 and 15 (utime, stime); no comm field here has spaces
+        t=$((t + f[13] + f[14]))
+    done
+    echo "$t"
+}
+
+# httpd.conf lines: runtime files and locks under $WORK/run, and a fixed
+# set of SERVERS children of THREADS threads each (no process churn).
+fixed_children_conf() {
+    local servers=$1 threads=$2
+    cat <<CONF
+DefaultRuntimeDir "$WORK/run"
+Mutex file:$WORK/run default
+LogLevel warn
+
+StartServers $servers
+ServerLimit $servers
+ThreadsPerChild $threads
+ThreadLimit $threads
+MaxRequestWorkers $((servers * threads))
+MinSpareThreads 1
+MaxSpareThreads $((servers * threads))
+MaxConnectionsPerChild 0
+CONF
+}

@@ -27,8 +27,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 duration=${DURATION:-10}
 port=18091
+DOMAIN_SH=$top/t/domain/domain.sh
+KEEP=${KEEP:-0}
+log() { printf 'run-ntlm: %s\n' "$*" >&2; }
+. "$here/lib.sh"
+trap 'rc=$?; finish_run; exit $rc' EXIT
 work=$(mktemp -d /tmp/negbench-ntlm.XXXXXX)
 chmod 0755 "$work"
+WORK=$work
+PIDFILE=$work/httpd.pid
 
 need=()
 for p in libcurl4-openssl-dev heimdal-dev libwbclient-dev gawk python3-ntlm-auth; do
@@ -44,10 +51,7 @@ gcc -O2 -Wall -Wextra $(pkg-config --cflags heimdal-gssapi wbclient) "$here/wbc_
     -o "$work/wbc_rate" -L"$heimdal_dir" -lheimntlm -lwbclient -lpthread
 gcc -O2 -Wall -Wextra "$here/ntlm_load.c" -o "$work/ntlm_load" -lcurl
 
-was_running=0
-"$top/t/domain/domain.sh" status >/dev/null 2>&1 && was_running=1
-"$top/t/domain/domain.sh" start >/dev/null
-eval "$("$top/t/domain/domain.sh" env)"
+use_domain
 
 mkdir -p "$work/htdocs"
 head -c 512 /dev/zero | tr '\0' x > "$work/htdocs/page.html"
@@ -83,13 +87,6 @@ ScriptSock $work/cgid.sock
 EOC
 } > "$work/httpd.conf"
 /usr/sbin/apache2 -f "$work/httpd.conf" -k start
-cleanup() {
-    /usr/sbin/apache2 -f "$work/httpd.conf" -k stop 2>/dev/null || true
-    sleep 0.5
-    [ "$was_running" = 1 ] || "$top/t/domain/domain.sh" stop >/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
 [ -n "${HOLD:-}" ] && { echo "httpd on $port, holding"; sleep "$HOLD"; }
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/static/page.html" && break; sleep 0.1; done
 
@@ -110,9 +107,6 @@ burst_warm=$(burst)
 # CPU seconds (user+system, all threads) of httpd and of the domain's winbindd
 # (the parent and its domain child, which does the verifications one at a
 # time), and how often that child was preempted (involuntary switches).
-cpu_of() { local t=0 p; for p in "$@"; do
-               t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
-           done; echo "$t"; }
 httpd_pids() { pgrep -f "apache2 -f $work/httpd.conf" | tr '\n' ' '; }
 wb_main=$(pgrep -f "winbindd .*--configfile=$NEGOTIATE_DC_SMBCONF" | head -1)
 wb_child=$(pgrep -P "$wb_main" | head -1)
@@ -121,9 +115,9 @@ hz=$(getconf CLK_TCK)
 # measure NAME CMD...: "NAME rate count httpd_s winbindd_s child_preemptions"
 measure() {
     local name=$1 out h0 w0 p0 h1 w1 p1; shift
-    h0=$(cpu_of $(httpd_pids)); w0=$(cpu_of $wb_main $wb_child); p0=$(preempted)
+    h0=$(cpu_ticks $(httpd_pids)); w0=$(cpu_ticks $wb_main $wb_child); p0=$(preempted)
     out=$("$@")
-    h1=$(cpu_of $(httpd_pids)); w1=$(cpu_of $wb_main $wb_child); p1=$(preempted)
+    h1=$(cpu_ticks $(httpd_pids)); w1=$(cpu_ticks $wb_main $wb_child); p1=$(preempted)
     echo "$out" >&2
     echo "$out" | sed -n 's/.*\(ok\|verified\)=\([0-9]*\).*rate=\([0-9.]*\).*/\3 \2/p' |
         awk -v n="$name" -v h=$((h1 - h0)) -v w=$((w1 - w0)) -v p=$((p1 - p0)) -v hz="$hz" \

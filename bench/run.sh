@@ -136,20 +136,9 @@ printf '<html><body><p>mod_auth_negotiate benchmark page.</p></body></html>\n' \
 . "$TOP/t/httpd-conf.sh"
 {
 neg_httpd_conf "$WORK" "$ADDR:$PORT" "$PIDFILE" "$WORK/logs/error.log" "$MODULE" mime
-cat <<EOF
-DefaultRuntimeDir "$WORK/run"
-Mutex file:$WORK/run default
-LogLevel warn
-
 # A fixed set of $SERVERS children, no process churn during the runs.
-StartServers $SERVERS
-ServerLimit $SERVERS
-ThreadsPerChild 32
-ThreadLimit 32
-MaxRequestWorkers $((SERVERS * 32))
-MinSpareThreads 1
-MaxSpareThreads $((SERVERS * 32))
-MaxConnectionsPerChild 0
+fixed_children_conf "$SERVERS" 32
+cat <<EOF
 
 KeepAlive On
 MaxKeepAliveRequests 0
@@ -208,15 +197,7 @@ gen_tokens() {
 }
 
 # CPU ticks (user + system) of httpd: the parent and its children.
-httpd_ticks() {
-    local pid t=0 f
-    for pid in "$HTTPD_PID" $(pgrep -P "$HTTPD_PID" || true); do
-        read -r -a f <"/proc/$pid/stat" 2>/dev/null || continue
-        # fields 14 and 15 (utime, stime); the comm field has no spaces here
-        t=$((t + f[13] + f[14]))
-    done
-    echo "$t"
-}
+httpd_ticks() { cpu_ticks "$HTTPD_PID" $(pgrep -P "$HTTPD_PID" || true); }
 
 # steal ticks of the whole machine
 steal_ticks() { awk '/^cpu / { print $9 }' /proc/stat; }

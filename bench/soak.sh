@@ -135,20 +135,9 @@ THREADS=16
 . "$TOP/t/httpd-conf.sh"
 {
 neg_httpd_conf "$WORK" "$ADDR:$PORT" "$PIDFILE" "$WORK/logs/error.log" "$MODULE" headers
-cat <<EOF
-DefaultRuntimeDir "$WORK/run"
-Mutex file:$WORK/run default
-LogLevel warn
-
 # A fixed set of children for the whole run: RSS is followed per child.
-StartServers $SERVERS
-ServerLimit $SERVERS
-ThreadsPerChild $THREADS
-ThreadLimit $THREADS
-MaxRequestWorkers $((SERVERS * THREADS))
-MinSpareThreads 1
-MaxSpareThreads $((SERVERS * THREADS))
-MaxConnectionsPerChild 0
+fixed_children_conf "$SERVERS" "$THREADS"
+cat <<EOF
 
 KeepAlive On
 MaxKeepAliveRequests 500
