@@ -102,6 +102,18 @@ sub log_since {
     return <$f> // '';
 }
 
+# Run a client that prints KEY=VALUE lines: those as a hash, plus its exit
+# status as {exit}.
+sub run_client {
+    my @cmd = @_;
+    open(my $out, '-|', @cmd) or die "$cmd[0]: $!";
+    my %r;
+    while (<$out>) { chomp; $r{$1} = $2 if /^(\w+)=(.*)$/ }
+    close $out;
+    $r{exit} = $? >> 8;
+    return \%r;
+}
+
 # python3-gssapi (MIT) client: returns a hash of what it printed
 # (status, remote_user, mutual, ...).
 sub python_gss {
@@ -111,12 +123,7 @@ sub python_gss {
                '--path', $o{path}, '--mech', $o{mech},
                ($o{send} ? ('--send', $o{send}) : ()));
     local $ENV{KRB5CCNAME} = "FILE:$o{ccache}";
-    open(my $out, '-|', @cmd) or die "python: $!";
-    my %r;
-    while (<$out>) { chomp; $r{$1} = $2 if /^(\w+)=(.*)$/ }
-    close $out;
-    $r{exit} = $? >> 8;
-    return \%r;
+    return run_client(@cmd);
 }
 
 # t/client/ntlm_client.py: one NTLM handshake by a real client
@@ -137,12 +144,7 @@ sub ntlm_client {
     local %ENV = (%ENV, %{ $o{env} || {} });
     local $ENV{KRB5CCNAME} = 'FILE:/nonexistent';
     local $ENV{OPENSSL_CONF} = t_dir() . '/client/openssl-legacy.cnf';
-    open(my $out, '-|', @cmd) or die "python: $!";
-    my %r;
-    while (<$out>) { chomp; $r{$1} = $2 if /^(\w+)=(.*)$/ }
-    close $out;
-    $r{exit} = $? >> 8;
-    return \%r;
+    return run_client(@cmd);
 }
 
 # DER helpers to build tokens that no installed client sends on demand.
