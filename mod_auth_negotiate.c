@@ -766,14 +766,6 @@ static void send_spnego_completion(request_rec *r, neg_conn *nc,
     add_reply_header(r, "Negotiate", buf, n);
 }
 
-static uint32_t authenticate_flags(const neg_bytes *msg)
-{
-    const unsigned char *f = msg->data + 60;
-
-    return msg->len < 64 ? 0 : (uint32_t)f[0] | ((uint32_t)f[1] << 8)
-                             | ((uint32_t)f[2] << 16) | ((uint32_t)f[3] << 24);
-}
-
 static int handle_ntlm_authenticate(request_rec *r, const neg_dir_conf *conf,
                                     neg_scheme scheme, const neg_bytes *msg,
                                     const neg_token *spnego)
@@ -783,7 +775,7 @@ static int handle_ntlm_authenticate(request_rec *r, const neg_dir_conf *conf,
     unsigned char key[16];
     const char *err = NULL;
     int had_mic = 0;
-    uint32_t flags = authenticate_flags(msg);
+    uint32_t flags = 0;
     const neg_token *resp = spnego && spnego->kind == NEG_TOKEN_SPNEGO_RESP
                             ? spnego : NULL;
 
@@ -798,7 +790,8 @@ static int handle_ntlm_authenticate(request_rec *r, const neg_dir_conf *conf,
         err = "refused an NTLM AUTHENTICATE message framed differently from "
               "the NEGOTIATE that started the handshake";
     else if (neg_ntlm_authenticate(nc, msg->data, msg->len, &o, r->pool, key,
-                                   &had_mic, &err) == NEG_NTLM_OK && resp != NULL)
+                                   &flags, &had_mic, &err) == NEG_NTLM_OK
+             && resp != NULL)
         err = check_mech_list_mic(nc, resp, key, flags, had_mic);
     if (err != NULL) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0304) "%s", err);

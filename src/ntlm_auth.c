@@ -240,7 +240,7 @@ static const char *foreign_domain(apr_pool_t *p, const char *client_domain)
 static const char *domain_refusal(apr_pool_t *p, const type3_view *v,
                                   const neg_wb_result *res)
 {
-    const char *why = "";
+    const char *why = "", *ours;
 
     if (strcmp(res->nt_string, "NT_STATUS_WRONG_PASSWORD") == 0 && !v->is_v2)
         why = apr_psprintf(p, ": wrong password, or the domain refuses %s "
@@ -251,10 +251,10 @@ static const char *domain_refusal(apr_pool_t *p, const type3_view *v,
     else if (strcmp(res->nt_string, "NT_STATUS_WRONG_PASSWORD") == 0)
         why = ": wrong password";
     else if (strcmp(res->nt_string, "NT_STATUS_NO_SUCH_USER") == 0)
-        why = foreign_domain(p, v->domain)
+        why = (ours = foreign_domain(p, v->domain)) != NULL
             ? apr_psprintf(p, ": no such user; the client named the domain "
                            "'%s', which is not this server's domain %s nor "
-                           "one winbind knows", v->domain, foreign_domain(p, v->domain))
+                           "one winbind knows", v->domain, ours)
             : ": no such user in that domain";
     else if (strcmp(res->nt_string, "NT_STATUS_ACCOUNT_DISABLED") == 0)
         why = ": the account is disabled";
@@ -302,7 +302,8 @@ static apr_status_t clear_result(void *res)
 neg_ntlm_status neg_ntlm_authenticate(neg_conn *nc, const unsigned char *t3,
                                       size_t t3_len, const neg_ntlm_opts *o,
                                       apr_pool_t *p, unsigned char exported_key[16],
-                                      int *had_mic, const char **error)
+                                      uint32_t *flags, int *had_mic,
+                                      const char **error)
 {
     type3_view *v = apr_pcalloc(p, sizeof(*v));
     neg_wb_response req;
@@ -349,6 +350,7 @@ neg_ntlm_status neg_ntlm_authenticate(neg_conn *nc, const unsigned char *t3,
     if (v->is_v2 && (*error = verify_mic(nc, t3, t3_len, v, exported_key)) != NULL)
         return NEG_NTLM_REFUSED;
     *had_mic = v->is_v2 && (v->v2.av_flags & NTLM_AV_FLAG_MIC);
+    *flags = v->msg.flags;
     bind_identity(nc, res);
     return NEG_NTLM_OK;
 }

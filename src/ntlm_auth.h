@@ -31,12 +31,14 @@ neg_ntlm_status neg_ntlm_challenge(neg_conn *nc, const unsigned char *t1,
                                    const unsigned char **type2, size_t *type2_len,
                                    const char **error);
 
-/* Finish it with the AUTHENTICATE message. On success nc->id is the user
- * and exported_key the session key (for SPNEGO's mechListMIC); *had_mic
- * says whether the client protected the messages with a MIC. */
+/* Finish it with the AUTHENTICATE message. On success nc->id is the user,
+ * exported_key the session key and *flags the message's negotiate flags
+ * (both for SPNEGO's mechListMIC); *had_mic says whether the client
+ * protected the messages with a MIC. */
 neg_ntlm_status neg_ntlm_authenticate(neg_conn *nc, const unsigned char *t3,
                                       size_t t3_len, const neg_ntlm_opts *o,
                                       apr_pool_t *p, unsigned char exported_key[16],
-                                      int *had_mic, const char **error);
+                                      uint32_t *flags, int *had_mic,
+                                      const char **error);
 
 #endif
