@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "apr_lib.h"
+#include "apr_tables.h"
 #include "apr_strings.h"
 
 #include "ntlm.h"           /* UTF-16LE to UTF-8 */
@@ -208,31 +209,31 @@ static int is_authority_assertion(const neg_sid *sid)
     return memcmp(sid->authority, auth18, 6) == 0;
 }
 
+/* The list sorted and joined with ';' (an empty string for none). */
+static const char *sorted_list(apr_pool_t *p, apr_array_header_t *a)
+{
+    qsort(a->elts, (size_t)a->nelts, sizeof(char *), cmp_str);
+    return apr_array_pstrcat(p, a, ';');
+}
+
 static void publish_groups(const neg_identity *id, apr_table_t *env,
                            apr_pool_t *p, int timeout_ms)
 {
-    const char **sids = apr_pcalloc(p, sizeof(char *) * (id->n_sids + 1));
-    const char **names = apr_pcalloc(p, sizeof(char *) * (id->n_sids + 1));
+    apr_array_header_t *sids = apr_array_make(p, (int)id->n_sids, sizeof(char *));
+    apr_array_header_t *names = apr_array_make(p, (int)id->n_sids, sizeof(char *));
     char buf[NEG_SID_STRING_MAX], name[NEG_WB_NAME_MAX];
-    size_t i, ns = 0, nn = 0;
-    const char *s_list = "", *n_list = "";
+    size_t i;
 
     for (i = 1; i < id->n_sids; i++) {         /* 0 is the user */
         if (is_authority_assertion(&id->sids[i])
             || neg_sid_to_string(&id->sids[i], buf, sizeof(buf)) == 0)
             continue;
-        sids[ns++] = apr_pstrdup(p, buf);
+        APR_ARRAY_PUSH(sids, const char *) = apr_pstrdup(p, buf);
         if (neg_wb_sid_to_name(&id->sids[i], timeout_ms, name, sizeof(name)) == NEG_WB_OK)
-            names[nn++] = apr_pstrdup(p, name);
+            APR_ARRAY_PUSH(names, const char *) = apr_pstrdup(p, name);
     }
-    qsort(sids, ns, sizeof(char *), cmp_str);
-    qsort(names, nn, sizeof(char *), cmp_str);
-    for (i = 0; i < ns; i++)
-        s_list = apr_pstrcat(p, s_list, i ? ";" : "", sids[i], NULL);
-    for (i = 0; i < nn; i++)
-        n_list = apr_pstrcat(p, n_list, i ? ";" : "", names[i], NULL);
-    apr_table_setn(env, "NEGOTIATE_GROUP_SIDS", s_list);
-    apr_table_setn(env, "NEGOTIATE_GROUPS", n_list);
+    apr_table_setn(env, "NEGOTIATE_GROUP_SIDS", sorted_list(p, sids));
+    apr_table_setn(env, "NEGOTIATE_GROUPS", sorted_list(p, names));
 }
 
 void neg_identity_publish(const neg_identity *id, apr_table_t *env,
