@@ -74,3 +74,21 @@ MaxSpareThreads $((servers * threads))
 MaxConnectionsPerChild 0
 CONF
 }
+
+# Start $HTTPD on $WORK/httpd.conf in an empty environment plus the
+# NAME=VALUE pairs given; wait until it wrote $PIDFILE and listens on
+# $ADDR:$PORT; set HTTPD_PID.
+start_httpd() {
+    local i
+    if (exec 3<>"/dev/tcp/$ADDR/$PORT") 2>/dev/null; then
+        die "something already listens on $ADDR:$PORT"
+    fi
+    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@" "$HTTPD" -f "$WORK/httpd.conf" -k start \
+        || { cat "$WORK/logs/error.log" >&2 2>/dev/null; die "httpd did not start"; }
+    for ((i = 0; i < 100; i++)); do
+        [[ -s $PIDFILE ]] && (exec 3<>"/dev/tcp/$ADDR/$PORT") 2>/dev/null && break
+        sleep 0.1
+    done
+    [[ -s $PIDFILE ]] || { cat "$WORK/logs/error.log" >&2; die "httpd wrote no pid file"; }
+    read -r HTTPD_PID <"$PIDFILE"
+}

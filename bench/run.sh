@@ -169,19 +169,8 @@ $HTTPD_EXTRA
 EOF
 } >"$WORK/httpd.conf"
 
-if (exec 3<>"/dev/tcp/$ADDR/$PORT") 2>/dev/null; then
-    die "something already listens on $ADDR:$PORT"
-fi
 log "starting httpd ($SERVERS x mpm_event children) on $ADDR:$PORT"
-env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin KRB5_CONFIG="$HTTPD_KRB5_CONFIG" \
-    "$HTTPD" -f "$WORK/httpd.conf" -k start \
-    || { cat "$WORK/logs/error.log" >&2 2>/dev/null; die "httpd did not start"; }
-for ((i = 0; i < 100; i++)); do
-    [[ -s $PIDFILE ]] && (exec 3<>"/dev/tcp/$ADDR/$PORT") 2>/dev/null && break
-    sleep 0.1
-done
-[[ -s $PIDFILE ]] || { cat "$WORK/logs/error.log" >&2; die "httpd wrote no pid file"; }
-read -r HTTPD_PID <"$PIDFILE"
+start_httpd KRB5_CONFIG="$HTTPD_KRB5_CONFIG"
 
 BASE=http://$ADDR:$PORT
 

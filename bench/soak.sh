@@ -159,21 +159,10 @@ Alias /soak/ "$WORK/htdocs/"
 EOF
 } >"$WORK/httpd.conf"
 
-if (exec 3<>"/dev/tcp/$ADDR/$PORT") 2>/dev/null; then
-    die "something already listens on $ADDR:$PORT"
-fi
 # Two malloc arenas per child instead of one per thread: RSS then settles
 # within the warm-up instead of creeping up as each of the 26 threads
 # fills an arena of its own, so a leak stands out even in the short form.
-env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin KRB5_CONFIG="$KRB5_CONFIG" MALLOC_ARENA_MAX=2 \
-    "$HTTPD" -f "$WORK/httpd.conf" -k start \
-    || { cat "$WORK/logs/error.log" >&2 2>/dev/null; die "httpd did not start"; }
-for ((i = 0; i < 100; i++)); do
-    [[ -s $PIDFILE ]] && (exec 3<>"/dev/tcp/$ADDR/$PORT") 2>/dev/null && break
-    sleep 0.1
-done
-[[ -s $PIDFILE ]] || { cat "$WORK/logs/error.log" >&2; die "httpd wrote no pid file"; }
-read -r HTTPD_PID <"$PIDFILE"
+start_httpd KRB5_CONFIG="$KRB5_CONFIG" MALLOC_ARENA_MAX=2
 
 children() { pgrep -P "$HTTPD_PID" | sort -n | tr '\n' ' '; }
 for ((i = 0; i < 50; i++)); do
