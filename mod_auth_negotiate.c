@@ -1228,24 +1228,24 @@ static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
     return OK;
 }
 
-static apr_status_t unshare_winbind_lock(void *unused)
+static apr_status_t unshare_winbind_slots(void *unused)
 {
     (void)unused;
-    neg_wb_unshare_connect_lock();
+    neg_wb_unshare_connect_slots();
     return APR_SUCCESS;
 }
 
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                        server_rec *s)
 {
-    if (neg_wb_share_connect_lock())
-        apr_pool_cleanup_register(pconf, NULL, unshare_winbind_lock,
+    if (neg_wb_share_connect_slots())
+        apr_pool_cleanup_register(pconf, NULL, unshare_winbind_slots,
                                   apr_pool_cleanup_null);
     else
         ap_log_error(APLOG_MARK, APLOG_WARNING, errno, s, NEGLOGNO(0002)
-                     "cannot share a lock for opening winbind connections "
-                     "among httpd children; each child opens its own one at "
-                     "a time (bursts after idle periods may stall)");
+                     "cannot share the slots for opening winbind connections "
+                     "among httpd children; each child limits only its own "
+                     "(bursts after idle periods may stall)");
     return neg_replay_post_config(pconf, ptemp, s);
 }
 

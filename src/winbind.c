@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <wbclient.h>
 
 #define DEFAULT_THREADS 8
@@ -51,14 +52,15 @@ typedef struct wb_job {
 } wb_job;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-/* Held around every call that may open a connection to winbindd, so that
- * connections are opened one at a time: winbindd listens with a backlog of
- * 5, and libwbclient sleeps 1-3 s before it retries a refused connect.
- * Shared by all httpd children once neg_wb_share_connect_lock() ran in the
- * parent (a robust process-shared mutex); until then, this process's own. */
-static pthread_mutex_t local_connect_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_mutex_t *connect_lock = &local_connect_lock;
-static pthread_mutex_t *shared_connect_lock;
+/* Connections to winbindd are opened a few at a time (see take_slot):
+ * winbindd listens with a backlog of 5, and libwbclient sleeps 1-3 s
+ * before it retries a refused connect. The slots are shared by all httpd
+ * children once neg_wb_share_connect_slots() ran in the parent; until then
+ * each process has its own. */
+#define CONNECT_SLOTS 4
+static uint64_t local_slots[CONNECT_SLOTS];
+static uint64_t *connect_slots = local_slots;
+static uint64_t *shared_slots;
 static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER;
 static pthread_once_t cv_attr_once = PTHREAD_ONCE_INIT;
 static pthread_condattr_t cv_attr;      /* CLOCK_MONOTONIC deadlines */
@@ -395,8 +397,7 @@ typedef struct {
 
 /* winbindd drops clients idle for "winbind request timeout" seconds (60 by
  * default, but it may be set as low as 1) when another client connects, so
- * a connection idle for a second may be gone. Serialising such calls costs
- * nothing: winbindd's domain child verifies one logon at a time anyway. */
+ * a connection idle for a second may be gone: such calls take a slot too. */
 #define IDLE_RECONNECT_S 1
 
 /* NTLM verification (WINBINDD_PAM_AUTH_CRAP) is the one call that needs the
@@ -416,28 +417,57 @@ static int may_connect(const wb_conn *c, const wb_job *job)
         || now_mono() - c->last_used >= IDLE_RECONNECT_S;
 }
 
-/* How long a call that may connect waits for the others that may: a call
- * that holds the lock for long (a slow domain controller behind winbindd)
- * must not hold up the rest, which then go ahead unserialised. */
+/* How long a call that may connect waits for a slot, and how long a slot
+ * stays taken by a call that has not finished. A slot only has to cover
+ * libwbclient's opening of the connection (two connects and two short
+ * round trips to winbindd's parent), not the call: a logon waits behind the
+ * others in winbindd's queue for its domain child, and slots held for
+ * that (measured: up to 260 ms for 40 logons at once) made the other
+ * threads give up waiting and connect all at once (t/root/
+ * 15_winbind_reconnect.rt). A slot is a lease, not a lock: a holder that
+ * died (or hangs) loses it. */
 #define CONNECT_WAIT_MS 250
+#define CONNECT_LEASE_MS 25
 
-/* 1 if the lock is now held. */
-static int lock_connect(pthread_mutex_t *m)
+static uint64_t now_mono_ns(void)
 {
-    struct timespec until;
-    int r;
+    struct timespec ts;
 
-    clock_gettime(CLOCK_REALTIME, &until);      /* timedlock's clock */
-    until.tv_nsec += CONNECT_WAIT_MS * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
-    r = pthread_mutex_timedlock(m, &until);
-    /* a child that died holding it left nothing half-done to repair */
-    if (r == EOWNERDEAD)
-        return pthread_mutex_consistent(m) == 0;
-    return r == 0;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + 1;
+}
+
+/* Take a free or expired slot: its index, with the lease's stamp in
+ * *stamp; -1 if none came free within CONNECT_WAIT_MS (the call then goes
+ * ahead without one). CLOCK_MONOTONIC is one clock for every process. */
+static int take_slot(uint64_t *stamp)
+{
+    const struct timespec pause = { 0, 1000000L };
+    uint64_t start = now_mono_ns(), now = start;
+    int i;
+
+    do {
+        for (i = 0; i < CONNECT_SLOTS; i++) {
+            uint64_t cur = __atomic_load_n(&connect_slots[i], __ATOMIC_ACQUIRE);
+
+            if ((cur == 0 || now - cur > CONNECT_LEASE_MS * 1000000u)
+                && __atomic_compare_exchange_n(&connect_slots[i], &cur, now, 0,
+                                               __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+                *stamp = now;
+                return i;
+            }
+        }
+        nanosleep(&pause, NULL);
+        now = now_mono_ns();
+    } while (now - start < CONNECT_WAIT_MS * 1000000u);
+    return -1;
+}
+
+/* Give the slot back, unless its lease ran out and another call took it. */
+static void give_slot(int i, uint64_t stamp)
+{
+    __atomic_compare_exchange_n(&connect_slots[i], &stamp, 0, 0,
+                                __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 }
 
 static void note_call(wb_conn *c, const wb_job *job)
@@ -453,46 +483,36 @@ static void note_call(wb_conn *c, const wb_job *job)
 
 static void run_on_connection(wb_conn *c, wb_job *job)
 {
-    pthread_mutex_t *m = connect_lock;
-    int held = may_connect(c, job) && lock_connect(m);
+    uint64_t stamp = 0;
+    int slot = may_connect(c, job) ? take_slot(&stamp) : -1;
 
     job->status = run_any(c->ctx, job);
-    if (held)
-        pthread_mutex_unlock(m);
+    if (slot >= 0)
+        give_slot(slot, stamp);
     note_call(c, job);
 }
 
-int neg_wb_share_connect_lock(void)
+int neg_wb_share_connect_slots(void)
 {
-    pthread_mutexattr_t attr;
-    pthread_mutex_t *m;
-    int ok;
+    uint64_t *m;
 
-    if (shared_connect_lock != NULL)
+    if (shared_slots != NULL)
         return 1;
-    m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    m = mmap(NULL, sizeof(local_slots), PROT_READ | PROT_WRITE,
+             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED)
         return 0;
-    pthread_mutexattr_init(&attr);
-    ok = pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED) == 0
-      && pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST) == 0
-      && pthread_mutex_init(m, &attr) == 0;
-    pthread_mutexattr_destroy(&attr);
-    if (!ok) {
-        munmap(m, sizeof(*m));
-        return 0;
-    }
-    shared_connect_lock = connect_lock = m;
+    shared_slots = connect_slots = m;       /* zero-filled: all free */
     return 1;
 }
 
-void neg_wb_unshare_connect_lock(void)
+void neg_wb_unshare_connect_slots(void)
 {
-    if (shared_connect_lock == NULL)
+    if (shared_slots == NULL)
         return;
-    connect_lock = &local_connect_lock;
-    munmap(shared_connect_lock, sizeof(*shared_connect_lock));
-    shared_connect_lock = NULL;
+    connect_slots = local_slots;
+    munmap(shared_slots, sizeof(local_slots));
+    shared_slots = NULL;
 }
 
 /* ---------------------------------------------------------------- pool */

@@ -68,11 +68,11 @@ typedef struct {
 void neg_wb_configure(int threads);
 
 /* In the parent, before children are forked: connections to winbindd are
- * then opened one at a time across all of them, not only within each
- * (returns 0 if the shared lock could not be made; each process then has
- * its own). Unshare when the configuration that made it goes away. */
-int neg_wb_share_connect_lock(void);
-void neg_wb_unshare_connect_lock(void);
+ * then opened at most four at a time across all of them, not only within
+ * each (returns 0 if the shared slots could not be made; each process then
+ * has its own). Unshare when the configuration that made them goes away. */
+int neg_wb_share_connect_slots(void);
+void neg_wb_unshare_connect_slots(void);
 
 /* Verify an NTLM response (WBC_AUTH_USER_LEVEL_RESPONSE). */
 neg_wb_status neg_wb_verify(const neg_wb_response *req, int timeout_ms,
