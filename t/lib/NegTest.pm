@@ -5,8 +5,8 @@ package NegTest;
 use strict;
 use warnings FATAL => 'all';
 use Exporter 'import';
-use File::Temp qw(tempfile);
 use Apache::Test ();
+use NegClient qw(run_client);
 use Apache::TestUtil ();
 
 our @EXPORT = qw(port tls_port url curl kinit_user log_mark log_since status_ok
@@ -31,17 +31,9 @@ my %ccache;
 # test file; returns the ccache path to put into KRB5CCNAME.
 sub kinit_user {
     my ($user) = @_;
-    return $ccache{$user} if $ccache{$user};
-    my %pw = (alice => 'AlicePassw0rd!', bob => 'BobPassw0rd!', carol => 'CarolPassw0rd!',
-              ALICE => 'AlicePassw0rd!');
     my $dir = t_dir() . '/tmp';
     mkdir $dir unless -d $dir;
-    my $cc = "$dir/$user.$$.cc";
-    open(my $k, '|-', "KRB5CCNAME=FILE:$cc kinit -f --password-file=STDIN $user\@EXAMPLE.TEST")
-        or die "kinit: $!";
-    print $k "$pw{$user}\n";
-    close($k) or die "kinit $user failed: $?";
-    return $ccache{$user} = $cc;
+    return $ccache{$user} //= NegClient::kinit($user, "$dir/$user.$$.cc");
 }
 
 # Run curl; returns { status, codes (every transfer's status, concatenated),
@@ -51,11 +43,8 @@ sub kinit_user {
 # [options of a second request to the same URL on the same connection].
 sub curl {
     my ($path, %o) = @_;
-    my ($hfh, $hfile) = tempfile(UNLINK => 1);
-    my ($bfh, $bfile) = tempfile(UNLINK => 1);
     my $host = $o{host} // 'localhost';
-    my @cmd = ('curl', '-s', '-S', '--max-time', '20', '-D', $hfile, '-o', $bfile,
-               '-w', '%{http_code}');
+    my @cmd = ('-w', '%{http_code}');
     push @cmd, '--resolve', "$host:" . ($o{tls} ? tls_port() : port()) . ':127.0.0.1'
         if $host ne 'localhost';
     push @cmd, '-k' if $o{tls};
@@ -69,18 +58,9 @@ sub curl {
         if $o{again};
     local $ENV{KRB5CCNAME} = $o{ccache} ? "FILE:$o{ccache}" : 'FILE:/nonexistent';
     local %ENV = (%ENV, %{ $o{env} || {} });
-    open(my $out, '-|', @cmd) or die "curl: $!";
-    my $code = do { local $/; <$out> };
-    close $out;
-    my $raw = do { local $/; open(my $f, '<', $hfile) or die; <$f> } // '';
-    my $body = do { local $/; open(my $f, '<', $bfile) or die; <$f> } // '';
-    my @blocks = grep { /\S/ } split /\r?\n\r?\n/, $raw;
-    my @headers;
-    for my $line (split /\r?\n/, $blocks[-1] // '') {
-        push @headers, [$1, $2] if $line =~ /^([^:\s]+):\s*(.*?)\s*$/;
-    }
-    return { status => $code + 0, codes => $code, headers => \@headers, all_headers => $raw,
-             body => $body };
+    my $r = NegClient::run_curl(@cmd);
+    return { status => $r->{out} + 0, codes => $r->{out}, headers => $r->{headers},
+             all_headers => $r->{all_headers}, body => $r->{body} };
 }
 
 # The WWW-Authenticate values of the final response, in order.
@@ -100,18 +80,6 @@ sub log_since {
     seek($f, $mark, 0);
     local $/;
     return <$f> // '';
-}
-
-# Run a client that prints KEY=VALUE lines: those as a hash, plus its exit
-# status as {exit}.
-sub run_client {
-    my @cmd = @_;
-    open(my $out, '-|', @cmd) or die "$cmd[0]: $!";
-    my %r;
-    while (<$out>) { chomp; $r{$1} = $2 if /^(\w+)=(.*)$/ }
-    close $out;
-    $r{exit} = $? >> 8;
-    return \%r;
 }
 
 # python3-gssapi (MIT) client: returns a hash of what it printed
