@@ -6,7 +6,8 @@
 #
 # prints ServerRoot, Listen, PidFile, ErrorLog, User and Group
 # ($NEG_HTTPD_USER and $NEG_HTTPD_GROUP, by default www-data and negauth, the
-# group of winbind's privileged pipe), mpm_event, the authn/authz core,
+# group of winbind's privileged pipe), the MPM ($NEG_HTTPD_MPM: event by
+# default, prefork for mod_php), the authn/authz core,
 # mod_alias, mod_socache_shmcb (the module's default replay cache), the
 # modules NAME... (e.g. cgid for mod_cgid.so) and mod_auth_negotiate from
 # MODULE, and no .htaccess lookups. The caller adds the rest.
@@ -24,7 +25,7 @@ ErrorLog "$errorlog"
 User ${NEG_HTTPD_USER:-www-data}
 Group ${NEG_HTTPD_GROUP:-negauth}
 EOF
-    for name in mpm_event authn_core authz_core authz_user alias socache_shmcb "$@"; do
+    for name in "mpm_${NEG_HTTPD_MPM:-event}" authn_core authz_core authz_user alias socache_shmcb "$@"; do
         echo "LoadModule ${name}_module $mods/mod_$name.so"
     done
     cat <<EOF

@@ -95,9 +95,10 @@ EOF
 #!/bin/sh
 # httpd (not instrumented) with the sanitizer runtime of the instrumented
 # module preloaded. CGI scripts do not inherit it: httpd builds their
-# environment itself.
+# environment itself. A test may add ASan options for its own httpd in
+# NEGOTIATE_ASAN_OPTIONS (later options win).
 LD_PRELOAD="$preload"
-ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0:malloc_context_size=40:log_path=$reports/asan"
+ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0:malloc_context_size=40:log_path=$reports/asan\${NEGOTIATE_ASAN_OPTIONS:+:\$NEGOTIATE_ASAN_OPTIONS}"
 LSAN_OPTIONS="suppressions=$here/sanitizers/lsan.supp:print_suppressions=0"
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan"
 export LD_PRELOAD ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS

@@ -1,6 +1,8 @@
 package RootHttpd;
 # A throwaway httpd for the root-only tests, started as root with the
 # given User/Group so that its workers have exactly those privileges.
+# Options: port, user, group, extra (configuration appended), modules
+# (names for t/httpd-conf.sh: headers, proxy, ...), mpm (event or prefork).
 use strict;
 use warnings;
 use File::Temp qw(tempdir);
@@ -9,7 +11,8 @@ use Time::HiRes qw(time sleep);
 sub new {
     my ($class, %o) = @_;
     my $self = bless { port => $o{port} || 18190, user => $o{user} || 'www-data',
-                       group => $o{group} || 'negauth', extra => $o{extra} || '' }, $class;
+                       group => $o{group} || 'negauth', extra => $o{extra} || '',
+                       modules => $o{modules} || [], mpm => $o{mpm} || 'event' }, $class;
     $self->{dir} = tempdir('neg-root-XXXXXX', TMPDIR => 1, CLEANUP => 1);
     chmod 0755, $self->{dir};
     $self->start;
@@ -22,7 +25,8 @@ sub conf {
     my $t = $ENV{NEGOTIATE_T_DIR};
     local $ENV{NEG_HTTPD_USER} = $self->{user};
     local $ENV{NEG_HTTPD_GROUP} = $self->{group};
-    my $head = `bash -c '. "\$0"; neg_httpd_conf "\$@"' '$t/httpd-conf.sh' '$d' 127.0.0.1:$self->{port} '$d/httpd.pid' '$d/error_log' '$ENV{NEGOTIATE_MODULE}' cgid socache_redis`;
+    local $ENV{NEG_HTTPD_MPM} = $self->{mpm};
+    my $head = `bash -c '. "\$0"; neg_httpd_conf "\$@"' '$t/httpd-conf.sh' '$d' 127.0.0.1:$self->{port} '$d/httpd.pid' '$d/error_log' '$ENV{NEGOTIATE_MODULE}' cgid socache_redis @{$self->{modules}}`;
     die "t/httpd-conf.sh failed" if $? != 0 || $head eq '';
     return $head . <<"EOC";
 LogLevel warn auth_negotiate:info
@@ -73,6 +77,22 @@ sub stop {
 }
 
 sub DESTROY { $_[0]->stop }
+
+# A sample configuration of conf/ as shipped, with only the values of its
+# `Define NAME value` lines replaced: sample_conf('app-php.conf', PHP_URL =>
+# '/app'). Dies when the sample has no Define for a name given.
+sub sample_conf {
+    my ($name, %define) = @_;
+    my $file = "$ENV{NEGOTIATE_T_DIR}/../conf/$name";
+    open(my $f, '<', $file) or die "$file: $!";
+    my $text = do { local $/; <$f> };
+    close $f;
+    for my $var (sort keys %define) {
+        $text =~ s/^Define\s+\Q$var\E\s.*$/Define $var $define{$var}/m
+            or die "$name has no Define $var";
+    }
+    return "# ---- conf/$name (Define values set by the test)\n$text";
+}
 
 sub url { "http://localhost:$_[0]{port}$_[1]" }
 
