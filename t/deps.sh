@@ -14,6 +14,8 @@ packages=(
     libapache2-mod-perl2 curl python3 python3-gssapi
     python3-requests-ntlm python3-ntlm-auth gss-ntlmssp
     openssl redis-server
+    # application tests (t/root/50_django.rt, 55_php.rt, 60_proxy.rt)
+    libapache2-mod-wsgi-py3 python3-django libapache2-mod-php php-fpm
     # make fuzz (libFuzzer) and ./configure --enable-sanitizers
     clang libclang-rt-14-dev libfuzzer-14-dev
 )
@@ -29,6 +31,27 @@ done
 
 echo "deps.sh: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+apt-get -o DPkg::Lock::Timeout=600 update -qq
+
+# Installing libapache2-mod-php switches the system's httpd to mpm_prefork
+# and enables php (its postinst); libapache2-mod-wsgi-py3 enables wsgi.
+# Apache::Test builds the suite's httpd from the system's LoadModule lines,
+# so a suite starting meanwhile would get them: install under the suite's
+# lock, and afterwards undo what the installation enabled (the application
+# tests load these modules in httpd instances of their own).
+exec 8>/var/tmp/mod_auth_negotiate-suite.lock
+flock 8
+mpm_before=$(a2query -M 2>/dev/null || echo event)
+enabled_before=" $( (a2query -m 2>/dev/null || true) | awk '{print $1}' | tr '\n' ' ') "
 # heimdal-dev conflicts with MIT's libkrb5-dev: apt removes the latter.
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# (fd 8 closed: a daemon that a package starts must not keep the lock)
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 8>&-
+for mod in $( (a2query -m 2>/dev/null || true) | awk '$1 ~ /^(php|wsgi)/ {print $1}'); do
+    case $enabled_before in *" $mod "*) ;; *) a2dismod -q "$mod" >/dev/null ;; esac
+done
+mpm_now=$(a2query -M 2>/dev/null || echo "$mpm_before")
+if [ "$mpm_now" != "$mpm_before" ]; then
+    a2dismod -q "mpm_$mpm_now" >/dev/null
+    a2enmod -q "mpm_$mpm_before" >/dev/null
+fi
+exec 8>&-
