@@ -46,6 +46,7 @@ typedef struct {
     int basic_plain_http;               /* -1: unset (Off) */
     int require_tls;                    /* -1: unset (Off) */
     int persist_kerberos;               /* -1: unset (Off) */
+    int machine_accounts;               /* -1: unset (Off) */
 } neg_dir_conf;
 
 #define NEG_DEFAULT_WINBIND_TIMEOUT_MS 3000

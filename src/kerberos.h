@@ -19,6 +19,7 @@
 
 #include "apr_pools.h"
 #include "apr_tables.h"
+#include "apr_time.h"
 
 typedef struct neg_krb5_acceptor neg_krb5_acceptor;
 
@@ -34,10 +35,12 @@ typedef struct {
     const char *ccache;         /* delegated credentials stored here, if any */
     const char *ccache_error;   /* why they could not be stored */
     const char *service;        /* the ticket's service principal */
-    unsigned char replay_key[32];   /* SHA-256 of service and authenticator */
+    unsigned char replay_key[32];   /* SHA-256 of the authenticator (replay.h) */
     int has_replay_key;
+    int skew;                   /* the acceptor's clock skew, seconds */
     /* failure: what happened and what to do, one line */
     const char *error;
+    int anonymous;              /* the failure: an anonymous ticket */
 } neg_krb5_result;
 
 /* Once per process (child_init): the pool lives as long as the process. */
@@ -67,5 +70,21 @@ int neg_krb5_accept(neg_krb5_acceptor *a, const unsigned char *token,
 /* Syntax check of a configured service principal ("HTTP/host" or
  * "HTTP/host@REALM"); NULL if fine, else why not. */
 const char *neg_krb5_check_principal_syntax(const char *name);
+
+/* Does NegotiateServicePrincipal (the configured names; NULL or empty:
+ * any) allow a ticket for this service principal? */
+int neg_krb5_principal_allowed(const apr_array_header_t *allowed,
+                               const char *principal);
+
+/* Add the realms of the principals in a keytab ("FILE:path"; NULL: the
+ * default keytab) to realms (const char *, each once); nothing if it
+ * cannot be read. For start-up checks. */
+void neg_krb5_keytab_realms(const char *keytab, apr_pool_t *p,
+                            apr_array_header_t *realms);
+void neg_krb5_add_realm(apr_pool_t *p, apr_array_header_t *realms,
+                        const char *realm);
+
+/* For tests: how often a keytab file is checked for replacement. */
+void neg_krb5_set_check_interval(apr_interval_time_t interval);
 
 #endif

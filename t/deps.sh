@@ -12,7 +12,7 @@ packages=(
     heimdal-clients
     # integration suite: Apache::Test and real clients
     libapache2-mod-perl2 curl python3 python3-gssapi
-    python3-requests-ntlm python3-ntlm-auth gss-ntlmssp
+    python3-requests-ntlm python3-ntlm-auth gss-ntlmssp python3-h2
     openssl redis-server
     # make fuzz (libFuzzer) and ./configure --enable-sanitizers
     clang libclang-rt-14-dev libfuzzer-14-dev
@@ -29,6 +29,6 @@ done
 
 echo "deps.sh: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+apt-get -o DPkg::Lock::Timeout=600 update -qq
 # heimdal-dev conflicts with MIT's libkrb5-dev: apt removes the latter.
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

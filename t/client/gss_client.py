@@ -37,6 +37,14 @@ def inner_krb5(spnego):
     raise ValueError('no mechToken')
 
 
+def rewrite(token, old, new):
+    """The token with the ticket's clear-text name old replaced by new (the
+    same length, so no DER length changes): the ticket's realm and sname
+    are outside its encrypted part (RFC 4120 5.3)."""
+    assert len(old) == len(new) and token.count(old) == 1, (old, token.count(old))
+    return token.replace(old, new)
+
+
 def variants(spnego):
     raw = inner_krb5(spnego)
     ms_raw = raw.replace(KRB5_OID, MS_KRB5_OID, 1)
@@ -45,7 +53,11 @@ def variants(spnego):
     mechs = der(0x30, MS_KRB5_OID + KRB5_OID)
     init = der(0x30, der(0xa0, mechs) + der(0xa2, der(0x04, ms_raw)))
     respnego = der(0x60, SPNEGO_OID + der(0xa0, init))
-    return {'spnego': spnego, 'raw': raw, 'msraw': ms_raw, 'respnego': respnego}
+    return {'spnego': spnego, 'raw': raw, 'msraw': ms_raw, 'respnego': respnego,
+            # the ticket's realm or service rewritten in clear text
+            'realmx': rewrite(spnego, b'EXAMPLE.TEST', b'EXAMPLE.TESX'),
+            'realmlc': rewrite(spnego, b'EXAMPLE.TEST', b'example.test'),
+            'snamex': rewrite(spnego, b'localhost', b'localhosx')}
 
 
 def send_once(a, token):
@@ -76,7 +88,8 @@ def main():
     ap.add_argument('--path', required=True)
     ap.add_argument('--mech', choices=['spnego', 'krb5'], required=True)
     ap.add_argument('--send', help='replay: comma-separated variants of one '
-                    'token: spnego, raw, msraw, respnego')
+                    'token: spnego, raw, msraw, respnego, realmx, realmlc, '
+                    'snamex')
     a = ap.parse_args()
     if a.send:
         return replay(a)

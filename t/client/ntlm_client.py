@@ -39,7 +39,7 @@ class Conn:
         self.a = a
         self.conn = http.client.HTTPConnection('127.0.0.1', a.port, timeout=30)
 
-    def request(self, token=None, scheme=None, body=None, expect=False):
+    def request(self, token=None, scheme=None, body=None, expect=False, path=None):
         a = self.a
         headers = {'Host': '%s:%d' % (a.host, a.port)}
         if token is not None:
@@ -49,7 +49,7 @@ class Conn:
         if a.method == 'POST':
             headers['Content-Type'] = 'application/x-www-form-urlencoded'
             headers['Content-Length'] = str(len(body or b''))
-        self.conn.request(a.method, a.path, body=body if a.method == 'POST' else None,
+        self.conn.request(a.method, path or a.path, body=body if a.method == 'POST' else None,
                           headers=headers)
         resp = self.conn.getresponse()
         data = resp.read().decode(errors='replace')
@@ -170,7 +170,7 @@ def handshake(a, out):
         out['mutual'] = impl.finish(server_token(r2, scheme))
     follow = []
     for _ in range(a.followups):
-        r, d = conn.request(None, None, body=body)
+        r, d = conn.request(None, None, body=body, path=a.followup_path)
         follow.append('%d:%s' % (r.status, parse_body(d).get('REMOTE_USER', '')))
     out['followup'] = ','.join(follow)
     if a.restart and r2.status == 200:
@@ -270,6 +270,7 @@ def main():
     ap.add_argument('--tamper-av', action='store_true')
     ap.add_argument('--tamper-user', action='store_true')
     ap.add_argument('--followups', type=int, default=0)
+    ap.add_argument('--followup-path', help='where the follow-ups go (default: --path)')
     ap.add_argument('--restart', action='store_true')
     ap.add_argument('--delay', type=float, default=0)
     ap.add_argument('--smbconf', default=os.environ.get('NEGOTIATE_DC_SMBCONF'))
