@@ -16,6 +16,9 @@ packages=(
     openssl redis-server
     # make fuzz (libFuzzer) and ./configure --enable-sanitizers
     clang libclang-rt-14-dev libfuzzer-14-dev
+    # the Debian package (t/package.sh: dpkg-buildpackage, dh-apache2 from
+    # apache2-dev, dh-autoreconf from debhelper) and its check
+    dpkg-dev debhelper lintian
 )
 
 [ "$(id -u)" = 0 ] || { echo "deps.sh: run as root (apt-get)" >&2; exit 1; }
