@@ -35,15 +35,8 @@ getent group negauth >/dev/null || groupadd -r negauth
 id "$test_user" >/dev/null 2>&1 || useradd -r -M -d /nonexistent -s /usr/sbin/nologin -G negauth "$test_user"
 id -nG "$test_user" | grep -qw negauth || usermod -aG negauth "$test_user"
 
-# The browser tests' driver: playwright-core, pinned by
-# t/browser/package-lock.json (the browser is Debian's chromium, from
-# t/deps.sh; nothing downloads a browser). Installed again only when the
-# lock file changed.
-browser=$here/browser
-if ! cmp -s "$browser/package-lock.json" "$browser/node_modules/.installed-lock" 2>/dev/null; then
-    (cd "$browser" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) 8>&-
-    cp "$browser/package-lock.json" "$browser/node_modules/.installed-lock"
-fi
+# The browser tests' driver (playwright-core from npm, t/browser/install.sh).
+"$here/browser/install.sh" 8>&-
 
 # Apache::Test writes t/conf, t/logs and t/tmp.
 mkdir -p "$here/tmp" "$here/logs"

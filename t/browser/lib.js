@@ -152,14 +152,16 @@ function readNetLog(file) {
 //   resolve          { 'www.example.test': '127.0.0.1' } host names to map
 //   args             more Chromium flags
 //   ignoreHTTPSErrors  the test CA is not in the profile's trust store
+//   prompts          false: do not watch for prompts (no per-request pause)
+//   netlog           false: no NetLog (close() returns no legs)
 async function launch(opts = {}) {
     const profile = makeProfile(opts);
     const args = [...BASE_ARGS];
     if (opts.allowlist) args.push(`--auth-server-allowlist=${opts.allowlist}`);
     const rules = Object.entries(opts.resolve || {}).map(([h, ip]) => `MAP ${h} ${ip}`);
     if (rules.length) args.push(`--host-resolver-rules=${rules.join(',')}`);
-    const netlog = path.join(profile, 'netlog.json');
-    args.push(`--log-net-log=${netlog}`, '--net-log-capture-mode=IncludeSensitive');
+    const netlog = opts.netlog === false ? null : path.join(profile, 'netlog.json');
+    if (netlog) args.push(`--log-net-log=${netlog}`, '--net-log-capture-mode=IncludeSensitive');
     args.push(...(opts.args || []));
     // Only what the browser needs: no Kerberos or NTLM credentials leak in
     // from the caller's environment.
@@ -180,7 +182,27 @@ async function launch(opts = {}) {
     const state = { prompts: [], answers: opts.answers ?? 1 };
 
     // Prompts: Fetch with handleAuthRequests pauses every request; let
-    // each one go on and answer the sign-in prompts.
+    // each one go on and answer the sign-in prompts. That costs a DevTools
+    // round trip per request: `prompts: false` (the benchmark) leaves it
+    // out; a prompt then shows only as a failed page load.
+    if (opts.prompts !== false) await watchPrompts(cdp, state, opts);
+
+    return {
+        context, page, cdp, state, profile,
+        // Close the browser and read its NetLog: { legs, auth }.
+        async close() {
+            await context.close().catch(() => {});
+            let log = { legs: [], auth: [] };
+            if (netlog) {
+                try { log = readNetLog(netlog); } catch (e) { log.error = `NetLog: ${e.message}`; }
+            }
+            fs.rmSync(profile, { recursive: true, force: true });
+            return log;
+        },
+    };
+}
+
+async function watchPrompts(cdp, state, opts) {
     await cdp.send('Fetch.enable', { handleAuthRequests: true, patterns: [{ urlPattern: '*' }] });
     cdp.on('Fetch.requestPaused', (e) => {
         cdp.send('Fetch.continueRequest', { requestId: e.requestId }).catch(() => {});
@@ -196,18 +218,6 @@ async function launch(opts = {}) {
         cdp.send('Fetch.continueWithAuth', { requestId: e.requestId, authChallengeResponse: response })
             .catch(() => {});
     });
-
-    return {
-        context, page, cdp, state, profile,
-        // Close the browser and read its NetLog: { legs, auth }.
-        async close() {
-            await context.close().catch(() => {});
-            let log = { legs: [], auth: [] };
-            try { log = readNetLog(netlog); } catch (e) { log.error = `NetLog: ${e.message}`; }
-            fs.rmSync(profile, { recursive: true, force: true });
-            return log;
-        },
-    };
 }
 
 // Load url in the browser and wait for its load event (opts.waitUntil).
