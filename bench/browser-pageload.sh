@@ -134,20 +134,7 @@ write_conf() {   # MODE... -> $WORK/httpd.conf with a location per mode
     {
         neg_httpd_conf "$WORK" "$ADDR:$PORT" "$PIDFILE" "$WORK/logs/error.log" "$MODULE" "${mods[@]}"
         fixed_children_conf 2 32
-        cat <<EOF
-KeepAlive On
-MaxKeepAliveRequests 0
-KeepAliveTimeout 30
-LimitRequestFieldSize 16384
-TypesConfig /etc/mime.types
-<Directory />
-    Require all denied
-</Directory>
-<Directory "$WORK/htdocs">
-    Require all granted
-</Directory>
-Alias /static/ "$WORK/htdocs/"
-EOF
+        static_site_conf
         for m in "$@"; do
             printf 'Alias /%s/ "%s/htdocs/"\n<Location /%s/>\n' "$m" "$WORK" "$m"
             printf '    AuthType Negotiate\n    NegotiateKeytab "%s"\n    Require valid-user\n' \
