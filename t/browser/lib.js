@@ -1,5 +1,5 @@
 'use strict';
-// Headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core,
+// Headless Chromium (Debian's chromium package) driven by playwright-core,
 // as a user would meet the module: the browser's own Kerberos (MIT GSSAPI,
 // which Chromium loads at run time), its own NTLM, its sign-in prompt.
 //
@@ -45,8 +45,8 @@ const BASE_ARGS = [
 // A new profile. Linux Chromium loads its GSSAPI library (and so offers
 // Negotiate) only once the profile remembers having seen a Negotiate
 // challenge (Local State net.received_http_auth_negotiate_headers); before
-// that the first Negotiate challenge fails with ERR_INVALID_AUTH_CREDENTIALS.
-// `negotiatePref: false` leaves it out, to show that. The policies that
+// that its first Negotiate challenge fails (ERR_UNSUPPORTED_AUTH_SCHEME; it
+// sets the pref then). `negotiatePref: false` leaves it out, to show that. The policies that
 // have no command-line switch are Local State prefs too (what an admin's
 // policy sets): AuthNegotiateDelegateAllowlist is
 // auth.negotiate_delegate_whitelist, DisableAuthNegotiateCnameLookup is
