@@ -35,6 +35,9 @@ getent group negauth >/dev/null || groupadd -r negauth
 id "$test_user" >/dev/null 2>&1 || useradd -r -M -d /nonexistent -s /usr/sbin/nologin -G negauth "$test_user"
 id -nG "$test_user" | grep -qw negauth || usermod -aG negauth "$test_user"
 
+# The browser tests' driver (playwright-core from npm, t/browser/install.sh).
+"$here/browser/install.sh" 8>&-
+
 # Apache::Test writes t/conf, t/logs and t/tmp.
 mkdir -p "$here/tmp" "$here/logs"
 chown -R "$test_user" "$here"
@@ -134,9 +137,11 @@ rm -rf "$home"
 
 # Tests that need root: their own httpd with another Apache user, or
 # stopping winbindd. NEGOTIATE_ROOT_TESTS="t/root/10_x.rt ..." runs only
-# those, NEGOTIATE_ROOT_TESTS=none none of them (while working on one file:
-# `bash t/integration.sh t/08_replay.t` runs that Apache::Test file).
+# those, NEGOTIATE_ROOT_TESTS=none (or NEGOTIATE_SKIP_ROOT_TESTS=1) none of
+# them (while working on one file: `bash t/integration.sh t/08_replay.t`
+# runs that Apache::Test file).
 root_tests=${NEGOTIATE_ROOT_TESTS:-$here/root/}
+[ "${NEGOTIATE_SKIP_ROOT_TESTS:-0}" = 1 ] && root_tests=none
 if [ "$root_tests" != none ]; then
     # shellcheck disable=SC2086 # a list of files
     NEGOTIATE_T_DIR="$here" NEGOTIATE_MODULE="$MODULE" \

@@ -12,7 +12,7 @@ use Apache::TestUtil ();
 our @EXPORT = qw(port tls_port url curl kinit_user log_mark log_since status_ok
                  www_auth python_gss ntlm_client spnego_init_token ntlmssp_type1 ntlmssp_oid t_dir
                  craft krb5_token_tool krb5_token mint_ticket machine_password
-                 ensure_machine_account);
+                 ensure_machine_account browser screenshot);
 
 sub t_dir { Apache::Test::vars('t_dir') }
 sub port  { Apache::Test::vars('port') }
@@ -204,6 +204,26 @@ sub ntlm_client {
     local $ENV{OPENSSL_CONF} = t_dir() . '/client/openssl-legacy.cnf';
     return run_client(@cmd);
 }
+
+# Headless Chromium (t/browser/browse.js, playwright-core): page loads in
+# one fresh browser. Takes the scenario (browser options and visits =>
+# [{url, screenshot}], see browse.js) and returns what it printed: visits
+# (status, text, prompts, legs), auth (Chromium's authentication events).
+sub browser {
+    my (%sc) = @_;
+    require JSON::PP;
+    my $json = JSON::PP->new->canonical;
+    open(my $out, '-|', 'node', t_dir() . '/browser/browse.js', $json->encode(\%sc))
+        or die "node: $!";
+    my $text = do { local $/; <$out> };
+    close $out;
+    die "t/browser/browse.js failed (exit status " . ($? >> 8) . ")\n" if $? || !$text;
+    return $json->decode($text);
+}
+
+# Where a browser test keeps its screenshot: t/logs/browser/NAME.png (kept
+# after the run).
+sub screenshot { t_dir() . "/logs/browser/$_[0].png" }
 
 # DER helpers to build tokens that no installed client sends on demand.
 sub der {
