@@ -765,14 +765,20 @@ static void check_priv_pipe(neg_check_report *r, const neg_winbind_facts *wb,
                           "%s is not owned by root: libwbclient refuses to "
                           "use it", wb->priv_dir);
     }
-    fix = wb->priv_dir && wb->priv_st
-        ? apr_psprintf(p, "chgrp %s %s (it must stay root-owned, mode 0750), "
-                       "or add %s to that directory's group (usermod -aG GROUP "
-                       "%s); then restart httpd", u->group, wb->priv_dir,
-                       u->name, u->name)
-        : apr_psprintf(p, "make the winbindd_privileged directory's group one "
-                       "of %s's groups (usermod -aG winbindd_priv %s), then "
-                       "restart httpd", u->name, u->name);
+    if (wb->priv_dir == NULL || wb->priv_st == NULL)
+        fix = apr_psprintf(p, "make the winbindd_privileged directory's group "
+                           "one of %s's groups (Debian: usermod -aG "
+                           "winbindd_priv %s), then restart httpd", u->name,
+                           u->name);
+    else if (wb->priv_st->st_gid == 0)
+        fix = apr_psprintf(p, "chgrp %s %s (it must stay root-owned, mode "
+                           "0750), then restart httpd", u->group, wb->priv_dir);
+    else
+        fix = apr_psprintf(p, "usermod -aG %s %s (the directory's group), or "
+                           "chgrp %s %s (it must stay root-owned, mode 0750); "
+                           "then restart httpd",
+                           wb->priv_group ? wb->priv_group : "GROUP", u->name,
+                           u->group, wb->priv_dir);
     if (wb->priv_call == 1)
         neg_check_add(r, NEG_CHECK_OK, "winbind", NULL,
                       "the Apache user %s can use %s: a call as that user got "
@@ -830,14 +836,17 @@ void neg_check_winbind(neg_check_report *r, const neg_winbind_facts *wb,
     if (wb->logon == 1)
         neg_check_add(r, NEG_CHECK_OK, "winbind", NULL,
                       "test logon of %s (NTLMv2 through winbind, as %s): the "
-                      "domain accepts it as %s", wb->logon_user, u->name,
-                      wb->logon_as);
+                      "domain accepts it as %s%s", wb->logon_user,
+                      wb->logon_as_root ? "root" : u->name, wb->logon_as,
+                      wb->logon_as_root ? " (made as root: the privileged "
+                      "pipe is closed to the Apache user)" : "");
     else if (wb->logon == 0)
         neg_check_add(r, NEG_CHECK_FAIL, "winbind",
                       apr_psprintf(p, "check the name and password (wbinfo -a "
                                    "'%s%%PASSWORD' as root gives the domain's "
                                    "own answer)", wb->logon_user),
                       "test logon of %s (NTLMv2 through winbind, as %s) "
-                      "refused: %s", wb->logon_user, u->name,
+                      "refused: %s", wb->logon_user,
+                      wb->logon_as_root ? "root" : u->name,
                       wb->logon_error ? wb->logon_error : "refused");
 }

@@ -196,6 +196,7 @@ typedef struct {
     /* the privileged pipe */
     const char *priv_dir;       /* NULL: not found */
     const struct stat *priv_st;
+    const char *priv_group;     /* the name of its group */
     int priv_call;              /* 1 a call as the Apache user reached it,
                                  * 0 it was refused, -1 not tried */
     const char *priv_error;
@@ -204,6 +205,7 @@ typedef struct {
     const char *logon_user;     /* EXAMPLE\alice as given */
     const char *logon_as;       /* as the domain knows it */
     const char *logon_error;
+    int logon_as_root;          /* made as root: the pipe is closed to the user */
 } neg_winbind_facts;
 
 void neg_check_winbind(neg_check_report *r, const neg_winbind_facts *wb,

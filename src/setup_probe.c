@@ -819,13 +819,27 @@ static void split_user(apr_pool_t *p, const char *given, const char *def_domain,
     }
 }
 
+/* "status|account|domain|text" */
+static void split_fields(char *buf, const char *f[4])
+{
+    char *s;
+    int i;
+
+    f[0] = buf;
+    f[1] = f[2] = f[3] = "";
+    for (i = 1, s = buf; i < 4 && (s = strchr(s, '|')) != NULL; i++) {
+        *s++ = '\0';
+        f[i] = s;
+    }
+}
+
 static void priv_and_logon(apr_pool_t *p, const neg_winbind_request *req,
                            const neg_apache_user *u, neg_winbind_facts *out)
 {
     logon_args a;
-    char buf[1024], *s;
+    char buf[1024];
     const char *f[4];
-    int rc, i, st;
+    int rc, st;
 
     memset(&a, 0, sizeof(a));
     if (req->ntlm_user != NULL) {
@@ -839,12 +853,7 @@ static void priv_and_logon(apr_pool_t *p, const neg_winbind_request *req,
     rc = neg_probe_as_user(u, logon_as_user, &a, buf, sizeof(buf));
     if (rc != 0)
         return;                     /* not run as the Apache user */
-    f[0] = buf;
-    f[1] = f[2] = f[3] = "";
-    for (i = 1, s = buf; i < 4 && (s = strchr(s, '|')) != NULL; i++) {
-        *s++ = '\0';
-        f[i] = s;
-    }
+    split_fields(buf, f);
     st = atoi(f[0]);
     if (st == NEG_WB_OK || st == NEG_WB_AUTH_FAILED)
         out->priv_call = 1;
@@ -856,14 +865,19 @@ static void priv_and_logon(apr_pool_t *p, const neg_winbind_request *req,
         out->priv_error = apr_pstrdup(p, f[3]);
     if (req->ntlm_user == NULL)
         return;
+    if (out->priv_call == 0 && geteuid() == 0) {
+        /* Still tell whether the credentials are good: as root. */
+        logon_as_user(&a, buf, sizeof(buf));
+        split_fields(buf, f);
+        st = atoi(f[0]);
+        out->logon_as_root = 1;
+    }
     out->logon_user = req->ntlm_user;
     out->logon = st == NEG_WB_OK;
     if (st == NEG_WB_OK)
         out->logon_as = apr_psprintf(p, "%s\\%s", f[2], f[1]);
     else
-        out->logon_error = apr_psprintf(p, "%s%s", f[3],
-                                        out->priv_call == 0 ? " (the privileged "
-                                        "pipe is closed to this user)" : "");
+        out->logon_error = apr_pstrdup(p, f[3]);
 }
 
 void neg_probe_winbind(apr_pool_t *p, const neg_winbind_request *req,
@@ -899,8 +913,11 @@ void neg_probe_winbind(apr_pool_t *p, const neg_winbind_request *req,
         out->dc_error = apr_pstrdup(p, error && error->nt_string ? error->nt_string
                                                                 : wbcErrorString(e));
     out->priv_dir = req->priv_dir ? req->priv_dir : find_priv_dir(p);
-    if (out->priv_dir != NULL && stat(out->priv_dir, st) == 0)
+    if (out->priv_dir != NULL && stat(out->priv_dir, st) == 0) {
+        struct group *gr = getgrgid(st->st_gid);
         out->priv_st = st;
+        out->priv_group = gr ? apr_pstrdup(p, gr->gr_name) : NULL;
+    }
     priv_and_logon(p, req, u, out);
 
 done:

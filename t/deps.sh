@@ -14,6 +14,8 @@ packages=(
     libapache2-mod-perl2 curl python3 python3-gssapi
     python3-requests-ntlm python3-ntlm-auth gss-ntlmssp
     openssl redis-server
+    # negotiate-doctor's tests: a clock off by minutes (t/root/50_doctor.rt)
+    libfaketime
     # make fuzz (libFuzzer) and ./configure --enable-sanitizers
     clang libclang-rt-14-dev libfuzzer-14-dev
 )

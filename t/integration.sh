@@ -11,6 +11,7 @@ top=$(cd "$here/.." && pwd)
 test_user=negtest
 APXS=${APXS:-$(command -v apxs2 || command -v apxs)}
 MODULE=${MODULE:-$top/.libs/mod_auth_negotiate.so}
+DOCTOR=${DOCTOR:-$top/negotiate-doctor}
 
 die() { echo "integration.sh: $*" >&2; exit 1; }
 
@@ -131,7 +132,7 @@ rm -rf "$home"
 
 # Tests that need root: their own httpd with another Apache user, or
 # stopping winbindd.
-NEGOTIATE_T_DIR="$here" NEGOTIATE_MODULE="$MODULE" \
+NEGOTIATE_T_DIR="$here" NEGOTIATE_MODULE="$MODULE" NEGOTIATE_DOCTOR="$DOCTOR" \
     NEGOTIATE_HTTPD="${wrap:+$wrap/httpd}" NEGOTIATE_REPORTS="${wrap:+$reports}" \
     KRB5_CONFIG="$KRB5_CONFIG" NEGOTIATE_KEYTAB="$NEGOTIATE_KEYTAB" \
     prove --ext=.rt "$here/root/" 8>&- || rc=$?
