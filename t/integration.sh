@@ -133,6 +133,7 @@ rm -rf "$home"
 # Tests that need root: their own httpd with another Apache user, or
 # stopping winbindd.
 NEGOTIATE_T_DIR="$here" NEGOTIATE_MODULE="$MODULE" NEGOTIATE_DOCTOR="$DOCTOR" \
+    NEGOTIATE_SANITIZE="${NEGOTIATE_SANITIZE:-0}" \
     NEGOTIATE_HTTPD="${wrap:+$wrap/httpd}" NEGOTIATE_REPORTS="${wrap:+$reports}" \
     KRB5_CONFIG="$KRB5_CONFIG" NEGOTIATE_KEYTAB="$NEGOTIATE_KEYTAB" \
     prove --ext=.rt "$here/root/" 8>&- || rc=$?
