@@ -572,7 +572,10 @@ static void kdc_unknown(neg_check_report *r, const char *keytab,
         return;
     }
     neg_check_add(r, NEG_CHECK_FAIL, "kdc",
-                  register_fix(p, keytab, spn, realm_of(keys, n_keys, spn)),
+                  apr_psprintf(p, "register %s on the web server's service "
+                               "account (setspn -S %s ACCOUNT; samba-tool spn "
+                               "add %s ACCOUNT) and export its keys into %s",
+                               spn, spn, spn, keytab),
                   "no account in the domain has the SPN %s (the KDC answers "
                   "\"%s\"%s): browsers get no ticket and fall back to NTLM, "
                   "or fail", spn, kdc->detail,
