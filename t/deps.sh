@@ -17,6 +17,8 @@ packages=(
     # the browser tests (t/10_browser.t): Debian's Chromium, driven by
     # playwright-core from npm (t/browser/package-lock.json)
     chromium
+    # negotiate-doctor's tests: a clock off by minutes (t/root/50_doctor.rt)
+    libfaketime
     # make fuzz (libFuzzer) and ./configure --enable-sanitizers
     clang libclang-rt-14-dev libfuzzer-14-dev
     # the Debian package (t/package.sh: dpkg-buildpackage, dh-apache2 from

@@ -11,6 +11,7 @@ top=$(cd "$here/.." && pwd)
 test_user=negtest
 APXS=${APXS:-$(command -v apxs2 || command -v apxs)}
 MODULE=${MODULE:-$top/.libs/mod_auth_negotiate.so}
+DOCTOR=${DOCTOR:-$top/negotiate-doctor}
 
 die() { echo "integration.sh: $*" >&2; exit 1; }
 
@@ -144,7 +145,8 @@ root_tests=${NEGOTIATE_ROOT_TESTS:-$here/root/}
 [ "${NEGOTIATE_SKIP_ROOT_TESTS:-0}" = 1 ] && root_tests=none
 if [ "$root_tests" != none ]; then
     # shellcheck disable=SC2086 # a list of files
-    NEGOTIATE_T_DIR="$here" NEGOTIATE_MODULE="$MODULE" \
+    NEGOTIATE_T_DIR="$here" NEGOTIATE_MODULE="$MODULE" NEGOTIATE_DOCTOR="$DOCTOR" \
+        NEGOTIATE_SANITIZE="${NEGOTIATE_SANITIZE:-0}" \
         NEGOTIATE_HTTPD="${wrap:+$wrap/httpd}" NEGOTIATE_REPORTS="${wrap:+$reports}" \
         KRB5_CONFIG="$KRB5_CONFIG" NEGOTIATE_KEYTAB="$NEGOTIATE_KEYTAB" \
         prove --ext=.rt $root_tests 8>&- || rc=$?
