@@ -2,17 +2,19 @@
  * mod_auth_negotiate.c - Integrated Windows Authentication for httpd 2.4.
  *
  * httpd glue only: directives, configuration create/merge, hooks, and
- * turning a layer's result into a status, headers and the environment.
- * The layers live in src/: header.c (Authorization header), spnego.c
- * (GSS/SPNEGO framing), kerberos.c (Heimdal acceptor), ntlm.c and
- * ntlm_auth.c (NTLMSSP), winbind.c (the domain), conn.c (per-connection
- * state).
+ * turning a logon's verdict (src/verdict.h) into a status, headers, notes
+ * and the environment. It runs no protocol and decides nothing about what
+ * a token or a connection's identity is worth: src/logon.c does, through
+ * one logon unit per mechanism (krb5_auth.c, ntlm_auth.c, basic_auth.c)
+ * over the layers header.c, spnego.c, kerberos.c, ntlm.c, winbind.c,
+ * replay.c, identity.c, and the location's policy (policy.c).
  *
  * RFC 4559: an anonymous request gets 401 with one WWW-Authenticate per
  * offered scheme; the client answers with "Negotiate <token>"; a success
  * carries the acceptor's mutual-authentication token back on the 2xx.
  */
 #include <errno.h>
+#include <sys/stat.h>
 
 #include "httpd.h"
 #include "http_config.h"
@@ -22,6 +24,7 @@
 #include "http_request.h"
 #include "http_ssl.h"
 #include "mod_auth.h"
+#include "unixd.h"
 
 #include "apr_base64.h"
 #include "apr_general.h"
@@ -32,10 +35,9 @@
 #include "header.h"
 #include "identity.h"
 #include "kerberos.h"
-#include "ntlm.h"
-#include "ntlm_auth.h"
+#include "logon.h"
+#include "policy.h"
 #include "replay.h"
-#include "spnego.h"
 #include "winbind.h"
 
 /* Log tags: NEG + four digits, unique per message. */
@@ -62,6 +64,8 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     c->basic_plain_http = -1;
     c->require_tls = -1;
     c->persist_kerberos = -1;
+    c->machine_accounts = -1;
+    c->extended_protection = -1;
     return c;
 }
 
@@ -96,45 +100,36 @@ static void *merge_dir_conf(apr_pool_t *p, void *base_v, void *add_v)
     MERGE_INT(basic_plain_http);
     MERGE_INT(require_tls);
     MERGE_INT(persist_kerberos);
+    MERGE_INT(machine_accounts);
+    MERGE_INT(extended_protection);
     c->realm_map = add->realm_map ? add->realm_map : base->realm_map;
     c->delegation_dir = add->delegation_set ? add->delegation_dir : base->delegation_dir;
     c->delegation_set = add->delegation_set || base->delegation_set;
     return c;
 }
 
-static const neg_provider default_providers[] = {
-    NEG_PROVIDER_NEGOTIATE, NEG_PROVIDER_NTLM
-};
-
-/* The effective provider list: the configured one or the default. */
-static const neg_provider *providers_of(const neg_dir_conf *c, int *n)
-{
-    if (c->n_providers > 0) {
-        *n = c->n_providers;
-        return c->providers;
-    }
-    *n = (int)(sizeof(default_providers) / sizeof(default_providers[0]));
-    return default_providers;
-}
-
-static int has_provider(const neg_dir_conf *c, neg_provider want)
-{
-    int i, n;
-    const neg_provider *list = providers_of(c, &n);
-
-    for (i = 0; i < n; i++) {
-        if (list[i] == want)
-            return 1;
-    }
-    return 0;
-}
-
-static apr_size_t max_token_of(const neg_dir_conf *c)
-{
-    return c->max_token == NEG_UNSET_SIZE ? NEG_DEFAULT_MAX_TOKEN : c->max_token;
-}
-
 /* ====================================================== directives */
+
+/* What the configuration names, recorded as it is read, for the checks
+ * made once it is complete (start_up_checks): httpd offers no walk over
+ * the per-directory configurations. Reset in pre_config. */
+static struct {
+    apr_array_header_t *delegation_dirs;    /* const char * */
+    apr_array_header_t *keytabs;            /* const char *, "FILE:..." */
+    apr_array_header_t *mapped_realms;      /* const char * */
+    int short_format;                       /* NegotiateUserFormat short */
+} seen;
+
+static void remember(apr_array_header_t *a, const char *value)
+{
+    int i;
+
+    for (i = 0; i < a->nelts; i++) {
+        if (strcmp(APR_ARRAY_IDX(a, i, const char *), value) == 0)
+            return;
+    }
+    APR_ARRAY_PUSH(a, const char *) = value;
+}
 
 static const char *set_keytab(cmd_parms *cmd, void *conf_v, const char *arg)
 {
@@ -157,6 +152,7 @@ static const char *set_keytab(cmd_parms *cmd, void *conf_v, const char *arg)
                             "the HTTP/ service keys", path);
     c->keytab = apr_pstrcat(cmd->pool, "FILE:", path, NULL);
     c->keytab_set = 1;
+    remember(seen.keytabs, c->keytab);
     return NULL;
 }
 
@@ -240,8 +236,10 @@ static const char *set_user_format(cmd_parms *cmd, void *conf_v, const char *arg
 
     if (strcasecmp(arg, "upn") == 0)
         c->user_format = NEG_USER_UPN;
-    else if (strcasecmp(arg, "short") == 0)
+    else if (strcasecmp(arg, "short") == 0) {
         c->user_format = NEG_USER_SHORT;
+        seen.short_format = 1;
+    }
     else if (strcasecmp(arg, "down-level") == 0)
         c->user_format = NEG_USER_DOWN_LEVEL;
     else
@@ -280,6 +278,7 @@ static const char *add_realm_map(cmd_parms *cmd, void *conf_v,
         c->realm_map = apr_array_make(cmd->pool, 4, sizeof(const char *));
     APR_ARRAY_PUSH(c->realm_map, const char *) = apr_pstrdup(cmd->pool, realm);
     APR_ARRAY_PUSH(c->realm_map, const char *) = apr_pstrdup(cmd->pool, netbios);
+    remember(seen.mapped_realms, apr_pstrdup(cmd->pool, realm));
     return NULL;
 }
 
@@ -295,12 +294,39 @@ static const char *set_delegation_dir(cmd_parms *cmd, void *conf_v, const char *
         return NULL;
     }
     path = ap_server_root_relative(cmd->pool, arg);
-    if (path == NULL || apr_stat(&finfo, path, APR_FINFO_TYPE, cmd->pool) != APR_SUCCESS
+    if (path == NULL || apr_stat(&finfo, path, APR_FINFO_TYPE | APR_FINFO_PROT,
+                                 cmd->pool) != APR_SUCCESS
         || finfo.filetype != APR_DIR)
         return apr_psprintf(cmd->pool, "NegotiateDelegationDir: %s is not a "
                             "directory; give a directory writable only by the "
                             "Apache user (e.g. mode 0700), or Off", arg);
+    /* Others who may write there could plant a ccache or remove one (the
+     * owner, the Apache user, is checked once User is known, at start). */
+    if (finfo.protection & (APR_GWRITE | APR_WWRITE))
+        return apr_psprintf(cmd->pool, "NegotiateDelegationDir: %s is "
+                            "writable by its group or by everyone: delegated "
+                            "credentials must be private to the Apache user "
+                            "(chown the Apache user %s; chmod 0700 %s)",
+                            path, path, path);
     c->delegation_dir = path;
+    remember(seen.delegation_dirs, path);
+    return NULL;
+}
+
+static const char *set_extended_protection(cmd_parms *cmd, void *conf_v,
+                                           const char *arg)
+{
+    neg_dir_conf *c = conf_v;
+
+    if (strcasecmp(arg, "Off") == 0)
+        c->extended_protection = NEG_EPA_OFF;
+    else if (strcasecmp(arg, "Allow") == 0)
+        c->extended_protection = NEG_EPA_ALLOW;
+    else if (strcasecmp(arg, "Require") == 0)
+        c->extended_protection = NEG_EPA_REQUIRE;
+    else
+        return apr_psprintf(cmd->pool, "NegotiateExtendedProtection: '%s' is "
+                            "not allowed; use Off, Allow or Require", arg);
     return NULL;
 }
 
@@ -403,6 +429,15 @@ static const command_rec neg_cmds[] = {
                  "On to let later requests on a connection that authenticated "
                  "by Kerberos through without a token, as IIS's "
                  "authPersistNonNTLM (default Off)"),
+    AP_INIT_FLAG("NegotiateMachineAccounts", ap_set_flag_slot,
+                 (void *)APR_OFFSETOF(neg_dir_conf, machine_accounts),
+                 ACCESS_CONF | RSRC_CONF,
+                 "On to let computer and trust accounts (HOST$) sign in "
+                 "(default Off)"),
+    AP_INIT_TAKE1("NegotiateExtendedProtection", set_extended_protection, NULL,
+                  ACCESS_CONF | RSRC_CONF,
+                  "Off | Allow | Require: tokens bound to this server's TLS "
+                  "channel and name (IIS's Extended Protection; default Off)"),
     AP_INIT_FLAG("NegotiateRequireTLS", ap_set_flag_slot,
                  (void *)APR_OFFSETOF(neg_dir_conf, require_tls), ACCESS_CONF | RSRC_CONF,
                  "On to refuse every mechanism on plain HTTP (default Off)"),
@@ -422,9 +457,7 @@ static const command_rec neg_cmds[] = {
     { NULL }
 };
 
-/* ====================================================== policy */
-
-static int scheme_offered(request_rec *r, const neg_dir_conf *conf, neg_scheme s);
+/* ====================================================== requests */
 
 static int is_tls(request_rec *r)
 {
@@ -432,631 +465,213 @@ static int is_tls(request_rec *r)
                                                     : r->connection);
 }
 
-/* Basic sends the password: offered and accepted on TLS only, unless the
- * admin explicitly allows plain HTTP. */
-static int basic_offered(request_rec *r, const neg_dir_conf *conf)
+/* What a request that authenticated keeps: its identity (in its own pool,
+ * never the connection's) and its budget for winbind calls, which the
+ * authorization providers spend too. */
+typedef struct {
+    const neg_identity *id;
+    apr_time_t deadline;
+} request_state;
+
+static const request_state *state_of(const request_rec *r)
 {
-    return conf->basic == 1 && (is_tls(r) || conf->basic_plain_http == 1);
+    return ap_get_module_config(r->request_config, &auth_negotiate_module);
 }
 
-static int timeout_ms_of(const neg_dir_conf *c)
+static int budget_ms(const request_state *st)
 {
-    return c->winbind_timeout_ms != -1 ? c->winbind_timeout_ms
-                                       : NEG_DEFAULT_WINBIND_TIMEOUT_MS;
+    apr_time_t left = st->deadline - apr_time_now();
+
+    return left <= 0 ? 0 : (int)apr_time_as_msec(left);
 }
 
-static neg_user_format format_of(const neg_dir_conf *c)
+static conn_rec *main_conn(request_rec *r)
 {
-    return c->user_format == NEG_USER_UNSET ? NEG_USER_UPN : c->user_format;
+    return r->connection->master ? r->connection->master : r->connection;
 }
 
-/* ====================================================== responses */
+/* The names this virtual host answers to, for the service binding of
+ * Extended Protection: ServerName and every ServerAlias (with wildcards). */
+static const apr_array_header_t *server_names(request_rec *r)
+{
+    server_rec *s = r->server;
+    apr_array_header_t *names = apr_array_make(r->pool, 4, sizeof(const char *));
+
+    if (s->server_hostname != NULL)
+        APR_ARRAY_PUSH(names, const char *) = s->server_hostname;
+    if (s->names != NULL)
+        apr_array_cat(names, s->names);
+    if (s->wild_names != NULL)
+        apr_array_cat(names, s->wild_names);
+    return names;
+}
+
+/* Extended Protection on TLS: the tls-server-end-point binding of the
+ * certificate this connection presented (mod_ssl's SSL_SERVER_CERT: the
+ * certificate of the virtual host SNI chose). */
+static void channel_binding(request_rec *r, neg_logon_ctx *ctx)
+{
+    const char *pem = ap_ssl_var_lookup(r->pool, r->server, main_conn(r), r,
+                                        "SSL_SERVER_CERT");
+    neg_cbt *cb = apr_palloc(r->pool, sizeof(*cb));
+    neg_cbt_result cr = neg_cbt_from_pem(pem, cb);
+
+    if (cr == NEG_CBT_OK)
+        ctx->binding = cb;
+    else
+        ctx->binding_error = apr_psprintf(r->pool, "the server certificate "
+                                          "(SSL_SERVER_CERT): %s",
+                                          neg_cbt_result_str(cr));
+}
+
+static void logon_ctx(request_rec *r, const neg_dir_conf *conf,
+                      apr_time_t deadline, neg_logon_ctx *ctx)
+{
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->pool = r->pool;
+    ctx->conf = conf;
+    /* NULL on an HTTP/2 stream: nothing is bound to, or reused from, a
+     * connection that carries other requests at the same time */
+    ctx->conn = neg_conn_get(r->connection, &auth_negotiate_module);
+    ctx->tls = is_tls(r);
+    ctx->http2 = r->connection->master != NULL;
+    ctx->deadline = deadline;
+    ctx->server = r->server;
+    ctx->epa = conf->extended_protection == -1 ? NEG_EPA_OFF : conf->extended_protection;
+    if (ctx->epa != NEG_EPA_OFF) {
+        ctx->names = server_names(r);
+        ctx->port = main_conn(r)->local_addr->port;
+        if (ctx->tls)
+            channel_binding(r, ctx);
+    }
+}
+
+/* ====================================================== answers */
+
+/* A forward proxy authenticates with Proxy-Authorization, Proxy-Authenticate
+ * and 407 (RFC 7235 4.3, 4.4), as mod_auth_basic does; the NTLM handshake
+ * is then bound to the client's connection to the proxy. */
+static int is_proxy_auth(const request_rec *r)
+{
+    return r->proxyreq == PROXYREQ_PROXY;
+}
+
+static const char *challenge_header(const request_rec *r)
+{
+    return is_proxy_auth(r) ? "Proxy-Authenticate" : "WWW-Authenticate";
+}
+
+static int unauthorized(const request_rec *r)
+{
+    return is_proxy_auth(r) ? HTTP_PROXY_AUTHENTICATION_REQUIRED : HTTP_UNAUTHORIZED;
+}
 
 static void add_challenges(request_rec *r, const neg_dir_conf *conf)
 {
     int i, n;
-    const neg_provider *list = providers_of(conf, &n);
+    const neg_provider *list = neg_providers(conf, &n);
 
     for (i = 0; i < n; i++) {
-        apr_table_add(r->err_headers_out, "WWW-Authenticate",
+        apr_table_add(r->err_headers_out, challenge_header(r),
                       list[i] == NEG_PROVIDER_NTLM ? "NTLM" : "Negotiate");
     }
-    if (basic_offered(r, conf)) {
+    if (neg_basic_offered(conf, is_tls(r))) {
         const char *realm = ap_auth_name(r) ? ap_auth_name(r) : "";
 
-        apr_table_add(r->err_headers_out, "WWW-Authenticate",
+        apr_table_add(r->err_headers_out, challenge_header(r),
                       apr_pstrcat(r->pool, "Basic realm=\"",
                                   ap_escape_quotes(r->pool, realm), "\"", NULL));
     }
 }
 
-/* Every path that does not prove an identity ends here: 401 and a fresh
- * challenge. */
-static int challenge(request_rec *r, const neg_dir_conf *conf)
-{
-    add_challenges(r, conf);
-    return HTTP_UNAUTHORIZED;
-}
-
-static void add_reply_header(request_rec *r, const char *scheme,
+static void add_reply_header(request_rec *r, neg_scheme scheme,
                              const unsigned char *tok, size_t len)
 {
     char *b64 = apr_palloc(r->pool, apr_base64_encode_len((int)len));
 
     apr_base64_encode_binary(b64, tok, (int)len);
-    apr_table_add(r->err_headers_out, "WWW-Authenticate",
-                  apr_pstrcat(r->pool, scheme, " ", b64, NULL));
+    apr_table_add(r->err_headers_out, challenge_header(r),
+                  apr_pstrcat(r->pool, neg_scheme_name(scheme), " ", b64, NULL));
 }
 
-static const char *providers_text(request_rec *r, const neg_dir_conf *conf)
+static void log_lines(request_rec *r, const neg_verdict *v)
 {
-    static const char *names[] = { "", "Negotiate", "Negotiate:Kerberos", "NTLM" };
-    const char *s = "NegotiateProviders";
-    int i, n;
-    const neg_provider *list = providers_of(conf, &n);
+    static const int level[] = { APLOG_DEBUG, APLOG_INFO, APLOG_WARNING, APLOG_ERR };
+    int i;
 
-    for (i = 0; i < n; i++)
-        s = apr_pstrcat(r->pool, s, " ", names[list[i]], NULL);
-    if (conf->basic == 1)
-        s = apr_pstrcat(r->pool, s, basic_offered(r, conf) ? ", NegotiateBasic On"
-                        : ", NegotiateBasic On (but not on plain HTTP)", NULL);
-    return s;
-}
-
-/* ====================================================== identity */
-
-static const neg_identity *request_identity(const request_rec *r)
-{
-    return ap_get_module_config(r->request_config, &auth_negotiate_module);
+    for (i = 0; i < v->n_lines; i++)
+        ap_log_rerror(APLOG_MARK, level[v->lines[i].level], 0, r, "%s: %s",
+                      v->lines[i].tag, v->lines[i].text);
 }
 
 /* The person is known: REMOTE_USER in this location's format, AUTH_TYPE,
  * the environment, and the identity for the authorization providers. */
-static int grant(request_rec *r, const neg_dir_conf *conf, const neg_identity *id)
+static int grant(request_rec *r, const neg_dir_conf *conf, const neg_verdict *v,
+                 apr_time_t deadline)
 {
-    const char *name = neg_identity_name(id, format_of(conf), r->pool);
+    request_state *st = apr_pcalloc(r->pool, sizeof(*st));
 
-    if (name == NULL) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0401)
-                      "refused %s: NegotiateUserFormat down-level needs the "
-                      "NetBIOS domain of the realm %s, and the ticket carries "
-                      "no PAC: add NegotiateRealmMap %s <NETBIOS>",
-                      id->principal, id->realm, id->realm);
-        return challenge(r, conf);
-    }
-    r->user = (char *)name;
-    r->ap_auth_type = (char *)id->auth_type;
-    ap_set_module_config(r->request_config, &auth_negotiate_module, (void *)id);
-    neg_identity_publish(id, r->subprocess_env, r->pool, conf->publish_groups == 1,
-                         timeout_ms_of(conf));
+    st->id = v->id;
+    st->deadline = deadline;
+    r->user = (char *)v->user;
+    r->ap_auth_type = (char *)v->id->auth_type;
+    ap_set_module_config(r->request_config, &auth_negotiate_module, st);
+    neg_identity_publish(v->id, r->subprocess_env, r->pool,
+                         conf->publish_groups == 1, deadline);
     return OK;
 }
 
-/* ====================================================== Kerberos */
-
-/* Authenticators live as long as the acceptor would take them: the
- * clock-skew window on either side of now. */
-#define REPLAY_WINDOW apr_time_from_sec(2 * 300)
-
-static int refuse_replay(request_rec *r, const neg_krb5_result *k)
+static int has_no_body(const request_rec *r)
 {
-    if (!k->has_replay_key)
-        return 0;
-    switch (neg_replay_check(r->server, k->replay_key, apr_time_now() + REPLAY_WINDOW,
-                             r->pool)) {
-    case NEG_REPLAY_FRESH:
-        return 0;
-    case NEG_REPLAY_SEEN:
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0206)
-                      "refused a replayed Kerberos authenticator of %s for %s: "
-                      "the same AP-REQ was accepted before (NegotiateReplayCache %s)",
-                      k->principal, k->service, neg_replay_name());
-        return 1;
-    default:
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0207)
-                      "refused the Kerberos ticket of %s: the replay cache "
-                      "(NegotiateReplayCache %s) did not answer; is it "
-                      "reachable?", k->principal, neg_replay_name());
-        return 1;
-    }
-}
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
 
-/* NegotiatePersistKerberos: like NTLM, the connection is that user from
- * now on. Delegated credentials belong to the request, not to it. */
-static void bind_kerberos_identity(request_rec *r, const neg_identity *id)
-{
-    neg_conn *nc;
-
-    if (r->connection->master != NULL)
-        return;                 /* HTTP/2 streams are not one client */
-    nc = neg_conn_get(r->connection, &auth_negotiate_module);
-    neg_conn_reset(nc);
-    nc->id = *neg_identity_copy(nc->pool, id);
-    nc->id.ccache = NULL;
-    nc->state = NEG_CONN_AUTHENTICATED;
-}
-
-/* Accept a krb5 token; framing is SPNEGO when spnego_mech is not NONE, in
- * which case the reply is a NegTokenResp naming the mechanism the client
- * chose, in the OID it used (RFC 4178 section 4.2.2). */
-static int accept_kerberos(request_rec *r, const neg_dir_conf *conf,
-                           const neg_bytes *tok, neg_mech spnego_mech)
-{
-    const char *err, *warn;
-    neg_krb5_acceptor *acc;
-    neg_krb5_result k;
-    neg_identity *id;
-    int ok;
-
-    acc = neg_krb5_acquire(conf->keytab, conf->principals, r->pool, &err, &warn);
-    if (warn != NULL)
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, NEGLOGNO(0201) "%s", warn);
-    if (acc == NULL) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0202)
-                      "Kerberos is unavailable: %s", err);
-        return challenge(r, conf);
-    }
-    ok = neg_krb5_accept(acc, tok->data, tok->len, r->pool, conf->delegation_dir, &k);
-    neg_krb5_release(acc);
-    if (!ok) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0203)
-                      "Kerberos authentication failed: %s", k.error);
-        return challenge(r, conf);
-    }
-    if (refuse_replay(r, &k))
-        return challenge(r, conf);
-    id = apr_pcalloc(r->pool, sizeof(*id));
-    err = neg_identity_from_kerberos(id, r->pool, k.principal, k.pac, k.pac_len,
-                                     conf->realm_map);
-    if (err != NULL) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0204)
-                      "refused the Kerberos ticket of %s: %s", k.principal, err);
-        return challenge(r, conf);
-    }
-    if (k.ccache_error != NULL)
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, NEGLOGNO(0205)
-                      "%s: the application gets no KRB5CCNAME", k.ccache_error);
-    id->ccache = k.ccache;
-
-    if (spnego_mech == NEG_MECH_NONE && k.reply_len > 0) {
-        add_reply_header(r, "Negotiate", k.reply, k.reply_len);
-    }
-    else if (spnego_mech != NEG_MECH_NONE) {
-        size_t n = neg_encode_resp(NEG_STATE_ACCEPT_COMPLETED, spnego_mech,
-                                   k.reply, k.reply_len, NULL, 0, NULL, 0);
-        unsigned char *buf = apr_palloc(r->pool, n);
-
-        neg_encode_resp(NEG_STATE_ACCEPT_COMPLETED, spnego_mech, k.reply,
-                        k.reply_len, NULL, 0, buf, n);
-        add_reply_header(r, "Negotiate", buf, n);
-    }
-    if (conf->persist_kerberos == 1)
-        bind_kerberos_identity(r, id);
-    return grant(r, conf, id);
-}
-
-/* ====================================================== NTLM */
-
-static neg_ntlm_opts ntlm_opts(const neg_dir_conf *c)
-{
-    neg_ntlm_opts o;
-
-    o.allow_v1 = c->ntlm_v1 == 1;
-    o.timeout_ms = timeout_ms_of(c);
-    o.lifetime = apr_time_from_sec(c->ntlm_lifetime_s != -1
-                                   ? c->ntlm_lifetime_s : NEG_DEFAULT_NTLM_LIFETIME_S);
-    return o;
-}
-
-/* NTLM is allowed under the bare scheme when NTLM is offered (checked
- * before), and inside Negotiate unless it is Negotiate:Kerberos. */
-static int ntlm_refused_here(request_rec *r, const neg_dir_conf *conf,
-                             neg_scheme scheme, const char *framing)
-{
-    if (scheme == NEG_SCHEME_NEGOTIATE
-        && !has_provider(conf, NEG_PROVIDER_NEGOTIATE)) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0301)
-                      "refused an NTLM token (%s) under Negotiate: %s allows "
-                      "only Kerberos inside Negotiate; the client could not "
-                      "get a Kerberos ticket for this server (check the SPN "
-                      "for the host name in the URL)",
-                      framing, providers_text(r, conf));
-        return 1;
-    }
-    if (r->connection->master != NULL) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0302)
-                      "refused an NTLM token over HTTP/2: NTLM authenticates "
-                      "a connection, and HTTP/2 multiplexes requests on one; "
-                      "use Kerberos, or offer only http/1.1 to these clients "
-                      "(Protocols http/1.1)");
-        return 1;
-    }
-    return 0;
+    return apr_table_get(r->headers_in, "Transfer-Encoding") == NULL
+        && (cl == NULL || strcmp(cl, "0") == 0);
 }
 
 /* A 401 to a request that expects "100 Continue" makes httpd close the
- * connection, which kills a connection-bound handshake. Take the body now,
- * while the status is still 200 so httpd sends the 100, and drop it: the
- * client sends it again with the final leg. */
+ * connection (ap_set_keepalive checks r->expecting_100), which kills a
+ * connection-bound handshake. A request without a body (curl sends the
+ * NEGOTIATE leg of a POST with Content-Length: 0 and Expect) cannot be
+ * waiting for one: it expects nothing. Else take the body now, while the
+ * status is still 200 so httpd sends the 100, and drop it: the client sends
+ * it again with the final leg. */
 static void drain_handshake_body(request_rec *r)
 {
-    if (r->expecting_100)
+    if (!r->expecting_100)
+        return;
+    if (has_no_body(r))
+        r->expecting_100 = 0;
+    else
         ap_discard_request_body(r);
 }
 
-static int send_ntlm_challenge(request_rec *r, neg_conn *nc,
-                               const unsigned char *t2, size_t t2_len)
+/* The verdict as httpd's answer. Every refusal's tag goes into the request
+ * note negotiate-error, for LogFormat's %{negotiate-error}n. */
+static int answer(request_rec *r, const neg_dir_conf *conf, const neg_verdict *v,
+                  apr_time_t deadline)
 {
-    if (nc->spnego) {
-        /* RFC 4178 4.2.2: accept-incomplete, NTLMSSP, the CHALLENGE. */
-        size_t n = neg_encode_resp(NEG_STATE_ACCEPT_INCOMPLETE, NEG_MECH_NTLMSSP,
-                                   t2, t2_len, NULL, 0, NULL, 0);
-        unsigned char *buf = apr_palloc(r->pool, n);
-
-        neg_encode_resp(NEG_STATE_ACCEPT_INCOMPLETE, NEG_MECH_NTLMSSP, t2, t2_len,
-                        NULL, 0, buf, n);
-        add_reply_header(r, neg_scheme_name(nc->scheme), buf, n);
+    log_lines(r, v);
+    if (v->tag != NULL)
+        apr_table_setn(r->notes, "negotiate-error", v->tag);
+    if (v->http11_required) {
+        /* mod_http2 resets the stream with HTTP_1_1_REQUIRED for a 403 whose
+         * request carries this note (mod_ssl's own way to ask for it) */
+        apr_table_setn(r->notes, "ssl-renegotiate-forbidden", "1");
+        return HTTP_FORBIDDEN;
     }
-    else {
-        add_reply_header(r, neg_scheme_name(nc->scheme), t2, t2_len);
-    }
-    return HTTP_UNAUTHORIZED;
-}
-
-static int handle_ntlm_negotiate(request_rec *r, const neg_dir_conf *conf,
-                                 neg_scheme scheme, const neg_bytes *msg,
-                                 const neg_token *init)
-{
-    neg_conn *nc = neg_conn_get(r->connection, &auth_negotiate_module);
-    neg_ntlm_opts o = ntlm_opts(conf);
-    const unsigned char *t2;
-    size_t t2_len;
-    const char *err;
-
-    /* A NEGOTIATE always starts over, even on an authenticated connection. */
-    neg_conn_reset(nc);
-    nc->scheme = scheme;
-    nc->spnego = init != NULL;
-    if (init != NULL) {
-        nc->mech_list = apr_pmemdup(nc->pool, init->mech_list.data, init->mech_list.len);
-        nc->mech_list_len = init->mech_list.len;
-    }
-    if (neg_ntlm_challenge(nc, msg->data, msg->len, &o, &t2, &t2_len, &err)
-        != NEG_NTLM_OK) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0303) "%s", err);
-        neg_conn_reset(nc);
-        return challenge(r, conf);
-    }
-    drain_handshake_body(r);
-    return send_ntlm_challenge(r, nc, t2, t2_len);
-}
-
-/* SPNEGO after NTLM (MS-SPNG 3.2.5.1): when the NTLM messages carried a
- * MIC, the client's mechListMIC over its mechTypes is required; we verify
- * it and answer with ours, both signed with the NTLM session key. */
-static const char *check_mech_list_mic(neg_conn *nc, const neg_token *resp,
-                                       const unsigned char key[16], uint32_t flags,
-                                       int had_mic)
-{
-    unsigned char want[16];
-
-    if (resp->mech_list_mic.len == 0)
-        return had_mic ? "the client protected NTLM with a MIC but sent no "
-                         "SPNEGO mechListMIC" : NULL;
-    if (!(flags & NTLM_F_ESS))
-        return "a SPNEGO mechListMIC needs NTLM extended session security";
-    ntlm_sign(key, flags, NTLM_CLIENT_TO_SERVER, 0, nc->mech_list,
-              nc->mech_list_len, want);
-    if (resp->mech_list_mic.len != 16 || !ntlm_equal(want, resp->mech_list_mic.data, 16))
-        return "the SPNEGO mechListMIC does not match (mechanism list altered?)";
-    return NULL;
-}
-
-static void send_spnego_completion(request_rec *r, neg_conn *nc,
-                                   const unsigned char key[16], uint32_t flags)
-{
-    unsigned char mic[16];
-    unsigned char buf[64];
-    size_t n;
-
-    ntlm_sign(key, flags, NTLM_SERVER_TO_CLIENT, 0, nc->mech_list,
-              nc->mech_list_len, mic);
-    n = neg_encode_resp(NEG_STATE_ACCEPT_COMPLETED, NEG_MECH_NONE, NULL, 0,
-                        mic, sizeof(mic), buf, sizeof(buf));
-    add_reply_header(r, "Negotiate", buf, n);
-}
-
-static int handle_ntlm_authenticate(request_rec *r, const neg_dir_conf *conf,
-                                    neg_scheme scheme, const neg_bytes *msg,
-                                    const neg_token *spnego)
-{
-    neg_conn *nc = neg_conn_get(r->connection, &auth_negotiate_module);
-    neg_ntlm_opts o = ntlm_opts(conf);
-    unsigned char key[16];
-    const char *err = NULL;
-    int had_mic = 0;
-    uint32_t flags = 0;
-    const neg_token *resp = spnego && spnego->kind == NEG_TOKEN_SPNEGO_RESP
-                            ? spnego : NULL;
-
-    /* A NegTokenInit is an initial token: an AUTHENTICATE inside one is
-     * out of sequence, whatever framing the NEGOTIATE had. */
-    if (spnego != NULL && resp == NULL)
-        err = "refused an NTLM AUTHENTICATE message inside a SPNEGO "
-              "NegTokenInit: it belongs in a NegTokenResp that answers our "
-              "challenge";
-    else if (nc->state == NEG_CONN_CHALLENGED
-        && (nc->scheme != scheme || nc->spnego != (resp != NULL)))
-        err = "refused an NTLM AUTHENTICATE message framed differently from "
-              "the NEGOTIATE that started the handshake";
-    else if (neg_ntlm_authenticate(nc, msg->data, msg->len, &o, r->pool, key,
-                                   &flags, &had_mic, &err) == NEG_NTLM_OK
-             && resp != NULL)
-        err = check_mech_list_mic(nc, resp, key, flags, had_mic);
-    if (err != NULL) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0304) "%s", err);
-        neg_conn_reset(nc);
-        memset(key, 0, sizeof(key));
-        return challenge(r, conf);
-    }
-    if (resp != NULL)
-        send_spnego_completion(r, nc, key, flags);
-    memset(key, 0, sizeof(key));
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, NEGLOGNO(0305)
-                  "NTLM: authenticated %s\\%s", nc->id.domain, nc->id.account);
-    return grant(r, conf, &nc->id);
-}
-
-/* One NTLM message, raw or from inside SPNEGO. */
-static int ntlm_step(request_rec *r, const neg_dir_conf *conf, neg_scheme scheme,
-                     const neg_bytes *msg, const neg_token *spnego)
-{
-    const char *framing = spnego ? "inside SPNEGO" : "raw NTLMSSP";
-
-    if (ntlm_refused_here(r, conf, scheme, framing))
-        return challenge(r, conf);
-    switch (ntlm_message_type(msg->data, msg->len)) {
-    case 1:
-        return handle_ntlm_negotiate(r, conf, scheme, msg,
-                                     spnego && spnego->kind == NEG_TOKEN_SPNEGO_INIT
-                                     ? spnego : NULL);
-    case 3:
-        return handle_ntlm_authenticate(r, conf, scheme, msg, spnego);
+    if (v->token_len > 0)
+        add_reply_header(r, v->scheme, v->token, v->token_len);
+    switch (v->outcome) {
+    case NEG_GRANT:
+        return grant(r, conf, v, deadline);
+    case NEG_CONTINUE:
+        drain_handshake_body(r);
+        return unauthorized(r);
     default:
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0306)
-                      "refused an NTLM message (%s) that is neither NEGOTIATE "
-                      "nor AUTHENTICATE", framing);
-        return challenge(r, conf);
+        add_challenges(r, conf);
+        return unauthorized(r);
     }
-}
-
-/* ====================================================== connection */
-
-static neg_conn *peek_connection(request_rec *r)
-{
-    conn_rec *c = r->connection->master ? r->connection->master : r->connection;
-
-    return ap_get_module_config(c->conn_config, &auth_negotiate_module);
-}
-
-/* Would this location accept the mechanism that bound the identity? */
-static int mech_allowed_here(request_rec *r, const neg_dir_conf *conf,
-                             const neg_identity *id)
-{
-    if (strcmp(id->mech, "basic") == 0)
-        return basic_offered(r, conf);
-    if (strcmp(id->mech, "kerberos") == 0)
-        return conf->persist_kerberos == 1
-            && (has_provider(conf, NEG_PROVIDER_NEGOTIATE)
-                || has_provider(conf, NEG_PROVIDER_NEGOTIATE_KRB5));
-    if (strcmp(id->auth_type, "NTLM") == 0)
-        return has_provider(conf, NEG_PROVIDER_NTLM);
-    return has_provider(conf, NEG_PROVIDER_NEGOTIATE);
-}
-
-/* The identity an earlier request bound to this connection (NTLM, Basic),
- * as IIS does, where this location would accept its mechanism. */
-static int reuse_connection_identity(request_rec *r, const neg_dir_conf *conf)
-{
-    neg_conn *nc = peek_connection(r);
-
-    if (nc == NULL || nc->state != NEG_CONN_AUTHENTICATED
-        || !mech_allowed_here(r, conf, &nc->id))
-        return 0;
-    return grant(r, conf, &nc->id) == OK;
-}
-
-/* Any new credentials replace what the connection held. */
-static void forget_connection(request_rec *r)
-{
-    neg_conn *nc = peek_connection(r);
-
-    if (nc != NULL && nc->state != NEG_CONN_IDLE)
-        neg_conn_reset(nc);
-}
-
-/* ====================================================== Basic */
-
-static void split_basic_user(apr_pool_t *p, const char *user,
-                             const char **account, const char **domain)
-{
-    const char *sep = strchr(user, '\\');
-    const char *at = strrchr(user, '@');
-
-    *account = user;
-    *domain = "";
-    if (sep != NULL) {
-        *domain = apr_pstrndup(p, user, (apr_size_t)(sep - user));
-        *account = sep + 1;
-    }
-    else if (at != NULL) {
-        *account = apr_pstrndup(p, user, (apr_size_t)(at - user));
-        *domain = at + 1;
-    }
-}
-
-static int accept_basic(request_rec *r, const neg_dir_conf *conf,
-                        const unsigned char *cred, size_t len)
-{
-    neg_conn *nc = neg_conn_get(r->connection, &auth_negotiate_module);
-    const char *colon = memchr(cred, ':', len), *account, *domain, *user, *pw;
-    unsigned char mac[32];
-    neg_wb_result res;
-    neg_wb_status st;
-
-    neg_conn_credential_mac(nc, cred, len, mac);
-    if (nc->state == NEG_CONN_AUTHENTICATED && nc->has_basic
-        && ntlm_equal(mac, nc->basic_mac, sizeof(mac)))
-        return grant(r, conf, &nc->id);     /* verified earlier on this connection */
-    if (colon == NULL || colon == (const char *)cred || memchr(cred, '\0', len)) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0501)
-                      "refused Basic credentials that are not user:password");
-        return challenge(r, conf);
-    }
-    user = apr_pstrndup(r->pool, (const char *)cred, (apr_size_t)(colon - (const char *)cred));
-    pw = apr_pstrndup(r->pool, colon + 1, len - (size_t)(colon + 1 - (const char *)cred));
-    split_basic_user(r->pool, user, &account, &domain);
-    st = neg_wb_verify_plain(account, domain, pw, timeout_ms_of(conf), &res);
-    memset((char *)pw, 0, strlen(pw));
-    if (st != NEG_WB_OK || res.guest) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0502)
-                      "Basic logon of %s refused: %s%s%s", user,
-                      res.guest ? "the domain logged it on as Guest"
-                                : neg_wb_status_str(st),
-                      *res.nt_string ? " " : "", res.nt_string);
-        neg_wb_result_clear(&res);
-        forget_connection(r);
-        return challenge(r, conf);
-    }
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, NEGLOGNO(0503)
-                  "Basic: the domain verified the password of %s", user);
-    neg_conn_reset(nc);
-    neg_identity_from_winbind(&nc->id, nc->pool, &res, "basic", "Basic");
-    neg_wb_result_clear(&res);
-    neg_conn_credential_mac(nc, cred, len, nc->basic_mac);
-    nc->has_basic = 1;
-    nc->state = NEG_CONN_AUTHENTICATED;
-    return grant(r, conf, &nc->id);
-}
-
-/* ====================================================== dispatch */
-
-static int scheme_offered(request_rec *r, const neg_dir_conf *conf, neg_scheme s)
-{
-    if (s == NEG_SCHEME_BASIC)
-        return basic_offered(r, conf);
-    if (s == NEG_SCHEME_NTLM)
-        return has_provider(conf, NEG_PROVIDER_NTLM);
-    return has_provider(conf, NEG_PROVIDER_NEGOTIATE)
-        || has_provider(conf, NEG_PROVIDER_NEGOTIATE_KRB5);
-}
-
-static int is_kerberos(neg_mech m)
-{
-    return m == NEG_MECH_KRB5 || m == NEG_MECH_MS_KRB5;
-}
-
-static int dispatch_spnego_init(request_rec *r, const neg_dir_conf *conf,
-                                const neg_token *tok)
-{
-    neg_mech first = tok->mechs[0];
-
-    if (is_kerberos(first) && tok->mech_token.len > 0) {
-        forget_connection(r);
-        return accept_kerberos(r, conf, &tok->mech_token, first);
-    }
-    if (first == NEG_MECH_NTLMSSP && tok->mech_token.len > 0)
-        return ntlm_step(r, conf, NEG_SCHEME_NEGOTIATE, &tok->mech_token, tok);
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0103)
-                  "refused a SPNEGO token whose first mechanism is %s%s: this "
-                  "server accepts Kerberos (with its token in the first "
-                  "message) and NTLM",
-                  neg_mech_name(first),
-                  tok->mech_token.len == 0 ? " without a token" : "");
-    return challenge(r, conf);
-}
-
-static int dispatch_token(request_rec *r, const neg_dir_conf *conf,
-                          neg_scheme scheme, const neg_token *tok)
-{
-    switch (tok->kind) {
-    case NEG_TOKEN_RAW_NTLMSSP:
-        return ntlm_step(r, conf, scheme, &tok->mech_token, NULL);
-    case NEG_TOKEN_RAW_KRB5:
-        if (scheme == NEG_SCHEME_NEGOTIATE) {
-            forget_connection(r);
-            return accept_kerberos(r, conf, &tok->mech_token, NEG_MECH_NONE);
-        }
-        break;
-    case NEG_TOKEN_SPNEGO_INIT:
-        if (scheme == NEG_SCHEME_NEGOTIATE)
-            return dispatch_spnego_init(r, conf, tok);
-        break;
-    case NEG_TOKEN_SPNEGO_RESP:
-        if (scheme == NEG_SCHEME_NEGOTIATE && tok->mech_token.len > 0
-            && ntlm_message_type(tok->mech_token.data, tok->mech_token.len) == 3)
-            return ntlm_step(r, conf, scheme, &tok->mech_token, tok);
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0104)
-                      "refused a SPNEGO continuation token: no handshake is "
-                      "in progress on this connection; the client must start "
-                      "again with an initial token");
-        return challenge(r, conf);
-    default:
-        break;
-    }
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0105)
-                  "refused a token that the %s scheme cannot carry",
-                  neg_scheme_name(scheme));
-    return challenge(r, conf);
-}
-
-static int authenticate(request_rec *r, const neg_dir_conf *conf)
-{
-    const char *value = apr_table_get(r->headers_in, "Authorization");
-    neg_auth_header h;
-    neg_hdr_result hr;
-    neg_parse_result pr;
-    neg_token tok;
-    unsigned char *buf;
-    size_t n;
-
-    if (value == NULL) {
-        if (reuse_connection_identity(r, conf))
-            return OK;
-        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
-                      "no Authorization header: sending the challenge");
-        return challenge(r, conf);
-    }
-    hr = neg_header_parse(value, max_token_of(conf), &h);
-    if (h.scheme == NEG_SCHEME_OTHER || (hr == NEG_HDR_OK && !scheme_offered(r, conf, h.scheme))) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0101)
-                      "client used the authentication scheme '%.*s', which "
-                      "this location does not offer (%s)",
-                      (int)(h.scheme_len > 32 ? 32 : h.scheme_len),
-                      h.scheme_name ? h.scheme_name : "", providers_text(r, conf));
-        return challenge(r, conf);
-    }
-    if (hr != NEG_HDR_OK) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0102)
-                      "refused the %s Authorization header: %s%s",
-                      neg_scheme_name(h.scheme), neg_hdr_result_str(hr),
-                      hr == NEG_HDR_TOO_LARGE
-                      ? apr_psprintf(r->pool, " (limit %" APR_SIZE_T_FMT " bytes)",
-                                     max_token_of(conf)) : "");
-        return challenge(r, conf);
-    }
-    buf = apr_palloc(r->pool, h.decoded_len + 3);
-    n = neg_header_decode(&h, buf);
-    if (h.scheme == NEG_SCHEME_BASIC)
-        return accept_basic(r, conf, buf, n);
-    pr = neg_token_parse(buf, n, &tok);
-    if (pr != NEG_PARSE_OK) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0106)
-                      "refused the %s token (%" APR_SIZE_T_FMT " bytes): %s",
-                      neg_scheme_name(h.scheme), n, neg_parse_result_str(pr));
-        return challenge(r, conf);
-    }
-    return dispatch_token(r, conf, h.scheme, &tok);
 }
 
 /* ====================================================== hooks */
@@ -1066,37 +681,46 @@ static int is_our_auth_type(const char *type)
     return type != NULL && strcasecmp(type, AUTH_TYPE_NEGOTIATE) == 0;
 }
 
-/* Internal redirects and subrequests reuse the main request's result
- * instead of authenticating again (the token was single-use). */
-static int reuse_initial_result(request_rec *r)
+/* The request an internal redirect or subrequest came from, if it was
+ * authenticated by this module: its identity is carried over (the token
+ * was single-use), where this location admits how it was proved. */
+static const request_state *origin_state(request_rec *r)
 {
     const request_rec *src = r->main ? r->main : r->prev;
-    const neg_identity *id = src ? request_identity(src) : NULL;
 
-    if (src == NULL || src->user == NULL || id == NULL)
-        return 0;
-    r->user = src->user;
-    r->ap_auth_type = src->ap_auth_type;
-    ap_set_module_config(r->request_config, &auth_negotiate_module, (void *)id);
-    return 1;
+    if (ap_is_initial_req(r) || src == NULL || src->user == NULL)
+        return NULL;
+    return state_of(src);
 }
 
 static int check_authn(request_rec *r)
 {
     const neg_dir_conf *conf;
+    const request_state *origin;
+    neg_logon_ctx ctx;
+    neg_verdict v;
+    apr_time_t deadline;
 
     if (!is_our_auth_type(ap_auth_type(r)))
         return DECLINED;
-    if (!ap_is_initial_req(r) && reuse_initial_result(r))
-        return OK;
     conf = ap_get_module_config(r->per_dir_config, &auth_negotiate_module);
     if (conf->require_tls == 1 && !is_tls(r)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0601)
                       "refused a plain-HTTP request: this location requires "
                       "TLS (NegotiateRequireTLS On); use https://");
+        apr_table_setn(r->notes, "negotiate-error", "NEG0601");
         return HTTP_FORBIDDEN;
     }
-    return authenticate(r, conf);
+    origin = origin_state(r);
+    deadline = origin ? origin->deadline
+                      : apr_time_now() + apr_time_from_msec(neg_winbind_timeout_ms(conf));
+    logon_ctx(r, conf, deadline, &ctx);
+    if (origin != NULL)
+        neg_logon_reuse(&ctx, origin->id, &v);
+    else
+        neg_logon(&ctx, apr_table_get(r->headers_in, is_proxy_auth(r)
+                                      ? "Proxy-Authorization" : "Authorization"), &v);
+    return answer(r, conf, &v, deadline);
 }
 
 /* httpd asks the module of the configured AuthType for its challenge when
@@ -1112,13 +736,13 @@ static int note_auth_failure(request_rec *r, const char *auth_type)
 
 /* ====================================================== authorization */
 
-static authz_status identity_for_authz(request_rec *r, const char *provider,
-                                       const neg_identity **id)
+static authz_status state_for_authz(request_rec *r, const char *provider,
+                                    const request_state **st)
 {
     if (r->user == NULL)
         return AUTHZ_DENIED_NO_USER;
-    *id = request_identity(r);
-    if (*id == NULL) {
+    *st = state_of(r);
+    if (*st == NULL) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0701)
                       "Require %s: the user %s was not authenticated by "
                       "mod_auth_negotiate (use AuthType Negotiate)", provider, r->user);
@@ -1137,39 +761,64 @@ static int group_name_matches(const char *wanted, const char *have)
         || (strchr(wanted, '\\') == NULL && sep != NULL && strcasecmp(wanted, sep + 1) == 0);
 }
 
-static int member_of(request_rec *r, const neg_identity *id, const char *wanted,
-                     int timeout_ms)
+typedef enum { NOT_MEMBER = 0, MEMBER, UNDECIDED } membership;
+
+/* Is one of the logon's group SIDs named `wanted`? UNDECIDED when a name
+ * could not be had within the request's budget and none matched. */
+static membership member_of(const request_state *st, const char *wanted)
 {
+    const neg_identity *id = st->id;
     char name[NEG_WB_NAME_MAX];
+    membership m = NOT_MEMBER;
+    neg_wb_status ws;
     size_t i;
 
     for (i = 1; i < id->n_sids; i++) {         /* 0 is the user */
-        if (neg_wb_sid_to_name(&id->sids[i], timeout_ms, name, sizeof(name)) == NEG_WB_OK
-            && group_name_matches(wanted, name))
-            return 1;
+        ws = neg_wb_sid_to_name(&id->sids[i], budget_ms(st), name, sizeof(name));
+        if (ws == NEG_WB_OK && group_name_matches(wanted, name))
+            return MEMBER;
+        if (ws != NEG_WB_OK && ws != NEG_WB_AUTH_FAILED)
+            m = UNDECIDED;
     }
-    return 0;
+    return m;
 }
 
 /* Require negotiate-group "EXAMPLE\WebAdmins" ...: the logon's group SIDs
  * (nested groups included: the DC expands them into the PAC and into
  * winbind's answer) are named through winbind (cached) and compared. Names,
  * not a name-to-SID lookup: Samba's winbindd lower-cases the names it
- * caches for such lookups, and that would leak into NEGOTIATE_GROUPS. */
+ * caches for such lookups, and that would leak into NEGOTIATE_GROUPS. Every
+ * lookup spends the request's winbind budget: when it runs out before a
+ * match, the answer is an error (500), not a guess. */
 static authz_status check_group(request_rec *r, const char *args, const void *parsed)
 {
-    const neg_dir_conf *conf = ap_get_module_config(r->per_dir_config,
-                                                    &auth_negotiate_module);
-    const neg_identity *id = NULL;
-    authz_status st = identity_for_authz(r, "negotiate-group", &id);
+    const request_state *st = NULL;
+    authz_status as = state_for_authz(r, "negotiate-group", &st);
     const char *w, *names = "";
+    int undecided = 0;
 
-    if (st != AUTHZ_GRANTED)
-        return st;
+    if (as != AUTHZ_GRANTED)
+        return as;
     while (*(w = ap_getword_conf(r->pool, &args)) != '\0') {
-        if (member_of(r, id, w, timeout_ms_of(conf)))
+        switch (member_of(st, w)) {
+        case MEMBER:
             return AUTHZ_GRANTED;
+        case UNDECIDED:
+            undecided = 1;
+            break;
+        default:
+            break;
+        }
         names = apr_pstrcat(r->pool, names, *names ? ", " : "", w, NULL);
+    }
+    if (undecided) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0705)
+                      "cannot decide whether %s is a member of %s: winbind did "
+                      "not name all of the user's groups within the request's "
+                      "budget (NegotiateWinbindTimeout); is winbindd hung or "
+                      "overloaded?", r->user, names);
+        apr_table_setn(r->notes, "negotiate-error", "NEG0705");
+        return AUTHZ_GENERAL_ERROR;
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, NEGLOGNO(0703)
                   "%s is not a member of %s", r->user, names);
@@ -1178,15 +827,15 @@ static authz_status check_group(request_rec *r, const char *args, const void *pa
 
 static authz_status check_sid(request_rec *r, const char *args, const void *parsed)
 {
-    const neg_identity *id = NULL;
-    authz_status st = identity_for_authz(r, "negotiate-sid", &id);
+    const request_state *st = NULL;
+    authz_status as = state_for_authz(r, "negotiate-sid", &st);
     const char *w;
     neg_sid sid;
 
-    if (st != AUTHZ_GRANTED)
-        return st;
+    if (as != AUTHZ_GRANTED)
+        return as;
     while (*(w = ap_getword_conf(r->pool, &args)) != '\0') {
-        if (neg_sid_from_string(w, &sid) && neg_identity_has_sid(id, &sid))
+        if (neg_sid_from_string(w, &sid) && neg_identity_has_sid(st->id, &sid))
             return AUTHZ_GRANTED;
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, NEGLOGNO(0704)
@@ -1222,8 +871,72 @@ static const char *parse_group_line(cmd_parms *cmd, const char *line,
 static const authz_provider group_provider = { check_group, parse_group_line };
 static const authz_provider sid_provider = { check_sid, parse_sid_line };
 
+/* ====================================================== start-up checks */
+
+/* NegotiateDelegationDir must belong to the Apache user: whoever else owns
+ * it could plant or read delegated credentials (the mode was checked when
+ * the directive was read). */
+static int check_delegation_dirs(server_rec *s)
+{
+    /* httpd started by root runs its children as User; started by anyone
+     * else, as that user */
+    uid_t apache = geteuid() == 0 ? ap_unixd_config.user_id : geteuid();
+    int i, ok = 1;
+    struct stat st;
+
+    for (i = 0; i < seen.delegation_dirs->nelts; i++) {
+        const char *dir = APR_ARRAY_IDX(seen.delegation_dirs, i, const char *);
+
+        memset(&st, 0, sizeof(st));
+        if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == apache
+            && !(st.st_mode & 022))
+            continue;
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, NEGLOGNO(0010)
+                     "NegotiateDelegationDir %s must be a directory owned by "
+                     "the Apache user (uid %ld) and writable by nobody else "
+                     "(owner uid %ld, mode %04o%s): delegated credentials "
+                     "would not be private; chown that user %s; chmod 0700 %s",
+                     dir, (long)apache, (long)st.st_uid, (unsigned)(st.st_mode & 07777),
+                     S_ISLNK(st.st_mode) ? ", a symbolic link" : "", dir, dir);
+        ok = 0;
+    }
+    return ok;
+}
+
+/* NegotiateUserFormat short drops the realm and the domain: with more
+ * than one in play, two people can get one REMOTE_USER. */
+static void check_short_format(apr_pool_t *p, server_rec *s)
+{
+    apr_array_header_t *realms = apr_array_make(p, 4, sizeof(const char *));
+    char domains[512] = "";
+    int i, n_domains;
+
+    if (!seen.short_format)
+        return;
+    for (i = 0; i < seen.keytabs->nelts; i++)
+        neg_krb5_keytab_realms(APR_ARRAY_IDX(seen.keytabs, i, const char *), p, realms);
+    for (i = 0; i < seen.mapped_realms->nelts; i++)
+        neg_krb5_add_realm(p, realms, APR_ARRAY_IDX(seen.mapped_realms, i, const char *));
+    n_domains = neg_wb_count_domains(1000, domains, sizeof(domains));
+    if (realms->nelts <= 1 && n_domains <= 1)
+        return;
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, NEGLOGNO(0011)
+                 "NegotiateUserFormat short is used while more than one realm "
+                 "or domain is in play (realms: %s; winbind's domains: %s): "
+                 "users of the same name in different ones get the same "
+                 "REMOTE_USER; use upn or down-level unless that is meant",
+                 realms->nelts ? apr_array_pstrcat(p, realms, ' ') : "none",
+                 n_domains >= 0 ? domains : "unknown");
+}
+
+/* ====================================================== process hooks */
+
 static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
+    seen.delegation_dirs = apr_array_make(pconf, 2, sizeof(const char *));
+    seen.keytabs = apr_array_make(pconf, 2, sizeof(const char *));
+    seen.mapped_realms = apr_array_make(pconf, 2, sizeof(const char *));
+    seen.short_format = 0;
     neg_replay_pre_config(pconf);
     return OK;
 }
@@ -1235,9 +948,20 @@ static apr_status_t unshare_winbind_slots(void *unused)
     return APR_SUCCESS;
 }
 
+static void test_config(apr_pool_t *pconf, server_rec *s)
+{
+    check_delegation_dirs(s);
+    check_short_format(pconf, s);
+}
+
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                        server_rec *s)
 {
+    if (!check_delegation_dirs(s))
+        return HTTP_INTERNAL_SERVER_ERROR;
+    /* once, not in the first of httpd's two configuration passes */
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG)
+        check_short_format(ptemp, s);
     if (neg_wb_share_connect_slots())
         apr_pool_cleanup_register(pconf, NULL, unshare_winbind_slots,
                                   apr_pool_cleanup_null);
@@ -1263,6 +987,7 @@ static void register_hooks(apr_pool_t *p)
                         AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_note_auth_failure(note_auth_failure, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_test_config(test_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "negotiate-group",

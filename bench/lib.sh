@@ -1,4 +1,5 @@
-# bench/lib.sh - what bench/run.sh and bench/soak.sh share (sourced, bash).
+# bench/lib.sh - what the benchmarks share (sourced, bash): run.sh,
+# run-ntlm.sh, soak.sh, browser-pageload.sh.
 # The caller defines log and die and sets DOMAIN_SH; these functions use
 # WORK, PIDFILE, STARTED_DOMAIN and KEEP.
 
@@ -72,6 +73,27 @@ MaxRequestWorkers $((servers * threads))
 MinSpareThreads 1
 MaxSpareThreads $((servers * threads))
 MaxConnectionsPerChild 0
+CONF
+}
+
+# httpd.conf lines: keep-alive without a request limit, headers large
+# enough for Kerberos tokens, and $WORK/htdocs (nothing else) at /static/.
+static_site_conf() {
+    cat <<CONF
+KeepAlive On
+MaxKeepAliveRequests 0
+KeepAliveTimeout 30
+Timeout 30
+LimitRequestFieldSize 16384
+TypesConfig /etc/mime.types
+
+<Directory />
+    Require all denied
+</Directory>
+<Directory "$WORK/htdocs">
+    Require all granted
+</Directory>
+Alias /static/ "$WORK/htdocs/"
 CONF
 }
 

@@ -138,24 +138,10 @@ printf '<html><body><p>mod_auth_negotiate benchmark page.</p></body></html>\n' \
 neg_httpd_conf "$WORK" "$ADDR:$PORT" "$PIDFILE" "$WORK/logs/error.log" "$MODULE" mime
 # A fixed set of $SERVERS children, no process churn during the runs.
 fixed_children_conf "$SERVERS" 32
+static_site_conf
 cat <<EOF
-
-KeepAlive On
-MaxKeepAliveRequests 0
-KeepAliveTimeout 30
-Timeout 30
-LimitRequestFieldSize 16384
-TypesConfig /etc/mime.types
 # No access log.
 
-<Directory />
-    Require all denied
-</Directory>
-<Directory "$WORK/htdocs">
-    Require all granted
-</Directory>
-
-Alias /static/ "$WORK/htdocs/"
 Alias /krb/ "$WORK/htdocs/"
 
 <Location /krb/>

@@ -14,14 +14,16 @@
 
 neg_conn *neg_conn_get(conn_rec *c, module *m)
 {
-    conn_rec *owner = c->master ? c->master : c;
-    neg_conn *nc = ap_get_module_config(owner->conn_config, m);
+    neg_conn *nc;
 
+    if (c->master != NULL)
+        return NULL;            /* an HTTP/2 stream: no connection state */
+    nc = ap_get_module_config(c->conn_config, m);
     if (nc == NULL) {
-        nc = apr_pcalloc(owner->pool, sizeof(*nc));
-        apr_pool_create(&nc->pool, owner->pool);
+        nc = apr_pcalloc(c->pool, sizeof(*nc));
+        apr_pool_create(&nc->pool, c->pool);
         apr_pool_tag(nc->pool, "auth_negotiate_conn");
-        ap_set_module_config(owner->conn_config, m, nc);
+        ap_set_module_config(c->conn_config, m, nc);
     }
     return nc;
 }

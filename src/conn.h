@@ -3,9 +3,10 @@
  * identity bound to the connection after it succeeded (MS-NLMP is
  * connection-oriented over HTTP, as with IIS).
  *
- * The state lives in a subpool of the connection's pool (of the master
- * connection's, for the day NTLM is allowed over HTTP/2), so it goes away
- * with the connection and is never shared with another one.
+ * The state lives in a subpool of the connection's pool, so it goes away
+ * with the connection and is never shared with another one. It is never
+ * used on HTTP/2 (see logon.h): the glue does not hand it to the logon of
+ * an HTTP/2 stream, whose connection carries other clients' streams.
  */
 #ifndef NEG_CONN_H
 #define NEG_CONN_H
@@ -35,17 +36,22 @@ typedef struct {
     size_t ti_off, ti_len;      /* our TargetInfo inside type2 */
     uint32_t flags;             /* the flags of our Type 2 */
     apr_time_t challenged_at;
-    /* the result, in pool */
+    /* the identity bound to the connection (NTLM; Kerberos with
+     * NegotiatePersistKerberos On), in pool */
     neg_identity id;
-    /* Basic: a MAC of the credentials verified on this connection, under a
-     * random key of the connection (no password is kept) */
+    /* Basic: not an identity of the connection (every Basic request carries
+     * its credentials), but a cache of their verification: a MAC of the
+     * credentials the domain verified last, under a random key of the
+     * connection (no password is kept), when, and whom they proved */
+    neg_identity *basic_id;
     unsigned char basic_mac[32];
-    int has_basic;
+    apr_time_t basic_at;
     unsigned char mac_key[32];
     int has_mac_key;
 } neg_conn;
 
-/* The state of r's connection, created on first use. */
+/* The state of an HTTP/1.1 connection, created on first use; NULL for an
+ * HTTP/2 stream's (secondary) connection. */
 neg_conn *neg_conn_get(conn_rec *c, module *m);
 
 /* HMAC-SHA256 of some credentials under this connection's random key. */

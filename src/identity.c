@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "apr_lib.h"
 #include "apr_tables.h"
@@ -79,6 +80,15 @@ static const char *sid_string(apr_pool_t *p, const neg_identity *id)
     return apr_pstrdup(p, buf);
 }
 
+/* Without a PAC (a KDC outside AD) a computer shows only in its name:
+ * Windows' HOST$, or a host/ service principal used as a client. */
+static int is_machine_principal(const char *name)
+{
+    size_t n = strlen(name);
+
+    return (n > 0 && name[n - 1] == '$') || strncasecmp(name, "host/", 5) == 0;
+}
+
 static const char *map_realm(const apr_array_header_t *map, const char *realm)
 {
     int i;
@@ -109,6 +119,7 @@ const char *neg_identity_from_kerberos(neg_identity *id, apr_pool_t *p,
     id->domain = map_realm(realm_map, id->realm);
     if (pac_len == 0) {
         id->principal = principal;
+        id->machine = is_machine_principal(id->account);
         return NULL;
     }
     if ((scratch = pac_scratch()) == NULL)
@@ -124,6 +135,7 @@ const char *neg_identity_from_kerberos(neg_identity *id, apr_pool_t *p,
     if (id->account == NULL || *id->account == '\0' || id->domain == NULL)
         return "the ticket's PAC has no usable account or domain name";
     id->principal = apr_pstrcat(p, id->account, "@", id->realm, NULL);
+    id->machine = (scratch->user_account_control & NEG_UAC_MACHINE) != 0;
     sids = apr_pmemdup(p, scratch->sids, sizeof(neg_sid) * scratch->n_sids);
     id->sids = sids;
     id->n_sids = scratch->n_sids;
@@ -160,6 +172,7 @@ void neg_identity_from_winbind(neg_identity *id, apr_pool_t *p,
     id->domain = apr_pstrdup(p, res->domain);
     id->realm = upper(p, res->dns_domain);
     id->principal = apr_pstrcat(p, id->account, "@", id->realm, NULL);
+    id->machine = res->machine || is_machine_principal(id->account);
     if (res->n_sids > 0)
         copy_unique_sids(id, p, res->sids, res->n_sids);
     id->user_sid = sid_string(p, id);
@@ -180,6 +193,8 @@ neg_identity *neg_identity_copy(apr_pool_t *p, const neg_identity *id)
     c->principal = dup_or_null(p, id->principal);
     c->ccache = dup_or_null(p, id->ccache);
     c->user_sid = dup_or_null(p, id->user_sid);
+    c->keytab = dup_or_null(p, id->keytab);
+    c->service = dup_or_null(p, id->service);
     c->sids = id->n_sids ? apr_pmemdup(p, id->sids, sizeof(neg_sid) * id->n_sids)
                          : NULL;
     return c;
@@ -216,8 +231,18 @@ static const char *sorted_list(apr_pool_t *p, apr_array_header_t *a)
     return apr_array_pstrcat(p, a, ';');
 }
 
+/* Milliseconds until the deadline, 0 when it has passed. */
+static int ms_until(apr_time_t deadline)
+{
+    apr_time_t left = deadline - apr_time_now();
+
+    return left <= 0 ? 0 : (int)apr_time_as_msec(left);
+}
+
+/* Every name lookup spends what is left of the one budget: once it is
+ * spent, the names not known yet are left out (winbind.c caches them). */
 static void publish_groups(const neg_identity *id, apr_table_t *env,
-                           apr_pool_t *p, int timeout_ms)
+                           apr_pool_t *p, apr_time_t deadline)
 {
     apr_array_header_t *sids = apr_array_make(p, (int)id->n_sids, sizeof(char *));
     apr_array_header_t *names = apr_array_make(p, (int)id->n_sids, sizeof(char *));
@@ -229,7 +254,7 @@ static void publish_groups(const neg_identity *id, apr_table_t *env,
             || neg_sid_to_string(&id->sids[i], buf, sizeof(buf)) == 0)
             continue;
         APR_ARRAY_PUSH(sids, const char *) = apr_pstrdup(p, buf);
-        if (neg_wb_sid_to_name(&id->sids[i], timeout_ms, name, sizeof(name)) == NEG_WB_OK)
+        if (neg_wb_sid_to_name(&id->sids[i], ms_until(deadline), name, sizeof(name)) == NEG_WB_OK)
             APR_ARRAY_PUSH(names, const char *) = apr_pstrdup(p, name);
     }
     apr_table_setn(env, "NEGOTIATE_GROUP_SIDS", sorted_list(p, sids));
@@ -237,7 +262,7 @@ static void publish_groups(const neg_identity *id, apr_table_t *env,
 }
 
 void neg_identity_publish(const neg_identity *id, apr_table_t *env,
-                          apr_pool_t *p, int groups, int timeout_ms)
+                          apr_pool_t *p, int groups, apr_time_t deadline)
 {
     apr_table_setn(env, "NEGOTIATE_MECH", id->mech);
     apr_table_setn(env, "NEGOTIATE_PRINCIPAL", id->principal);
@@ -248,5 +273,5 @@ void neg_identity_publish(const neg_identity *id, apr_table_t *env,
     if (id->ccache != NULL)
         apr_table_setn(env, "KRB5CCNAME", apr_pstrcat(p, "FILE:", id->ccache, NULL));
     if (groups && id->n_sids > 0)
-        publish_groups(id, env, p, timeout_ms);
+        publish_groups(id, env, p, deadline);
 }

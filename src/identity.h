@@ -9,6 +9,7 @@
 
 #include "apr_pools.h"
 #include "apr_tables.h"
+#include "apr_time.h"
 
 #include "config.h"
 #include "pac.h"
@@ -25,6 +26,13 @@ typedef struct {
     size_t n_sids;
     const char *user_sid;       /* sids[0] as a string, or NULL */
     const char *ccache;         /* delegated credentials, or NULL */
+    int machine;                /* a computer or trust account (HOST$) */
+    /* How it was proved: what another location must admit before it
+     * reuses the identity (policy.c, neg_policy_admits). */
+    int tls;                    /* on a TLS connection */
+    int ntlm_v1;                /* NTLM: an NTLMv1 or LM response */
+    const char *keytab;         /* Kerberos: NegotiateKeytab that accepted it */
+    const char *service;        /* Kerberos: the ticket's service principal */
 } neg_identity;
 
 /* REMOTE_USER in a format; NULL for down-level when the domain is unknown. */
@@ -52,8 +60,9 @@ int neg_identity_has_sid(const neg_identity *id, const neg_sid *sid);
 
 /* NEGOTIATE_MECH, NEGOTIATE_PRINCIPAL, NEGOTIATE_DOMAIN, NEGOTIATE_USER_SID
  * and, with groups, NEGOTIATE_GROUP_SIDS and NEGOTIATE_GROUPS (';'-separated,
- * sorted; S-1-18-* authentication-authority SIDs left out). */
+ * sorted; S-1-18-* authentication-authority SIDs left out); group names
+ * are looked up through winbind until the deadline (the request's budget). */
 void neg_identity_publish(const neg_identity *id, apr_table_t *env,
-                          apr_pool_t *p, int groups, int timeout_ms);
+                          apr_pool_t *p, int groups, apr_time_t deadline);
 
 #endif

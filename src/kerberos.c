@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,7 +31,7 @@
 #include "apr_time.h"
 
 /* How often a keytab file is checked for replacement. */
-#define KEYTAB_CHECK_INTERVAL apr_time_from_sec(1)
+static apr_interval_time_t keytab_check_interval = APR_USEC_PER_SEC;
 
 typedef struct {
     const char *principal;
@@ -53,6 +54,10 @@ struct neg_krb5_acceptor {
 
 typedef struct {
     neg_krb5_acceptor *current;
+    /* The last load's messages live in their own pool, cleared before each
+     * load: a keytab that keeps failing is retried once a second for as
+     * long as httpd runs. */
+    apr_pool_t *msg_pool;
     const char *load_error;         /* the last load failed: this is why */
     const char *warning;            /* shown once after a load */
     apr_time_t checked;
@@ -119,6 +124,11 @@ const char *neg_krb5_check_principal_syntax(const char *name)
     return NULL;
 }
 
+void neg_krb5_set_check_interval(apr_interval_time_t interval)
+{
+    keytab_check_interval = interval;
+}
+
 /* A configured name without a realm matches that name in any realm. */
 static int principal_matches(const char *configured, const char *principal)
 {
@@ -130,8 +140,8 @@ static int principal_matches(const char *configured, const char *principal)
     return strncmp(configured, principal, n) == 0 && principal[n] == '@';
 }
 
-static int principal_allowed(const apr_array_header_t *allowed,
-                             const char *principal)
+int neg_krb5_principal_allowed(const apr_array_header_t *allowed,
+                               const char *principal)
 {
     int i;
 
@@ -223,7 +233,7 @@ static const char *copy_keys(neg_krb5_acceptor *a, krb5_keytab src,
         key_info *ki;
 
         if (krb5_unparse_name(a->kctx, entry.principal, &name) == 0) {
-            if (principal_allowed(allowed, name)
+            if (neg_krb5_principal_allowed(allowed, name)
                 && krb5_kt_add_entry(a->kctx, a->mem_keytab, &entry) == 0) {
                 ki = apr_array_push(a->keys);
                 ki->principal = apr_pstrdup(a->pool, name);
@@ -269,6 +279,7 @@ static const char *missing_principals(neg_krb5_acceptor *a,
 
 static neg_krb5_acceptor *load_acceptor(const char *keytab,
                                         const apr_array_header_t *allowed,
+                                        apr_pool_t *msg_pool,
                                         const char **error,
                                         const char **warning)
 {
@@ -294,7 +305,7 @@ static neg_krb5_acceptor *load_acceptor(const char *keytab,
     code = krb5_init_context(&a->kctx);
     if (code != 0) {
         a->kctx = NULL;
-        *error = apr_psprintf(registry_pool, "cannot initialise Kerberos "
+        *error = apr_psprintf(msg_pool, "cannot initialise Kerberos "
                               "(error %d): check KRB5_CONFIG and krb5.conf",
                               (int)code);
         goto fail;
@@ -310,7 +321,7 @@ static neg_krb5_acceptor *load_acceptor(const char *keytab,
 
     code = krb5_kt_resolve(a->kctx, a->keytab_name, &src);
     if (code != 0) {
-        *error = apr_psprintf(registry_pool, "cannot open the keytab %s: %s",
+        *error = apr_psprintf(msg_pool, "cannot open the keytab %s: %s",
                               a->keytab_name, krb5_message(pool, a->kctx, code));
         goto fail;
     }
@@ -319,19 +330,19 @@ static neg_krb5_acceptor *load_acceptor(const char *keytab,
     code = krb5_kt_resolve(a->kctx, memname, &a->mem_keytab);
     if (code != 0) {
         a->mem_keytab = NULL;
-        *error = apr_psprintf(registry_pool, "cannot create a MEMORY keytab: %s",
+        *error = apr_psprintf(msg_pool, "cannot create a MEMORY keytab: %s",
                               krb5_message(pool, a->kctx, code));
         goto fail;
     }
     *error = copy_keys(a, src, allowed);
     if (*error != NULL) {
-        *error = apr_pstrdup(registry_pool, *error);
+        *error = apr_pstrdup(msg_pool, *error);
         goto fail;
     }
     major = gss_krb5_import_cred(&minor, NULL, NULL, a->mem_keytab, &a->cred);
     if (GSS_ERROR(major)) {
         a->cred = GSS_C_NO_CREDENTIAL;
-        *error = apr_psprintf(registry_pool, "cannot build an acceptor "
+        *error = apr_psprintf(msg_pool, "cannot build an acceptor "
                               "credential from the keytab %s (GSS major %u, "
                               "minor %d)", a->keytab_name, major, (int)minor);
         goto fail;
@@ -339,7 +350,7 @@ static neg_krb5_acceptor *load_acceptor(const char *keytab,
     krb5_kt_close(a->kctx, src);
     *warning = missing_principals(a, allowed);
     if (*warning != NULL)
-        *warning = apr_pstrdup(registry_pool, *warning);
+        *warning = apr_pstrdup(msg_pool, *warning);
     return a;
 
 fail:
@@ -385,10 +396,13 @@ static void retire(neg_krb5_acceptor *a)
 static void reload_entry(registry_entry *e, const char *keytab,
                          const apr_array_header_t *allowed)
 {
-    neg_krb5_acceptor *fresh = load_acceptor(keytab, allowed, &e->load_error,
-                                             &e->warning);
+    neg_krb5_acceptor *fresh;
     const char *path;
 
+    apr_pool_clear(e->msg_pool);
+    e->load_error = e->warning = NULL;
+    fresh = load_acceptor(keytab, allowed, e->msg_pool, &e->load_error,
+                          &e->warning);
     if (fresh == NULL)
         return;             /* keep serving with the previous keys, if any */
     if (e->current != NULL)
@@ -414,10 +428,11 @@ neg_krb5_acceptor *neg_krb5_acquire(const char *keytab,
     e = apr_hash_get(registry, key, APR_HASH_KEY_STRING);
     if (e == NULL) {
         e = apr_pcalloc(registry_pool, sizeof(*e));
+        apr_pool_create(&e->msg_pool, registry_pool);
         apr_hash_set(registry, apr_pstrdup(registry_pool, key),
                      APR_HASH_KEY_STRING, e);
     }
-    if (e->checked == 0 || now - e->checked >= KEYTAB_CHECK_INTERVAL) {
+    if (e->checked == 0 || now - e->checked >= keytab_check_interval) {
         e->checked = now;
         if (keytab_changed(e))
             reload_entry(e, keytab, principals);
@@ -445,6 +460,43 @@ void neg_krb5_release(neg_krb5_acceptor *a)
     apr_thread_mutex_unlock(registry_lock);
 }
 
+/* ------------------------------------------------------------ start-up */
+
+void neg_krb5_add_realm(apr_pool_t *p, apr_array_header_t *realms,
+                        const char *realm)
+{
+    int i;
+
+    for (i = 0; i < realms->nelts; i++) {
+        if (strcasecmp(APR_ARRAY_IDX(realms, i, const char *), realm) == 0)
+            return;
+    }
+    APR_ARRAY_PUSH(realms, const char *) = apr_pstrdup(p, realm);
+}
+
+void neg_krb5_keytab_realms(const char *keytab, apr_pool_t *p,
+                            apr_array_header_t *realms)
+{
+    krb5_context kctx;
+    krb5_keytab kt;
+    krb5_kt_cursor cursor;
+    krb5_keytab_entry entry;
+
+    if (krb5_init_context(&kctx) != 0)
+        return;
+    if ((keytab ? krb5_kt_resolve(kctx, keytab, &kt) : krb5_kt_default(kctx, &kt)) == 0) {
+        if (krb5_kt_start_seq_get(kctx, kt, &cursor) == 0) {
+            while (krb5_kt_next_entry(kctx, kt, &entry, &cursor) == 0) {
+                neg_krb5_add_realm(p, realms, krb5_principal_get_realm(kctx, entry.principal));
+                krb5_kt_free_entry(kctx, &entry);
+            }
+            krb5_kt_end_seq_get(kctx, kt, &cursor);
+        }
+        krb5_kt_close(kctx, kt);
+    }
+    krb5_free_context(kctx);
+}
+
 /* ------------------------------------------------------------ diagnostics */
 
 typedef struct {
@@ -467,11 +519,13 @@ static const char *enctype_name(int e)
     }
 }
 
-/* Read the ticket's service, kvno and enctype from an AP-REQ token
- * (RFC 4121 section 4.1: GSS header, TOK_ID 01 00, then the AP-REQ). */
-/* The replay key (replay.h): the ticket's service and the authenticator's
- * ciphertext, whatever framing carried them. */
-static void replay_key(const AP_REQ *req, const char *service, unsigned char out[32])
+/* The replay key (replay.h): the authenticator's enctype and ciphertext,
+ * whatever framing carried them, and nothing the client can change without
+ * the session key. The ticket's realm and sname are outside its encrypted
+ * part (RFC 4120 5.3), and an acceptor that finds no key under those names
+ * tries every key of its keytab: a key that hashed them would let one
+ * captured token, its names rewritten, pass as new again and again. */
+static void replay_key(const AP_REQ *req, unsigned char out[32])
 {
     SHA256_CTX sha;
     unsigned char etype[4];
@@ -482,42 +536,57 @@ static void replay_key(const AP_REQ *req, const char *service, unsigned char out
     etype[2] = (unsigned char)(e >> 8);
     etype[3] = (unsigned char)e;
     SHA256_Init(&sha);
-    SHA256_Update(&sha, service, strlen(service) + 1);
     SHA256_Update(&sha, etype, sizeof(etype));
     SHA256_Update(&sha, req->authenticator.cipher.data, req->authenticator.cipher.length);
     SHA256_Final(out, &sha);
 }
 
-static int read_ticket_info(apr_pool_t *p, const unsigned char *tok, size_t len,
-                            ticket_info *ti)
+/* Read the ticket's service, kvno and enctype from an AP-REQ token
+ * (RFC 4121 section 4.1: GSS header, TOK_ID 01 00, then the AP-REQ). */
+/* The AP-REQ inside a krb5 GSS token; free it with free_AP_REQ. */
+static int decode_ap_req(const unsigned char *tok, size_t len, AP_REQ *req)
 {
     gss_buffer_desc in = { len, (void *)tok }, inner = GSS_C_EMPTY_BUFFER;
     OM_uint32 minor;
-    AP_REQ req;
-    size_t used, i;
-    const char *name = NULL;
+    size_t used;
     int ok = 0;
 
+    memset(req, 0, sizeof(*req));
     if (gss_decapsulate_token(&in, GSS_KRB5_MECHANISM, &inner) != GSS_S_COMPLETE)
         return 0;
-    memset(&req, 0, sizeof(req));
     if (inner.length > 2 && ((unsigned char *)inner.value)[0] == 0x01
         && ((unsigned char *)inner.value)[1] == 0x00
         && decode_AP_REQ((unsigned char *)inner.value + 2, inner.length - 2,
-                         &req, &used) == 0) {
-        for (i = 0; i < req.ticket.sname.name_string.len; i++)
-            name = apr_pstrcat(p, name ? name : "", name ? "/" : "",
-                               req.ticket.sname.name_string.val[i], NULL);
-        ti->principal = apr_pstrcat(p, name ? name : "?", "@",
-                                    req.ticket.realm, NULL);
-        ti->kvno = req.ticket.enc_part.kvno ? *req.ticket.enc_part.kvno : -1;
-        ti->enctype = req.ticket.enc_part.etype;
-        replay_key(&req, ti->principal, ti->replay_key);
-        free_AP_REQ(&req);
+                         req, &used) == 0)
         ok = 1;
-    }
     gss_release_buffer(&minor, &inner);
     return ok;
+}
+
+static void ticket_info_of(apr_pool_t *p, const AP_REQ *req, ticket_info *ti)
+{
+    const char *name = NULL;
+    size_t i;
+
+    for (i = 0; i < req->ticket.sname.name_string.len; i++)
+        name = apr_pstrcat(p, name ? name : "", name ? "/" : "",
+                           req->ticket.sname.name_string.val[i], NULL);
+    ti->principal = apr_pstrcat(p, name ? name : "?", "@", req->ticket.realm, NULL);
+    ti->kvno = req->ticket.enc_part.kvno ? *req->ticket.enc_part.kvno : -1;
+    ti->enctype = req->ticket.enc_part.etype;
+    replay_key(req, ti->replay_key);
+}
+
+static int read_ticket_info(apr_pool_t *p, const unsigned char *tok, size_t len,
+                            ticket_info *ti)
+{
+    AP_REQ req;
+
+    if (!decode_ap_req(tok, len, &req))
+        return 0;
+    ticket_info_of(p, &req, ti);
+    free_AP_REQ(&req);
+    return 1;
 }
 
 static const char *keys_for(apr_pool_t *p, const neg_krb5_acceptor *a,
@@ -678,9 +747,37 @@ static const unsigned char *normalise_oid(apr_pool_t *p, const unsigned char *to
     return copy;
 }
 
+/* Is a key of this name loaded? Without regard to case, as AD compares
+ * SPNs and realms (the replay key does not depend on the names). */
+static int holds_key_named(const neg_krb5_acceptor *a, const char *principal)
+{
+    int i;
+
+    for (i = 0; i < a->keys->nelts; i++) {
+        if (strcasecmp(APR_ARRAY_IDX(a->keys, i, key_info).principal, principal) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The names of the loaded keys, each once. */
+static const char *key_names(apr_pool_t *p, const neg_krb5_acceptor *a)
+{
+    const char *list = NULL;
+    int i;
+
+    for (i = 0; i < a->keys->nelts; i++) {
+        const char *n = APR_ARRAY_IDX(a->keys, i, key_info).principal;
+
+        if (list == NULL || strstr(list, n) == NULL)
+            list = list ? apr_pstrcat(p, list, ", ", n, NULL) : n;
+    }
+    return list ? list : "none";
+}
+
 /* Read the ticket's service and the replay key (replay.h) from the AP-REQ
  * that was just accepted, and check the service against
- * NegotiateServicePrincipal.
+ * NegotiateServicePrincipal and the names of the keys.
  *
  * Heimdal, given no acceptor name, tries every key of the keytab, and then
  * reports the name of the key that worked; so a ticket for another SPN of
@@ -691,25 +788,134 @@ static const unsigned char *normalise_oid(apr_pool_t *p, const unsigned char *to
  * separate accounts, hence separate keys). */
 static const char *check_ticket_service(apr_pool_t *p,
                                         const neg_krb5_acceptor *a,
-                                        const unsigned char *tok, size_t len,
-                                        neg_krb5_result *res)
+                                        const AP_REQ *req, neg_krb5_result *res)
 {
     ticket_info ti;
 
     memset(&ti, 0, sizeof(ti));
-    if (!read_ticket_info(p, tok, len, &ti))
-        return "the service principal of the ticket cannot be read";
+    ticket_info_of(p, req, &ti);
     res->service = ti.principal;
     memcpy(res->replay_key, ti.replay_key, sizeof(res->replay_key));
     res->has_replay_key = 1;
-    if (a->allowed->nelts == 0 || principal_allowed(a->allowed, ti.principal))
-        return NULL;
-    return apr_psprintf(p, "refused a Kerberos ticket for %s (kvno %d, %s): "
-                        "the keytab %s has no key for %s (searched with %s); "
-                        "add it to NegotiateServicePrincipal if it should be "
-                        "accepted here", ti.principal, ti.kvno,
-                        enctype_name(ti.enctype), a->keytab_name,
-                        ti.principal, a->scope);
+    if (!neg_krb5_principal_allowed(a->allowed, ti.principal))
+        return apr_psprintf(p, "refused a Kerberos ticket for %s (kvno %d, %s): "
+                            "the keytab %s has no key for %s (searched with "
+                            "%s); add it to NegotiateServicePrincipal if it "
+                            "should be accepted here", ti.principal, ti.kvno,
+                            enctype_name(ti.enctype), a->keytab_name,
+                            ti.principal, a->scope);
+    if (!holds_key_named(a, ti.principal))
+        return apr_psprintf(p, "refused a Kerberos ticket for %s (kvno %d, %s): "
+                            "no key of the keytab %s has that name (%s), yet "
+                            "the key of another name decrypted it. A ticket's "
+                            "service name travels in clear text: the token was "
+                            "altered, or the client asked for another SPN of "
+                            "the same account; export that SPN's key into the "
+                            "keytab if it should be accepted",
+                            ti.principal, ti.kvno, enctype_name(ti.enctype),
+                            a->keytab_name, key_names(p, a));
+    return NULL;
+}
+
+/* ------------------------------------------------------ channel bindings */
+
+/* AD-AUTH-DATA-AP-OPTIONS (MS-KILE 2.2.10) inside AD-IF-RELEVANT, with
+ * KERB_AP_OPTIONS_CBT: a Windows client saying it binds to channels. */
+#define AD_IF_RELEVANT          1
+#define AD_AUTH_DATA_AP_OPTIONS 143
+#define KERB_AP_OPTIONS_CBT     0x4000
+
+static int announces_cbt(const AuthorizationData *ad)
+{
+    size_t i, j, used;
+
+    for (i = 0; ad != NULL && i < ad->len; i++) {
+        AuthorizationData inner;
+
+        if (ad->val[i].ad_type != AD_IF_RELEVANT
+            || decode_AuthorizationData(ad->val[i].ad_data.data, ad->val[i].ad_data.length,
+                                        &inner, &used) != 0)
+            continue;
+        for (j = 0; j < inner.len; j++) {
+            const unsigned char *v = inner.val[j].ad_data.data;
+
+            if (inner.val[j].ad_type == AD_AUTH_DATA_AP_OPTIONS
+                && inner.val[j].ad_data.length == 4 && (v[0] | v[1] << 8) & KERB_AP_OPTIONS_CBT) {
+                free_AuthorizationData(&inner);
+                return 1;
+            }
+        }
+        free_AuthorizationData(&inner);
+    }
+    return 0;
+}
+
+/* What the client's authenticator says of channel bindings, once Heimdal
+ * accepted the token with ours (it compares them only when the client sent
+ * some: all-zero bindings pass, RFC 4121 4.1.1.2). Read with Heimdal's krb5
+ * and ASN.1 functions: the ticket decrypted with the service key that
+ * accepted it (for its session key), the authenticator with that session
+ * key, and the Bnd field of its GSS checksum (type 0x8003). */
+static neg_krb5_bindings initiator_bindings(neg_krb5_acceptor *a, gss_ctx_id_t ctx,
+                                            const AP_REQ *req)
+{
+    static const unsigned char zeros[16];
+    neg_krb5_bindings found = NEG_KRB5_BOUND_UNKNOWN;
+    struct EncryptionKey *service_key = NULL;
+    krb5_crypto crypto = NULL;
+    krb5_data plain;
+    EncTicketPart et;
+    Authenticator auth;
+    OM_uint32 minor;
+    size_t used;
+
+    memset(&et, 0, sizeof(et));
+    memset(&auth, 0, sizeof(auth));
+    krb5_data_zero(&plain);
+    if (gsskrb5_extract_service_keyblock(&minor, ctx, &service_key) != GSS_S_COMPLETE
+        || krb5_crypto_init(a->kctx, service_key, 0, &crypto) != 0
+        || krb5_decrypt_EncryptedData(a->kctx, crypto, KRB5_KU_TICKET,
+                                      &req->ticket.enc_part, &plain) != 0
+        || decode_EncTicketPart(plain.data, plain.length, &et, &used) != 0)
+        goto done;
+    krb5_data_free(&plain);
+    krb5_crypto_destroy(a->kctx, crypto);
+    crypto = NULL;
+    if (krb5_crypto_init(a->kctx, &et.key, 0, &crypto) != 0
+        || krb5_decrypt_EncryptedData(a->kctx, crypto, KRB5_KU_AP_REQ_AUTH,
+                                      &req->authenticator, &plain) != 0
+        || decode_Authenticator(plain.data, plain.length, &auth, &used) != 0)
+        goto done;
+    if (auth.cksum == NULL || auth.cksum->cksumtype != CKSUMTYPE_GSSAPI
+        || auth.cksum->checksum.length < 20)
+        goto done;
+    if (memcmp((unsigned char *)auth.cksum->checksum.data + 4, zeros, 16) != 0)
+        found = NEG_KRB5_BOUND;
+    else if (announces_cbt(auth.authorization_data))
+        found = NEG_KRB5_UNBOUND_BUT_ANNOUNCED;
+    else
+        found = NEG_KRB5_UNBOUND;
+
+done:
+    free_Authenticator(&auth);
+    free_EncTicketPart(&et);
+    krb5_data_free(&plain);
+    if (crypto != NULL)
+        krb5_crypto_destroy(a->kctx, crypto);
+    if (service_key != NULL)
+        krb5_free_keyblock(a->kctx, service_key);
+    return found;
+}
+
+/* RFC 6112 section 3: the anonymous principal WELLKNOWN/ANONYMOUS in the
+ * realm WELLKNOWN:ANONYMOUS (or, for an authenticated anonymous client, in
+ * the client's realm). */
+static int is_anonymous(const char *principal)
+{
+    const char *at = strrchr(principal, '@');
+
+    return strncmp(principal, "WELLKNOWN/ANONYMOUS@", 20) == 0
+        || (at != NULL && strcmp(at + 1, "WELLKNOWN:ANONYMOUS") == 0);
 }
 
 static void split_principal(apr_pool_t *p, const char *principal,
@@ -753,8 +959,20 @@ static void store_delegated(apr_pool_t *p, const neg_krb5_acceptor *a,
     krb5_context kctx = NULL;
     krb5_ccache cc = NULL;
     OM_uint32 minor;
-    int fd = mkstemp(path);
+    struct stat st;
+    int fd;
 
+    /* Checked at start, and again now: it must still be ours alone. */
+    if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()
+        || (st.st_mode & 022)) {
+        res->ccache_error = apr_psprintf(p, "refused to store delegated "
+                                         "credentials in %s: it is no longer "
+                                         "a directory owned by uid %ld and "
+                                         "writable by nobody else",
+                                         dir, (long)geteuid());
+        return;
+    }
+    fd = mkstemp(path);
     if (fd < 0) {
         res->ccache_error = apr_psprintf(p, "cannot create a ccache in %s: %s "
                                          "(NegotiateDelegationDir must be "
@@ -780,35 +998,60 @@ static void store_delegated(apr_pool_t *p, const neg_krb5_acceptor *a,
 
 int neg_krb5_accept(neg_krb5_acceptor *a, const unsigned char *token,
                     size_t len, apr_pool_t *p, const char *delegation_dir,
-                    neg_krb5_result *res)
+                    const unsigned char *cb, size_t cb_len, neg_krb5_result *res)
 {
     gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
     gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER, name = GSS_C_EMPTY_BUFFER;
     gss_name_t client = GSS_C_NO_NAME;
     gss_cred_id_t deleg = GSS_C_NO_CREDENTIAL;
+    struct gss_channel_bindings_struct bindings;
     OM_uint32 major, minor, ignored, flags = 0;
-    int ok = 0;
+    AP_REQ req;
+    int ok = 0, have_req = 0;
 
     memset(res, 0, sizeof(*res));
     in.value = (void *)normalise_oid(p, token, len);
     in.length = len;
+    /* RFC 4121 4.1.1.2: no addresses, the application data only */
+    memset(&bindings, 0, sizeof(bindings));
+    bindings.application_data.value = (void *)cb;
+    bindings.application_data.length = cb_len;
     major = gss_accept_sec_context(&minor, &ctx, a->cred, &in,
-                                   GSS_C_NO_CHANNEL_BINDINGS, &client, NULL,
-                                   &out, &flags, NULL,
+                                   cb && cb_len ? &bindings : GSS_C_NO_CHANNEL_BINDINGS,
+                                   &client, NULL, &out, &flags, NULL,
                                    delegation_dir ? &deleg : NULL);
+    res->skew = (int)krb5_get_max_time_skew(a->kctx);
+    if (major == GSS_S_BAD_BINDINGS) {
+        res->bindings = NEG_KRB5_BOUND_ELSEWHERE;
+        res->error = describe_failure(p, a, in.value, len, major, minor, &out);
+        goto cleanup;
+    }
     if (major != GSS_S_COMPLETE) {
         res->error = describe_failure(p, a, in.value, len, major, minor, &out);
         goto cleanup;
     }
-    res->error = check_ticket_service(p, a, in.value, len, res);
+    if (!(have_req = decode_ap_req(in.value, len, &req))) {
+        res->error = "the service principal of the ticket cannot be read";
+        goto cleanup;
+    }
+    res->error = check_ticket_service(p, a, &req, res);
     if (res->error != NULL)
         goto cleanup;
+    if (cb != NULL)
+        res->bindings = initiator_bindings(a, ctx, &req);
     major = gss_display_name(&minor, client, &name, NULL);
     if (GSS_ERROR(major)) {
         res->error = "the client's principal name cannot be displayed";
         goto cleanup;
     }
     split_principal(p, apr_pstrndup(p, name.value, name.length), res);
+    if ((flags & GSS_C_ANON_FLAG) || is_anonymous(res->principal)) {
+        res->anonymous = 1;
+        res->error = apr_psprintf(p, "refused an anonymous Kerberos ticket "
+                                  "(%s) for %s: an anonymous logon proves no "
+                                  "identity", res->principal, res->service);
+        goto cleanup;
+    }
     res->reply = out.length ? apr_pmemdup(p, out.value, out.length) : NULL;
     res->reply_len = out.length;
     extract_pac(p, ctx, res);
@@ -817,6 +1060,8 @@ int neg_krb5_accept(neg_krb5_acceptor *a, const unsigned char *token,
     ok = 1;
 
 cleanup:
+    if (have_req)
+        free_AP_REQ(&req);
     if (deleg != GSS_C_NO_CREDENTIAL)
         gss_release_cred(&ignored, &deleg);
     gss_release_buffer(&ignored, &name);

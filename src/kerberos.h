@@ -19,8 +19,20 @@
 
 #include "apr_pools.h"
 #include "apr_tables.h"
+#include "apr_time.h"
 
 typedef struct neg_krb5_acceptor neg_krb5_acceptor;
+
+/* What the client's authenticator says of channel bindings (Extended
+ * Protection), when the acceptor was given this connection's. */
+typedef enum {
+    NEG_KRB5_BOUND_UNCHECKED = 0,   /* no bindings were given to the acceptor */
+    NEG_KRB5_BOUND,                 /* bound, to this channel (Heimdal compared) */
+    NEG_KRB5_BOUND_ELSEWHERE,       /* bound to another channel: refused */
+    NEG_KRB5_UNBOUND,               /* no bindings (all-zero Bnd) */
+    NEG_KRB5_UNBOUND_BUT_ANNOUNCED, /* none, though it says it binds (KERB_AP_OPTIONS_CBT) */
+    NEG_KRB5_BOUND_UNKNOWN          /* the authenticator could not be read */
+} neg_krb5_bindings;
 
 typedef struct {
     /* success */
@@ -34,10 +46,13 @@ typedef struct {
     const char *ccache;         /* delegated credentials stored here, if any */
     const char *ccache_error;   /* why they could not be stored */
     const char *service;        /* the ticket's service principal */
-    unsigned char replay_key[32];   /* SHA-256 of service and authenticator */
+    unsigned char replay_key[32];   /* SHA-256 of the authenticator (replay.h) */
     int has_replay_key;
+    int skew;                   /* the acceptor's clock skew, seconds */
+    neg_krb5_bindings bindings; /* with channel bindings given: what the client sent */
     /* failure: what happened and what to do, one line */
     const char *error;
+    int anonymous;              /* the failure: an anonymous ticket */
 } neg_krb5_result;
 
 /* Once per process (child_init): the pool lives as long as the process. */
@@ -59,13 +74,33 @@ void neg_krb5_release(neg_krb5_acceptor *a);
  * success fields of *res; 0 on failure with res->error set.
  * With delegation_dir, credentials the client delegated are stored in a new
  * ccache file there (mode 0600, a unique name per request); the file is
- * removed when pool p is cleared, i.e. at the end of the request. */
+ * removed when pool p is cleared, i.e. at the end of the request.
+ * With cb (the application data of channel bindings, cbt.h), a token bound
+ * to another channel is refused (res->bindings NEG_KRB5_BOUND_ELSEWHERE),
+ * and res->bindings says whether an accepted one was bound at all; cb with
+ * cb_len 0 (no channel: plain HTTP) only asks the latter. */
 int neg_krb5_accept(neg_krb5_acceptor *a, const unsigned char *token,
                     size_t len, apr_pool_t *p, const char *delegation_dir,
-                    neg_krb5_result *res);
+                    const unsigned char *cb, size_t cb_len, neg_krb5_result *res);
 
 /* Syntax check of a configured service principal ("HTTP/host" or
  * "HTTP/host@REALM"); NULL if fine, else why not. */
 const char *neg_krb5_check_principal_syntax(const char *name);
+
+/* Does NegotiateServicePrincipal (the configured names; NULL or empty:
+ * any) allow a ticket for this service principal? */
+int neg_krb5_principal_allowed(const apr_array_header_t *allowed,
+                               const char *principal);
+
+/* Add the realms of the principals in a keytab ("FILE:path"; NULL: the
+ * default keytab) to realms (const char *, each once); nothing if it
+ * cannot be read. For start-up checks. */
+void neg_krb5_keytab_realms(const char *keytab, apr_pool_t *p,
+                            apr_array_header_t *realms);
+void neg_krb5_add_realm(apr_pool_t *p, apr_array_header_t *realms,
+                        const char *realm);
+
+/* For tests: how often a keytab file is checked for replacement. */
+void neg_krb5_set_check_interval(apr_interval_time_t interval);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * ntlm_auth.c - one NTLM handshake: the server's side of MS-NLMP 3.2.5.
+ * ntlm_auth.c - one NTLM handshake: the server's side of MS-NLMP 3.2.5,
+ * raw or inside SPNEGO (MS-SPNG), under either scheme.
  */
 #include "ntlm_auth.h"
 
@@ -7,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "apr_fnmatch.h"
 #include "apr_lib.h"
 #include "apr_random.h"
 #include "apr_strings.h"
@@ -15,9 +17,42 @@
 #include <hcrypto/md5.h>
 
 #include "ntlm.h"
+#include "policy.h"
 #include "winbind.h"
 
 #define NAME_MAX_UTF8 (3 * 256 + 1)
+
+typedef struct {
+    int allow_v1;                   /* NegotiateNTLMv1 On */
+    int allow_machine;              /* NegotiateMachineAccounts On */
+    apr_interval_time_t lifetime;   /* how long a challenge is valid */
+    int timeout_ms;                 /* what is left of the winbind budget */
+    int budget_ms;                  /* the whole budget (NegotiateWinbindTimeout) */
+    const neg_logon_ctx *ctx;       /* Extended Protection: mode, binding, names */
+} ntlm_opts;
+
+typedef enum {
+    NTLM_REFUSED = 0,       /* the client's fault or the domain's "no" */
+    NTLM_UNAVAILABLE,       /* winbind is down or closed to us: admin's job */
+    NTLM_MACHINE,           /* a computer account, not allowed here */
+    NTLM_UNBOUND,           /* Extended Protection: meant for another channel or service */
+    NTLM_DONE
+} ntlm_status;
+
+static ntlm_opts opts_of(const neg_logon_ctx *ctx)
+{
+    const neg_dir_conf *c = ctx->conf;
+    ntlm_opts o;
+
+    o.allow_v1 = c->ntlm_v1 == 1;
+    o.allow_machine = neg_machine_accounts_allowed(c);
+    o.timeout_ms = neg_logon_budget_ms(ctx);
+    o.budget_ms = neg_winbind_timeout_ms(c);
+    o.ctx = ctx;
+    o.lifetime = apr_time_from_sec(c->ntlm_lifetime_s != -1
+                                   ? c->ntlm_lifetime_s : NEG_DEFAULT_NTLM_LIFETIME_S);
+    return o;
+}
 
 /* ------------------------------------------------------------ Type 1 */
 
@@ -31,7 +66,7 @@ static const char *lower(apr_pool_t *p, const char *s)
 }
 
 static const char *winbind_failure(apr_pool_t *p, neg_wb_status st,
-                                   const char *detail, int timeout_ms)
+                                   const char *detail, int budget_ms)
 {
     switch (st) {
     case NEG_WB_UNAVAILABLE:
@@ -46,8 +81,12 @@ static const char *winbind_failure(apr_pool_t *p, neg_wb_status st,
                             "httpd", (long)getuid());
     case NEG_WB_TIMEOUT:
         return apr_psprintf(p, "winbind did not answer within %d ms "
-                            "(NegotiateWinbindTimeout): is winbindd hung or "
-                            "overloaded?", timeout_ms);
+                            "(NegotiateWinbindTimeout, for all of a request's "
+                            "calls to winbind): is winbindd hung or "
+                            "overloaded?", budget_ms);
+    case NEG_WB_BUSY:
+        return "too many calls are already waiting for winbind in this "
+               "httpd process (is winbindd hung or overloaded?)";
     default:
         return apr_psprintf(p, "winbind call failed: %s", detail);
     }
@@ -72,10 +111,10 @@ static ntlm_server_names server_names(apr_pool_t *p, const neg_wb_names *n)
     return s;
 }
 
-neg_ntlm_status neg_ntlm_challenge(neg_conn *nc, const unsigned char *t1,
-                                   size_t t1_len, const neg_ntlm_opts *o,
-                                   const unsigned char **type2, size_t *type2_len,
-                                   const char **error)
+static ntlm_status make_challenge(neg_conn *nc, const unsigned char *t1,
+                                  size_t t1_len, const ntlm_opts *o,
+                                  const unsigned char **type2, size_t *type2_len,
+                                  const char **error)
 {
     ntlm_negotiate neg;
     ntlm_result nr;
@@ -91,13 +130,13 @@ neg_ntlm_status neg_ntlm_challenge(neg_conn *nc, const unsigned char *t1,
     if (nr != NTLM_OK) {
         *error = apr_psprintf(nc->pool, "refused an NTLM NEGOTIATE message: %s",
                               ntlm_result_str(nr));
-        return NEG_NTLM_REFUSED;
+        return NTLM_REFUSED;
     }
     st = neg_wb_names_get(o->timeout_ms, &names, detail, sizeof(detail));
     if (st != NEG_WB_OK) {
         *error = apr_psprintf(nc->pool, "cannot build an NTLM challenge: %s",
-                              winbind_failure(nc->pool, st, detail, o->timeout_ms));
-        return NEG_NTLM_UNAVAILABLE;
+                              winbind_failure(nc->pool, st, detail, o->budget_ms));
+        return NTLM_UNAVAILABLE;
     }
     random_challenge(nc->challenge);
     nc->flags = ntlm_challenge_flags(neg.flags);
@@ -108,7 +147,7 @@ neg_ntlm_status neg_ntlm_challenge(neg_conn *nc, const unsigned char *t1,
     if (ret != 0) {
         *error = apr_psprintf(nc->pool, "cannot encode the NTLM challenge "
                               "(error %d)", ret);
-        return NEG_NTLM_REFUSED;
+        return NTLM_REFUSED;
     }
     nc->type1 = apr_pmemdup(nc->pool, t1, t1_len);
     nc->type1_len = t1_len;
@@ -119,7 +158,7 @@ neg_ntlm_status neg_ntlm_challenge(neg_conn *nc, const unsigned char *t1,
     nc->state = NEG_CONN_CHALLENGED;
     *type2 = nc->type2;
     *type2_len = nc->type2_len;
-    return NEG_NTLM_OK;
+    return NTLM_DONE;
 }
 
 /* ------------------------------------------------------------ Type 3 */
@@ -158,7 +197,7 @@ static int is_anonymous(const ntlm_authenticate *m)
 
 /* Checks made before asking the domain. NULL when all pass. */
 static const char *precheck(neg_conn *nc, const unsigned char *t3, size_t t3_len,
-                            const neg_ntlm_opts *o, type3_view *v)
+                            const ntlm_opts *o, type3_view *v)
 {
     ntlm_field sent;
     ntlm_result r;
@@ -263,6 +302,9 @@ static const char *domain_refusal(apr_pool_t *p, const type3_view *v,
     else if (strcmp(res->nt_string, "NT_STATUS_PASSWORD_EXPIRED") == 0
              || strcmp(res->nt_string, "NT_STATUS_PASSWORD_MUST_CHANGE") == 0)
         why = ": the password has expired";
+    else if (strncmp(res->nt_string, "NT_STATUS_NOLOGON_", 18) == 0)
+        why = ": a computer or trust account, whose password is right; they "
+              "may not sign in here (NegotiateMachineAccounts Off)";
     else if (strcmp(res->nt_string, "NT_STATUS_NO_SUCH_DOMAIN") == 0
              || strcmp(res->nt_string, "NT_STATUS_NO_TRUST_SAM_ACCOUNT") == 0)
         why = ": the domain is unknown or not trusted";
@@ -286,10 +328,13 @@ static const char *verify_mic(neg_conn *nc, const unsigned char *t3, size_t t3_l
                         "in transit?)", who(nc->pool, v));
 }
 
-static void bind_identity(neg_conn *nc, const neg_wb_result *res)
+static void bind_identity(neg_conn *nc, const neg_wb_result *res,
+                          const type3_view *v, int tls)
 {
     neg_identity_from_winbind(&nc->id, nc->pool, res, "ntlm",
                               neg_scheme_name(nc->scheme));
+    nc->id.ntlm_v1 = !v->is_v2;
+    nc->id.tls = tls;
     nc->state = NEG_CONN_AUTHENTICATED;
 }
 
@@ -299,8 +344,144 @@ static apr_status_t clear_result(void *res)
     return APR_SUCCESS;
 }
 
-neg_ntlm_status neg_ntlm_authenticate(neg_conn *nc, const unsigned char *t3,
-                                      size_t t3_len, const neg_ntlm_opts *o,
+/* ------------------------------------------------- Extended Protection */
+
+/* Is host[:port], from the client's MsvAvTargetName, one of this server's
+ * names? ServerName, ServerAlias (with wildcards), the hosts of
+ * NegotiateServicePrincipal; the port, when given, is the connection's. */
+static int names_this_server(const neg_logon_ctx *ctx, const char *host, const char *port)
+{
+    const apr_array_header_t *spns = ctx->conf->principals;
+    int i;
+
+    if (port != NULL && (unsigned)atoi(port) != ctx->port)
+        return 0;
+    for (i = 0; ctx->names != NULL && i < ctx->names->nelts; i++) {
+        if (apr_fnmatch(APR_ARRAY_IDX(ctx->names, i, const char *), host,
+                        APR_FNM_CASE_BLIND) == APR_SUCCESS)
+            return 1;
+    }
+    for (i = 0; spns != NULL && i < spns->nelts; i++) {
+        const char *spn = APR_ARRAY_IDX(spns, i, const char *), *slash = strchr(spn, '/');
+        size_t n = slash ? strcspn(slash + 1, "@") : 0;
+
+        if (slash != NULL && strlen(host) == n && strncasecmp(slash + 1, host, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Service binding ([MS-NLMP] 2.2.2.1 MsvAvTargetName, 3.2.5.1.2): the
+ * SPN the client meant, HTTP/host[:port], must name this server. NULL when
+ * it does (or there is none), else why not. */
+static const char *wrong_service(apr_pool_t *p, const neg_logon_ctx *ctx,
+                                 const type3_view *v)
+{
+    char spn[NAME_MAX_UTF8], *host, *port;
+
+    if (v->v2.target_name.len == 0)
+        return NULL;
+    if (ntlm_name_to_utf8(&v->v2.target_name, 1, spn, sizeof(spn)) == (size_t)-1)
+        return "its MsvAvTargetName is not a valid name";
+    host = strchr(spn, '/');
+    if (host != NULL && (size_t)(host - spn) == 4 && strncasecmp(spn, "HTTP", 4) == 0) {
+        host = apr_pstrdup(p, host + 1);
+        if ((port = strchr(host, ':')) != NULL)
+            *port++ = '\0';
+        if (names_this_server(ctx, host, port))
+            return NULL;
+    }
+    return apr_psprintf(p, "service binding: it was meant for the service %s, "
+                        "not this server (%s, port %u): a response relayed "
+                        "from another service; if the server is known by that "
+                        "name, add it as a ServerAlias or to "
+                        "NegotiateServicePrincipal", spn,
+                        ctx->server && ctx->server->server_hostname
+                        ? ctx->server->server_hostname : "?", ctx->port);
+}
+
+static int all_zero(const unsigned char *b, size_t n)
+{
+    unsigned char acc = 0;
+
+    while (n--)
+        acc |= *b++;
+    return acc == 0;
+}
+
+/* Channel binding ([MS-NLMP] 2.2.2.1 MsvAvChannelBindings): the MD5 of the
+ * gss_channel_bindings_struct with this connection's tls-server-end-point.
+ * The domain controller verifies the NTProofStr over the whole blob but
+ * never compares this value with anything: only this check catches a
+ * response made for another TLS channel, i.e. relayed. */
+static const char *wrong_channel(apr_pool_t *p, const neg_logon_ctx *ctx,
+                                 const type3_view *v)
+{
+    const unsigned char *cb = v->is_v2 ? v->v2.channel_bindings : NULL;
+    char got[17], want[17];
+
+    if (!ctx->tls) {
+        /* no channel to bind to: a binding to one means the response was
+         * made for an HTTPS connection and arrived on plain HTTP */
+        if (cb == NULL || all_zero(cb, 16))
+            return NULL;
+        neg_cbt_hash_prefix(cb, 16, got);
+        return apr_psprintf(p, "channel binding: it is bound to a TLS channel "
+                            "(MsvAvChannelBindings %s...) but arrived on plain "
+                            "HTTP: a response relayed from an HTTPS connection",
+                            got);
+    }
+    if (ctx->binding == NULL)
+        return apr_psprintf(p, "channel binding: this connection's own "
+                            "binding cannot be had (%s): check the server "
+                            "certificate, or set NegotiateExtendedProtection "
+                            "Off", ctx->binding_error ? ctx->binding_error : "?");
+    if (cb == NULL || all_zero(cb, 16)) {
+        if (ctx->epa != NEG_EPA_REQUIRE)
+            return NULL;        /* Allow: clients that do not bind pass */
+        return apr_psprintf(p, "channel binding: it carries none (%s), and "
+                            "NegotiateExtendedProtection Require wants one: "
+                            "the client does not do Extended Protection (curl "
+                            "does not; browsers do); use Allow where such "
+                            "clients must sign in",
+                            cb ? "16 zero bytes" : v->is_v2 ? "no MsvAvChannelBindings"
+                                                            : "an NTLMv1 response");
+    }
+    if (ntlm_equal(cb, ctx->binding->ntlm, 16))
+        return NULL;
+    neg_cbt_hash_prefix(cb, 16, got);
+    neg_cbt_hash_prefix(ctx->binding->ntlm, 16, want);
+    return apr_psprintf(p, "channel binding: it is bound to another TLS channel "
+                        "(MsvAvChannelBindings %s..., this connection's %s... "
+                        "from the %s of this server's certificate): a response "
+                        "made for another server, i.e. relayed; or a "
+                        "TLS-terminating proxy in front of httpd presents its "
+                        "own certificate (then set NegotiateExtendedProtection "
+                        "Off there)", got, want, ctx->binding->hash_name);
+}
+
+/* Extended Protection for one AUTHENTICATE, before the domain sees it.
+ * NULL when it may go on. */
+static const char *unbound(apr_pool_t *p, const neg_logon_ctx *ctx,
+                           const type3_view *v)
+{
+    const char *why;
+
+    if (ctx->epa == NEG_EPA_OFF)
+        return NULL;
+    if ((why = wrong_channel(p, ctx, v)) == NULL
+        && (why = v->is_v2 ? wrong_service(p, ctx, v) : NULL) == NULL)
+        return NULL;
+    return apr_psprintf(p, "refused the NTLM logon of %s (NegotiateExtendedProtection %s): %s",
+                        who(p, v), ctx->epa == NEG_EPA_REQUIRE ? "Require" : "Allow", why);
+}
+
+/* Finish the handshake with the AUTHENTICATE message. On success nc->id
+ * is the user, exported_key the session key and *flags the message's
+ * negotiate flags (both for SPNEGO's mechListMIC); *had_mic says whether
+ * the client protected the messages with a MIC. */
+static ntlm_status check_authenticate(neg_conn *nc, const unsigned char *t3,
+                                      size_t t3_len, const ntlm_opts *o, int tls,
                                       apr_pool_t *p, unsigned char exported_key[16],
                                       uint32_t *flags, int *had_mic,
                                       const char **error)
@@ -313,7 +494,10 @@ neg_ntlm_status neg_ntlm_authenticate(neg_conn *nc, const unsigned char *t3,
     *had_mic = 0;
     *error = precheck(nc, t3, t3_len, o, v);
     if (*error != NULL)
-        return NEG_NTLM_REFUSED;
+        return NTLM_REFUSED;
+    /* Before the domain sees it: a relayed response goes no further. */
+    if ((*error = unbound(p, o->ctx, v)) != NULL)
+        return NTLM_UNBOUND;
 
     memset(&req, 0, sizeof(req));
     req.account = v->user;
@@ -324,33 +508,233 @@ neg_ntlm_status neg_ntlm_authenticate(neg_conn *nc, const unsigned char *t3,
     req.nt_len = v->msg.nt.len;
     req.lm = v->msg.lm.data;
     req.lm_len = v->is_v2 ? 0 : v->msg.lm.len;     /* LMv2 adds nothing */
+    req.allow_machine = o->allow_machine;
     st = neg_wb_verify(&req, o->timeout_ms, res);
     apr_pool_cleanup_register(p, res, clear_result, apr_pool_cleanup_null);
     if (st == NEG_WB_AUTH_FAILED) {
         *error = domain_refusal(p, v, res);
-        return NEG_NTLM_REFUSED;
+        return strncmp(res->nt_string, "NT_STATUS_NOLOGON_", 18) == 0
+            ? NTLM_MACHINE : NTLM_REFUSED;
     }
     if (st != NEG_WB_OK) {
         *error = apr_psprintf(p, "cannot verify the NTLM logon of %s: %s",
                               who(p, v), winbind_failure(p, st, res->detail,
-                                                         o->timeout_ms));
-        return NEG_NTLM_UNAVAILABLE;
+                                                         o->budget_ms));
+        return NTLM_UNAVAILABLE;
     }
     if (res->guest) {
         *error = apr_psprintf(p, "refused the NTLM logon of %s: the domain "
                               "logged it on as Guest", who(p, v));
-        return NEG_NTLM_REFUSED;
+        return NTLM_REFUSED;
+    }
+    if (res->machine && !o->allow_machine) {
+        *error = apr_psprintf(p, "refused the NTLM logon of the computer "
+                              "account %s: computer and trust accounts may not "
+                              "sign in here (NegotiateMachineAccounts Off)",
+                              who(p, v));
+        return NTLM_MACHINE;
     }
     if (ntlm_exported_session_key(res->session_key, v->msg.flags,
                                   &v->msg.session_key, exported_key) != NTLM_OK) {
         *error = apr_psprintf(p, "refused the NTLM logon of %s: key exchange "
                               "negotiated without a 16-byte session key", who(p, v));
-        return NEG_NTLM_REFUSED;
+        return NTLM_REFUSED;
     }
     if (v->is_v2 && (*error = verify_mic(nc, t3, t3_len, v, exported_key)) != NULL)
-        return NEG_NTLM_REFUSED;
+        return NTLM_REFUSED;
     *had_mic = v->is_v2 && (v->v2.av_flags & NTLM_AV_FLAG_MIC);
     *flags = v->msg.flags;
-    bind_identity(nc, res);
-    return NEG_NTLM_OK;
+    bind_identity(nc, res, v, tls);
+    return NTLM_DONE;
+}
+
+/* ------------------------------------------------------------ framing */
+
+/* NTLM is allowed under the bare scheme when NTLM is offered (checked
+ * before), and inside Negotiate unless it is Negotiate:Kerberos; never on
+ * HTTP/2, whose streams share one connection. */
+static int refused_here(const neg_logon_ctx *ctx, neg_scheme scheme,
+                        const char *framing, neg_verdict *v)
+{
+    if (scheme == NEG_SCHEME_NEGOTIATE
+        && !neg_offers(ctx->conf, NEG_PROVIDER_NEGOTIATE)) {
+        neg_verdict_refuse(v, "NEG0301", apr_psprintf(ctx->pool,
+            "refused an NTLM token (%s) under Negotiate: %s allows only "
+            "Kerberos inside Negotiate; the client could not get a Kerberos "
+            "ticket for this server (check the SPN for the host name in the "
+            "URL)", framing, neg_providers_text(ctx->pool, ctx->conf, ctx->tls)));
+        return 1;
+    }
+    if (ctx->conn == NULL) {
+        /* IIS answers so too: the stream is reset with HTTP_1_1_REQUIRED,
+         * and every HTTP/2 client retries the request over HTTP/1.1 */
+        neg_verdict_refuse(v, "NEG0302",
+            "refused an NTLM token over HTTP/2: NTLM authenticates a "
+            "connection, and HTTP/2 multiplexes requests on one; the client "
+            "is told to retry over HTTP/1.1 (HTTP_1_1_REQUIRED)");
+        v->http11_required = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* A token in the framing the handshake started with: raw, or a
+ * NegTokenResp (RFC 4178 4.2.2). */
+static void reply(const neg_logon_ctx *ctx, const neg_conn *nc, int neg_state,
+                  const unsigned char *tok, size_t len,
+                  const unsigned char *mic, size_t mic_len, neg_verdict *v)
+{
+    unsigned char *buf;
+    size_t n;
+
+    if (!nc->spnego) {
+        neg_verdict_reply(v, nc->scheme, tok, len);
+        return;
+    }
+    n = neg_encode_resp(neg_state, neg_state == NEG_STATE_ACCEPT_INCOMPLETE
+                        ? NEG_MECH_NTLMSSP : NEG_MECH_NONE, tok, len, mic,
+                        mic_len, NULL, 0);
+    buf = apr_palloc(ctx->pool, n);
+    neg_encode_resp(neg_state, neg_state == NEG_STATE_ACCEPT_INCOMPLETE
+                    ? NEG_MECH_NTLMSSP : NEG_MECH_NONE, tok, len, mic,
+                    mic_len, buf, n);
+    neg_verdict_reply(v, nc->scheme, buf, n);
+}
+
+static void on_negotiate(const neg_logon_ctx *ctx, neg_scheme scheme,
+                         const neg_bytes *msg, const neg_token *init,
+                         neg_verdict *v)
+{
+    neg_conn *nc = ctx->conn;
+    ntlm_opts o = opts_of(ctx);
+    const unsigned char *t2;
+    size_t t2_len;
+    const char *err;
+
+    /* A NEGOTIATE always starts over, even on an authenticated connection. */
+    neg_conn_reset(nc);
+    nc->scheme = scheme;
+    nc->spnego = init != NULL;
+    if (init != NULL) {
+        nc->mech_list = apr_pmemdup(nc->pool, init->mech_list.data, init->mech_list.len);
+        nc->mech_list_len = init->mech_list.len;
+    }
+    if (make_challenge(nc, msg->data, msg->len, &o, &t2, &t2_len, &err) != NTLM_DONE) {
+        neg_verdict_refuse(v, "NEG0303", apr_pstrdup(ctx->pool, err));
+        neg_conn_reset(nc);
+        return;
+    }
+    /* RFC 4178 4.2.2: accept-incomplete, NTLMSSP, the CHALLENGE. */
+    v->outcome = NEG_CONTINUE;
+    reply(ctx, nc, NEG_STATE_ACCEPT_INCOMPLETE, t2, t2_len, NULL, 0, v);
+}
+
+/* SPNEGO after NTLM (MS-SPNG 3.2.5.1): when the NTLM messages carried a
+ * MIC, the client's mechListMIC over its mechTypes is required; we verify
+ * it and answer with ours, both signed with the NTLM session key. */
+static const char *check_mech_list_mic(const neg_conn *nc, const neg_token *resp,
+                                       const unsigned char key[16], uint32_t flags,
+                                       int had_mic)
+{
+    unsigned char want[16];
+
+    if (resp->mech_list_mic.len == 0)
+        return had_mic ? "the client protected NTLM with a MIC but sent no "
+                         "SPNEGO mechListMIC" : NULL;
+    if (!(flags & NTLM_F_ESS))
+        return "a SPNEGO mechListMIC needs NTLM extended session security";
+    ntlm_sign(key, flags, NTLM_CLIENT_TO_SERVER, 0, nc->mech_list,
+              nc->mech_list_len, want);
+    if (resp->mech_list_mic.len != 16 || !ntlm_equal(want, resp->mech_list_mic.data, 16))
+        return "the SPNEGO mechListMIC does not match (mechanism list altered?)";
+    return NULL;
+}
+
+static void complete_spnego(const neg_logon_ctx *ctx, const neg_conn *nc,
+                            const unsigned char key[16], uint32_t flags,
+                            neg_verdict *v)
+{
+    unsigned char mic[16];
+
+    ntlm_sign(key, flags, NTLM_SERVER_TO_CLIENT, 0, nc->mech_list,
+              nc->mech_list_len, mic);
+    reply(ctx, nc, NEG_STATE_ACCEPT_COMPLETED, NULL, 0, mic, sizeof(mic), v);
+}
+
+/* Why an AUTHENTICATE cannot belong to this connection's handshake, or NULL. */
+static const char *out_of_sequence(const neg_conn *nc, neg_scheme scheme,
+                                   const neg_token *spnego, const neg_token *resp)
+{
+    /* A NegTokenInit is an initial token: an AUTHENTICATE inside one is
+     * out of sequence, whatever framing the NEGOTIATE had. */
+    if (spnego != NULL && resp == NULL)
+        return "refused an NTLM AUTHENTICATE message inside a SPNEGO "
+               "NegTokenInit: it belongs in a NegTokenResp that answers our "
+               "challenge";
+    if (nc->state == NEG_CONN_CHALLENGED
+        && (nc->scheme != scheme || nc->spnego != (resp != NULL)))
+        return "refused an NTLM AUTHENTICATE message framed differently from "
+               "the NEGOTIATE that started the handshake";
+    return NULL;
+}
+
+static void on_authenticate(const neg_logon_ctx *ctx, neg_scheme scheme,
+                            const neg_bytes *msg, const neg_token *spnego,
+                            neg_verdict *v)
+{
+    neg_conn *nc = ctx->conn;
+    ntlm_opts o = opts_of(ctx);
+    const neg_token *resp = spnego && spnego->kind == NEG_TOKEN_SPNEGO_RESP
+                            ? spnego : NULL;
+    unsigned char key[16];
+    const char *err = out_of_sequence(nc, scheme, spnego, resp);
+    ntlm_status st = NTLM_REFUSED;
+    int had_mic = 0;
+    uint32_t flags = 0;
+
+    if (err == NULL
+        && (st = check_authenticate(nc, msg->data, msg->len, &o, ctx->tls,
+                                    ctx->pool, key, &flags, &had_mic, &err))
+           == NTLM_DONE && resp != NULL)
+        err = check_mech_list_mic(nc, resp, key, flags, had_mic);
+    if (err != NULL) {
+        /* err may live in the connection's pool, which the reset clears */
+        neg_verdict_refuse(v, st == NTLM_MACHINE ? "NEG0307"
+                              : st == NTLM_UNBOUND ? "NEG0308" : "NEG0304",
+                           apr_pstrdup(ctx->pool, err));
+        neg_conn_reset(nc);
+        memset(key, 0, sizeof(key));
+        return;
+    }
+    if (resp != NULL)
+        complete_spnego(ctx, nc, key, flags, v);
+    memset(key, 0, sizeof(key));
+    neg_verdict_log(v, NEG_LOG_DEBUG, "NEG0305", apr_psprintf(ctx->pool,
+                    "NTLM: authenticated %s\\%s", nc->id.domain, nc->id.account));
+    /* The request keeps a copy: the connection's pool is not the request's. */
+    neg_verdict_grant(v, neg_identity_copy(ctx->pool, &nc->id));
+}
+
+void neg_ntlm_logon(const neg_logon_ctx *ctx, neg_scheme scheme,
+                    const neg_bytes *msg, const neg_token *spnego,
+                    neg_verdict *v)
+{
+    const char *framing = spnego ? "inside SPNEGO" : "raw NTLMSSP";
+
+    if (refused_here(ctx, scheme, framing, v))
+        return;
+    switch (ntlm_message_type(msg->data, msg->len)) {
+    case 1:
+        on_negotiate(ctx, scheme, msg,
+                     spnego && spnego->kind == NEG_TOKEN_SPNEGO_INIT ? spnego : NULL, v);
+        return;
+    case 3:
+        on_authenticate(ctx, scheme, msg, spnego, v);
+        return;
+    default:
+        neg_verdict_refuse(v, "NEG0306", apr_psprintf(ctx->pool,
+            "refused an NTLM message (%s) that is neither NEGOTIATE nor "
+            "AUTHENTICATE", framing));
+        return;
+    }
 }

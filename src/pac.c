@@ -42,9 +42,11 @@
 #define N_LEADING_FILETIMES   6     /* LogonTime .. PasswordMustChange */
 #define N_LEADING_STRINGS     6     /* EffectiveName .. HomeDirectoryDrive */
 #define USER_SESSION_KEY_LEN  16
-/* Reserved1[2], UserAccountControl, SubAuthStatus, LastSuccessfulILogon,
- * LastFailedILogon, FailedILogonCount, Reserved3: 4+4+4+4+8+8+4+4. */
-#define LOGON_INFO_MIDDLE_LEN 40
+/* Reserved1[2] (before UserAccountControl), then SubAuthStatus,
+ * LastSuccessfulILogon, LastFailedILogon, FailedILogonCount, Reserved3:
+ * 4+8+8+4+4 (after it). */
+#define LOGON_INFO_RESERVED1_LEN 8
+#define LOGON_INFO_AFTER_UAC_LEN 28
 
 #define GROUP_MEMBERSHIP_LEN        8   /* RelativeId, Attributes */
 #define KERB_SID_AND_ATTRIBUTES_LEN 8   /* Sid pointer, Attributes */
@@ -217,6 +219,7 @@ typedef struct {
     ustr_header logon_server;
     ustr_header logon_domain_name;
     uint32_t logon_domain_id;
+    uint32_t user_account_control;
     uint32_t sid_count;
     uint32_t extra_sids;
     uint32_t resource_domain_id;
@@ -250,7 +253,9 @@ static void read_validation_fixed(ndr_reader *r, validation_fixed *v)
     read_ustr_header(r, &v->logon_server);
     read_ustr_header(r, &v->logon_domain_name);
     v->logon_domain_id = ndr_u32(r);
-    (void)ndr_take(r, 1, LOGON_INFO_MIDDLE_LEN, 4);
+    (void)ndr_take(r, 1, LOGON_INFO_RESERVED1_LEN, 4);
+    v->user_account_control = ndr_u32(r);
+    (void)ndr_take(r, 1, LOGON_INFO_AFTER_UAC_LEN, 4);
     v->sid_count = ndr_u32(r);
     v->extra_sids = ndr_u32(r);
     v->resource_domain_id = ndr_u32(r);
@@ -479,6 +484,7 @@ static neg_pac_result decode_logon_info(const unsigned char *p, size_t len,
     out->user_rid = v.user_rid;
     out->primary_group_rid = v.primary_group_rid;
     out->user_flags = v.user_flags;
+    out->user_account_control = v.user_account_control;
     return r.err;
 }
 
@@ -643,6 +649,7 @@ static void clear_pac(neg_pac *out)
     out->user_rid = 0;
     out->primary_group_rid = 0;
     out->user_flags = 0;
+    out->user_account_control = 0;
     out->n_sids = 0;
     clear_utf16(&out->upn);
     clear_utf16(&out->dns_domain);

@@ -36,6 +36,7 @@ typedef struct {
     uint32_t user_rid;
     uint32_t primary_group_rid;
     uint32_t user_flags;            /* LOGON_EXTRA_SIDS 0x20, LOGON_RESOURCE_GROUPS 0x200 */
+    uint32_t user_account_control;  /* [MS-SAMR] 2.2.1.12 USER_* bits */
     /* Every SID the logon carries, the user's first, then the primary
      * group, the GroupIds (domain SID + RID), ExtraSids, and resource
      * groups (resource domain SID + RID); duplicates removed. */
@@ -46,6 +47,14 @@ typedef struct {
     neg_utf16 dns_domain;           /* EXAMPLE.TEST or example.test */
     int has_logon_info;
 } neg_pac;
+
+/* UserAccountControl bits of computer and trust accounts. */
+#define NEG_UAC_INTERDOMAIN_TRUST_ACCOUNT 0x00000040u
+#define NEG_UAC_WORKSTATION_TRUST_ACCOUNT 0x00000080u
+#define NEG_UAC_SERVER_TRUST_ACCOUNT      0x00000100u
+#define NEG_UAC_MACHINE (NEG_UAC_INTERDOMAIN_TRUST_ACCOUNT \
+                         | NEG_UAC_WORKSTATION_TRUST_ACCOUNT \
+                         | NEG_UAC_SERVER_TRUST_ACCOUNT)
 
 typedef enum {
     NEG_PAC_OK = 0,

@@ -87,10 +87,18 @@ int neg_replay_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                                   AP_SOCACHE_PROVIDER_VERSION);
     if (provider == NULL) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "NEG0801: the Kerberos "
-                     "replay cache '%s' needs mod_socache_%s: load it "
-                     "(LoadModule socache_%s_module modules/mod_socache_%s.so), "
-                     "or choose another with NegotiateReplayCache",
-                     cache_name, cache_name, cache_name, cache_name);
+                     "replay cache '%s' needs mod_socache_%s, which is not "
+                     "loaded: next to this module's own LoadModule line, add "
+                     "\"LoadModule socache_%s_module "
+                     "/usr/lib/apache2/modules/mod_socache_%s.so\" (Debian's "
+                     "module directory), or on Debian %s; or choose another "
+                     "cache with NegotiateReplayCache",
+                     cache_name, cache_name, cache_name, cache_name,
+                     strcasecmp(cache_name, "shmcb") == 0
+                         ? "load this module with \"a2enmod auth_negotiate\" "
+                           "instead, which loads mod_socache_shmcb too"
+                         : apr_pstrcat(ptemp, "run \"a2enmod socache_",
+                                       cache_name, "\"", NULL));
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     arg = cache_arg;

@@ -38,6 +38,7 @@ typedef struct wb_job {
     unsigned char *nt, *lm;
     size_t nt_len, lm_len;
     char *password;                 /* PLAIN */
+    int allow_machine;              /* VERIFY, PLAIN */
     neg_sid sid;                    /* SID2NAME in */
     char *name;                     /* SID2NAME out: DOMAIN\name */
     /* output */
@@ -65,7 +66,13 @@ static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER;
 static pthread_once_t cv_attr_once = PTHREAD_ONCE_INIT;
 static pthread_condattr_t cv_attr;      /* CLOCK_MONOTONIC deadlines */
 static wb_job *queue_head, *queue_tail;
+static int queued;                  /* jobs in the queue, abandoned ones too */
 static int pool_threads = DEFAULT_THREADS;
+/* How many jobs may wait for a pool thread. A hung winbindd holds every
+ * pool thread; calls queued behind them would each wait their whole
+ * timeout, and their jobs (freed only when a thread takes them) would pile
+ * up for as long as it hangs. */
+#define QUEUE_PER_THREAD 4
 static pid_t pool_pid;          /* the process whose threads run the pool */
 static neg_wb_names cached_names;
 static int have_names;
@@ -235,6 +242,8 @@ static void copy_auth_info(const struct wbcAuthUserInfo *info, neg_wb_result *r)
     copy_str(r->domain, sizeof(r->domain), info->domain_name);
     copy_str(r->dns_domain, sizeof(r->dns_domain), info->dns_domain_name);
     r->guest = (info->user_flags & WBC_AUTH_USER_INFO_GUEST) != 0;
+    r->machine = (info->acct_flags & (WBC_ACB_WSTRUST | WBC_ACB_SVRTRUST
+                                      | WBC_ACB_DOMTRUST)) != 0;
     memcpy(r->session_key, info->user_session_key, 16);
     if (info->num_sids > 0)
         wbcSidToStringBuf(&info->sids[0].sid, r->user_sid, sizeof(r->user_sid));
@@ -253,9 +262,14 @@ static neg_wb_status run_verify(struct wbcContext *ctx, wb_job *job)
     p.account_name = job->account;
     p.domain_name = job->domain;
     p.workstation_name = job->workstation;
-    /* As Samba's own server does: trust accounts may log on too. */
-    p.parameter_control = WBC_MSV1_0_ALLOW_SERVER_TRUST_ACCOUNT
-                        | WBC_MSV1_0_ALLOW_WORKSTATION_TRUST_ACCOUNT;
+    /* Computer and trust accounts only when allowed (Samba's own server
+     * always allows them): without these flags the domain controller
+     * refuses them itself, once their password proved right, with
+     * NT_STATUS_NOLOGON_{WORKSTATION,SERVER}_TRUST_ACCOUNT ([MS-APDS]
+     * 3.1.5; Samba's authsam_account_ok). */
+    p.parameter_control = job->allow_machine
+        ? WBC_MSV1_0_ALLOW_SERVER_TRUST_ACCOUNT
+          | WBC_MSV1_0_ALLOW_WORKSTATION_TRUST_ACCOUNT : 0;
     if (job->kind == JOB_PLAIN) {
         p.level = WBC_AUTH_USER_LEVEL_PLAIN;
         p.password.plaintext = job->password;
@@ -362,6 +376,7 @@ static wb_job *take_job(void)
     queue_head = job->next;
     if (queue_head == NULL)
         queue_tail = NULL;
+    queued--;
     if (job->abandoned) {
         pthread_mutex_unlock(&lock);
         free_job(job);
@@ -371,11 +386,14 @@ static wb_job *take_job(void)
     return job;
 }
 
+static void cache_late_answer(const wb_job *job);
+
 static void finish_job(wb_job *job)
 {
     pthread_mutex_lock(&lock);
     if (job->abandoned) {
         pthread_mutex_unlock(&lock);
+        cache_late_answer(job);
         free_job(job);
         return;
     }
@@ -591,17 +609,31 @@ static void deadline_after(int timeout_ms, struct timespec *ts)
 }
 
 /* Queue the job and wait for it until the deadline. Returns 1 when the job
- * is done (the caller frees it), 0 when it was abandoned or never queued. */
-static int run_job(wb_job *job, int timeout_ms)
+ * is done (the caller frees it), 0 when it was abandoned, or never queued
+ * for want of time (*status says which: TIMEOUT or BUSY), -1 when it could
+ * not be run (the caller frees it). */
+static int run_job(wb_job *job, int timeout_ms, neg_wb_status *status)
 {
     struct timespec deadline;
 
+    *status = NEG_WB_TIMEOUT;
+    if (timeout_ms <= 0) {              /* the request's budget is spent */
+        free_job(job);
+        return 0;
+    }
     deadline_after(timeout_ms, &deadline);
     pthread_mutex_lock(&lock);
     if (!ensure_pool()) {
         pthread_mutex_unlock(&lock);
         return -1;
     }
+    if (queued >= QUEUE_PER_THREAD * pool_threads) {
+        pthread_mutex_unlock(&lock);
+        free_job(job);
+        *status = NEG_WB_BUSY;
+        return 0;
+    }
+    queued++;
     if (queue_tail != NULL)
         queue_tail->next = job;
     else
@@ -675,9 +707,9 @@ static neg_wb_status run_logon(wb_job *job, int complete, int timeout_ms,
         free_job(job);
         return res->status = NEG_WB_ERROR;
     }
-    r = run_job(job, timeout_ms);
+    r = run_job(job, timeout_ms, &res->status);
     if (r == 0)
-        return res->status = NEG_WB_TIMEOUT;
+        return res->status;
     if (r < 0) {
         free_job(job);
         return res->status = NEG_WB_ERROR;
@@ -686,13 +718,15 @@ static neg_wb_status run_logon(wb_job *job, int complete, int timeout_ms,
 }
 
 neg_wb_status neg_wb_verify_plain(const char *account, const char *domain,
-                                  const char *password, int timeout_ms,
-                                  neg_wb_result *res)
+                                  const char *password, int allow_machine,
+                                  int timeout_ms, neg_wb_result *res)
 {
     wb_job *job = logon_job(JOB_PLAIN, account, domain, "");
 
-    if (job != NULL)
+    if (job != NULL) {
         job->password = strdup(password);
+        job->allow_machine = allow_machine;
+    }
     return run_logon(job, job && job->password, timeout_ms, res);
 }
 
@@ -702,6 +736,7 @@ neg_wb_status neg_wb_verify(const neg_wb_response *req, int timeout_ms,
     wb_job *job = logon_job(JOB_VERIFY, req->account, req->domain, req->workstation);
 
     if (job != NULL) {
+        job->allow_machine = req->allow_machine;
         memcpy(job->challenge, req->challenge, 8);
         job->nt = copy_bytes(req->nt, req->nt_len);
         job->nt_len = req->nt_len;
@@ -728,9 +763,9 @@ neg_wb_status neg_wb_names_get(int timeout_ms, neg_wb_names *out,
     pthread_mutex_unlock(&lock);
     if ((job = new_job(JOB_NAMES)) == NULL)
         return NEG_WB_ERROR;
-    r = run_job(job, timeout_ms);
+    r = run_job(job, timeout_ms, &st);
     if (r == 0)
-        return NEG_WB_TIMEOUT;
+        return st;
     if (r < 0) {
         free_job(job);
         return NEG_WB_ERROR;
@@ -752,11 +787,13 @@ neg_wb_status neg_wb_names_get(int timeout_ms, neg_wb_names *out,
 
 /* ---------------------------------------------------------------- names */
 
-/* A direct-mapped cache: a collision evicts. Under lock. */
+/* A direct-mapped cache: a collision evicts. Under lock. Failures are
+ * cached too (see winbind.h), with their status. */
 #define NAME_CACHE_SLOTS 2048
 
 typedef struct {
     neg_sid sid;
+    neg_wb_status status;
     char name[NEG_WB_NAME_MAX];
     time_t expires;
 } name_entry;
@@ -779,17 +816,32 @@ static unsigned int hash_sid(const neg_sid *sid)
          ^ hash_bytes(sid->authority, 6);
 }
 
-static void cache_name(const neg_sid *sid, const char *name)
+static int name_ttl(neg_wb_status st)
+{
+    return st == NEG_WB_OK ? NEG_WB_NAME_TTL
+         : st == NEG_WB_AUTH_FAILED ? NEG_WB_UNKNOWN_TTL : NEG_WB_FAILED_TTL;
+}
+
+static void cache_name(const neg_sid *sid, neg_wb_status st, const char *name)
 {
     name_entry e;
 
     memset(&e, 0, sizeof(e));
     e.sid = *sid;
-    copy_str(e.name, sizeof(e.name), name);
-    e.expires = now_mono() + NEG_WB_NAME_TTL;
+    e.status = st;
+    copy_str(e.name, sizeof(e.name), st == NEG_WB_OK ? name : "");
+    e.expires = now_mono() + name_ttl(st);
     pthread_mutex_lock(&lock);
     sid_cache[hash_sid(sid)] = e;
     pthread_mutex_unlock(&lock);
+}
+
+/* A lookup whose caller gave up still answers the next requests: its
+ * result goes into the cache when it comes (from finish_job). */
+static void cache_late_answer(const wb_job *job)
+{
+    if (job->kind == JOB_SID2NAME)
+        cache_name(&job->sid, job->status, job->name);
 }
 
 neg_wb_status neg_wb_sid_to_name(const neg_sid *sid, int timeout_ms,
@@ -802,24 +854,122 @@ neg_wb_status neg_wb_sid_to_name(const neg_sid *sid, int timeout_ms,
 
     pthread_mutex_lock(&lock);
     hit = e->expires > now_mono() && neg_sid_equal(&e->sid, sid);
-    if (hit)
+    st = e->status;
+    if (hit && st == NEG_WB_OK)
         copy_str(out, cap, e->name);
     pthread_mutex_unlock(&lock);
     if (hit)
-        return NEG_WB_OK;
+        return st;
     if ((job = new_job(JOB_SID2NAME)) == NULL)
         return NEG_WB_ERROR;
     job->sid = *sid;
-    r = run_job(job, timeout_ms);
-    if (r == 0)
-        return NEG_WB_TIMEOUT;
-    st = r < 0 ? NEG_WB_ERROR : job->status;
-    if (st == NEG_WB_OK) {
-        copy_str(out, cap, job->name);
-        cache_name(sid, job->name);
+    r = run_job(job, timeout_ms, &st);
+    if (r == 0) {
+        cache_name(sid, st, NULL);      /* until the late answer, if any */
+        return st;
     }
+    st = r < 0 ? NEG_WB_ERROR : job->status;
+    if (st == NEG_WB_OK)
+        copy_str(out, cap, job->name);
+    cache_name(sid, st, job->name);
     free_job(job);
     return st;
+}
+
+/* ---------------------------------------------------------------- probe */
+
+typedef struct {
+    pthread_mutex_t m;
+    pthread_cond_t cv;
+    int done, abandoned, count;
+    char names[512];
+} probe;
+
+static void free_probe(probe *pr)
+{
+    pthread_cond_destroy(&pr->cv);
+    pthread_mutex_destroy(&pr->m);
+    free(pr);
+}
+
+static int count_trusts(probe *pr)
+{
+    struct wbcContext *ctx = wbcCtxCreate();
+    struct wbcDomainInfo *d = NULL;
+    size_t n = 0, i, used = 0;
+    int count = -1;
+
+    if (ctx != NULL && wbcCtxListTrusts(ctx, &d, &n) == WBC_ERR_SUCCESS) {
+        count = 0;
+        for (i = 0; i < n; i++) {
+            if (d[i].trust_type == WBC_DOMINFO_TRUSTTYPE_LOCAL
+                || d[i].short_name == NULL || strcasecmp(d[i].short_name, "BUILTIN") == 0)
+                continue;
+            count++;
+            if (used < sizeof(pr->names))
+                used += (size_t)snprintf(pr->names + used, sizeof(pr->names) - used,
+                                         "%s%s", used ? " " : "", d[i].short_name);
+        }
+        wbcFreeMemory(d);
+    }
+    if (ctx != NULL)
+        wbcCtxFree(ctx);
+    return count;
+}
+
+static void *probe_thread(void *arg)
+{
+    probe *pr = arg;
+    int count = count_trusts(pr), abandoned;
+
+    pthread_mutex_lock(&pr->m);
+    pr->count = count;
+    pr->done = 1;
+    abandoned = pr->abandoned;
+    pthread_cond_signal(&pr->cv);
+    pthread_mutex_unlock(&pr->m);
+    if (abandoned)
+        free_probe(pr);
+    return NULL;
+}
+
+int neg_wb_count_domains(int timeout_ms, char *names, size_t cap)
+{
+    probe *pr = calloc(1, sizeof(*pr));
+    struct timespec deadline;
+    pthread_attr_t attr;
+    pthread_t tid;
+    int count = -1;
+
+    snprintf(names, cap, "%s", "");
+    if (pr == NULL)
+        return -1;
+    pthread_once(&cv_attr_once, init_cv_attr);
+    pthread_mutex_init(&pr->m, NULL);
+    pthread_cond_init(&pr->cv, &cv_attr);
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&tid, &attr, probe_thread, pr) != 0) {
+        pthread_attr_destroy(&attr);
+        free_probe(pr);
+        return -1;
+    }
+    pthread_attr_destroy(&attr);
+    deadline_after(timeout_ms, &deadline);
+    pthread_mutex_lock(&pr->m);
+    while (!pr->done
+           && pthread_cond_timedwait(&pr->cv, &pr->m, &deadline) != ETIMEDOUT)
+        ;
+    if (!pr->done) {
+        pr->abandoned = 1;              /* the thread frees it when it ends */
+        pthread_mutex_unlock(&pr->m);
+        return -1;
+    }
+    count = pr->count;
+    snprintf(names, cap, "%s", pr->names);
+    pthread_mutex_unlock(&pr->m);
+    free_probe(pr);
+    return count;
 }
 
 const char *neg_wb_status_str(neg_wb_status s)
@@ -830,6 +980,7 @@ const char *neg_wb_status_str(neg_wb_status s)
     case NEG_WB_UNAVAILABLE:  return "winbindd is not reachable";
     case NEG_WB_NO_PRIVILEGE: return "winbind's privileged pipe is not accessible";
     case NEG_WB_TIMEOUT:      return "winbind did not answer in time";
+    case NEG_WB_BUSY:         return "too many calls are waiting for winbind";
     case NEG_WB_ERROR:        return "winbind call failed";
     }
     return "unknown";

@@ -5,9 +5,12 @@
  * Calls run on a small pool of threads per process, each with its own
  * wbcContext and so its own open connection to winbindd (a wbcContext has
  * one socket and no lock; opening a connection per request stalls for a
- * second when winbindd's listen backlog of 5 overflows). A request waits
- * for its call at most the given timeout; a hung winbindd then costs a
- * quick refusal, never a worker held for minutes. Knows nothing of httpd.
+ * second when winbindd's listen backlog of 5 overflows). A caller waits
+ * for its call at most the given timeout: the time left of its request's
+ * budget (a timeout of 0 or less fails at once), so a hung winbindd costs
+ * one quick refusal per request, never a worker held for minutes. Calls
+ * waiting for a pool thread are bounded too: past the bound, a call fails
+ * at once (NEG_WB_BUSY). Knows nothing of httpd.
  */
 #ifndef NEG_WINBIND_H
 #define NEG_WINBIND_H
@@ -23,6 +26,7 @@ typedef enum {
     NEG_WB_UNAVAILABLE,     /* winbindd not running, or its pipe not reachable */
     NEG_WB_NO_PRIVILEGE,    /* winbindd runs, but its privileged pipe is closed to us */
     NEG_WB_TIMEOUT,         /* no answer within the bound */
+    NEG_WB_BUSY,            /* too many calls already wait for winbind */
     NEG_WB_ERROR            /* anything else (memory, protocol) */
 } neg_wb_status;
 
@@ -38,6 +42,7 @@ typedef struct {
     char domain[NEG_WB_NAME_MAX];   /* EXAMPLE */
     char dns_domain[NEG_WB_NAME_MAX];  /* example.test */
     int guest;                      /* logged on as Guest */
+    int machine;                    /* a computer or trust account */
     unsigned char session_key[16];  /* user session key (NTLMv2: SessionBaseKey) */
     char user_sid[80];
     /* every SID of the logon, the user's first (malloc()ed: release with
@@ -56,6 +61,7 @@ typedef struct {
     size_t nt_len;
     const unsigned char *lm;
     size_t lm_len;
+    int allow_machine;              /* may computer and trust accounts log on? */
 } neg_wb_response;
 
 typedef struct {
@@ -80,20 +86,31 @@ neg_wb_status neg_wb_verify(const neg_wb_response *req, int timeout_ms,
 
 /* Verify a plain-text password (WBC_AUTH_USER_LEVEL_PLAIN), for Basic. */
 neg_wb_status neg_wb_verify_plain(const char *account, const char *domain,
-                                  const char *password, int timeout_ms,
-                                  neg_wb_result *res);
+                                  const char *password, int allow_machine,
+                                  int timeout_ms, neg_wb_result *res);
 
 void neg_wb_result_clear(neg_wb_result *res);
 
 /* "DOMAIN\\name" of a SID, cached for the process for NEG_WB_NAME_TTL
- * seconds. */
+ * seconds; a SID winbind cannot name for NEG_WB_UNKNOWN_TTL, and one it did
+ * not answer for (timeout, busy, unreachable) for NEG_WB_FAILED_TTL, so
+ * that the groups of the next requests do not wait for it again. */
 #define NEG_WB_NAME_TTL 600
+#define NEG_WB_UNKNOWN_TTL 60
+#define NEG_WB_FAILED_TTL 5
 neg_wb_status neg_wb_sid_to_name(const neg_sid *sid, int timeout_ms,
                                  char *out, size_t cap);
 
 /* winbind's own names (cached for the process once known). */
 neg_wb_status neg_wb_names_get(int timeout_ms, neg_wb_names *out,
                                char *detail, size_t detail_len);
+
+/* The domains winbind knows, but BUILTIN and this machine's own SAM: their
+ * number, and their NetBIOS names (space-separated) in names; -1 when
+ * winbind did not answer within timeout_ms. For start-up checks: runs on a
+ * thread of its own, not on the pool, so that it can be called in httpd's
+ * parent before children are forked. */
+int neg_wb_count_domains(int timeout_ms, char *names, size_t cap);
 
 const char *neg_wb_status_str(neg_wb_status s);
 

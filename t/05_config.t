@@ -26,12 +26,26 @@ my @cases = (
     ['NegotiateKeytab MEMORY:x', qr/NegotiateKeytab: 'MEMORY:x' is not allowed: give a file path/],
 );
 
-plan tests => 2 * @cases + 2;
-
 my $dir = tempdir(CLEANUP => 1);
 
+# A NegotiateDelegationDir that others may write to: another local user
+# could plant or read delegated credentials there.
+my $open_dir = "$dir/deleg-open";
+mkdir $open_dir;
+chmod 0777, $open_dir;
+push @cases, ["NegotiateDelegationDir $open_dir",
+              qr/NegotiateDelegationDir: \Q$open_dir\E is writable by its group or by everyone: delegated credentials must be private to the Apache user/];
+my $group_dir = "$dir/deleg-group";
+mkdir $group_dir;
+chmod 0770, $group_dir;
+push @cases, ["NegotiateDelegationDir $group_dir", qr/\Q$group_dir\E is writable by its group or by everyone/];
+push @cases, ['NegotiateMachineAccounts maybe', qr/NegotiateMachineAccounts must be On or Off/];
+
+plan tests => 2 * @cases + 6;
+
 sub config_test {
-    my ($directive) = @_;
+    my ($directive, $outside) = @_;
+    $outside //= '';
     my $conf = "$dir/httpd.conf";
     open(my $f, '>', $conf) or die;
     print $f <<"EOC";
@@ -45,6 +59,7 @@ LoadModule authn_core_module $modules/mod_authn_core.so
 LoadModule authz_core_module $modules/mod_authz_core.so
 LoadModule authz_user_module $modules/mod_authz_user.so
 LoadModule auth_negotiate_module $ENV{NEGOTIATE_MODULE}
+$outside
 <Location /app/>
     AuthType Negotiate
     NegotiateKeytab $keytab
@@ -67,3 +82,13 @@ for my $c (@cases) {
 my ($rc, $out) = config_test('NegotiateProviders NTLM Negotiate:Kerberos');
 ok t_cmp($rc, 0, 'a good configuration passes');
 ok t_cmp($out, qr/Syntax OK/, 'Syntax OK');
+
+# NegotiateUserFormat short with more than one realm in play: a warning
+# when the configuration is checked (and when httpd starts), not an error.
+($rc, $out) = config_test("NegotiateUserFormat short\n    NegotiateRealmMap OTHER.TEST OTHER");
+ok t_cmp($rc, 0, 'short with two realms: still a valid configuration');
+ok t_cmp($out, qr/NEG0011: NegotiateUserFormat short is used while more than one realm or domain is in play \(realms: EXAMPLE\.TEST OTHER\.TEST; winbind's domains: EXAMPLE\): users of the same name in different ones get the same REMOTE_USER/,
+         'a warning names the realms and domains');
+($rc, $out) = config_test('NegotiateUserFormat short');
+ok t_cmp($out, qr/^(?!.*NEG0011)/s, 'short with one realm and one domain: no warning');
+ok t_cmp($rc, 0, 'and passes');

@@ -23,28 +23,8 @@ my $log_start = log_mark();
 # hex of a base64 token, for craft.py's tok=hex:
 sub b64hex { unpack('H*', decode_base64($_[0] // '')) }
 
-# t/client/krb5_token.c (Heimdal): a Kerberos token whose times the test
-# chooses. Built here, into t/tmp, when missing or older than its source.
-my $tool = "$t/tmp/krb5_token";
-my $tool_err = "$t/tmp/krb5_token.err";
-unlink $tool_err;
-sub build_krb5_token {
-    my $src = "$t/client/krb5_token.c";
-    return 1 if -x $tool && -M $tool <= -M $src;
-    my $flags = `pkg-config --cflags --libs heimdal-gssapi heimdal-krb5 2>/dev/null`;
-    chomp $flags;
-    return system("cc -O1 -o '$tool' '$src' $flags 2>'$tool_err'") == 0;
-}
-
-sub krb5_token {
-    my ($ccache, @args) = @_;
-    local $ENV{KRB5CCNAME} = "FILE:$ccache";
-    my $tok = `'$tool' @args 2>>'$tool_err'`;
-    chomp $tok;
-    return $tok;
-}
-
-my $have_tool = build_krb5_token();
+unlink "$t/tmp/krb5_token.err";
+my $have_tool = krb5_token_tool();
 
 # Clock skew: the initiator's clock 700 s ahead / behind (the acceptor
 # allows 300 s). Heimdal's acceptor answers with a KRB-ERROR token and
@@ -62,26 +42,12 @@ my $skew_behind = $have_tool ? krb5_token($alice, '--offset', -700) : '';
 # KRB5KRB_AP_ERR_TKT_EXPIRED (checked before the authenticator's time).
 my $expired = '';
 if ($have_tool) {
-    my $cc = "$t/tmp/expired.$$.cc";
-    unlink $cc;
-    if (system('kimpersonate', '-5', "--ccache=FILE:$cc", '-s', 'HTTP/localhost@EXAMPLE.TEST',
-               '-c', 'alice@EXAMPLE.TEST', '-k', $ENV{NEGOTIATE_KEYTAB}, '-e', '-1000') == 0) {
-        $expired = krb5_token($cc, '--from-cache', '--offset', -1500);
-    }
-    unlink $cc;
+    my $cc = mint_ticket(client => 'alice@EXAMPLE.TEST', expire => -1000);
+    $expired = krb5_token($cc, '--from-cache', '--offset', -1500) if $cc;
+    unlink $cc if $cc;
 }
 
-# A machine account with a password we know, created over LDAP as the
-# domain's Administrator when it is missing (the test runs unprivileged).
-my $machine_pw = 'HostileMachinePassw0rd!';
-sub ensure_machine_account {
-    my $r = craft(steps => ["tok=t1:m user=HOSTILEWS\$ pw=$machine_pw", 'tok=t3:m']);
-    return if ($r->{statuses} // '') eq '401,200';
-    my $tool = "/usr/bin/python3 /usr/bin/samba-tool";
-    my $cred = "-H ldap://127.0.0.10 -U'Administrator%AdminPassw0rd!'";
-    system("$tool computer add HOSTILEWS $cred >/dev/null 2>&1");
-    system("$tool user setpassword 'HOSTILEWS\$' --newpassword='$machine_pw' $cred >/dev/null 2>&1");
-}
+my $machine_pw = machine_password();
 
 # ---------------------------------------------------------------- the table
 #
@@ -240,10 +206,16 @@ my @cases = (
     { name => 'the Guest account (disabled, no password)', steps => ["$T1 user=Guest pw=", $T3],
       expect => '401,401', tags => 'NEG0304',
       log => qr/the domain refused the NTLM logon of EXAMPLE\\\\Guest \(workstation TESTWS\): NT_STATUS_WRONG_PASSWORD/ },
-    # Current behaviour, for the lead to decide: a computer account signs in
-    # by NTLM like a user (winbind is asked to allow trust accounts).
-    { name => 'a machine account (HOSTILEWS$) by NTLM: signed in, as the module does now',
+    # A computer account is refused (NegotiateMachineAccounts Off): a
+    # coerced machine logon relayed here must not become a web identity.
+    # The domain controller itself refuses it, once its password proved
+    # right, because winbind is not asked to allow trust accounts.
+    { name => 'a computer account (HOSTILEWS$) by NTLM: refused by default',
       setup => \&ensure_machine_account,
+      steps => ["$T1 user=HOSTILEWS\$ pw=$machine_pw", $T3], expect => '401,401', tags => 'NEG0307',
+      log => qr/the domain refused the NTLM logon of EXAMPLE\\\\HOSTILEWS\$ \(workstation TESTWS\): NT_STATUS_NOLOGON_WORKSTATION_TRUST_ACCOUNT: a computer or trust account, whose password is right; they may not sign in here \(NegotiateMachineAccounts Off\)/ },
+    { name => 'a computer account by NTLM where NegotiateMachineAccounts is On',
+      path => '/machines/whoami',
       steps => ["$T1 user=HOSTILEWS\$ pw=$machine_pw", $T3], expect => '401,200', www => 'NTLM+tok|',
       tags => '', user => 'HOSTILEWS$@EXAMPLE.TEST' },
     { name => 'unknown domain', steps => ["$T1 dom=NOSUCHDOM", $T3], expect => '401,401', tags => 'NEG0304',
@@ -320,7 +292,7 @@ plan tests => 4 * @cases + 2 * $n_krb + 3;
 ok t_cmp(scalar(@cases) >= 45 ? 1 : 0, 1, scalar(@cases) . ' cases');
 ok t_cmp($have_tool && $expired ne '' && $skew_ahead ne '' && $skew_behind ne '' ? 1 : 0, 1,
          't/client/krb5_token built and made its tokens')
-    or diag(do { local $/; my $f; open($f, '<', $tool_err) ? <$f> : '' });
+    or diag(do { local $/; my $f; open($f, '<', "$t/tmp/krb5_token.err") ? <$f> : '' });
 
 sub krb_signin {
     my ($after) = @_;

@@ -2,8 +2,11 @@
 # The test command: on a fresh Debian 12 machine, as root, install what is
 # missing, build, and run every test (unit tests, then the integration suite
 # against a throwaway Samba AD DC and the real httpd), the fuzzers for
-# FUZZ_SECONDS each (default 10), and the whole suite again with the module
-# built with ASan and UBSan (NEGOTIATE_SKIP_ASAN=1 leaves that out).
+# FUZZ_SECONDS each (default 10), the release tarball (t/dist.sh: make
+# distcheck), the Debian package built, installed into the system's apache2,
+# signed into and purged (t/package.sh), and the whole suite again with the
+# module built with ASan and UBSan. NEGOTIATE_SKIP_DIST=1,
+# NEGOTIATE_SKIP_PACKAGE=1 and NEGOTIATE_SKIP_ASAN=1 leave those out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -11,6 +14,8 @@ t/deps.sh
 t/build.sh
 make -s check
 FUZZ_SECONDS=${FUZZ_SECONDS:-10} make -s fuzz
+[ "${NEGOTIATE_SKIP_DIST:-0}" = 1 ] || t/dist.sh
+[ "${NEGOTIATE_SKIP_PACKAGE:-0}" = 1 ] || t/package.sh
 
 if [ "${NEGOTIATE_SKIP_ASAN:-0}" != 1 ]; then
     # The tree above is configured in place, so configure refuses a VPATH
@@ -19,11 +24,8 @@ if [ "${NEGOTIATE_SKIP_ASAN:-0}" != 1 ]; then
     asan_start=$(date +%s)
     top=$(pwd)
     rm -rf build-asan
-    mkdir -p build-asan/src build-asan/build
-    git ls-files -z -co --exclude-standard | while IFS= read -r -d '' f; do
-        case $f in build-asan/*) continue ;; esac
-        [ -f "$f" ] && printf '%s\0' "$f"
-    done | tar --null -T - -cf - | tar -xf - -C build-asan/src
+    mkdir -p build-asan/build
+    t/srctree.sh build-asan/src
     (cd build-asan/src && autoreconf -fi >/dev/null)
     cd build-asan/build
     ../src/configure --enable-sanitizers --enable-werror >/dev/null

@@ -12,12 +12,20 @@ packages=(
     heimdal-clients
     # integration suite: Apache::Test and real clients
     libapache2-mod-perl2 curl python3 python3-gssapi
-    python3-requests-ntlm python3-ntlm-auth gss-ntlmssp
+    python3-requests-ntlm python3-ntlm-auth gss-ntlmssp python3-h2
     openssl redis-server
     # application tests (t/root/50_django.rt, 55_php.rt, 60_proxy.rt)
     libapache2-mod-wsgi-py3 python3-django libapache2-mod-php php-fpm
+    # the browser tests (t/10_browser.t): Debian's Chromium, driven by
+    # playwright-core from npm (t/browser/package-lock.json)
+    chromium
+    # negotiate-doctor's tests: a clock off by minutes (t/root/50_doctor.rt)
+    libfaketime
     # make fuzz (libFuzzer) and ./configure --enable-sanitizers
     clang libclang-rt-14-dev libfuzzer-14-dev
+    # the Debian package (t/package.sh: dpkg-buildpackage, dh-apache2 from
+    # apache2-dev, dh-autoreconf from debhelper) and its check
+    dpkg-dev debhelper lintian
 )
 
 [ "$(id -u)" = 0 ] || { echo "deps.sh: run as root (apt-get)" >&2; exit 1; }
@@ -27,6 +35,10 @@ for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' \
         || missing+=("$p")
 done
+# Node.js and npm for playwright-core (it wants Node.js 20 or later): the
+# machine's own when it has them (20 on ours), else Debian's (18 in
+# Debian 12: npm warns about the engine).
+command -v npm >/dev/null || missing+=(nodejs npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "deps.sh: installing ${missing[*]}"

@@ -11,6 +11,7 @@ top=$(cd "$here/.." && pwd)
 test_user=negtest
 APXS=${APXS:-$(command -v apxs2 || command -v apxs)}
 MODULE=${MODULE:-$top/.libs/mod_auth_negotiate.so}
+DOCTOR=${DOCTOR:-$top/negotiate-doctor}
 
 die() { echo "integration.sh: $*" >&2; exit 1; }
 
@@ -35,20 +36,23 @@ getent group negauth >/dev/null || groupadd -r negauth
 id "$test_user" >/dev/null 2>&1 || useradd -r -M -d /nonexistent -s /usr/sbin/nologin -G negauth "$test_user"
 id -nG "$test_user" | grep -qw negauth || usermod -aG negauth "$test_user"
 
+# The browser tests' driver (playwright-core from npm, t/browser/install.sh).
+"$here/browser/install.sh" 8>&-
+
 # Apache::Test writes t/conf, t/logs and t/tmp.
 mkdir -p "$here/tmp" "$here/logs"
 chown -R "$test_user" "$here"
 # A keytab the test user cannot read (for the unreadable-keytab test).
 unreadable="$NEGOTIATE_DOMAIN_BASE/unreadable.keytab"
 cp "$NEGOTIATE_KEYTAB" "$unreadable" && chown root:root "$unreadable" && chmod 0600 "$unreadable"
+# The same keys under another file name (a location with another keytab).
+keytab2="$NEGOTIATE_DOMAIN_BASE/second.keytab"
+cp -p "$NEGOTIATE_KEYTAB" "$keytab2"
 
-# A throwaway certificate for the TLS tests (Basic, NegotiateRequireTLS).
+# A throwaway CA and certificates for the TLS tests (t/tls.sh): the TLS
+# virtual hosts localhost and www.example.test (SNI), and a relay's.
 tls="$here/tmp/tls"
-if [ ! -s "$tls/cert.pem" ]; then
-    mkdir -p "$tls"
-    openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 30 \
-        -keyout "$tls/key.pem" -out "$tls/cert.pem" >/dev/null 2>&1
-fi
+"$here/tls.sh" "$tls"
 # Where delegated credentials go; private to the Apache (test) user.
 deleg="$here/tmp/deleg"
 mkdir -p "$deleg" && chmod 0700 "$deleg"
@@ -119,23 +123,32 @@ runuser -u "$test_user" -- env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/s
     HOME="$home" LANG=C.UTF-8 \
     KRB5_CONFIG="$KRB5_CONFIG" \
     NEGOTIATE_KEYTAB="$NEGOTIATE_KEYTAB" \
-    NEGOTIATE_UNREADABLE_KEYTAB="$unreadable" \
+    NEGOTIATE_UNREADABLE_KEYTAB="$unreadable" NEGOTIATE_KEYTAB2="$keytab2" \
     NEGOTIATE_MODULE="$MODULE" \
     NEGOTIATE_HTTPD_MODULES="$("$APXS" -q LIBEXECDIR)" \
     NEGOTIATE_DOMAIN_BASE="$NEGOTIATE_DOMAIN_BASE" \
     NEGOTIATE_DC_SMBCONF="$NEGOTIATE_DC_SMBCONF" \
-    NEGOTIATE_TLS_CERT="$tls/cert.pem" NEGOTIATE_TLS_KEY="$tls/key.pem" \
+    NEGOTIATE_TLS_DIR="$tls" \
     NEGOTIATE_DELEG_DIR="$deleg" \
     NEGOTIATE_ALICE_SID="$alice_sid" NEGOTIATE_WEBADMINS_SID="$webadmins_sid" \
     perl "$here/TEST.PL" -apxs "$APXS" "${httpd_args[@]}" -maxclients 64 "$@" 8>&- || rc=$?
 rm -rf "$home"
 
 # Tests that need root: their own httpd with another Apache user, or
-# stopping winbindd.
-NEGOTIATE_T_DIR="$here" NEGOTIATE_MODULE="$MODULE" \
-    NEGOTIATE_HTTPD="${wrap:+$wrap/httpd}" NEGOTIATE_REPORTS="${wrap:+$reports}" \
-    KRB5_CONFIG="$KRB5_CONFIG" NEGOTIATE_KEYTAB="$NEGOTIATE_KEYTAB" \
-    prove --ext=.rt "$here/root/" 8>&- || rc=$?
+# stopping winbindd. NEGOTIATE_ROOT_TESTS="t/root/10_x.rt ..." runs only
+# those, NEGOTIATE_ROOT_TESTS=none (or NEGOTIATE_SKIP_ROOT_TESTS=1) none of
+# them (while working on one file: `bash t/integration.sh t/08_replay.t`
+# runs that Apache::Test file).
+root_tests=${NEGOTIATE_ROOT_TESTS:-$here/root/}
+[ "${NEGOTIATE_SKIP_ROOT_TESTS:-0}" = 1 ] && root_tests=none
+if [ "$root_tests" != none ]; then
+    # shellcheck disable=SC2086 # a list of files
+    NEGOTIATE_T_DIR="$here" NEGOTIATE_MODULE="$MODULE" NEGOTIATE_DOCTOR="$DOCTOR" \
+        NEGOTIATE_SANITIZE="${NEGOTIATE_SANITIZE:-0}" \
+        NEGOTIATE_HTTPD="${wrap:+$wrap/httpd}" NEGOTIATE_REPORTS="${wrap:+$reports}" \
+        KRB5_CONFIG="$KRB5_CONFIG" NEGOTIATE_KEYTAB="$NEGOTIATE_KEYTAB" \
+        prove --ext=.rt $root_tests 8>&- || rc=$?
+fi
 
 if [ -n "$wrap" ]; then
     # Reports in the error log too: a runtime that cannot open its log

@@ -40,21 +40,45 @@ tshark -r "$pcap" "${decode[@]}" -Y 'http.authorization or http.www_authenticate
     -e tcp.stream -e frame.number -e http.authorization -e http.www_authenticate \
     >"$work/headers.tsv" 2>/dev/null
 
-# The unit tests' real tokens and PAC, as files.
+# The unit tests' real tokens and PAC, and the foreign tokens (clients the
+# suite cannot run) with their CHALLENGE/AUTHENTICATE pairs, as files.
 cat >"$work/dump.c" <<'EOF'
 #include <stdio.h>
 #include "real_tokens.h"
 #include "pac_vectors.h"
+#include "foreign_tokens.h"
 static void put(const char *name, const unsigned char *p, size_t n)
 {
     FILE *f = fopen(name, "wb");
     if (f) { fwrite(p, 1, n, f); fclose(f); }
 }
 #define PUT(a) put(#a, a, sizeof(a))
+static unsigned char tok[8192], chal[8192];
 int main(void)
 {
+    char name[128];
+    size_t i, n, c;
+
     PUT(REAL_NTLMSSP_TYPE1); PUT(REAL_SPNEGO_INIT); PUT(REAL_SPNEGO_RESP_CHALLENGE);
     PUT(REAL_SPNEGO_RESP_AUTH); PUT(REAL_SPNEGO_RESP_DONE); PUT(REAL_PAC_ALICE);
+    for (i = 0; i < FT_COUNT; i++) {
+        snprintf(name, sizeof(name), "FOREIGN_%s", FOREIGN_TOKENS[i].name);
+        if ((n = foreign_token_decode((int)i, tok, sizeof(tok))) > 0)
+            put(name, tok, n);
+    }
+    /* fuzz_ntlm's split form: LE16 length of the CHALLENGE, CHALLENGE,
+     * AUTHENTICATE (every pair is raw NTLMSSP) */
+    for (i = 0; i < N_FOREIGN_NTLM_PAIRS; i++) {
+        c = foreign_token_decode(FOREIGN_NTLM_PAIRS[i].challenge, chal + 2, sizeof(chal) - 2);
+        n = foreign_token_decode(FOREIGN_NTLM_PAIRS[i].authenticate, tok, sizeof(tok));
+        if (c == 0 || n == 0 || c + 2 + n > sizeof(chal))
+            continue;
+        chal[0] = (unsigned char)c;
+        chal[1] = (unsigned char)(c >> 8);
+        memcpy(chal + 2 + c, tok, n);
+        snprintf(name, sizeof(name), "FOREIGNPAIR_%zu", i);
+        put(name, chal, 2 + c + n);
+    }
     return 0;
 }
 EOF
@@ -66,7 +90,7 @@ python3 - "$work/headers.tsv" "$work/unit" "$here/corpus" <<'EOF'
 import base64, binascii, hashlib, os, sys
 
 tsv, unit, out = sys.argv[1:4]
-LIMIT = 60            # files per harness
+LIMIT = 100           # files per harness
 MAX_BYTES = 8192      # no giant files
 SIG = b"NTLMSSP\0"
 
@@ -135,11 +159,20 @@ header, spnego, ntlm, pac = (Corpus(n) for n in ("header", "spnego", "ntlm", "pa
 def bucket(n):
     return n.bit_length()
 
-# Unit test vectors first: they are the known-good exchange.
+# Unit test vectors first: they are the known-good exchange; then the
+# foreign tokens, every one kept whatever its size class.
 for f in sorted(os.listdir(unit)):
     data = open(os.path.join(unit, f), "rb").read()
     if f.startswith("REAL_PAC"):
         pac.add(f, data, "unit")
+        continue
+    if f.startswith("FOREIGNPAIR_"):
+        ntlm.add(("foreign", f), data, "foreign-pair")
+        continue
+    if f.startswith("FOREIGN_"):
+        spnego.add(("foreign", f), data, "foreign")
+        for m in ntlm_in(data):
+            ntlm.add(("foreign", f), m, "foreign")
         continue
     spnego.add(("unit", f), data, "unit")
     header.add(("unit", f), b"Negotiate " + base64.b64encode(data), "unit")

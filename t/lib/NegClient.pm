@@ -52,7 +52,7 @@ sub run_client {
     my @cmd = @_;
     open(my $out, '-|', @cmd) or die "$cmd[0]: $!";
     my %r;
-    while (<$out>) { chomp; $r{$1} = $2 if /^(\w+)=(.*)$/ }
+    while (my $line = <$out>) { chomp $line; $r{$1} = $2 if $line =~ /^(\w+)=(.*)$/ }
     close $out;
     $r{exit} = $? >> 8;
     return \%r;

@@ -11,7 +11,8 @@ use Apache::TestUtil ();
 
 our @EXPORT = qw(port tls_port url curl kinit_user log_mark log_since status_ok
                  www_auth python_gss ntlm_client spnego_init_token ntlmssp_type1 ntlmssp_oid t_dir
-                 craft);
+                 craft krb5_token_tool krb5_token mint_ticket machine_password
+                 ensure_machine_account browser screenshot);
 
 sub t_dir { Apache::Test::vars('t_dir') }
 sub port  { Apache::Test::vars('port') }
@@ -34,6 +35,63 @@ sub kinit_user {
     my $dir = t_dir() . '/tmp';
     mkdir $dir unless -d $dir;
     return $ccache{$user} //= NegClient::kinit($user, "$dir/$user.$$.cc");
+}
+
+# t/client/krb5_token.c (Heimdal): a Kerberos token whose times the test
+# chooses. Built into t/tmp when missing or older than its source; returns
+# the tool's path, or '' when it cannot be built (its errors are in
+# t/tmp/krb5_token.err).
+sub krb5_token_tool {
+    my $tool = t_dir() . '/tmp/krb5_token';
+    my $src = t_dir() . '/client/krb5_token.c';
+    return $tool if -x $tool && -M $tool <= -M $src;
+    my $flags = `pkg-config --cflags --libs heimdal-gssapi heimdal-krb5 2>/dev/null`;
+    chomp $flags;
+    return system("cc -O1 -o '$tool' '$src' $flags 2>'$tool.err'") == 0 ? $tool : '';
+}
+
+# A token (base64) made by krb5_token with the client's ccache and args.
+sub krb5_token {
+    my ($ccache, @args) = @_;
+    my $tool = krb5_token_tool() or return '';
+    local $ENV{KRB5CCNAME} = "FILE:$ccache";
+    my $tok = `'$tool' @args 2>>'$tool.err'`;
+    chomp $tok;
+    return $tok;
+}
+
+# A service ticket minted with the service key from the keytab (Heimdal's
+# kimpersonate), as a KDC would issue it but with the client name, the
+# lifetime (seconds, negative: ended that long ago) and the ticket flags
+# the test chooses, and no PAC. Returns a new ccache file, or undef.
+my $minted = 0;
+sub mint_ticket {
+    my (%o) = @_;
+    my $cc = t_dir() . "/tmp/minted.$$." . $minted++ . '.cc';
+    unlink $cc;
+    my @cmd = ('kimpersonate', '-5', "--ccache=FILE:$cc",
+               '-s', $o{service} // 'HTTP/localhost@EXAMPLE.TEST',
+               '-c', $o{client}, '-k', $ENV{NEGOTIATE_KEYTAB},
+               '-e', $o{expire} // 3600);
+    push @cmd, '-f', $o{flags} if $o{flags};
+    return system(@cmd) == 0 ? $cc : undef;
+}
+
+# A computer account (HOSTILEWS$) with a password we know, created over
+# LDAP as the domain's Administrator when it is missing (the suite runs
+# unprivileged). Checked with an NTLM logon where computer accounts may
+# sign in (/machines/).
+sub machine_password { 'HostileMachinePassw0rd!' }
+
+sub ensure_machine_account {
+    my $pw = machine_password();
+    my $r = craft(path => '/machines/whoami',
+                  steps => ["tok=t1:m user=HOSTILEWS\$ pw=$pw", 'tok=t3:m']);
+    return if ($r->{statuses} // '') eq '401,200';
+    my $tool = "/usr/bin/python3 /usr/bin/samba-tool";
+    my $cred = "-H ldap://127.0.0.10 -U'Administrator%AdminPassw0rd!'";
+    system("$tool computer add HOSTILEWS $cred >/dev/null 2>&1");
+    system("$tool user setpassword 'HOSTILEWS\$' --newpassword='$pw' $cred >/dev/null 2>&1");
 }
 
 # Run curl; returns { status, codes (every transfer's status, concatenated),
@@ -87,9 +145,13 @@ sub log_since {
 sub python_gss {
     my (%o) = @_;
     my @cmd = ('/usr/bin/python3', t_dir() . '/client/gss_client.py',
-               '--port', port(), '--host', $o{host} // 'localhost',
+               '--port', $o{tls} ? tls_port() : port(), '--host', $o{host} // 'localhost',
                '--path', $o{path}, '--mech', $o{mech},
-               ($o{send} ? ('--send', $o{send}) : ()));
+               ($o{send} ? ('--send', $o{send}) : ()),
+               ($o{tls} ? ('--tls') : ()),
+               ($o{cbt} ? ('--cbt', $o{cbt}) : ()),
+               ($o{cbt_cert} ? ('--cbt-cert', $o{cbt_cert}) : ()),
+               ($o{also} ? ('--also', $o{also}) : ()));
     local $ENV{KRB5CCNAME} = "FILE:$o{ccache}";
     return run_client(@cmd);
 }
@@ -99,11 +161,11 @@ sub python_gss {
 sub ntlm_client {
     my (%o) = @_;
     my @cmd = ('/usr/bin/python3', t_dir() . '/client/ntlm_client.py',
-               '--port', port(), '--path', $o{path});
+               '--port', $o{tls} ? tls_port() : port(), '--path', $o{path});
     for my $k (sort keys %o) {
         next if $k eq 'path' || $k eq 'env';
         my $flag = '--' . ($k =~ tr/_/-/r);
-        if (!defined $o{$k} || $o{$k} eq '1' && $k =~ /^(spnego|split|tamper_mic|tamper_av|tamper_user|expect100|body_first|restart)$/) {
+        if (!defined $o{$k} || $o{$k} eq '1' && $k =~ /^(spnego|split|tamper_mic|tamper_av|tamper_user|expect100|body_first|restart|tls)$/) {
             push @cmd, $flag;
         } else {
             push @cmd, $flag, $o{$k};
@@ -114,6 +176,26 @@ sub ntlm_client {
     local $ENV{OPENSSL_CONF} = t_dir() . '/client/openssl-legacy.cnf';
     return run_client(@cmd);
 }
+
+# Headless Chromium (t/browser/browse.js, playwright-core): page loads in
+# one fresh browser. Takes the scenario (browser options and visits =>
+# [{url, screenshot}], see browse.js) and returns what it printed: visits
+# (status, text, prompts, legs), auth (Chromium's authentication events).
+sub browser {
+    my (%sc) = @_;
+    require JSON::PP;
+    my $json = JSON::PP->new->canonical;
+    open(my $out, '-|', 'node', t_dir() . '/browser/browse.js', $json->encode(\%sc))
+        or die "node: $!";
+    my $text = do { local $/; <$out> };
+    close $out;
+    die "t/browser/browse.js failed (exit status " . ($? >> 8) . ")\n" if $? || !$text;
+    return $json->decode($text);
+}
+
+# Where a browser test keeps its screenshot: t/logs/browser/NAME.png (kept
+# after the run).
+sub screenshot { t_dir() . "/logs/browser/$_[0].png" }
 
 # DER helpers to build tokens that no installed client sends on demand.
 sub der {

@@ -1,8 +1,11 @@
 package RootHttpd;
 # A throwaway httpd for the root-only tests, started as root with the
 # given User/Group so that its workers have exactly those privileges.
-# Options: port, user, group, extra (configuration appended), modules
-# (names for t/httpd-conf.sh: headers, proxy, ...), mpm (event or prefork).
+# Options: port, user, group, extra (lines added to the standard
+# configuration), modules (more names for t/httpd-conf.sh: headers, proxy,
+# ...), mpm (event or prefork), conf (a sub that returns the whole
+# configuration instead, given the object), no_start (the caller starts it,
+# e.g. with try_start, which does not die when httpd refuses to start).
 use strict;
 use warnings;
 use File::Temp qw(tempdir);
@@ -12,23 +15,35 @@ sub new {
     my ($class, %o) = @_;
     my $self = bless { port => $o{port} || 18190, user => $o{user} || 'www-data',
                        group => $o{group} || 'negauth', extra => $o{extra} || '',
-                       modules => $o{modules} || [], mpm => $o{mpm} || 'event' }, $class;
+                       modules => $o{modules} || [], mpm => $o{mpm} || 'event',
+                       conf_sub => $o{conf} }, $class;
     $self->{dir} = tempdir('neg-root-XXXXXX', TMPDIR => 1, CLEANUP => 1);
     chmod 0755, $self->{dir};
-    $self->start;
+    $self->start unless $o{no_start};
     return $self;
+}
+
+sub dir { $_[0]{dir} }
+
+# The start of the configuration (t/httpd-conf.sh): server, user, the MPM,
+# the common modules, mod_auth_negotiate and the modules named.
+sub head {
+    my ($self, @mods) = @_;
+    my $d = $self->{dir};
+    local $ENV{NEG_HTTPD_USER} = $self->{user};
+    local $ENV{NEG_HTTPD_GROUP} = $self->{group};
+    local $ENV{NEG_HTTPD_MPM} = $self->{mpm};
+    my $head = `bash -c '. "\$0"; neg_httpd_conf "\$@"' '$ENV{NEGOTIATE_T_DIR}/httpd-conf.sh' '$d' 127.0.0.1:$self->{port} '$d/httpd.pid' '$d/error_log' '$ENV{NEGOTIATE_MODULE}' @mods`;
+    die "t/httpd-conf.sh failed" if $? != 0 || $head eq '';
+    return $head;
 }
 
 sub conf {
     my ($self) = @_;
+    return $self->{conf_sub}->($self) if $self->{conf_sub};
     my $d = $self->{dir};
     my $t = $ENV{NEGOTIATE_T_DIR};
-    local $ENV{NEG_HTTPD_USER} = $self->{user};
-    local $ENV{NEG_HTTPD_GROUP} = $self->{group};
-    local $ENV{NEG_HTTPD_MPM} = $self->{mpm};
-    my $head = `bash -c '. "\$0"; neg_httpd_conf "\$@"' '$t/httpd-conf.sh' '$d' 127.0.0.1:$self->{port} '$d/httpd.pid' '$d/error_log' '$ENV{NEGOTIATE_MODULE}' cgid socache_redis @{$self->{modules}}`;
-    die "t/httpd-conf.sh failed" if $? != 0 || $head eq '';
-    return $head . <<"EOC";
+    return $self->head(qw(cgid socache_redis), @{ $self->{modules} }) . <<"EOC";
 LogLevel warn auth_negotiate:info
 ScriptSock $d/cgid.sock
 ScriptAlias /app/ $t/htdocs/cgi/
@@ -46,17 +61,24 @@ EOC
 # each one loads the module.
 sub httpd_bin { $ENV{NEGOTIATE_HTTPD} || '/usr/sbin/apache2' }
 
-sub start {
+# Writes the configuration and starts httpd; true when it started (then
+# it waits until the port answers).
+sub try_start {
     my ($self) = @_;
     open(my $f, '>', "$self->{dir}/httpd.conf") or die;
     print $f $self->conf;
     close $f;
-    system(httpd_bin(), '-f', "$self->{dir}/httpd.conf", '-k', 'start') == 0
-        or die "apache2 did not start: " . `cat $self->{dir}/error_log`;
+    system(httpd_bin(), '-f', "$self->{dir}/httpd.conf", '-k', 'start') == 0 or return 0;
     for (1 .. 50) {
         last if system("curl -s -o /dev/null http://127.0.0.1:$self->{port}/") == 0;
         sleep 0.1;
     }
+    return 1;
+}
+
+sub start {
+    my ($self) = @_;
+    $self->try_start or die "apache2 did not start: " . `cat $self->{dir}/error_log`;
 }
 
 sub stop {
@@ -114,6 +136,26 @@ sub ntlm {
     my $took = time - $t0;
     my ($body, $code) = $out =~ /^(.*)\n(\d+)$/s;
     return ($code // 0, $took, $body // '');
+}
+
+# A Kerberos ticket-granting ticket for USER (Heimdal kinit) in a new
+# ccache under the httpd's directory; returns its path, undef on failure.
+sub kinit {
+    my ($self, $user, $pw) = @_;
+    my $cc = "$self->{dir}/krb5cc_$user";
+    open(my $k, '|-', "KRB5CCNAME=FILE:$cc kinit --password-file=STDIN $user\@EXAMPLE.TEST")
+        or return undef;
+    print $k "$pw\n";
+    close($k) or return undef;
+    return $cc;
+}
+
+# curl --negotiate with the ticket in CCACHE; returns (status, body)
+sub negotiate {
+    my ($self, $path, $cc) = @_;
+    my $out = `KRB5CCNAME=FILE:$cc curl -s --max-time 30 --negotiate -u : -w '\\n%{http_code}' '${\ $self->url($path)}'`;
+    my ($body, $code) = $out =~ /^(.*)\n(\d+)$/s;
+    return ($code // 0, $body // '');
 }
 
 1;

@@ -193,6 +193,8 @@ static void test_real_pac(void)
     CHECK(pac.user_rid == REAL_PAC_ALICE_RID, "real PAC: alice's RID");
     CHECK(pac.primary_group_rid == 513, "real PAC: primary group 513");
     CHECK(pac.user_flags & 0x20, "real PAC: LOGON_EXTRA_SIDS set");
+    CHECK((pac.user_account_control & 0x10) && !(pac.user_account_control & NEG_UAC_MACHINE),
+          "real PAC: alice is a normal account (USER_NORMAL_ACCOUNT)");
     CHECK(neg_sid_to_string(&pac.logon_domain_sid, dom, sizeof(dom)) > 0
           && strcmp(dom, REAL_PAC_ALICE_DOMAIN_SID) == 0,
           "real PAC: logon domain SID");
@@ -500,7 +502,7 @@ typedef struct {
     const char *name;
     const char *domain;
     const char *domain_sid;             /* NULL: null LogonDomainId */
-    uint32_t user_rid, primary_rid, user_flags;
+    uint32_t user_rid, primary_rid, user_flags, uac;
     const uint32_t *groups;
     size_t n_groups;
     const char *const *extra;
@@ -563,7 +565,9 @@ static void w_validation_info(wbuf *w, const kvi_spec *s, kvi_marks *m)
     w_ustr_header(w, NULL);                     /* LogonServer */
     w_ustr_header(w, s->domain);
     w_u32(w, s->domain_sid ? new_ref(w) : 0);
-    w_zeros(w, 40);                             /* Reserved1 .. Reserved3 */
+    w_zeros(w, 8);                              /* Reserved1 */
+    w_u32(w, s->uac);                           /* UserAccountControl */
+    w_zeros(w, 28);                             /* SubAuthStatus .. Reserved3 */
     m->sid_count = w_u32(w, (uint32_t)s->n_extra);
     w_u32(w, s->n_extra ? new_ref(w) : 0);
     w_u32(w, s->res_domain ? new_ref(w) : 0);
@@ -683,6 +687,7 @@ static kvi_spec base_spec(void)
     s.user_rid = 1000;
     s.primary_rid = 513;
     s.user_flags = 0x220;
+    s.uac = 0x80;                   /* a workstation trust account */
     s.groups = GROUPS;
     s.n_groups = 4;
     s.extra = EXTRA;
@@ -744,6 +749,9 @@ static void test_built_valid(void)
           && utf16_is(pac.dns_domain, "example.test"), "built PAC: UPN, DNS");
     CHECK(pac.user_rid == 1000 && pac.primary_group_rid == 513
           && pac.user_flags == 0x220, "built PAC: RIDs and flags");
+    CHECK(pac.user_account_control == 0x80
+          && (pac.user_account_control & NEG_UAC_MACHINE),
+          "built PAC: UserAccountControl of a computer account");
     CHECK(sids_are(&pac, EXPECTED_SIDS,
                    sizeof(EXPECTED_SIDS) / sizeof(EXPECTED_SIDS[0])),
           "built PAC: SID order user, primary, groups, extra, resource; "

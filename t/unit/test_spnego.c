@@ -15,6 +15,7 @@
 #include "check.h"
 
 #include "real_tokens.h"
+#include "foreign_tokens.h"
 
 static const unsigned char OID_KRB5[] = {
     0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02
@@ -1090,6 +1091,274 @@ static void test_real_resp_reencode(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* Tests: tokens of clients the suite cannot run (foreign_tokens.h)   */
+/* ------------------------------------------------------------------ */
+
+/* What the mechanism token inside a SPNEGO token is. */
+typedef enum {
+    INNER_NONE,
+    INNER_AP_REQ,       /* GSS-framed krb5 (1.2.840.113554.1.2.2), TOK_ID 01 00 */
+    INNER_AP_REP,       /* GSS-framed krb5, TOK_ID 02 00 */
+    INNER_NEGOTIATE,    /* NTLMSSP type 1 */
+    INNER_AUTHENTICATE, /* NTLMSSP type 3 */
+    INNER_NEGOEX        /* [MS-NEGOEX] messages, signature "NEGOEXTS" */
+} inner_kind;
+
+typedef struct {
+    int id;
+    neg_parse_result result;
+    neg_token_kind kind;
+    neg_mech mechs[6];          /* the client's list, in its order */
+    size_t n_mechs;
+    inner_kind inner;
+    size_t mic_len;
+    int neg_state;
+    neg_mech supported;
+} foreign_expect;
+
+#define K5 NEG_MECH_KRB5
+#define MSK5 NEG_MECH_MS_KRB5
+#define NTLM NEG_MECH_NTLMSSP
+#define NEGOEX NEG_MECH_NEGOEX
+#define OTHER NEG_MECH_OTHER
+#define NOSTATE NEG_STATE_ABSENT
+#define WINDOWS_LIST { MSK5, K5, NEGOEX, NTLM }, 4
+#define WINDOWS_NTLM_LIST { NTLM, MSK5, K5, NEGOEX }, 4
+
+static const foreign_expect FOREIGN_SPNEGO[] = {
+    { FT_CHROME130_KRB5, NEG_PARSE_OK, NEG_TOKEN_SPNEGO_INIT, WINDOWS_LIST,
+      INNER_AP_REQ, 0, NOSTATE, NEG_MECH_NONE },
+    { FT_GO_SSPI_KRB5, NEG_PARSE_OK, NEG_TOKEN_SPNEGO_INIT, WINDOWS_LIST,
+      INNER_AP_REQ, 0, NOSTATE, NEG_MECH_NONE },
+    { FT_WIN_KRB5_NO_NEGOEX, NEG_PARSE_OK, NEG_TOKEN_SPNEGO_INIT,
+      { MSK5, K5, NTLM }, 3, INNER_AP_REQ, 0, NOSTATE, NEG_MECH_NONE },
+    { FT_WIN_NEGOEX_FIRST, NEG_PARSE_OK, NEG_TOKEN_SPNEGO_INIT,
+      { NEGOEX, NTLM }, 2, INNER_NEGOEX, 0, NOSTATE, NEG_MECH_NONE },
+    { FT_WIN_SPNEGO_NTLM_FIRST, NEG_PARSE_OK, NEG_TOKEN_SPNEGO_INIT,
+      WINDOWS_NTLM_LIST, INNER_NEGOTIATE, 0, NOSTATE, NEG_MECH_NONE },
+    { FT_WIN7_SPNEGO_NTLM, NEG_PARSE_OK, NEG_TOKEN_SPNEGO_INIT,
+      WINDOWS_NTLM_LIST, INNER_NEGOTIATE, 0, NOSTATE, NEG_MECH_NONE },
+    { FT_WIN7SP1_SPNEGO_NTLM, NEG_PARSE_OK, NEG_TOKEN_SPNEGO_INIT,
+      WINDOWS_NTLM_LIST, INNER_NEGOTIATE, 0, NOSTATE, NEG_MECH_NONE },
+    { FT_WIN7_SPNEGO_ANON, NEG_PARSE_OK, NEG_TOKEN_SPNEGO_RESP, { NEG_MECH_NONE }, 0,
+      INNER_AUTHENTICATE, 16, NEG_STATE_ACCEPT_INCOMPLETE, NEG_MECH_NONE },
+    { FT_SMB_SPNEGO_NTLM, NEG_PARSE_OK, NEG_TOKEN_SPNEGO_INIT, { NTLM }, 1,
+      INNER_NEGOTIATE, 0, NOSTATE, NEG_MECH_NONE },
+    { FT_SMB_SPNEGO_AUTH, NEG_PARSE_OK, NEG_TOKEN_SPNEGO_RESP, { NEG_MECH_NONE }, 0,
+      INNER_AUTHENTICATE, 16, NOSTATE, NEG_MECH_NONE },
+    { FT_PYSPNEGO_KRB5, NEG_PARSE_OK, NEG_TOKEN_SPNEGO_INIT, { K5, NTLM }, 2,
+      INNER_AP_REQ, 0, NOSTATE, NEG_MECH_NONE },
+    { FT_JGSS_SPNEGO, NEG_PARSE_OK, NEG_TOKEN_SPNEGO_INIT, { K5 }, 1,
+      INNER_AP_REQ, 0, NOSTATE, NEG_MECH_NONE },
+    { FT_MIT_VIA_GOKRB5, NEG_PARSE_OK, NEG_TOKEN_SPNEGO_INIT,
+      { K5, OTHER, MSK5, OTHER }, 4, INNER_AP_REQ, 0, NOSTATE, NEG_MECH_NONE },
+    { FT_SERVER_RESP_KRB5, NEG_PARSE_OK, NEG_TOKEN_SPNEGO_RESP, { NEG_MECH_NONE }, 0,
+      INNER_AP_REP, 0, NEG_STATE_ACCEPT_COMPLETED, K5 },
+    { FT_GOKRB5_RESP_OK, NEG_PARSE_OK, NEG_TOKEN_SPNEGO_RESP, { NEG_MECH_NONE }, 0,
+      INNER_NONE, 0, NEG_STATE_ACCEPT_COMPLETED, K5 },
+    { FT_GOKRB5_RESP_REJECT, NEG_PARSE_OK, NEG_TOKEN_SPNEGO_RESP, { NEG_MECH_NONE }, 0,
+      INNER_NONE, 0, NEG_STATE_REJECT, NEG_MECH_NONE },
+    { FT_GOKRB5_RESP_INCOMPLETE, NEG_PARSE_OK, NEG_TOKEN_SPNEGO_RESP, { NEG_MECH_NONE }, 0,
+      INNER_NONE, 0, NEG_STATE_ACCEPT_INCOMPLETE, K5 },
+    /* Raw tokens: one mechanism, the token is the whole input. */
+    { FT_JGSS_KRB5, NEG_PARSE_OK, NEG_TOKEN_RAW_KRB5, { K5 }, 1,
+      INNER_AP_REQ, 0, NOSTATE, NEG_MECH_NONE },
+    { FT_WIN_NTLM_TYPE1, NEG_PARSE_OK, NEG_TOKEN_RAW_NTLMSSP, { NTLM }, 1,
+      INNER_NEGOTIATE, 0, NOSTATE, NEG_MECH_NONE },
+    { FT_CHROMIUM_AUTH_EPA, NEG_PARSE_OK, NEG_TOKEN_RAW_NTLMSSP, { NTLM }, 1,
+      INNER_AUTHENTICATE, 0, NOSTATE, NEG_MECH_NONE },
+    /* User-to-user Kerberos (1.2.840.113554.1.2.2.3) is not a mechanism
+     * this server takes: well framed, unknown. */
+    { FT_WIN_U2U, NEG_PARSE_UNKNOWN, NEG_TOKEN_INVALID, { NEG_MECH_NONE }, 0,
+      INNER_NONE, 0, NOSTATE, NEG_MECH_NONE },
+    /* NegTokenInit2 puts negHints (a SEQUENCE) at [3], where RFC 4178 has
+     * mechListMIC (an OCTET STRING). Only servers send it ([MS-SPNG]
+     * 3.2.5.2), so as a client's token it is malformed. */
+    { FT_SERVER_INIT2, NEG_PARSE_MALFORMED, NEG_TOKEN_INVALID, { NEG_MECH_NONE }, 0,
+      INNER_NONE, 0, NOSTATE, NEG_MECH_NONE },
+};
+
+#undef K5
+#undef MSK5
+#undef NTLM
+#undef NEGOEX
+#undef OTHER
+#undef NOSTATE
+#undef WINDOWS_LIST
+#undef WINDOWS_NTLM_LIST
+
+#define N_FOREIGN_SPNEGO (sizeof(FOREIGN_SPNEGO) / sizeof(FOREIGN_SPNEGO[0]))
+
+/* A foreign token as bytes; exits on a broken table (not a test result). */
+static size_t foreign(int id, unsigned char *buf, size_t cap)
+{
+    size_t n = foreign_token_decode(id, buf, cap);
+
+    if (n == 0) {
+        fprintf(stderr, "foreign token %s does not decode\n", FOREIGN_TOKENS[id].name);
+        exit(2);
+    }
+    return n;
+}
+
+/* The two TOK_ID octets after the krb5 OID of a GSS-framed token that
+ * neg_token_parse accepted as RAW_KRB5 (definite length, 11-byte OID). */
+static unsigned krb5_tok_id(neg_bytes m)
+{
+    size_t at = 2 + (m.data[1] & 0x80 ? (m.data[1] & 0x7f) : 0) + sizeof(OID_KRB5);
+
+    return at + 2 <= m.len ? (unsigned)(m.data[at] << 8 | m.data[at + 1]) : 0;
+}
+
+static int inner_is(const neg_token *t, inner_kind want)
+{
+    neg_bytes m = t->mech_token;
+    neg_token k;
+
+    switch (want) {
+    case INNER_NONE:
+        return m.len == 0;
+    case INNER_AP_REQ:
+    case INNER_AP_REP:
+        /* Inside SPNEGO the mechanism's own framing names krb5, even when
+         * the list names Microsoft's OID first (Windows does both). The
+         * TOK_ID (RFC 4121 4.1) follows the OID. */
+        return neg_token_parse(m.data, m.len, &k) == NEG_PARSE_OK
+            && k.kind == NEG_TOKEN_RAW_KRB5 && k.mechs[0] == NEG_MECH_KRB5
+            && krb5_tok_id(m) == (want == INNER_AP_REQ ? 0x0100 : 0x0200);
+    case INNER_NEGOTIATE:
+    case INNER_AUTHENTICATE:
+        return m.len > 12 && memcmp(m.data, NTLM_SIG, 8) == 0
+            && m.data[8] == (want == INNER_NEGOTIATE ? 1 : 3);
+    case INNER_NEGOEX:
+        return m.len > 8 && memcmp(m.data, "NEGOEXTS", 8) == 0;
+    }
+    return 0;
+}
+
+static const char *kind_name(neg_token_kind k)
+{
+    static const char *const names[] = {
+        "no token", "raw krb5", "raw NTLMSSP", "NegTokenInit", "NegTokenResp"
+    };
+
+    return (size_t)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
+}
+
+static int mechs_are(const neg_token *t, const foreign_expect *e)
+{
+    size_t i;
+
+    if (t->n_mechs != e->n_mechs)
+        return 0;
+    for (i = 0; i < e->n_mechs; i++)
+        if (t->mechs[i] != e->mechs[i])
+            return 0;
+    return 1;
+}
+
+/* mech_list must be exactly the contents of the mechTypes [0] field:
+ * those are the octets a mechListMIC covers (RFC 4178 section 5). */
+static int mech_list_is_field(const neg_token *t, const unsigned char *buf)
+{
+    const unsigned char *p = t->mech_list.data;
+
+    if (t->kind != NEG_TOKEN_SPNEGO_INIT)
+        return t->mech_list.len == 0;
+    return p - buf >= 2 && p[-2] == 0xa0 && p[-1] == t->mech_list.len
+        && p[0] == 0x30 && p[1] == t->mech_list.len - 2;
+}
+
+static void test_foreign_spnego(void)
+{
+    unsigned char buf[4096];
+    char desc[160];
+    neg_token t;
+    size_t i, n;
+
+    for (i = 0; i < N_FOREIGN_SPNEGO; i++) {
+        const foreign_expect *e = &FOREIGN_SPNEGO[i];
+        const char *name = FOREIGN_TOKENS[e->id].name;
+        neg_parse_result r;
+
+        n = foreign(e->id, buf, sizeof(buf));
+        r = neg_token_parse(buf, n, &t);
+        snprintf(desc, sizeof(desc), "%s: %s, %s", name,
+                 neg_parse_result_str(e->result), kind_name(e->kind));
+        CHECK(r == e->result && t.kind == e->kind, desc);
+        if (r != NEG_PARSE_OK) {
+            CHECK(parse_copy(buf, n, &t) == e->result, "... also from an exact-size copy");
+            continue;
+        }
+        snprintf(desc, sizeof(desc), "%s: the client's mechanisms in its order", name);
+        CHECK(mechs_are(&t, e), desc);
+        snprintf(desc, sizeof(desc), "%s: mech_list is the mechTypes field", name);
+        CHECK(mech_list_is_field(&t, buf)
+              && (t.mech_list.len == 0 || inside(t.mech_list, buf, n)), desc);
+        snprintf(desc, sizeof(desc), "%s: mechanism token of the expected kind", name);
+        CHECK(inner_is(&t, e->inner)
+              && (t.mech_token.len == 0 || inside(t.mech_token, buf, n)), desc);
+        snprintf(desc, sizeof(desc), "%s: mechListMIC %zu bytes, negState %d, supportedMech %s",
+                 name, e->mic_len, e->neg_state, neg_mech_name(e->supported));
+        CHECK(t.mech_list_mic.len == e->mic_len && t.neg_state == e->neg_state
+              && t.supported_mech == e->supported, desc);
+    }
+}
+
+/* Every NegTokenResp above, client's or server's, comes out of our encoder
+ * byte for byte: our DER is the DER Windows, gokrb5 and pyspnego write. */
+static void test_foreign_resp_reencode(void)
+{
+    static const int ids[] = {
+        FT_WIN7_SPNEGO_ANON, FT_SMB_SPNEGO_AUTH, FT_SERVER_RESP_KRB5,
+        FT_GOKRB5_RESP_OK, FT_GOKRB5_RESP_REJECT, FT_GOKRB5_RESP_INCOMPLETE,
+    };
+    unsigned char buf[1024], out[1024];
+    char desc[128];
+    neg_token t;
+    size_t i, n, m;
+
+    for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        n = foreign(ids[i], buf, sizeof(buf));
+        neg_token_parse(buf, n, &t);
+        m = neg_encode_resp(t.neg_state, t.supported_mech, t.mech_token.data,
+                            t.mech_token.len, t.mech_list_mic.data,
+                            t.mech_list_mic.len, out, sizeof(out));
+        snprintf(desc, sizeof(desc), "%s: re-encoding gives identical bytes",
+                 FOREIGN_TOKENS[ids[i]].name);
+        CHECK(m == n && memcmp(out, buf, n) == 0, desc);
+    }
+}
+
+/* What IIS (Windows Server 2019) answered Edge (Windows 11), whose token
+ * listed MS-KRB5 first: accept-completed, supportedMech MS-KRB5 (the
+ * list's OID, not the inner token's krb5), a 155-byte AP-REP token, no
+ * mechListMIC: 185 bytes beginning oYG2MIGzoAMKAQChCwYJKoZIgvcSAQICooGe
+ * (learn.microsoft.com/en-us/troubleshoot/windows-server/windows-security/
+ * kerberos-authentication-log-analysis-test-scenario, frame 3044; the
+ * article shortens the tokens). Our reply to a Windows Kerberos token is
+ * framed the same way. */
+static void test_foreign_iis_reply_framing(void)
+{
+    static const unsigned char iis_prefix[] = {
+        0xa1, 0x81, 0xb6, 0x30, 0x81, 0xb3, 0xa0, 0x03, 0x0a, 0x01, 0x00,
+        0xa1, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01,
+        0x02, 0x02, 0xa2, 0x81, 0x9e,
+    };
+    unsigned char buf[4096], ap_rep[155], out[256];
+    neg_token t;
+    size_t n, m;
+
+    n = foreign(FT_CHROME130_KRB5, buf, sizeof(buf));
+    neg_token_parse(buf, n, &t);
+    memset(ap_rep, 0x5a, sizeof(ap_rep));
+    m = neg_encode_resp(NEG_STATE_ACCEPT_COMPLETED, t.mechs[0], ap_rep,
+                        sizeof(ap_rep), NULL, 0, out, sizeof(out));
+    CHECK(m == 185 && memcmp(out, iis_prefix, sizeof(iis_prefix)) == 0,
+          "reply to a Windows Kerberos token framed as IIS frames it");
+}
+
+/* ------------------------------------------------------------------ */
 /* Tests: names and OIDs                                              */
 /* ------------------------------------------------------------------ */
 
@@ -1152,6 +1421,9 @@ int main(void)
     test_bad_mech_lists();
     test_real_tokens();
     test_real_resp_reencode();
+    test_foreign_spnego();
+    test_foreign_resp_reencode();
+    test_foreign_iis_reply_framing();
     test_names();
 
     return check_summary();

@@ -1,0 +1,598 @@
+/*
+ * negotiate-doctor - check a mod_auth_negotiate deployment from the web
+ * server: DNS and the SPN browsers ask for, the keytab, the KDC's view
+ * (a real ticket, decrypted with the module's own acceptor), the clock,
+ * winbind and its privileged pipe, and the browser side. Each check says
+ * OK, INFO, WARN or FAIL, with the fix; the exit status is 1 when any
+ * check failed, 2 on a usage error, 0 otherwise.
+ *
+ * The facts come from src/setup_probe.c, the verdicts from
+ * src/setup_check.c (both free of httpd types, for the module's start-up
+ * checks too); this file reads the command line and httpd's configuration
+ * and prints.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "apr_general.h"
+#include "apr_strings.h"
+
+#include "httpd_conf.h"
+#include "setup_check.h"
+#include "setup_probe.h"
+
+#ifndef NEG_DOCTOR_VERSION
+#define NEG_DOCTOR_VERSION "unknown"
+#endif
+
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+typedef struct {
+    const char *url;                    /* what to check */
+    const char *keytab;                 /* NULL: the default keytab */
+    const apr_array_header_t *principals;
+    int ntlm;                           /* NTLM or Basic offered */
+    const char *origin;                 /* where the settings came from */
+} target;
+
+typedef struct {
+    apr_pool_t *p;
+    const char *keytab;
+    const char *httpd_conf;
+    const char *server_root;
+    const char *location;
+    const char *vhost;
+    const char *apache_user;
+    const char *apache_group;
+    apr_array_header_t *principals;
+    const char *realm;
+    const char *user;
+    const char *password;
+    const char *ntlm_user;
+    const char *ntlm_password;
+    apr_array_header_t *resolve;        /* "name:address" */
+    const char *priv_dir;
+    int no_ntlm;
+    int width;                          /* wrap output at this column; 0: no */
+    apr_array_header_t *urls;
+} options;
+
+/* -------------------------------------------------------------- output */
+
+/* One line per verdict: level, area, text; the fix below it. Wrapped at
+ * the terminal's width when printing to one. */
+static void print_wrapped(const char *text, int indent, int first_indent, int width)
+{
+    int col = first_indent;
+    const char *s = text;
+
+    if (width <= indent + 20) {
+        printf("%s\n", text);
+        return;
+    }
+    while (*s) {
+        size_t word = strcspn(s, " ");
+        if (col > indent && col + 1 + (int)word > width) {
+            printf("\n%*s", indent, "");
+            col = indent;
+        }
+        else if (col > indent) {
+            putchar(' ');
+            col++;
+        }
+        printf("%.*s", (int)word, s);
+        col += (int)word;
+        s += word;
+        while (*s == ' ')
+            s++;
+    }
+    putchar('\n');
+}
+
+static void print_items(const neg_check_report *r, int *printed, int width)
+{
+    for (; *printed < r->items->nelts; (*printed)++) {
+        const neg_check_item *it = &APR_ARRAY_IDX(r->items, *printed, neg_check_item);
+        printf("%-5s %-8s ", neg_check_level_name(it->level), it->area);
+        print_wrapped(it->text, 15, 15, width);
+        if (it->fix != NULL) {
+            printf("%15sfix: ", "");
+            print_wrapped(it->fix, 20, 20, width);
+        }
+    }
+}
+
+static void heading(const char *title)
+{
+    printf("\n== %s\n", title);
+}
+
+/* ------------------------------------------------------------- options */
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+"usage: negotiate-doctor [options] [URL ...]\n"
+"Checks a mod_auth_negotiate deployment from the web server: DNS and the SPN\n"
+"browsers ask for, the keytab, the KDC's view (a real ticket decrypted with\n"
+"the keytab), the clock, winbind and its privileged pipe, the browser side.\n"
+"Run it as root: some checks are made as the Apache user.\n"
+"\n"
+"Where the site is:\n"
+"  URL                        e.g. https://intranet.example.com/app/\n"
+"  --httpd-conf FILE          read keytab, names, User/Group from httpd's\n"
+"                             configuration (e.g. /etc/apache2/apache2.conf)\n"
+"  --server-root DIR          ServerRoot for relative Includes (default: the\n"
+"                             directory of --httpd-conf)\n"
+"  --vhost NAME               only this virtual host (ServerName or ServerAlias)\n"
+"  --location PATH            only the Negotiate section that serves PATH\n"
+"  --keytab FILE              the keytab (default: NegotiateKeytab, else the\n"
+"                             system default keytab)\n"
+"  --service-principal NAME   like NegotiateServicePrincipal (repeatable)\n"
+"  --apache-user USER         (default: User from the configuration, else www-data)\n"
+"  --apache-group GROUP       (default: Group from the configuration, else the\n"
+"                             user's primary group)\n"
+"  --resolve NAME:ADDRESS     use ADDRESS for NAME instead of DNS\n"
+"Kerberos (the KDC's view):\n"
+"  --realm REALM              realm of the SPN (default: the keytab's, else\n"
+"                             the user's)\n"
+"  --user PRINCIPAL           get a TGT as this user (default: the ccache of\n"
+"                             KRB5CCNAME, e.g. after kinit)\n"
+"  --password PW | --password-file FILE ('-': standard input)\n"
+"NTLM (winbind):\n"
+"  --ntlm-user DOMAIN\\\\USER   also make a test logon (NTLMv2 through winbind)\n"
+"  --ntlm-password PW | --ntlm-password-file FILE\n"
+"  --winbind-privileged-dir DIR   (default: found from winbindd's socket)\n"
+"  --no-ntlm                  skip the winbind checks\n"
+"  --help, --version\n"
+"Exit status: 0 no check failed (warnings allowed), 1 a check failed,\n"
+"2 usage error.\n");
+}
+
+static const char *read_secret(apr_pool_t *p, const char *file)
+{
+    FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+    char buf[1024];
+
+    if (f == NULL || fgets(buf, sizeof(buf), f) == NULL) {
+        fprintf(stderr, "negotiate-doctor: cannot read a password from %s\n", file);
+        exit(EXIT_USAGE);
+    }
+    if (f != stdin)
+        fclose(f);
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return apr_pstrdup(p, buf);
+}
+
+enum {
+    OPT_KEYTAB = 256, OPT_HTTPD_CONF, OPT_SERVER_ROOT, OPT_LOCATION, OPT_VHOST,
+    OPT_APACHE_USER, OPT_APACHE_GROUP, OPT_PRINCIPAL, OPT_REALM, OPT_USER,
+    OPT_PASSWORD, OPT_PASSWORD_FILE, OPT_NTLM_USER, OPT_NTLM_PASSWORD,
+    OPT_NTLM_PASSWORD_FILE, OPT_RESOLVE, OPT_PRIV_DIR, OPT_NO_NTLM, OPT_HELP,
+    OPT_VERSION
+};
+
+static const struct option long_options[] = {
+    { "keytab", required_argument, NULL, OPT_KEYTAB },
+    { "httpd-conf", required_argument, NULL, OPT_HTTPD_CONF },
+    { "server-root", required_argument, NULL, OPT_SERVER_ROOT },
+    { "location", required_argument, NULL, OPT_LOCATION },
+    { "vhost", required_argument, NULL, OPT_VHOST },
+    { "apache-user", required_argument, NULL, OPT_APACHE_USER },
+    { "apache-group", required_argument, NULL, OPT_APACHE_GROUP },
+    { "service-principal", required_argument, NULL, OPT_PRINCIPAL },
+    { "realm", required_argument, NULL, OPT_REALM },
+    { "user", required_argument, NULL, OPT_USER },
+    { "password", required_argument, NULL, OPT_PASSWORD },
+    { "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
+    { "ntlm-user", required_argument, NULL, OPT_NTLM_USER },
+    { "ntlm-password", required_argument, NULL, OPT_NTLM_PASSWORD },
+    { "ntlm-password-file", required_argument, NULL, OPT_NTLM_PASSWORD_FILE },
+    { "resolve", required_argument, NULL, OPT_RESOLVE },
+    { "winbind-privileged-dir", required_argument, NULL, OPT_PRIV_DIR },
+    { "no-ntlm", no_argument, NULL, OPT_NO_NTLM },
+    { "help", no_argument, NULL, OPT_HELP },
+    { "version", no_argument, NULL, OPT_VERSION },
+    { NULL, 0, NULL, 0 }
+};
+
+static void parse_options(options *o, int argc, char **argv)
+{
+    apr_pool_t *p = o->p;
+    int c;
+
+    o->principals = apr_array_make(p, 2, sizeof(const char *));
+    o->resolve = apr_array_make(p, 2, sizeof(const char *));
+    o->urls = apr_array_make(p, 2, sizeof(const char *));
+    while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+        switch (c) {
+        case OPT_KEYTAB: o->keytab = optarg; break;
+        case OPT_HTTPD_CONF: o->httpd_conf = optarg; break;
+        case OPT_SERVER_ROOT: o->server_root = optarg; break;
+        case OPT_LOCATION: o->location = optarg; break;
+        case OPT_VHOST: o->vhost = optarg; break;
+        case OPT_APACHE_USER: o->apache_user = optarg; break;
+        case OPT_APACHE_GROUP: o->apache_group = optarg; break;
+        case OPT_PRINCIPAL: APR_ARRAY_PUSH(o->principals, const char *) = optarg; break;
+        case OPT_REALM: o->realm = optarg; break;
+        case OPT_USER: o->user = optarg; break;
+        case OPT_PASSWORD: o->password = optarg; break;
+        case OPT_PASSWORD_FILE: o->password = read_secret(p, optarg); break;
+        case OPT_NTLM_USER: o->ntlm_user = optarg; break;
+        case OPT_NTLM_PASSWORD: o->ntlm_password = optarg; break;
+        case OPT_NTLM_PASSWORD_FILE: o->ntlm_password = read_secret(p, optarg); break;
+        case OPT_RESOLVE: APR_ARRAY_PUSH(o->resolve, const char *) = optarg; break;
+        case OPT_PRIV_DIR: o->priv_dir = optarg; break;
+        case OPT_NO_NTLM: o->no_ntlm = 1; break;
+        case OPT_VERSION: printf("negotiate-doctor %s\n", NEG_DOCTOR_VERSION); exit(EXIT_OK);
+        case 'h': case OPT_HELP: usage(stdout); exit(EXIT_OK);
+        default: usage(stderr); exit(EXIT_USAGE);
+        }
+    }
+    for (; optind < argc; optind++)
+        APR_ARRAY_PUSH(o->urls, const char *) = argv[optind];
+    if (o->urls->nelts == 0 && o->httpd_conf == NULL) {
+        fprintf(stderr, "negotiate-doctor: give a URL, or --httpd-conf\n\n");
+        usage(stderr);
+        exit(EXIT_USAGE);
+    }
+    if (o->user != NULL && o->password == NULL)
+        o->password = read_secret(p, "-");
+}
+
+/* ------------------------------------------------------------- targets */
+
+/* Whether the providers offer NTLM (inside Negotiate or bare) or Basic;
+ * NULL (unset) is the module's default, "Negotiate NTLM". */
+static int offers_ntlm(const neg_conf_auth *a)
+{
+    const char *s = a->providers;
+
+    if (a->basic == 1 || s == NULL)
+        return 1;
+    while (*s) {
+        size_t n = strcspn(s, " \t");
+        if ((n == 4 && strncasecmp(s, "NTLM", 4) == 0)
+            || (n == 9 && strncasecmp(s, "Negotiate", 9) == 0))
+            return 1;
+        s += n;
+        s += strspn(s, " \t");
+    }
+    return 0;
+}
+
+static const char *site_url(apr_pool_t *p, const neg_conf_site *s, const char *name,
+                            const char *location)
+{
+    int ssl = s->vhost->ssl || s->vhost->port == 443;
+    int port = s->vhost->port;
+    const char *path = location ? location
+                     : strcasecmp(s->section->kind, "Location") == 0 ? s->section->path
+                     : "/";
+
+    if (port == 0 || port == (ssl ? 443 : 80))
+        return apr_psprintf(p, "%s://%s%s", ssl ? "https" : "http", name, path);
+    return apr_psprintf(p, "%s://%s:%d%s", ssl ? "https" : "http", name, port, path);
+}
+
+static void add_target(apr_array_header_t *targets, const char *url,
+                       const neg_conf_auth *a, const char *origin,
+                       const options *o)
+{
+    target *t = apr_array_push(targets);
+
+    t->url = url;
+    t->keytab = o->keytab ? o->keytab : a ? a->keytab : NULL;
+    t->principals = o->principals->nelts ? o->principals : a ? a->principals : NULL;
+    t->ntlm = !o->no_ntlm && (a == NULL || offers_ntlm(a));
+    t->origin = origin;
+}
+
+/* The names of a site: ServerName and every ServerAlias (wildcards
+ * cannot be checked). */
+static void site_targets(apr_array_header_t *targets, const neg_conf_site *s,
+                         const options *o, neg_check_report *r)
+{
+    apr_pool_t *p = o->p;
+    const char *origin = apr_psprintf(p, "<%s %s> at %s:%d", s->section->kind,
+                                      s->section->path, s->section->file,
+                                      s->section->line);
+    int i;
+
+    if (s->server_name == NULL)
+        neg_check_add(r, NEG_CHECK_WARN, "config",
+                      "set ServerName to the name in your users' URLs, or pass "
+                      "the URL", "the virtual host of %s has no ServerName: "
+                      "no name to check", origin);
+    else
+        add_target(targets, site_url(p, s, s->server_name, o->location), &s->auth,
+                   origin, o);
+    for (i = 0; i < s->vhost->aliases->nelts; i++) {
+        const char *alias = APR_ARRAY_IDX(s->vhost->aliases, i, const char *);
+        if (strpbrk(alias, "*?") != NULL)
+            neg_check_add(r, NEG_CHECK_INFO, "config", NULL,
+                          "ServerAlias %s is a wildcard: check each real name "
+                          "by passing its URL", alias);
+        else
+            add_target(targets, site_url(p, s, alias, o->location), &s->auth,
+                       origin, o);
+    }
+}
+
+static apr_array_header_t *targets_from_config(options *o, neg_check_report *r)
+{
+    apr_pool_t *p = o->p;
+    apr_array_header_t *targets = apr_array_make(p, 4, sizeof(target));
+    neg_httpd_conf *c;
+    apr_array_header_t *sites;
+    const char *error = neg_httpd_conf_read(p, o->httpd_conf, o->server_root, &c);
+    int i;
+
+    if (error != NULL) {
+        fprintf(stderr, "negotiate-doctor: %s\n", error);
+        exit(EXIT_USAGE);
+    }
+    printf("read %d file%s of the httpd configuration %s\n", c->files->nelts,
+           c->files->nelts == 1 ? "" : "s", o->httpd_conf);
+    for (i = 0; i < c->warnings->nelts; i++)
+        neg_check_add(r, NEG_CHECK_INFO, "config", NULL, "%s",
+                      APR_ARRAY_IDX(c->warnings, i, const char *));
+    if (o->apache_user == NULL)
+        o->apache_user = c->user;
+    if (o->apache_group == NULL)
+        o->apache_group = c->group;
+    sites = neg_httpd_conf_sites(p, c, o->vhost, o->location);
+    if (sites->nelts == 0) {
+        fprintf(stderr, "negotiate-doctor: %s has no section with AuthType "
+                "Negotiate%s%s%s%s\n", o->httpd_conf,
+                o->vhost ? " in the virtual host " : "", o->vhost ? o->vhost : "",
+                o->location ? " that serves " : "", o->location ? o->location : "");
+        exit(EXIT_USAGE);
+    }
+    for (i = 0; i < sites->nelts; i++) {
+        const neg_conf_site *s = &APR_ARRAY_IDX(sites, i, neg_conf_site);
+        if (o->urls->nelts > 0) {
+            int j;
+            for (j = 0; j < o->urls->nelts; j++)
+                add_target(targets, APR_ARRAY_IDX(o->urls, j, const char *),
+                           &s->auth, "the configuration", o);
+            break;      /* URLs given: the first matching site's settings */
+        }
+        site_targets(targets, s, o, r);
+    }
+    return targets;
+}
+
+static const char *resolve_override(const options *o, const char *host)
+{
+    size_t n = strlen(host);
+    int i;
+
+    for (i = 0; i < o->resolve->nelts; i++) {
+        const char *e = APR_ARRAY_IDX(o->resolve, i, const char *);
+        if (strncasecmp(e, host, n) == 0 && e[n] == ':')
+            return e + n + 1;
+    }
+    return NULL;
+}
+
+/* --------------------------------------------------------------- checks */
+
+typedef struct {
+    const char *keytab;         /* as resolved */
+    neg_key *keys;
+    size_t n_keys;
+    int readable;               /* the probe could list it */
+} keytab_facts;
+
+static void check_keytab(options *o, neg_check_report *r, const target *t,
+                         const neg_apache_user *u, int have_user, keytab_facts *k)
+{
+    apr_pool_t *p = o->p;
+    const char *path = NULL;
+    const char *error = neg_probe_keytab(p, t->keytab, &k->keytab, &path,
+                                         &k->keys, &k->n_keys);
+    struct stat st;
+
+    k->readable = error == NULL;
+    if (path != NULL && stat(path, &st) != 0) {
+        neg_check_add(r, NEG_CHECK_FAIL, "keytab",
+                      "export the HTTP service keys into a keytab (ktpass, "
+                      "samba-tool domain exportkeytab) and name it with "
+                      "NegotiateKeytab or --keytab",
+                      "the keytab %s does not exist", path);
+        return;
+    }
+    if (error != NULL) {
+        neg_check_add(r, NEG_CHECK_FAIL, "keytab", NULL, "%s", error);
+        return;
+    }
+    if (path != NULL && have_user) {
+        int err = 0;
+        int opened = neg_probe_readable_as(u, path, &err);
+        neg_check_keytab_access(r, path, &st, u, opened, err);
+    }
+    if (t->principals != NULL)
+        neg_check_configured_principals(r, k->keytab, k->keys, k->n_keys,
+                                        t->principals);
+}
+
+/* The realm for the clock probe: --realm, else the keytab's. */
+static const char *keytab_realm(const options *o, const keytab_facts *k)
+{
+    const char *at;
+
+    if (o->realm != NULL)
+        return o->realm;
+    if (k->n_keys > 0 && (at = strchr(k->keys[0].principal, '@')) != NULL)
+        return at + 1;
+    return NULL;
+}
+
+static void check_clock(const options *o, neg_check_report *r, const keytab_facts *k)
+{
+    double offset;
+    const char *kdc;
+    int max_skew;
+    const char *error = neg_probe_kdc_time(o->p, keytab_realm(o, k), &offset,
+                                           &kdc, &max_skew);
+
+    if (error != NULL)
+        neg_check_add(r, NEG_CHECK_WARN, "clock",
+                      "check krb5.conf ([realms] kdc) and that port 88 is open",
+                      "could not compare the clock with the KDC: %s", error);
+    else
+        neg_check_clock(r, kdc, offset, max_skew);
+}
+
+static void check_target(options *o, neg_check_report *r, const target *t,
+                         const keytab_facts *k)
+{
+    apr_pool_t *p = o->p;
+    neg_url url;
+    neg_dns_facts dns;
+    neg_kdc_request req;
+    neg_kdc_facts kdc;
+    const char *spn, *url_spn, *error = neg_url_parse(p, t->url, &url);
+
+    if (error != NULL) {
+        neg_check_add(r, NEG_CHECK_FAIL, "dns", "give an http:// or https:// URL",
+                      "%s", error);
+        return;
+    }
+    neg_probe_dns(p, url.host, resolve_override(o, url.host), &dns);
+    spn = neg_check_dns(r, &url, &dns);
+    if (spn == NULL)
+        return;
+    url_spn = neg_browser_spn(p, url.host);
+    if (k->readable)
+        neg_check_keytab_keys(r, k->keytab, k->keys, k->n_keys, spn,
+                              strcmp(url_spn, spn) != 0 ? url_spn : NULL);
+    memset(&req, 0, sizeof(req));
+    req.spn = spn;
+    req.realm = o->realm;
+    req.user = o->user;
+    req.password = o->password;
+    req.keytab = k->keytab;
+    req.principals = t->principals;
+    neg_probe_kdc(p, &req, &kdc);
+    if (!k->readable && kdc.answer == NEG_KDC_TICKET)
+        kdc.accepted = -1;
+    neg_check_kdc(r, k->keytab, k->keys, k->n_keys, spn, &kdc);
+    neg_check_browser(r, &url);
+}
+
+static void check_winbind(options *o, neg_check_report *r, const neg_apache_user *u)
+{
+    neg_winbind_request req;
+    neg_winbind_facts wb;
+
+    memset(&req, 0, sizeof(req));
+    req.priv_dir = o->priv_dir;
+    req.ntlm_user = o->ntlm_user;
+    req.ntlm_password = o->ntlm_password;
+    neg_probe_winbind(o->p, &req, u, &wb);
+    neg_check_winbind(r, &wb, u);
+}
+
+static int terminal_width(void)
+{
+    struct winsize ws;
+
+    if (!isatty(STDOUT_FILENO))
+        return 0;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 60)
+        return ws.ws_col < 120 ? ws.ws_col : 120;
+    return 100;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    neg_check_report *r;
+    neg_apache_user u;
+    apr_array_header_t *targets;
+    keytab_facts k;
+    const char *error;
+    int printed = 0, i, have_user, ntlm = 0, status;
+
+    apr_app_initialize(&argc, (const char *const **)&argv, NULL);
+    memset(&o, 0, sizeof(o));
+    apr_pool_create(&o.p, NULL);
+    parse_options(&o, argc, argv);
+    o.width = terminal_width();
+    r = neg_check_report_make(o.p);
+    printf("negotiate-doctor %s\n", NEG_DOCTOR_VERSION);
+    if (o.httpd_conf != NULL)
+        targets = targets_from_config(&o, r);
+    else {
+        targets = apr_array_make(o.p, 4, sizeof(target));
+        for (i = 0; i < o.urls->nelts; i++)
+            add_target(targets, APR_ARRAY_IDX(o.urls, i, const char *), NULL,
+                       "the command line", &o);
+    }
+
+    heading("the Apache user and the keytab");
+    error = neg_probe_apache_user(o.p, o.apache_user ? o.apache_user : "www-data",
+                                  o.apache_group, &u);
+    have_user = error == NULL;
+    if (!have_user)
+        neg_check_add(r, NEG_CHECK_FAIL, "config",
+                      "pass --apache-user (httpd's User), or --httpd-conf", "%s", error);
+    else
+        neg_check_add(r, NEG_CHECK_INFO, "config", NULL,
+                      "the Apache user is %s (uid %ld), group %s, groups %s%s",
+                      u.name, (long)u.uid, u.group, u.group_names,
+                      geteuid() == 0 ? "" : "; not run as root: the checks as "
+                      "that user are made from file modes only");
+    if (targets->nelts == 0) {
+        print_items(r, &printed, o.width);
+        fprintf(stderr, "negotiate-doctor: no name to check\n");
+        return EXIT_USAGE;
+    }
+    memset(&k, 0, sizeof(k));
+    for (i = 0; i < targets->nelts; i++) {
+        const target *t = &APR_ARRAY_IDX(targets, i, target);
+        const char *prev = i > 0 ? APR_ARRAY_IDX(targets, i - 1, target).keytab : NULL;
+        if (i == 0 || (prev == NULL) != (t->keytab == NULL)
+            || (prev != NULL && strcmp(prev, t->keytab) != 0)) {
+            if (i > 0)
+                heading(apr_psprintf(o.p, "the keytab of %s", t->url));
+            memset(&k, 0, sizeof(k));
+            check_keytab(&o, r, t, &u, have_user, &k);
+            print_items(r, &printed, o.width);
+        }
+        if (i == 0) {
+            heading("the clock");
+            check_clock(&o, r, &k);
+            print_items(r, &printed, o.width);
+        }
+        heading(apr_psprintf(o.p, "%s (settings from %s)", t->url, t->origin));
+        check_target(&o, r, t, &k);
+        print_items(r, &printed, o.width);
+        ntlm |= t->ntlm;
+    }
+
+    if (ntlm && have_user) {
+        heading("winbind (NTLM and Basic)");
+        check_winbind(&o, r, &u);
+        print_items(r, &printed, o.width);
+    }
+
+    printf("\nnegotiate-doctor: %lu OK, %lu INFO, %lu WARN, %lu FAIL\n",
+           (unsigned long)neg_check_count(r, NEG_CHECK_OK),
+           (unsigned long)neg_check_count(r, NEG_CHECK_INFO),
+           (unsigned long)neg_check_count(r, NEG_CHECK_WARN),
+           (unsigned long)neg_check_count(r, NEG_CHECK_FAIL));
+    status = neg_check_worst(r) == NEG_CHECK_FAIL ? EXIT_FAIL : EXIT_OK;
+    apr_pool_destroy(o.p);
+    apr_terminate();
+    return status;
+}

@@ -1,0 +1,133 @@
+/*
+ * basic_auth.c - one Basic logon (see basic_auth.h).
+ */
+#include "basic_auth.h"
+
+#include <string.h>
+
+#include "apr_strings.h"
+
+#include "ntlm.h"           /* ntlm_equal: constant-time comparison */
+#include "policy.h"
+#include "winbind.h"
+
+/* "EXAMPLE\alice" or "alice@example.test" or "alice". */
+static void split_user(apr_pool_t *p, const char *user, const char **account,
+                       const char **domain)
+{
+    const char *sep = strchr(user, '\\');
+    const char *at = strrchr(user, '@');
+
+    *account = user;
+    *domain = "";
+    if (sep != NULL) {
+        *domain = apr_pstrndup(p, user, (apr_size_t)(sep - user));
+        *account = sep + 1;
+    }
+    else if (at != NULL) {
+        *account = apr_pstrndup(p, user, (apr_size_t)(at - user));
+        *domain = at + 1;
+    }
+}
+
+/* The identity these very credentials proved on this connection less than
+ * NEG_BASIC_CACHE_SECONDS ago, if this location admits it. */
+static neg_identity *cached(const neg_logon_ctx *ctx, const unsigned char mac[32])
+{
+    neg_conn *nc = ctx->conn;
+
+    if (nc == NULL || nc->basic_id == NULL
+        || apr_time_now() - nc->basic_at >= apr_time_from_sec(NEG_BASIC_CACHE_SECONDS)
+        || !ntlm_equal(mac, nc->basic_mac, 32)
+        || neg_policy_admits(ctx->pool, ctx->conf, ctx->tls, nc->basic_id) != NULL)
+        return NULL;
+    return neg_identity_copy(ctx->pool, nc->basic_id);
+}
+
+/* Any new credentials replace what the connection held (the reset makes
+ * a new MAC key too). */
+static void remember(const neg_logon_ctx *ctx, const neg_identity *id,
+                     const unsigned char *cred, size_t len)
+{
+    neg_conn *nc = ctx->conn;
+
+    if (nc == NULL)
+        return;
+    neg_conn_reset(nc);
+    nc->basic_id = neg_identity_copy(nc->pool, id);
+    neg_conn_credential_mac(nc, cred, len, nc->basic_mac);
+    nc->basic_at = apr_time_now();
+}
+
+static void mac_of(const neg_logon_ctx *ctx, const unsigned char *cred, size_t len,
+                   unsigned char mac[32])
+{
+    if (ctx->conn != NULL)
+        neg_conn_credential_mac(ctx->conn, cred, len, mac);
+    else
+        memset(mac, 0, 32);
+}
+
+static const char *refusal_text(apr_pool_t *p, const char *user,
+                                const neg_wb_result *res, neg_wb_status st)
+{
+    const char *why = res->guest ? "the domain logged it on as Guest"
+                                 : neg_wb_status_str(st);
+
+    if (strncmp(res->nt_string, "NT_STATUS_NOLOGON_", 18) == 0)
+        why = "a computer or trust account, whose password is right; they may "
+              "not sign in here (NegotiateMachineAccounts Off)";
+    return apr_psprintf(p, "Basic logon of %s refused: %s%s%s", user, why,
+                        *res->nt_string ? " " : "", res->nt_string);
+}
+
+void neg_basic_logon(const neg_logon_ctx *ctx, const unsigned char *cred,
+                     size_t len, neg_verdict *v)
+{
+    const char *colon = memchr(cred, ':', len), *account, *domain, *user;
+    int allow_machine = neg_machine_accounts_allowed(ctx->conf);
+    unsigned char mac[32];
+    neg_wb_result res;
+    neg_wb_status st;
+    neg_identity *id;
+    char *pw;
+
+    if (colon == NULL || colon == (const char *)cred || memchr(cred, '\0', len)) {
+        neg_verdict_refuse(v, "NEG0501",
+                           "refused Basic credentials that are not user:password");
+        return;
+    }
+    mac_of(ctx, cred, len, mac);
+    if ((id = cached(ctx, mac)) != NULL) {
+        neg_verdict_grant(v, id);
+        return;
+    }
+    user = apr_pstrndup(ctx->pool, (const char *)cred, (apr_size_t)(colon - (const char *)cred));
+    pw = apr_pstrndup(ctx->pool, colon + 1, len - (size_t)(colon + 1 - (const char *)cred));
+    split_user(ctx->pool, user, &account, &domain);
+    st = neg_wb_verify_plain(account, domain, pw, allow_machine,
+                             neg_logon_budget_ms(ctx), &res);
+    memset(pw, 0, strlen(pw));
+    if (st == NEG_WB_OK && !res.guest && res.machine && !allow_machine) {
+        st = NEG_WB_AUTH_FAILED;
+        apr_cpystrn(res.nt_string, "NT_STATUS_NOLOGON_WORKSTATION_TRUST_ACCOUNT",
+                    sizeof(res.nt_string));
+    }
+    if (st != NEG_WB_OK || res.guest) {
+        neg_verdict_refuse(v, strncmp(res.nt_string, "NT_STATUS_NOLOGON_", 18) == 0
+                           ? "NEG0504" : "NEG0502",
+                           refusal_text(ctx->pool, user, &res, st));
+        neg_wb_result_clear(&res);
+        if (ctx->conn != NULL)
+            neg_conn_reset(ctx->conn);
+        return;
+    }
+    neg_verdict_log(v, NEG_LOG_INFO, "NEG0503", apr_psprintf(ctx->pool,
+                    "Basic: the domain verified the password of %s", user));
+    id = apr_pcalloc(ctx->pool, sizeof(*id));
+    neg_identity_from_winbind(id, ctx->pool, &res, "basic", "Basic");
+    neg_wb_result_clear(&res);
+    id->tls = ctx->tls;
+    remember(ctx, id, cred, len);
+    neg_verdict_grant(v, id);
+}

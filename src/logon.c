@@ -1,0 +1,196 @@
+/*
+ * logon.c - one request's logon (see logon.h): the Authorization header,
+ * the token's framing, the mechanism the location allows, and the reuse of
+ * an identity proved before.
+ */
+#include "logon.h"
+
+#include <string.h>
+
+#include "apr_strings.h"
+
+#include "basic_auth.h"
+#include "krb5_auth.h"
+#include "ntlm.h"
+#include "ntlm_auth.h"
+#include "policy.h"
+#include "spnego.h"
+
+int neg_logon_budget_ms(const neg_logon_ctx *ctx)
+{
+    apr_time_t left = ctx->deadline - apr_time_now();
+
+    return left <= 0 ? 0 : (int)apr_time_as_msec(left);
+}
+
+static int is_kerberos(neg_mech m)
+{
+    return m == NEG_MECH_KRB5 || m == NEG_MECH_MS_KRB5;
+}
+
+static void dispatch_spnego_init(const neg_logon_ctx *ctx, const neg_token *tok,
+                                 neg_verdict *v)
+{
+    neg_mech first = tok->mechs[0];
+
+    if (is_kerberos(first) && tok->mech_token.len > 0) {
+        neg_krb5_logon(ctx, &tok->mech_token, first, v);
+        return;
+    }
+    if (first == NEG_MECH_NTLMSSP && tok->mech_token.len > 0) {
+        neg_ntlm_logon(ctx, NEG_SCHEME_NEGOTIATE, &tok->mech_token, tok, v);
+        return;
+    }
+    neg_verdict_refuse(v, "NEG0103", apr_psprintf(ctx->pool,
+        "refused a SPNEGO token whose first mechanism is %s%s: this server "
+        "accepts Kerberos (with its token in the first message) and NTLM",
+        neg_mech_name(first), tok->mech_token.len == 0 ? " without a token" : ""));
+}
+
+static void dispatch_token(const neg_logon_ctx *ctx, neg_scheme scheme,
+                           const neg_token *tok, neg_verdict *v)
+{
+    switch (tok->kind) {
+    case NEG_TOKEN_RAW_NTLMSSP:
+        neg_ntlm_logon(ctx, scheme, &tok->mech_token, NULL, v);
+        return;
+    case NEG_TOKEN_RAW_KRB5:
+        if (scheme == NEG_SCHEME_NEGOTIATE) {
+            neg_krb5_logon(ctx, &tok->mech_token, NEG_MECH_NONE, v);
+            return;
+        }
+        break;
+    case NEG_TOKEN_SPNEGO_INIT:
+        if (scheme == NEG_SCHEME_NEGOTIATE) {
+            dispatch_spnego_init(ctx, tok, v);
+            return;
+        }
+        break;
+    case NEG_TOKEN_SPNEGO_RESP:
+        if (scheme == NEG_SCHEME_NEGOTIATE && tok->mech_token.len > 0
+            && ntlm_message_type(tok->mech_token.data, tok->mech_token.len) == 3) {
+            neg_ntlm_logon(ctx, scheme, &tok->mech_token, tok, v);
+            return;
+        }
+        neg_verdict_refuse(v, "NEG0104",
+            "refused a SPNEGO continuation token: no handshake is in progress "
+            "on this connection; the client must start again with an initial "
+            "token");
+        return;
+    default:
+        break;
+    }
+    neg_verdict_refuse(v, "NEG0105", apr_psprintf(ctx->pool,
+                       "refused a token that the %s scheme cannot carry",
+                       neg_scheme_name(scheme)));
+}
+
+/* Would this location reuse the identity bound to the connection? Only an
+ * NTLM one, or a Kerberos one where NegotiatePersistKerberos is On, and
+ * only if it admits how it was proved. */
+static void reuse_connection(const neg_logon_ctx *ctx, neg_verdict *v)
+{
+    const neg_conn *nc = ctx->conn;
+    const neg_identity *id = nc ? &nc->id : NULL;
+    const char *why;
+
+    if (nc == NULL || nc->state != NEG_CONN_AUTHENTICATED)
+        return;
+    if (strcmp(id->mech, "kerberos") == 0 && ctx->conf->persist_kerberos != 1)
+        why = "NegotiatePersistKerberos is Off here";
+    else
+        why = neg_policy_admits(ctx->pool, ctx->conf, ctx->tls, id);
+    if (why != NULL) {
+        neg_verdict_log(v, NEG_LOG_INFO, "NEG0108", apr_psprintf(ctx->pool,
+            "the identity this connection proved (%s by %s) is not accepted "
+            "here: %s; sending the challenge", id->principal, id->mech, why));
+        return;
+    }
+    /* The request keeps a copy: the connection's memory is not its own. */
+    neg_verdict_grant(v, neg_identity_copy(ctx->pool, id));
+}
+
+static void authenticate(const neg_logon_ctx *ctx, const char *value,
+                         neg_verdict *v)
+{
+    neg_auth_header h;
+    neg_hdr_result hr = neg_header_parse(value, neg_max_token(ctx->conf), &h);
+    neg_parse_result pr;
+    neg_token tok;
+    unsigned char *buf;
+    size_t n;
+
+    if (h.scheme == NEG_SCHEME_OTHER
+        || (hr == NEG_HDR_OK && !neg_scheme_offered(ctx->conf, ctx->tls, h.scheme))) {
+        neg_verdict_refuse(v, "NEG0101", apr_psprintf(ctx->pool,
+            "client used the authentication scheme '%.*s', which this location "
+            "does not offer (%s)", (int)(h.scheme_len > 32 ? 32 : h.scheme_len),
+            h.scheme_name ? h.scheme_name : "",
+            neg_providers_text(ctx->pool, ctx->conf, ctx->tls)));
+        return;
+    }
+    if (hr != NEG_HDR_OK) {
+        neg_verdict_refuse(v, "NEG0102", apr_psprintf(ctx->pool,
+            "refused the %s Authorization header: %s%s", neg_scheme_name(h.scheme),
+            neg_hdr_result_str(hr), hr == NEG_HDR_TOO_LARGE
+            ? apr_psprintf(ctx->pool, " (limit %" APR_SIZE_T_FMT " bytes)",
+                           neg_max_token(ctx->conf)) : ""));
+        return;
+    }
+    buf = apr_palloc(ctx->pool, h.decoded_len + 3);
+    n = neg_header_decode(&h, buf);
+    if (h.scheme == NEG_SCHEME_BASIC) {
+        neg_basic_logon(ctx, buf, n, v);
+        memset(buf, 0, n);                  /* the password */
+        return;
+    }
+    pr = neg_token_parse(buf, n, &tok);
+    if (pr != NEG_PARSE_OK) {
+        neg_verdict_refuse(v, "NEG0106", apr_psprintf(ctx->pool,
+            "refused the %s token (%" APR_SIZE_T_FMT " bytes): %s",
+            neg_scheme_name(h.scheme), n, neg_parse_result_str(pr)));
+        return;
+    }
+    dispatch_token(ctx, h.scheme, &tok, v);
+}
+
+/* REMOTE_USER in this location's format. */
+static void name_user(const neg_logon_ctx *ctx, neg_verdict *v)
+{
+    const neg_identity *id = v->id;
+
+    v->user = neg_identity_name(id, neg_user_format_of(ctx->conf), ctx->pool);
+    if (v->user == NULL)
+        neg_verdict_refuse(v, "NEG0401", apr_psprintf(ctx->pool,
+            "refused %s: NegotiateUserFormat down-level needs the NetBIOS "
+            "domain of the realm %s, and the ticket carries no PAC: add "
+            "NegotiateRealmMap %s <NETBIOS>", id->principal, id->realm, id->realm));
+}
+
+void neg_logon(const neg_logon_ctx *ctx, const char *authorization,
+               neg_verdict *v)
+{
+    neg_verdict_init(v);
+    if (authorization == NULL)
+        reuse_connection(ctx, v);
+    else
+        authenticate(ctx, authorization, v);
+    if (v->outcome == NEG_GRANT)
+        name_user(ctx, v);
+}
+
+void neg_logon_reuse(const neg_logon_ctx *ctx, const neg_identity *id,
+                     neg_verdict *v)
+{
+    const char *why = neg_policy_admits(ctx->pool, ctx->conf, ctx->tls, id);
+
+    neg_verdict_init(v);
+    if (why != NULL) {
+        neg_verdict_refuse(v, "NEG0107", apr_psprintf(ctx->pool,
+            "refused to carry the identity of %s (%s) into an internal "
+            "redirect or subrequest: %s", id->principal, id->mech, why));
+        return;
+    }
+    neg_verdict_grant(v, (neg_identity *)id);
+    name_user(ctx, v);
+}

@@ -1,0 +1,60 @@
+/*
+ * logon.h - one request's logon, whatever the mechanism: the Authorization
+ * header in, a verdict out (verdict.h).
+ *
+ *   header.c -> (scheme, bytes) -> spnego.c -> (mechanism, inner token)
+ *     -> krb5_auth.c | ntlm_auth.c | basic_auth.c -> verdict
+ *
+ * The glue fills a neg_logon_ctx from the request and turns the verdict
+ * into httpd's answer; it never decides what a token or a connection's
+ * identity is worth. Connection state is only ever touched through
+ * ctx->conn, which the glue leaves NULL on HTTP/2 streams: concurrent
+ * streams of one connection are not one client, so nothing is bound to
+ * (or reused from) an HTTP/2 connection.
+ */
+#ifndef NEG_LOGON_H
+#define NEG_LOGON_H
+
+#include "httpd.h"          /* server_rec, for the replay cache */
+#include "apr_pools.h"
+#include "apr_time.h"
+
+#include "cbt.h"
+#include "config.h"
+#include "conn.h"
+#include "verdict.h"
+
+typedef struct {
+    apr_pool_t *pool;           /* the request's */
+    const neg_dir_conf *conf;   /* the location's, merged */
+    neg_conn *conn;             /* this HTTP/1.1 connection's state, or NULL */
+    int tls;                    /* the connection is TLS */
+    int http2;                  /* an HTTP/2 stream */
+    apr_time_t deadline;        /* the request's budget for winbind calls */
+    server_rec *server;         /* for the replay cache */
+    /* Extended Protection: the location's mode (NegotiateExtendedProtection),
+     * and on TLS with a mode other than Off this connection's channel
+     * binding, or why it could not be had (then every token is refused) */
+    int epa;
+    const neg_cbt *binding;
+    const char *binding_error;
+    /* the names this server answers to (ServerName, ServerAlias, with
+     * wildcards) and the connection's local port, for service binding */
+    const apr_array_header_t *names;
+    unsigned int port;
+} neg_logon_ctx;
+
+/* Milliseconds left of the request's winbind budget (0 when spent). */
+int neg_logon_budget_ms(const neg_logon_ctx *ctx);
+
+/* The logon of a request with this Authorization header (NULL: none). On
+ * GRANT, v->user is REMOTE_USER in the location's format. */
+void neg_logon(const neg_logon_ctx *ctx, const char *authorization,
+               neg_verdict *v);
+
+/* An internal redirect or a subrequest: reuse the identity its first
+ * request proved, if this location admits how it was proved. */
+void neg_logon_reuse(const neg_logon_ctx *ctx, const neg_identity *id,
+                     neg_verdict *v);
+
+#endif

@@ -1,0 +1,855 @@
+/*
+ * setup_check.c - verdicts on a deployment (see setup_check.h).
+ *
+ * What browsers do with a name, as the checks below assume it:
+ * - Chromium (and Edge) resolve the URL's host and ask for HTTP/<canonical
+ *   name>, i.e. the CNAME target (policy DisableAuthNegotiateCnameLookup,
+ *   off by default), without the port (policy EnableAuthNegotiatePort, off
+ *   by default); Internet Explorer and Windows' WinHTTP/WinINet do the
+ *   same (the port only with FEATURE_INCLUDE_PORT_IN_SPN_KB908209).
+ * - MIT Kerberos clients (curl, Firefox on Linux and macOS) canonicalise
+ *   the name as krb5.conf says: forward (dns_canonicalize_hostname) and,
+ *   with rdns = true (MIT's default), through the reverse (PTR) lookup.
+ * - On Windows, a host name without dots is in the Local intranet zone,
+ *   where credentials are sent without asking; a dotted one only if the
+ *   zone lists it. Chrome and Edge follow the zones on Windows and the
+ *   AuthServerAllowlist policy elsewhere; Firefox sends Kerberos only to
+ *   network.negotiate-auth.trusted-uris.
+ */
+#include "setup_check.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "apr_strings.h"
+
+/* A clock this far off is worth fixing before Kerberos' limit is reached. */
+#define CLOCK_WARN_SECONDS 60
+
+/* ------------------------------------------------------------- report */
+
+neg_check_report *neg_check_report_make(apr_pool_t *p)
+{
+    neg_check_report *r = apr_pcalloc(p, sizeof(*r));
+
+    r->pool = p;
+    r->items = apr_array_make(p, 32, sizeof(neg_check_item));
+    return r;
+}
+
+neg_check_item *neg_check_add(neg_check_report *r, neg_check_level level,
+                              const char *area, const char *fix,
+                              const char *fmt, ...)
+{
+    neg_check_item *it = apr_array_push(r->items);
+    va_list ap;
+
+    va_start(ap, fmt);
+    it->text = apr_pvsprintf(r->pool, fmt, ap);
+    va_end(ap);
+    it->level = level;
+    it->area = area;
+    it->fix = fix ? apr_pstrdup(r->pool, fix) : NULL;
+    return it;
+}
+
+neg_check_level neg_check_worst(const neg_check_report *r)
+{
+    neg_check_level worst = NEG_CHECK_OK;
+    int i;
+
+    for (i = 0; i < r->items->nelts; i++) {
+        const neg_check_item *it = &APR_ARRAY_IDX(r->items, i, neg_check_item);
+        if (it->level > worst)
+            worst = it->level;
+    }
+    return worst;
+}
+
+size_t neg_check_count(const neg_check_report *r, neg_check_level level)
+{
+    size_t n = 0;
+    int i;
+
+    for (i = 0; i < r->items->nelts; i++)
+        n += APR_ARRAY_IDX(r->items, i, neg_check_item).level == level;
+    return n;
+}
+
+const char *neg_check_level_name(neg_check_level level)
+{
+    switch (level) {
+    case NEG_CHECK_OK:   return "OK";
+    case NEG_CHECK_INFO: return "INFO";
+    case NEG_CHECK_WARN: return "WARN";
+    case NEG_CHECK_FAIL: return "FAIL";
+    }
+    return "?";
+}
+
+/* -------------------------------------------------------------- names */
+
+static char *lower(apr_pool_t *p, const char *s, size_t n)
+{
+    char *out = apr_pstrndup(p, s, n);
+    char *c;
+
+    for (c = out; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    return out;
+}
+
+/* Compare host names: case-insensitive, a trailing dot ignored. */
+static int same_host(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+
+    if (la > 0 && a[la - 1] == '.')
+        la--;
+    if (lb > 0 && b[lb - 1] == '.')
+        lb--;
+    return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+static int is_ip_literal(const char *host)
+{
+    unsigned char buf[16];
+
+    return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
+
+const char *neg_url_parse(apr_pool_t *p, const char *text, neg_url *out)
+{
+    const char *s = text, *host_end, *port_start = NULL;
+    const char *sep;
+
+    memset(out, 0, sizeof(*out));
+    out->scheme = "http";
+    sep = strstr(s, "://");
+    if (sep != NULL) {
+        out->scheme = lower(p, s, (size_t)(sep - s));
+        if (strcmp(out->scheme, "http") != 0 && strcmp(out->scheme, "https") != 0)
+            return apr_psprintf(p, "'%s' is not an http or https URL", text);
+        s = sep + 3;
+    }
+    out->port = strcmp(out->scheme, "https") == 0 ? 443 : 80;
+    if (*s == '[') {
+        host_end = strchr(s, ']');
+        if (host_end == NULL)
+            return apr_psprintf(p, "'%s' has an unclosed '['", text);
+        out->host = lower(p, s + 1, (size_t)(host_end - s - 1));
+        s = host_end + 1;
+        if (*s == ':')
+            port_start = s + 1;
+    }
+    else {
+        host_end = s + strcspn(s, ":/?#");
+        out->host = lower(p, s, (size_t)(host_end - s));
+        s = host_end;
+        if (*s == ':')
+            port_start = s + 1;
+    }
+    if (port_start != NULL) {
+        char *end;
+        long port = strtol(port_start, &end, 10);
+        if (end == port_start || port < 1 || port > 65535 || (*end && !strchr("/?#", *end)))
+            return apr_psprintf(p, "'%s' has an invalid port", text);
+        out->port = (int)port;
+        s = end;
+    }
+    if (out->host[0] == '\0')
+        return apr_psprintf(p, "'%s' has no host name", text);
+    out->path = *s == '/' ? apr_pstrdup(p, s) : "/";
+    out->default_port = out->port == (strcmp(out->scheme, "https") == 0 ? 443 : 80);
+    out->is_ip = is_ip_literal(out->host);
+    return NULL;
+}
+
+const char *neg_browser_spn(apr_pool_t *p, const char *canonical_host)
+{
+    size_t n = strlen(canonical_host);
+
+    if (n > 0 && canonical_host[n - 1] == '.')
+        n--;
+    return apr_pstrcat(p, "HTTP/", lower(p, canonical_host, n), NULL);
+}
+
+static const char *port_note(apr_pool_t *p, const neg_url *url)
+{
+    if (url->default_port)
+        return "";
+    return apr_psprintf(p, "; the port %d is not part of it: Chromium, Edge "
+                        "(policy EnableAuthNegotiatePort) and Windows "
+                        "(FEATURE_INCLUDE_PORT_IN_SPN_KB908209) leave the "
+                        "port out by default", url->port);
+}
+
+static void check_reverse(neg_check_report *r, const neg_dns_facts *dns,
+                          const char *canonical)
+{
+    apr_pool_t *p = r->pool;
+
+    if (dns->reverse == NULL) {
+        neg_check_add(r, NEG_CHECK_INFO, "dns", NULL,
+                      "%s has no reverse (PTR) record: clients that "
+                      "canonicalise through reverse DNS use the forward "
+                      "name, %s", dns->address, canonical);
+    }
+    else if (same_host(dns->reverse, canonical)) {
+        neg_check_add(r, NEG_CHECK_OK, "dns", NULL,
+                      "the reverse lookup of %s gives %s", dns->address,
+                      dns->reverse);
+    }
+    else {
+        neg_check_add(r, NEG_CHECK_WARN, "dns",
+                      apr_psprintf(p, "make the PTR record of %s name %s, or "
+                                   "register %s too, or set rdns = false in "
+                                   "the clients' krb5.conf", dns->address,
+                                   canonical, neg_browser_spn(p, dns->reverse)),
+                      "the reverse lookup of %s gives %s, not %s: Kerberos "
+                      "clients that canonicalise through reverse DNS (MIT "
+                      "Kerberos with rdns = true, its default: curl, Firefox "
+                      "on Linux and macOS) ask for %s", dns->address,
+                      dns->reverse, canonical, neg_browser_spn(p, dns->reverse));
+    }
+}
+
+const char *neg_check_dns(neg_check_report *r, const neg_url *url,
+                          const neg_dns_facts *dns)
+{
+    apr_pool_t *p = r->pool;
+    const char *canonical, *spn;
+
+    if (url->is_ip) {
+        neg_check_add(r, NEG_CHECK_FAIL, "dns",
+                      "use the server's DNS name in the URL and register "
+                      "HTTP/<name> for it",
+                      "the URL names the server by its address %s: browsers "
+                      "do not ask for Kerberos tickets for an IP address "
+                      "(Windows falls back to NTLM)", url->host);
+        return NULL;
+    }
+    if (dns->error != NULL || dns->address == NULL) {
+        neg_check_add(r, NEG_CHECK_FAIL, "dns",
+                      apr_psprintf(p, "give %s an A (or AAAA) record, or "
+                                   "check this server's resolver "
+                                   "(/etc/resolv.conf); to check a name "
+                                   "before DNS has it, pass --resolve %s:ADDRESS",
+                                   url->host, url->host),
+                      "%s does not resolve: %s", url->host,
+                      dns->error ? dns->error : "no address");
+        return NULL;
+    }
+    neg_check_add(r, NEG_CHECK_OK, "dns", NULL, "%s resolves to %s%s",
+                  url->host, dns->addresses ? dns->addresses : dns->address,
+                  dns->overridden ? " (given with --resolve; not looked up)" : "");
+    canonical = dns->canonical ? dns->canonical : url->host;
+    if (!same_host(canonical, url->host))
+        neg_check_add(r, NEG_CHECK_INFO, "dns",
+                      apr_psprintf(p, "register %s (not only %s), or give %s "
+                                   "an A record of its own instead of a CNAME",
+                                   neg_browser_spn(p, canonical),
+                                   neg_browser_spn(p, url->host), url->host),
+                      "%s is an alias (CNAME) of %s: browsers ask for a ticket "
+                      "for the canonical name", url->host, canonical);
+    else if (!dns->overridden)
+        neg_check_add(r, NEG_CHECK_OK, "dns", NULL,
+                      "%s is not an alias (CNAME): its canonical name is itself",
+                      url->host);
+    check_reverse(r, dns, canonical);
+    spn = neg_browser_spn(p, canonical);
+    neg_check_add(r, NEG_CHECK_OK, "dns", NULL,
+                  "browsers ask for a ticket for %s%s", spn, port_note(p, url));
+    return spn;
+}
+
+void neg_check_browser(neg_check_report *r, const neg_url *url)
+{
+    apr_pool_t *p = r->pool;
+    const char *site = apr_psprintf(p, "%s://%s", url->scheme, url->host);
+
+    if (url->is_ip)
+        return;
+    if (strchr(url->host, '.') == NULL)
+        neg_check_add(r, NEG_CHECK_OK, "browser", NULL,
+                      "%s has no dot: Windows counts it in the Local intranet "
+                      "zone, where Edge, Chrome and Internet Explorer log on "
+                      "without asking", url->host);
+    else
+        neg_check_add(r, NEG_CHECK_INFO, "browser",
+                      apr_psprintf(p, "add %s to the Local intranet zone (Group "
+                                   "Policy: Site to Zone Assignment List, %s = 1)",
+                                   site, site),
+                      "%s has dots: Windows counts it in the Internet zone "
+                      "unless the Local intranet zone lists it, and there Edge, "
+                      "Chrome and Internet Explorer do not log on by themselves",
+                      url->host);
+    neg_check_add(r, NEG_CHECK_INFO, "browser",
+                  apr_psprintf(p, "policy AuthServerAllowlist = \"%s\" (Chrome: "
+                               "chrome://policy; Edge: the same policy name)",
+                               url->host),
+                  "Chrome and Edge on Windows follow the zones; on Linux and "
+                  "macOS they use Kerberos only for hosts in the "
+                  "AuthServerAllowlist policy");
+    neg_check_add(r, NEG_CHECK_INFO, "browser",
+                  apr_psprintf(p, "about:config or policies.json "
+                               "(Authentication.SPNEGO): "
+                               "network.negotiate-auth.trusted-uris = %s", site),
+                  "Firefox uses Kerberos only for sites listed in "
+                  "network.negotiate-auth.trusted-uris");
+}
+
+/* ------------------------------------------------------------- files */
+
+static int in_groups(gid_t gid, const gid_t *groups, int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        if (groups[i] == gid)
+            return 1;
+    }
+    return 0;
+}
+
+int neg_check_mode_allows(const struct stat *st, uid_t uid, const gid_t *groups,
+                          int n_groups, int want)
+{
+    mode_t bits;
+
+    if (uid == 0)
+        return (want & X_OK) == 0 || S_ISDIR(st->st_mode)
+               || (st->st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0;
+    if (st->st_uid == uid)
+        bits = (st->st_mode >> 6) & 7;
+    else if (in_groups(st->st_gid, groups, n_groups))
+        bits = (st->st_mode >> 3) & 7;
+    else
+        bits = st->st_mode & 7;
+    return ((mode_t)want & ~bits) == 0;
+}
+
+static const char *describe_owner(apr_pool_t *p, const struct stat *st)
+{
+    return apr_psprintf(p, "owner uid %ld, group gid %ld, mode %04o",
+                        (long)st->st_uid, (long)st->st_gid,
+                        (unsigned)(st->st_mode & 07777));
+}
+
+void neg_check_keytab_access(neg_check_report *r, const char *path,
+                             const struct stat *st, const neg_apache_user *u,
+                             int opened_as_user, int open_errno)
+{
+    apr_pool_t *p = r->pool;
+    int by_mode = neg_check_mode_allows(st, u->uid, u->groups, u->n_groups, R_OK);
+    const char *who = apr_psprintf(p, "%s (uid %ld, groups %s)", u->name,
+                                   (long)u->uid, u->group_names);
+    const char *fix = apr_psprintf(p, "chown root:%s %s && chmod 0640 %s",
+                                   u->group, path, path);
+
+    if (opened_as_user == 1)
+        neg_check_add(r, NEG_CHECK_OK, "keytab", NULL,
+                      "the Apache user %s can read %s (opened as that user; %s)",
+                      who, path, describe_owner(p, st));
+    else if (opened_as_user == 0 && by_mode)
+        neg_check_add(r, NEG_CHECK_FAIL, "keytab",
+                      apr_psprintf(p, "give %s search (x) permission on every "
+                                   "directory above %s", u->name, path),
+                      "the Apache user %s cannot open %s (%s), although its "
+                      "mode allows it (%s): a directory on the way is closed "
+                      "to it", who, path, strerror(open_errno),
+                      describe_owner(p, st));
+    else if (opened_as_user == 0 || !by_mode)
+        neg_check_add(r, NEG_CHECK_FAIL, "keytab", fix,
+                      "the Apache user %s cannot read %s (%s): the module "
+                      "refuses every Kerberos logon", who, path,
+                      describe_owner(p, st));
+    else
+        neg_check_add(r, NEG_CHECK_OK, "keytab", NULL,
+                      "the Apache user %s can read %s by its mode (%s; not "
+                      "opened as that user: run as root for that)", who, path,
+                      describe_owner(p, st));
+    if (st->st_mode & S_IROTH)
+        neg_check_add(r, NEG_CHECK_WARN, "keytab",
+                      apr_psprintf(p, "chmod o-rwx %s", path),
+                      "%s is readable by every local user: anyone on this "
+                      "machine can pose as the web server", path);
+}
+
+/* --------------------------------------------------------------- keys */
+
+int neg_enctype_is_weak(int enctype)
+{
+    /* 1-3 single DES, 23-24 RC4 (RFC 8429 deprecates both) */
+    return (enctype >= 1 && enctype <= 3) || enctype == 23 || enctype == 24;
+}
+
+int neg_principal_is(const char *principal, const char *spn)
+{
+    size_t n;
+
+    if (strchr(spn, '@') != NULL)
+        return strcasecmp(principal, spn) == 0;
+    n = strlen(spn);
+    return strncasecmp(principal, spn, n) == 0 && principal[n] == '@';
+}
+
+/* "kvno 2 aes256-cts-hmac-sha1-96, kvno 2 aes128-cts-hmac-sha1-96" */
+static const char *key_list(apr_pool_t *p, const neg_key *keys, size_t n,
+                            const char *spn, int *n_found, int *all_weak)
+{
+    const char *list = NULL;
+    size_t i;
+
+    *n_found = 0;
+    *all_weak = 1;
+    for (i = 0; i < n; i++) {
+        if (!neg_principal_is(keys[i].principal, spn))
+            continue;
+        (*n_found)++;
+        *all_weak &= neg_enctype_is_weak(keys[i].enctype);
+        list = apr_psprintf(p, "%s%skvno %d %s", list ? list : "",
+                            list ? ", " : "", keys[i].kvno, keys[i].enctype_name);
+    }
+    return list;
+}
+
+static const char *realm_of(const neg_key *keys, size_t n, const char *spn)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (neg_principal_is(keys[i].principal, spn))
+            return strchr(keys[i].principal, '@') + 1;
+    }
+    return n > 0 && strchr(keys[0].principal, '@') ? strchr(keys[0].principal, '@') + 1
+                                                   : "REALM";
+}
+
+static const char *register_fix(apr_pool_t *p, const char *keytab, const char *spn,
+                                const char *realm)
+{
+    return apr_psprintf(p, "register %s on the web server's service account "
+                        "and export its keys into %s. Windows: setspn -S %s "
+                        "ACCOUNT; ktpass -princ %s@%s -mapuser ACCOUNT "
+                        "-crypto AES256-SHA1 -ptype KRB5_NT_PRINCIPAL -pass * "
+                        "-out http.keytab. Samba: samba-tool spn add %s ACCOUNT; "
+                        "samba-tool domain exportkeytab %s --principal=%s",
+                        spn, keytab, spn, spn, realm, spn, keytab, spn);
+}
+
+static const char *principals_in(apr_pool_t *p, const neg_key *keys, size_t n)
+{
+    const char *list = NULL;
+    size_t i, j;
+
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < i && strcmp(keys[j].principal, keys[i].principal) != 0; j++)
+            ;
+        if (j == i)
+            list = apr_pstrcat(p, list ? list : "", list ? ", " : "",
+                               keys[i].principal, NULL);
+    }
+    return list ? list : "nothing";
+}
+
+void neg_check_keytab_keys(neg_check_report *r, const char *keytab,
+                           const neg_key *keys, size_t n_keys,
+                           const char *spn, const char *also_spn)
+{
+    apr_pool_t *p = r->pool;
+    int found, weak, also_found, also_weak;
+    const char *list = key_list(p, keys, n_keys, spn, &found, &weak);
+
+    if (found == 0) {
+        const char *also = NULL;
+        if (also_spn != NULL && key_list(p, keys, n_keys, also_spn, &also_found,
+                                         &also_weak) != NULL)
+            also = apr_psprintf(p, " (it has keys for %s, the name in the URL, "
+                                "but browsers ask for the canonical name)",
+                                also_spn);
+        neg_check_add(r, NEG_CHECK_FAIL, "keytab",
+                      register_fix(p, keytab, spn, realm_of(keys, n_keys, spn)),
+                      "the keytab %s has no key for %s%s; it holds %s",
+                      keytab, spn, also ? also : "", principals_in(p, keys, n_keys));
+        return;
+    }
+    if (weak)
+        neg_check_add(r, NEG_CHECK_WARN, "keytab",
+                      "let the account use AES (Windows: account option "
+                      "\"This account supports Kerberos AES 256 bit encryption\"; "
+                      "Samba: msDS-SupportedEncryptionTypes = 24), change its "
+                      "password and export the keytab again",
+                      "the keytab %s holds only weak keys (RC4/DES) for %s: %s",
+                      keytab, spn, list);
+    else
+        neg_check_add(r, NEG_CHECK_OK, "keytab", NULL,
+                      "the keytab %s holds %d key%s for %s: %s", keytab, found,
+                      found == 1 ? "" : "s", spn, list);
+}
+
+void neg_check_configured_principals(neg_check_report *r, const char *keytab,
+                                     const neg_key *keys, size_t n_keys,
+                                     const apr_array_header_t *principals)
+{
+    apr_pool_t *p = r->pool;
+    int i, found, weak;
+
+    for (i = 0; principals != NULL && i < principals->nelts; i++) {
+        const char *want = APR_ARRAY_IDX(principals, i, const char *);
+        if (key_list(p, keys, n_keys, want, &found, &weak) != NULL)
+            neg_check_add(r, NEG_CHECK_OK, "keytab", NULL,
+                          "NegotiateServicePrincipal %s has %d key%s in %s",
+                          want, found, found == 1 ? "" : "s", keytab);
+        else
+            neg_check_add(r, NEG_CHECK_FAIL, "keytab",
+                          apr_psprintf(p, "export the keys of %s into %s, or "
+                                       "remove it from NegotiateServicePrincipal",
+                                       want, keytab),
+                          "NegotiateServicePrincipal names %s, but the keytab "
+                          "%s has no key for it: tickets for it are refused",
+                          want, keytab);
+    }
+}
+
+/* ---------------------------------------------------------------- KDC */
+
+static const char *owners_text(apr_pool_t *p, const neg_kdc_facts *kdc)
+{
+    const char *list = NULL;
+    size_t i;
+
+    if (kdc->owners == NULL)
+        return NULL;
+    for (i = 0; i < kdc->n_owners; i++)
+        list = apr_pstrcat(p, list ? list : "", list ? ", " : "",
+                           kdc->owners[i], NULL);
+    return list ? list : "";
+}
+
+static const char *find_spn_fix(apr_pool_t *p, const char *spn)
+{
+    return apr_psprintf(p, "find the accounts that hold it: setspn -Q %s "
+                        "(Windows), or on a Samba DC: ldbsearch -H "
+                        "/var/lib/samba/private/sam.ldb "
+                        "'(servicePrincipalName=%s)' sAMAccountName", spn, spn);
+}
+
+static void kdc_unknown(neg_check_report *r, const char *keytab,
+                        const neg_key *keys, size_t n_keys, const char *spn,
+                        const neg_kdc_facts *kdc)
+{
+    apr_pool_t *p = r->pool;
+    int found, weak;
+    const char *owners = owners_text(p, kdc);
+    const char *dup_fix = apr_psprintf(p, "keep %s on the one account whose "
+                                       "keys are in %s and remove it from the "
+                                       "others: setspn -D %s OTHER-ACCOUNT "
+                                       "(Windows), samba-tool spn delete %s "
+                                       "OTHER-ACCOUNT (Samba); %s", spn, keytab,
+                                       spn, spn, find_spn_fix(p, spn));
+
+    if (owners != NULL && kdc->n_owners >= 2) {
+        neg_check_add(r, NEG_CHECK_FAIL, "kdc", dup_fix,
+                      "%s is on two accounts (%s): the KDC refuses a ticket "
+                      "for an SPN that is not unique (it answers \"%s\")",
+                      spn, owners, kdc->detail);
+        return;
+    }
+    if (key_list(p, keys, n_keys, spn, &found, &weak) != NULL && owners == NULL) {
+        neg_check_add(r, NEG_CHECK_FAIL, "kdc", dup_fix,
+                      "the KDC has no single account for %s (\"%s\"), although "
+                      "the keytab holds keys for it: the SPN is now on two "
+                      "accounts (Samba's and Windows' KDCs refuse a duplicate "
+                      "SPN as unknown, KDC_ERR_S_PRINCIPAL_UNKNOWN), or it was "
+                      "removed from its account", spn, kdc->detail);
+        return;
+    }
+    neg_check_add(r, NEG_CHECK_FAIL, "kdc",
+                  apr_psprintf(p, "register %s on the web server's service "
+                               "account (setspn -S %s ACCOUNT; samba-tool spn "
+                               "add %s ACCOUNT) and export its keys into %s",
+                               spn, spn, spn, keytab),
+                  "no account in the domain has the SPN %s (the KDC answers "
+                  "\"%s\"%s): browsers get no ticket and fall back to NTLM, "
+                  "or fail", spn, kdc->detail,
+                  owners ? "" : "; a KDC answers the same when two accounts "
+                  "have it");
+}
+
+/* The ticket was issued but the keytab did not decrypt it: why. */
+static void kdc_refused(neg_check_report *r, const char *keytab,
+                        const neg_key *keys, size_t n_keys, const char *spn,
+                        const neg_kdc_facts *kdc)
+{
+    apr_pool_t *p = r->pool;
+    const char *export_fix = apr_psprintf(p, "export the keytab again from the "
+                                          "account that holds %s (samba-tool "
+                                          "domain exportkeytab %s --principal=%s, "
+                                          "or ktpass) and install it; the module "
+                                          "reads a new keytab without a restart",
+                                          spn, keytab, spn);
+    const char *ticket = apr_psprintf(p, "the KDC issues tickets for %s with "
+                                      "kvno %d (%s)", kdc->service, kdc->kvno,
+                                      kdc->enctype_name);
+    const char *module = apr_psprintf(p, " [the module says: %s]",
+                                      kdc->accept_error ? kdc->accept_error : "refused");
+    int have_spn = 0, have_kvno = 0, have_key = 0, max_kvno = -1;
+    size_t i;
+
+    for (i = 0; i < n_keys; i++) {
+        if (!neg_principal_is(keys[i].principal, spn))
+            continue;
+        have_spn = 1;
+        have_kvno |= keys[i].kvno == kdc->kvno;
+        have_key |= keys[i].kvno == kdc->kvno && keys[i].enctype == kdc->enctype;
+        if (keys[i].kvno > max_kvno)
+            max_kvno = keys[i].kvno;
+    }
+    if (!have_spn)
+        neg_check_add(r, NEG_CHECK_FAIL, "kdc",
+                      apr_psprintf(p, "export the keys of the account that "
+                                   "holds %s into %s, or move the SPN to the "
+                                   "account the keytab is from (setspn -D, "
+                                   "setspn -S; samba-tool spn delete, add)",
+                                   spn, keytab),
+                      "%s, in the key of an account whose keys are not in %s: "
+                      "%s is registered on another account than the keytab's%s%s",
+                      ticket, keytab, spn,
+                      kdc->n_owners ? apr_psprintf(p, " (it is on %s)", owners_text(p, kdc)) : "",
+                      module);
+    else if (!have_kvno && max_kvno < kdc->kvno)
+        neg_check_add(r, NEG_CHECK_FAIL, "kdc", export_fix,
+                      "stale keytab: %s, the keytab holds kvno %d: the "
+                      "account's password changed after the keytab was "
+                      "exported%s", ticket, max_kvno, module);
+    else if (!have_kvno)
+        neg_check_add(r, NEG_CHECK_FAIL, "kdc", export_fix,
+                      "%s, the keytab holds kvno %d for it: the keytab comes "
+                      "from another account than the one that holds %s now "
+                      "(or a password change has not reached this KDC yet)%s",
+                      ticket, max_kvno, spn, module);
+    else if (!have_key)
+        neg_check_add(r, NEG_CHECK_FAIL, "kdc", export_fix,
+                      "%s, the keytab holds kvno %d of %s but not as %s%s",
+                      ticket, kdc->kvno, spn, kdc->enctype_name, module);
+    else
+        neg_check_add(r, NEG_CHECK_FAIL, "kdc", export_fix,
+                      "%s, and the keytab's key of that kvno does not decrypt "
+                      "it: the keytab's keys come from another account (or "
+                      "from an older password of the same kvno)%s",
+                      ticket, module);
+}
+
+void neg_check_kdc(neg_check_report *r, const char *keytab,
+                   const neg_key *keys, size_t n_keys, const char *spn,
+                   const neg_kdc_facts *kdc)
+{
+    apr_pool_t *p = r->pool;
+    const char *detail = kdc->detail ? kdc->detail : "no detail";
+
+    switch (kdc->answer) {
+    case NEG_KDC_NO_CREDENTIALS:
+    case NEG_KDC_CREDS_EXPIRED:
+        neg_check_add(r, NEG_CHECK_WARN, "kdc",
+                      "kinit as a domain user first (kinit alice@REALM), or "
+                      "pass --user and --password",
+                      "%s Kerberos credentials to ask the KDC with (%s): the "
+                      "KDC's view of %s was not checked",
+                      kdc->answer == NEG_KDC_NO_CREDENTIALS ? "no" : "expired",
+                      detail, spn);
+        return;
+    case NEG_KDC_LOGON_FAILED:
+        neg_check_add(r, NEG_CHECK_WARN, "kdc", "check --user and --password",
+                      "could not log on to the KDC as the given user (%s): the "
+                      "KDC's view of %s was not checked", detail, spn);
+        return;
+    case NEG_KDC_UNREACHABLE:
+        neg_check_add(r, NEG_CHECK_WARN, "kdc",
+                      "check krb5.conf ([realms] kdc, or DNS SRV records "
+                      "_kerberos._tcp.REALM) and that port 88 is open",
+                      "no KDC answered (%s): the KDC's view of %s was not "
+                      "checked (the module itself never talks to the KDC)",
+                      detail, spn);
+        return;
+    case NEG_KDC_SKEW:
+        neg_check_add(r, NEG_CHECK_FAIL, "kdc",
+                      "synchronise this server's clock with the domain (see "
+                      "the clock check)",
+                      "the KDC refused to issue a ticket for %s because of the "
+                      "clock skew (%s)", spn, detail);
+        return;
+    case NEG_KDC_UNKNOWN_SPN:
+        kdc_unknown(r, keytab, keys, n_keys, spn, kdc);
+        return;
+    case NEG_KDC_NOT_UNIQUE:
+        neg_check_add(r, NEG_CHECK_FAIL, "kdc", find_spn_fix(p, spn),
+                      "%s is on more than one account (the KDC answers \"%s\")",
+                      spn, detail);
+        return;
+    case NEG_KDC_OTHER:
+        neg_check_add(r, NEG_CHECK_FAIL, "kdc", NULL,
+                      "the KDC refused a ticket for %s: %s", spn, detail);
+        return;
+    case NEG_KDC_TICKET:
+        break;
+    }
+    if (kdc->accepted == 1)
+        neg_check_add(r, NEG_CHECK_OK, "kdc", NULL,
+                      "the KDC issues tickets for %s with kvno %d (%s) and the "
+                      "keytab decrypts them: the module accepts %s%s%s",
+                      kdc->service, kdc->kvno, kdc->enctype_name, kdc->client,
+                      kdc->accepted_as && strcmp(kdc->accepted_as, kdc->client) != 0
+                      ? " as " : "",
+                      kdc->accepted_as && strcmp(kdc->accepted_as, kdc->client) != 0
+                      ? kdc->accepted_as : "");
+    else if (kdc->accepted == 0)
+        kdc_refused(r, keytab, keys, n_keys, spn, kdc);
+    else
+        neg_check_add(r, NEG_CHECK_INFO, "kdc", NULL,
+                      "the KDC issues tickets for %s with kvno %d (%s); not "
+                      "tried with the keytab: %s", kdc->service, kdc->kvno,
+                      kdc->enctype_name,
+                      kdc->accept_error ? kdc->accept_error : "no keytab");
+}
+
+void neg_check_clock(neg_check_report *r, const char *kdc, double offset,
+                     int max_skew)
+{
+    apr_pool_t *p = r->pool;
+    double off = offset < 0 ? -offset : offset;
+    const char *dir = offset < 0 ? "behind" : "ahead of";
+    const char *fix = "synchronise this server's clock with the domain "
+                      "(timedatectl set-ntp true, or chrony/ntpd with a "
+                      "domain controller as server)";
+
+    if (off > max_skew)
+        neg_check_add(r, NEG_CHECK_FAIL, "clock", fix,
+                      "this server's clock is %.0f s %s the KDC %s; Kerberos "
+                      "allows %d s: every ticket is refused (clock skew)",
+                      off, dir, kdc, max_skew);
+    else if (off > CLOCK_WARN_SECONDS)
+        neg_check_add(r, NEG_CHECK_WARN, "clock", fix,
+                      "this server's clock is %.0f s %s the KDC %s; Kerberos "
+                      "refuses tickets past %d s", off, dir, kdc, max_skew);
+    else
+        neg_check_add(r, NEG_CHECK_OK, "clock", NULL,
+                      "this server's clock is within %.1f s of the KDC %s "
+                      "(Kerberos allows %d s)", off, kdc, max_skew);
+    (void)p;
+}
+
+/* ------------------------------------------------------------ winbind */
+
+static void check_priv_pipe(neg_check_report *r, const neg_winbind_facts *wb,
+                            const neg_apache_user *u)
+{
+    apr_pool_t *p = r->pool;
+    const char *who = apr_psprintf(p, "%s (uid %ld, groups %s)", u->name,
+                                   (long)u->uid, u->group_names);
+    int by_mode = -1;
+    const char *where = "winbind's privileged pipe";
+    const char *fix;
+
+    if (wb->priv_dir != NULL && wb->priv_st != NULL) {
+        by_mode = neg_check_mode_allows(wb->priv_st, u->uid, u->groups,
+                                        u->n_groups, X_OK);
+        where = apr_psprintf(p, "winbind's privileged pipe in %s (%s)",
+                             wb->priv_dir, describe_owner(p, wb->priv_st));
+        if (wb->priv_st->st_uid != 0)
+            neg_check_add(r, NEG_CHECK_FAIL, "winbind",
+                          apr_psprintf(p, "chown root %s", wb->priv_dir),
+                          "%s is not owned by root: libwbclient refuses to "
+                          "use it", wb->priv_dir);
+    }
+    if (wb->priv_dir == NULL || wb->priv_st == NULL)
+        fix = apr_psprintf(p, "make the winbindd_privileged directory's group "
+                           "one of %s's groups (Debian: usermod -aG "
+                           "winbindd_priv %s), then restart httpd", u->name,
+                           u->name);
+    else if (wb->priv_st->st_gid == 0)
+        fix = apr_psprintf(p, "chgrp %s %s (it must stay root-owned, mode "
+                           "0750), then restart httpd", u->group, wb->priv_dir);
+    else
+        fix = apr_psprintf(p, "usermod -aG %s %s (the directory's group), or "
+                           "chgrp %s %s (it must stay root-owned, mode 0750); "
+                           "then restart httpd",
+                           wb->priv_group ? wb->priv_group : "GROUP", u->name,
+                           u->group, wb->priv_dir);
+    if (wb->priv_call == 1)
+        neg_check_add(r, NEG_CHECK_OK, "winbind", NULL,
+                      "the Apache user %s can use %s: a call as that user got "
+                      "the domain's answer", who, where);
+    else if (wb->priv_call == 0)
+        neg_check_add(r, NEG_CHECK_FAIL, "winbind", fix,
+                      "the Apache user %s cannot use %s (%s): every NTLM and "
+                      "Basic logon fails (NEG0304)", who, where,
+                      wb->priv_error ? wb->priv_error : "refused");
+    else if (by_mode == 1)
+        neg_check_add(r, NEG_CHECK_OK, "winbind", NULL,
+                      "the Apache user %s may use %s by its mode (not tried as "
+                      "that user: run as root for that)", who, where);
+    else if (by_mode == 0)
+        neg_check_add(r, NEG_CHECK_FAIL, "winbind", fix,
+                      "the Apache user %s cannot use %s: every NTLM and Basic "
+                      "logon fails (NEG0304)", who, where);
+    else
+        neg_check_add(r, NEG_CHECK_WARN, "winbind",
+                      "pass --winbind-privileged-dir DIR (Debian: "
+                      "/var/lib/samba/winbindd_privileged)",
+                      "could not find winbind's privileged pipe, nor try it "
+                      "as %s", u->name);
+}
+
+void neg_check_winbind(neg_check_report *r, const neg_winbind_facts *wb,
+                       const neg_apache_user *u)
+{
+    apr_pool_t *p = r->pool;
+
+    if (!wb->ping) {
+        neg_check_add(r, NEG_CHECK_FAIL, "winbind",
+                      "run winbindd on this server, joined to the domain (net "
+                      "ads join -U Administrator; systemctl start winbind); "
+                      "wbinfo -p must answer",
+                      "winbindd does not answer (%s): every NTLM and Basic "
+                      "logon fails", wb->ping_error ? wb->ping_error : "no answer");
+        return;
+    }
+    neg_check_add(r, NEG_CHECK_OK, "winbind", NULL, "winbindd answers");
+    if (wb->dc_ok == 1)
+        neg_check_add(r, NEG_CHECK_OK, "winbind", NULL,
+                      "the domain controller %s of %s answers",
+                      wb->dc_name ? wb->dc_name : "(unnamed)",
+                      wb->domain ? wb->domain : "the domain");
+    else if (wb->dc_ok == 0)
+        neg_check_add(r, NEG_CHECK_FAIL, "winbind",
+                      "check wbinfo --ping-dc and the machine account (net ads "
+                      "testjoin); rejoin the domain if its trust is broken",
+                      "winbind cannot reach a domain controller of %s (%s): "
+                      "every NTLM and Basic logon fails",
+                      wb->domain ? wb->domain : "the domain",
+                      wb->dc_error ? wb->dc_error : "no answer");
+    check_priv_pipe(r, wb, u);
+    if (wb->logon == 1)
+        neg_check_add(r, NEG_CHECK_OK, "winbind", NULL,
+                      "test logon of %s (NTLMv2 through winbind, as %s): the "
+                      "domain accepts it as %s%s", wb->logon_user,
+                      wb->logon_as_root ? "root" : u->name, wb->logon_as,
+                      wb->logon_as_root ? " (made as root: the privileged "
+                      "pipe is closed to the Apache user)" : "");
+    else if (wb->logon == 0)
+        neg_check_add(r, NEG_CHECK_FAIL, "winbind",
+                      apr_psprintf(p, "check the name and password (wbinfo -a "
+                                   "'%s%%PASSWORD' as root gives the domain's "
+                                   "own answer)", wb->logon_user),
+                      "test logon of %s (NTLMv2 through winbind, as %s) "
+                      "refused: %s", wb->logon_user,
+                      wb->logon_as_root ? "root" : u->name,
+                      wb->logon_error ? wb->logon_error : "refused");
+}
