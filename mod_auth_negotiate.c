@@ -723,6 +723,24 @@ static int check_authn(request_rec *r)
     return answer(r, conf, &v, deadline);
 }
 
+/* REMOTE_USER and AUTH_TYPE in the request's environment, with the values
+ * httpd gives CGI (RFC 3875 4.1.1, 4.1.11), for what reads the environment
+ * instead of r->user: mod_headers' "%{REMOTE_USER}e" on a proxied request
+ * (nothing else puts it there; ap_add_common_vars only does for CGI-style
+ * handlers, with the same values), LogFormat's %{...}e. Only for requests
+ * this module authenticated (internal redirects and subrequests included:
+ * each has its own state), read at fixup time so that they agree with
+ * r->user whatever ran since; before mod_headers' fixup. */
+static int publish_cgi_identity(request_rec *r)
+{
+    if (state_of(r) == NULL || r->user == NULL)
+        return DECLINED;
+    apr_table_setn(r->subprocess_env, "REMOTE_USER", r->user);
+    if (r->ap_auth_type != NULL)
+        apr_table_setn(r->subprocess_env, "AUTH_TYPE", r->ap_auth_type);
+    return DECLINED;
+}
+
 /* httpd asks the module of the configured AuthType for its challenge when
  * authorization fails for a request that has not authenticated. */
 static int note_auth_failure(request_rec *r, const char *auth_type)
@@ -983,9 +1001,12 @@ static void child_init(apr_pool_t *pchild, server_rec *s)
 
 static void register_hooks(apr_pool_t *p)
 {
+    static const char *const before_headers[] = { "mod_headers.c", NULL };
+
     ap_hook_check_authn(check_authn, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_note_auth_failure(note_auth_failure, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_fixups(publish_cgi_identity, NULL, before_headers, APR_HOOK_MIDDLE);
     ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_test_config(test_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);

@@ -30,7 +30,7 @@ class Echo(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    do_GET = do_POST = answer
+    do_GET = do_POST = do_OPTIONS = answer
 
     def log_message(self, fmt, *args):
         pass
