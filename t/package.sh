@@ -65,7 +65,10 @@ contents=$(dpkg -c "$deb" | awk '{print $6}')
 for f in "./${module#/}" ./etc/apache2/mods-available/auth_negotiate.load \
          ./etc/apache2/mods-available/auth_negotiate.conf \
          ./usr/share/doc/$pkg/README.gz ./usr/share/doc/$pkg/NEWS.gz \
-         ./usr/share/doc/$pkg/changelog.gz ./usr/share/doc/$pkg/copyright; do
+         ./usr/share/doc/$pkg/changelog.gz ./usr/share/doc/$pkg/copyright \
+         ./usr/share/doc/$pkg/examples/app-django-wsgi.conf \
+         ./usr/share/doc/$pkg/examples/app-php.conf \
+         ./usr/share/doc/$pkg/examples/app-reverse-proxy.conf; do
     check "the package holds ${f#.}" grep -qxF "$f" <<<"$contents"
 done
 check "the package's .load pulls in socache_shmcb (Depends: socache_shmcb)" \
