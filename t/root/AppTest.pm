@@ -24,14 +24,17 @@ sub kinit_cc {
 
 # One request with curl. Options: krb => user (curl --negotiate with the
 # user's ticket), ntlm => user (curl --ntlm), header => [...], h2 => 1
-# (HTTP/2 without TLS, prior knowledge), args => [...].
+# (HTTP/2: prior knowledge without TLS, ALPN on an https URL, whose
+# certificate is not checked), args => [...].
 # Returns { status, version (1.1, 2), body, headers => [[name, value]...] }.
 sub http {
     my ($url, %o) = @_;
     my @cmd = ('-w', '%{http_code} %{http_version}');
     push @cmd, '--negotiate', '-u', ':' if $o{krb};
     push @cmd, '--ntlm', '-u', "EXAMPLE\\$o{ntlm}:$PASSWORD{$o{ntlm}}" if $o{ntlm};
-    push @cmd, '--http2-prior-knowledge' if $o{h2};
+    my $tls = $url =~ m{^https://};
+    push @cmd, '-k' if $tls;
+    push @cmd, $tls ? '--http2' : '--http2-prior-knowledge' if $o{h2};
     push @cmd, map { ('-H', $_) } @{ $o{header} || [] };
     push @cmd, @{ $o{args} || [] }, $url;
     local $ENV{KRB5CCNAME} = $o{krb} ? 'FILE:' . kinit_cc($o{krb}) : 'FILE:/nonexistent';
