@@ -8,6 +8,7 @@
  * replay sent to two servers in the same millisecond could pass both.
  */
 #include "replay.h"
+#include "status.h"
 
 #include "ap_socache.h"
 #include "ap_provider.h"
@@ -143,8 +144,10 @@ neg_replay_result neg_replay_check(server_rec *s, const unsigned char key[32],
 
     if (instance == NULL)
         return NEG_REPLAY_FRESH;            /* NegotiateReplayCache none */
-    if (mutex != NULL && apr_global_mutex_lock(mutex) != APR_SUCCESS)
+    if (mutex != NULL && apr_global_mutex_lock(mutex) != APR_SUCCESS) {
+        neg_status_add(NEG_STAT_REPLAY_ERRORS, 1);
         return NEG_REPLAY_ERROR;
+    }
     rv = provider->retrieve(instance, s, key, 32, seen, &seen_len, p);
     if (rv == APR_SUCCESS) {
         result = NEG_REPLAY_SEEN;
@@ -158,5 +161,14 @@ neg_replay_result neg_replay_check(server_rec *s, const unsigned char key[32],
     }
     if (mutex != NULL)
         apr_global_mutex_unlock(mutex);
+    neg_status_add(result == NEG_REPLAY_FRESH ? NEG_STAT_REPLAY_STORES
+                   : result == NEG_REPLAY_SEEN ? NEG_STAT_REPLAY_SEEN
+                   : NEG_STAT_REPLAY_ERRORS, 1);
     return result;
+}
+
+void neg_replay_provider_status(request_rec *r, int flags)
+{
+    if (instance != NULL && provider->status != NULL)
+        provider->status(instance, r, flags);
 }
