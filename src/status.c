@@ -108,6 +108,8 @@ void neg_status_snapshot(neg_status_block *out)
     COPY(logons);
     COPY(refusals);
     COPY(wb_calls);
+    out->wb_last = load(&b->wb_last);
+    out->wb_last_us = __atomic_load_n(&b->wb_last_us, __ATOMIC_RELAXED);
     COPY(hist);
     COPY(hist_sum_us);
     for (i = 0; i < NEG_STAT_KEYTABS; i++) {
@@ -181,8 +183,18 @@ void neg_status_latency(neg_stat_hist h, uint64_t micros)
 
 void neg_status_wb_call(neg_stat_wb result, uint64_t micros)
 {
-    if ((unsigned)result < (unsigned)NEG_SWB_COUNT)
-        add(&cur()->wb_calls[result], 1);
+    neg_status_block *b = cur();
+    struct timespec now;
+
+    if ((unsigned)result < (unsigned)NEG_SWB_COUNT) {
+        add(&b->wb_calls[result], 1);
+        /* winbind's state as the latest call found it: two plain stores,
+         * which a reader may see from two different calls */
+        clock_gettime(CLOCK_REALTIME, &now);
+        __atomic_store_n(&b->wb_last, (uint64_t)result + 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&b->wb_last_us, (int64_t)now.tv_sec * 1000000
+                         + now.tv_nsec / 1000, __ATOMIC_RELAXED);
+    }
     neg_status_latency(NEG_HIST_WINBIND, micros);
 }
 

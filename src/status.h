@@ -102,12 +102,14 @@ typedef struct {
     uint64_t logons[NEG_SMECH_COUNT][NEG_SOUT_COUNT];
     uint64_t refusals[64];                      /* by neg_stat_tags index; last: other */
     uint64_t wb_calls[NEG_SWB_COUNT];
+    uint64_t wb_last;                           /* the latest call: result + 1 (0: none) */
+    int64_t wb_last_us;                         /* and when it ended (apr time) */
     uint64_t hist[NEG_HIST_COUNT][NEG_STAT_BUCKETS + 1];
     uint64_t hist_sum_us[NEG_HIST_COUNT];
     neg_stat_keytab keytabs[NEG_STAT_KEYTABS];
 } neg_status_block;
 
-#define NEG_STATUS_MAGIC 0x4e45475354415431ULL      /* "NEGSTAT1" */
+#define NEG_STATUS_MAGIC 0x4e45475354415432ULL      /* "NEGSTAT2" */
 
 /* Count into this block from now on (NULL: the process's own again). */
 void neg_status_attach(neg_status_block *shared);

@@ -218,6 +218,7 @@ typedef struct {
     const char *key;            /* the ?auto key */
     const char *label;          /* the HTML row */
     const char *value;
+    const char *text;           /* HTML and ?auto, when not the value */
 } sample;
 
 typedef struct {
@@ -253,6 +254,22 @@ static void put(family *f, const char *suffix, const char *labels,
     s->key = key;
     s->label = label;
     s->value = value;
+    s->text = NULL;
+}
+
+/* An "info" sample: value (1, or 0 for a fact that is missing) for
+ * Prometheus, whose labels carry the facts; the text in HTML and ?auto. */
+static void put_text(family *f, const char *labels, const char *key,
+                     const char *label, const char *value, const char *text)
+{
+    put(f, "", labels, key, label, value);
+    APR_ARRAY_IDX(f->samples, f->samples->nelts - 1, sample).text = text;
+}
+
+static void put_info(family *f, const char *labels, const char *key,
+                     const char *label, const char *text)
+{
+    put_text(f, labels, key, label, "1", text);
 }
 
 static void put_u64(page *pg, family *f, const char *labels, const char *key,
@@ -400,6 +417,24 @@ static void counter(page *pg, const char *name, const char *key,
     put_u64(pg, fam(pg, name, "counter", help), NULL, key, "total", v);
 }
 
+/* winbind's state: the result of the latest call by any child, and its
+ * age ("none" before the first call). */
+static void winbind_state(page *pg, const neg_status_block *b)
+{
+    const char *last = b->wb_last == 0 ? "none"
+                       : neg_status_wb_name((neg_stat_wb)(b->wb_last - 1));
+    family *f = fam(pg, "negotiate_winbind_last_call_info", "gauge",
+                    "winbind's state: the result of the latest call");
+
+    put_info(f, apr_psprintf(pg->p, "result=\"%s\"", last), "WinbindState",
+             "latest call", last);
+    if (b->wb_last != 0)
+        put(fam(pg, "negotiate_winbind_last_call_timestamp_seconds", "gauge",
+                "When the latest winbind call ended"), "", NULL,
+            "WinbindLastCall", "time",
+            apr_psprintf(pg->p, "%" APR_TIME_T_FMT, apr_time_sec(b->wb_last_us)));
+}
+
 static void winbind(page *pg, const neg_status_block *b)
 {
     family *f = fam(pg, "negotiate_winbind_calls_total", "counter",
@@ -413,6 +448,7 @@ static void winbind(page *pg, const neg_status_block *b)
                 apr_pstrcat(pg->p, "WinbindCalls", camel(pg->p, n), NULL), n,
                 b->wb_calls[i]);
     }
+    winbind_state(pg, b);
     counter(pg, "negotiate_winbind_timeouts_total", "WinbindTimeouts",
             "Calls whose request stopped waiting (NegotiateWinbindTimeout)",
             b->stat[NEG_STAT_WB_TIMEOUTS]);
@@ -455,10 +491,10 @@ static void replay(page *pg, const neg_status_block *b, const char *lines)
     counter(pg, "negotiate_replay_errors_total", "ReplayErrors",
             "Replay cache lookups that failed (refused, NEG0207)",
             b->stat[NEG_STAT_REPLAY_ERRORS]);
-    put(fam(pg, "negotiate_replay_cache_info", "gauge",
-            "The replay cache (NegotiateReplayCache)"),
-        "", apr_psprintf(pg->p, "cache=\"%s\"", lv(pg->p, neg_replay_name())),
-        "ReplayCache", neg_replay_name(), "1");
+    put_info(fam(pg, "negotiate_replay_cache_info", "gauge",
+                 "The replay cache (NegotiateReplayCache)"),
+             apr_psprintf(pg->p, "cache=\"%s\"", lv(pg->p, neg_replay_name())),
+             "ReplayCache", "cache", neg_replay_name());
     for (line = apr_strtok(copy, "\r\n", &state); line != NULL;
          line = apr_strtok(NULL, "\r\n", &state)) {
         char *colon = strchr(line, ':');
@@ -541,20 +577,20 @@ static void keytab_keys(page *pg, family *keys, int n, const keytab_row *k)
 
     err = neg_probe_keytab(pg->p, k->name, &resolved, &path, &list, &nk);
     if (err != NULL) {
-        put(keys, "", apr_psprintf(pg->p, "keytab=\"%s\",principal=\"\",kvno=\"\","
-                                   "enctype=\"\",error=\"%s\"",
-                                   lv(pg->p, k->name), lv(pg->p, err)),
-            apr_psprintf(pg->p, "Keytab%dError", n), err, "0");
+        put_text(keys, apr_psprintf(pg->p, "keytab=\"%s\",principal=\"\",kvno=\"\","
+                                    "enctype=\"\",error=\"%s\"",
+                                    lv(pg->p, k->name), lv(pg->p, err)),
+                 apr_psprintf(pg->p, "Keytab%dError", n), "error", "0", err);
         return;
     }
     for (j = 0; j < nk; j++) {
-        put(keys, "", apr_psprintf(pg->p, "keytab=\"%s\",principal=\"%s\","
-                                   "kvno=\"%d\",enctype=\"%s\"",
-                                   lv(pg->p, k->name), lv(pg->p, list[j].principal),
-                                   list[j].kvno, lv(pg->p, list[j].enctype_name)),
-            apr_psprintf(pg->p, "Keytab%dKey", n),
-            apr_psprintf(pg->p, "%s: %s kvno %d %s", k->name, list[j].principal,
-                         list[j].kvno, list[j].enctype_name), "1");
+        put_info(keys, apr_psprintf(pg->p, "keytab=\"%s\",principal=\"%s\","
+                                    "kvno=\"%d\",enctype=\"%s\"",
+                                    lv(pg->p, k->name), lv(pg->p, list[j].principal),
+                                    list[j].kvno, lv(pg->p, list[j].enctype_name)),
+                 apr_psprintf(pg->p, "Keytab%dKey", n), "key",
+                 apr_psprintf(pg->p, "%s: %s kvno %d %s", k->name, list[j].principal,
+                              list[j].kvno, list[j].enctype_name));
     }
     if (path != NULL && apr_stat(&fi, path, APR_FINFO_MTIME, pg->p) == APR_SUCCESS)
         put(fam(pg, "negotiate_keytab_modified_timestamp_seconds", "gauge",
@@ -659,7 +695,7 @@ static void write_auto(request_rec *r, const page *pg)
             const sample *s = &APR_ARRAY_IDX(f->samples, j, sample);
 
             if (s->key != NULL)
-                ap_rprintf(r, "%s: %s\n", s->key, s->value);
+                ap_rprintf(r, "%s: %s\n", s->key, s->text ? s->text : s->value);
         }
     }
 }
@@ -691,7 +727,7 @@ static void write_html(request_rec *r, const page *pg, const neg_status_block *b
 
             ap_rprintf(r, "<tr><td>%s</td><td>%s</td></tr>\n",
                        ap_escape_html(r->pool, s->label ? s->label : ""),
-                       ap_escape_html(r->pool, s->value));
+                       ap_escape_html(r->pool, s->text ? s->text : s->value));
         }
         ap_rputs("</table>\n", r);
     }
