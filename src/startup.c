@@ -532,7 +532,7 @@ static void check_winbind(checks *ck)
 
         if (it->level >= NEG_CHECK_WARN)
             say(ck, APLOG_WARNING, wb.ping ? "NEG0018" : "NEG0017",
-                "NTLM or Basic is offered, but", it);
+                "NTLM or Basic is offered", it);
     }
 }
 

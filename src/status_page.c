@@ -503,7 +503,8 @@ static void replay(page *pg, const neg_status_block *b, const char *lines)
         if (colon == NULL)
             continue;
         *colon = '\0';
-        key = apr_collapse_spaces(line, line);
+        apr_collapse_spaces(line, line);    /* returns the end, not line */
+        key = line;
         value = apr_pstrdup(pg->p, colon + 1 + strspn(colon + 1, " "));
         for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
             if (strcmp(known[i].key, key) == 0)
