@@ -29,7 +29,8 @@ my ($res2, $after) = figures();
 ok t_cmp($after->{LogonsKerberosGranted} - ($before->{LogonsKerberosGranted} // 0), 1,
          'LogonsKerberosGranted: one more');
 # curl --negotiate asks without credentials first: one or two more
-ok(($after->{Challenges} // 0) - ($before->{Challenges} // 0) >= 1, 'Challenges: more');
+t_debug('Challenges: more');
+ok(($after->{Challenges} // 0) - ($before->{Challenges} // 0) >= 1);
 ok t_cmp($after->{KerberosAcceptSecondsCount} - ($before->{KerberosAcceptSecondsCount} // 0), 1,
          'one more Kerberos accept timed');
 ok $res2->{body} !~ /Passw0rd|Negotiate [A-Za-z0-9+\/]{20}|YII|TlRMTVNT/;
