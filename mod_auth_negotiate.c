@@ -38,6 +38,9 @@
 #include "logon.h"
 #include "policy.h"
 #include "replay.h"
+#include "startup.h"
+#include "status.h"
+#include "status_page.h"
 #include "winbind.h"
 
 /* Log tags: NEG + four digits, unique per message. */
@@ -652,6 +655,7 @@ static int answer(request_rec *r, const neg_dir_conf *conf, const neg_verdict *v
                   apr_time_t deadline)
 {
     log_lines(r, v);
+    neg_status_answer(r, v, neg_conn_get(r->connection, &auth_negotiate_module));
     if (v->tag != NULL)
         apr_table_setn(r->notes, "negotiate-error", v->tag);
     if (v->http11_required) {
@@ -709,6 +713,7 @@ static int check_authn(request_rec *r)
                       "refused a plain-HTTP request: this location requires "
                       "TLS (NegotiateRequireTLS On); use https://");
         apr_table_setn(r->notes, "negotiate-error", "NEG0601");
+        neg_status_refused("NEG0601");
         return HTTP_FORBIDDEN;
     }
     origin = origin_state(r);
@@ -836,6 +841,7 @@ static authz_status check_group(request_rec *r, const char *args, const void *pa
                       "budget (NegotiateWinbindTimeout); is winbindd hung or "
                       "overloaded?", r->user, names);
         apr_table_setn(r->notes, "negotiate-error", "NEG0705");
+        neg_status_refusal("NEG0705");
         return AUTHZ_GENERAL_ERROR;
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, NEGLOGNO(0703)
@@ -970,6 +976,7 @@ static void test_config(apr_pool_t *pconf, server_rec *s)
 {
     check_delegation_dirs(s);
     check_short_format(pconf, s);
+    neg_startup_checks(pconf, s, &auth_negotiate_module);
 }
 
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
@@ -978,8 +985,11 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     if (!check_delegation_dirs(s))
         return HTTP_INTERNAL_SERVER_ERROR;
     /* once, not in the first of httpd's two configuration passes */
-    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG)
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
         check_short_format(ptemp, s);
+        neg_startup_checks(ptemp, s, &auth_negotiate_module);
+    }
+    neg_status_post_config(pconf, s, seen.keytabs);
     if (neg_wb_share_connect_slots())
         apr_pool_cleanup_register(pconf, NULL, unshare_winbind_slots,
                                   apr_pool_cleanup_null);
@@ -1011,6 +1021,7 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_test_config(test_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    neg_status_register_hooks(p);
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "negotiate-group",
                               AUTHZ_PROVIDER_VERSION, &group_provider,
                               AP_AUTH_INTERNAL_PER_CONF);

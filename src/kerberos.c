@@ -30,6 +30,8 @@
 #include "apr_thread_mutex.h"
 #include "apr_time.h"
 
+#include "status.h"
+
 /* How often a keytab file is checked for replacement. */
 static apr_interval_time_t keytab_check_interval = APR_USEC_PER_SEC;
 
@@ -403,6 +405,8 @@ static void reload_entry(registry_entry *e, const char *keytab,
     e->load_error = e->warning = NULL;
     fresh = load_acceptor(keytab, allowed, e->msg_pool, &e->load_error,
                           &e->warning);
+    neg_status_keytab_load(fresh ? fresh->keytab_name : keytab, fresh != NULL,
+                           apr_time_now());
     if (fresh == NULL)
         return;             /* keep serving with the previous keys, if any */
     if (e->current != NULL)
@@ -1008,6 +1012,7 @@ int neg_krb5_accept(neg_krb5_acceptor *a, const unsigned char *token,
     OM_uint32 major, minor, ignored, flags = 0;
     AP_REQ req;
     int ok = 0, have_req = 0;
+    uint64_t started = neg_status_now_us();
 
     memset(res, 0, sizeof(*res));
     in.value = (void *)normalise_oid(p, token, len);
@@ -1070,5 +1075,6 @@ cleanup:
         gss_release_name(&ignored, &client);
     if (ctx != GSS_C_NO_CONTEXT)
         gss_delete_sec_context(&ignored, &ctx, GSS_C_NO_BUFFER);
+    neg_status_latency(NEG_HIST_KRB5_ACCEPT, neg_status_now_us() - started);
     return ok;
 }

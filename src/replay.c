@@ -8,6 +8,7 @@
  * replay sent to two servers in the same millisecond could pass both.
  */
 #include "replay.h"
+#include "status.h"
 
 #include "ap_socache.h"
 #include "ap_provider.h"
@@ -193,9 +194,19 @@ neg_replay_result neg_replay_check(server_rec *s, const unsigned char key[32],
     }
     if (mutex != NULL)
         apr_global_mutex_unlock(mutex);
-    if (result != NEG_REPLAY_ERROR)
+    if (result != NEG_REPLAY_ERROR) {
+        neg_status_add(result == NEG_REPLAY_FRESH ? NEG_STAT_REPLAY_STORES
+                       : NEG_STAT_REPLAY_SEEN, 1);
         return result;
+    }
 fail:
+    neg_status_add(NEG_STAT_REPLAY_ERRORS, 1);
     *why = apr_psprintf(p, "%s: %s", step, apr_strerror(rv, err, sizeof(err)));
     return NEG_REPLAY_ERROR;
+}
+
+void neg_replay_provider_status(request_rec *r, int flags)
+{
+    if (instance != NULL && provider->status != NULL)
+        provider->status(instance, r, flags);
 }

@@ -35,6 +35,12 @@ neg_replay_result neg_replay_check(server_rec *s, const unsigned char key[32],
                                    apr_time_t expiry, apr_pool_t *p,
                                    const char **why);
 
+/* The socache provider's own status (mod_status's AP_STATUS_SHORT flag
+ * for "Key: value" lines, else HTML) written to r; nothing for "none".
+ * Only the provider can tell entries it dropped before their time (shmcb:
+ * CacheDiscardCount): the socache API has no such notice. */
+void neg_replay_provider_status(request_rec *r, int flags);
+
 /* "shmcb", "redis:127.0.0.1:6379", "none": for log lines. */
 const char *neg_replay_name(void);
 

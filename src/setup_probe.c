@@ -168,7 +168,7 @@ const char *neg_probe_apache_user(apr_pool_t *p, const char *user,
     return NULL;
 }
 
-static int become(const neg_apache_user *u)
+int neg_probe_become(const neg_apache_user *u)
 {
     return setgroups((size_t)u->n_groups, u->groups) == 0
            && setgid(u->gid) == 0 && setuid(u->uid) == 0
@@ -202,7 +202,7 @@ int neg_probe_as_user(const neg_apache_user *u,
 
         close(fds[0]);
         buf[0] = '\0';
-        if (become(u))
+        if (neg_probe_become(u))
             rc = fn(arg, buf, sizeof(buf) < cap ? sizeof(buf) : cap);
         len = strlen(buf);
         if (write(fds[1], buf, len) != (ssize_t)len)
@@ -687,7 +687,7 @@ done:
 /* The privileged pipe's directory: winbindd listens on DIR/pipe, which
  * /proc/net/unix lists (the path is winbindd's "state directory", set in
  * smb.conf, so there is no fixed place). */
-static const char *find_priv_dir(apr_pool_t *p)
+const char *neg_probe_priv_dir(apr_pool_t *p)
 {
     FILE *f = fopen("/proc/net/unix", "r");
     char line[1024];
@@ -912,7 +912,7 @@ void neg_probe_winbind(apr_pool_t *p, const neg_winbind_request *req,
     if (!out->dc_ok)
         out->dc_error = apr_pstrdup(p, error && error->nt_string ? error->nt_string
                                                                 : wbcErrorString(e));
-    out->priv_dir = req->priv_dir ? req->priv_dir : find_priv_dir(p);
+    out->priv_dir = req->priv_dir ? req->priv_dir : neg_probe_priv_dir(p);
     if (out->priv_dir != NULL && stat(out->priv_dir, st) == 0) {
         struct group *gr = getgrgid(st->st_gid);
         out->priv_st = st;

@@ -31,6 +31,10 @@ const char *neg_probe_keytab(apr_pool_t *p, const char *keytab,
 const char *neg_probe_apache_user(apr_pool_t *p, const char *user,
                                   const char *group, neg_apache_user *out);
 
+/* Take the Apache user's identity for good, as httpd's workers do (for a
+ * child process): 1 when done. */
+int neg_probe_become(const neg_apache_user *u);
+
 /* Run fn in a child process as the Apache user; fn writes at most cap-1
  * bytes of text into out. Returns fn's result (0-127), or -1 when it could
  * not be run as that user (not root, and not that user already). */
@@ -68,6 +72,10 @@ typedef struct {
  * is not changed (the TGT is copied into a MEMORY ccache). */
 void neg_probe_kdc(apr_pool_t *p, const neg_kdc_request *req,
                    neg_kdc_facts *out);
+
+/* The directory of winbind's privileged pipe (winbindd listens on
+ * DIR/pipe, which /proc/net/unix lists), or NULL. */
+const char *neg_probe_priv_dir(apr_pool_t *p);
 
 typedef struct {
     const char *priv_dir;       /* NULL: find it */

@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <wbclient.h>
 
+#include "status.h"
+
 #define DEFAULT_THREADS 8
 #define MAX_THREADS 64
 
@@ -499,15 +501,35 @@ static void note_call(wb_conn *c, const wb_job *job)
     c->last_used = now_mono();
 }
 
+/* The status page's figures: threads busy with a call, the calls by
+ * result and their latency (waiting for a connect slot included). */
+static uint64_t call_started(void)
+{
+    neg_status_add(NEG_STAT_WB_BUSY_THREADS, 1);
+    return neg_status_now_us();
+}
+
+static void call_ended(neg_wb_status st, uint64_t started)
+{
+    neg_stat_wb r = st == NEG_WB_OK ? NEG_SWB_OK
+                  : st == NEG_WB_AUTH_FAILED ? NEG_SWB_REFUSED
+                  : st == NEG_WB_UNAVAILABLE ? NEG_SWB_UNAVAILABLE
+                  : st == NEG_WB_NO_PRIVILEGE ? NEG_SWB_NO_PRIVILEGE : NEG_SWB_ERROR;
+
+    neg_status_wb_call(r, neg_status_now_us() - started);
+    neg_status_add(NEG_STAT_WB_BUSY_THREADS, -1);
+}
+
 static void run_on_connection(wb_conn *c, wb_job *job)
 {
-    uint64_t stamp = 0;
+    uint64_t stamp = 0, started = call_started();
     int slot = may_connect(c, job) ? take_slot(&stamp) : -1;
 
     job->status = run_any(c->ctx, job);
     if (slot >= 0)
         give_slot(slot, stamp);
     note_call(c, job);
+    call_ended(job->status, started);
 }
 
 int neg_wb_share_connect_slots(void)
@@ -619,6 +641,7 @@ static int run_job(wb_job *job, int timeout_ms, neg_wb_status *status)
     *status = NEG_WB_TIMEOUT;
     if (timeout_ms <= 0) {              /* the request's budget is spent */
         free_job(job);
+        neg_status_add(NEG_STAT_WB_TIMEOUTS, 1);
         return 0;
     }
     deadline_after(timeout_ms, &deadline);
@@ -631,6 +654,7 @@ static int run_job(wb_job *job, int timeout_ms, neg_wb_status *status)
         pthread_mutex_unlock(&lock);
         free_job(job);
         *status = NEG_WB_BUSY;
+        neg_status_add(NEG_STAT_WB_QUEUE_FULL, 1);
         return 0;
     }
     queued++;
@@ -645,6 +669,7 @@ static int run_job(wb_job *job, int timeout_ms, neg_wb_status *status)
             && !job->done) {
             job->abandoned = 1;
             pthread_mutex_unlock(&lock);
+            neg_status_add(NEG_STAT_WB_TIMEOUTS, 1);
             return 0;
         }
     }

@@ -1,0 +1,31 @@
+/*
+ * startup.h - checks of the deployment when httpd starts (post_config) and
+ * under `apachectl -t` (test_config), for every virtual host with a section
+ * whose AuthType is Negotiate: its keytab readable by httpd's User/Group,
+ * a key for HTTP/<ServerName> and each ServerAlias, a key for every
+ * NegotiateServicePrincipal, not only weak enctypes, and where NTLM or
+ * Basic is offered, winbind answering and its privileged pipe open to the
+ * Apache user.
+ *
+ * One log line per finding, tagged NEG0012-NEG0019, saying what is wrong
+ * and how to fix it. Nothing here stops httpd: a location's keytab can be
+ * put right while httpd runs (the module reloads it within a second), and
+ * refusing to start would take every other site down with it. The verdicts
+ * are setup_check.c's (the doctor's), the facts setup_probe.c's; the
+ * probes that must run as the Apache user, or may hang (a hung winbindd),
+ * run in one child process that is given NEG_STARTUP_PROBE_MS in all.
+ */
+#ifndef NEG_STARTUP_H
+#define NEG_STARTUP_H
+
+#include "httpd.h"
+#include "http_config.h"
+
+#define NEG_STARTUP_PROBE_MS 400
+
+/* Check every virtual host of the configuration starting at s; m is this
+ * module (for its per-directory configuration). Returns the number of
+ * errors logged (warnings are not counted). */
+int neg_startup_checks(apr_pool_t *ptemp, server_rec *s, module *m);
+
+#endif

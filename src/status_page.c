@@ -1,0 +1,783 @@
+/*
+ * status_page.c - the status figures in httpd (see status_page.h).
+ *
+ * The page is built in two steps: the figures become a list of metric
+ * families (name, type, help, samples), which one of three writers then
+ * prints: HTML, mod_status's `Key: value` lines, or the Prometheus text
+ * exposition format (version 0.0.4: # HELP and # TYPE lines, counters
+ * ending in _total, histograms as cumulative _bucket{le=...}, _sum and
+ * _count).
+ */
+#include "status_page.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "mod_status.h"
+#include "scoreboard.h"
+#include "util_filter.h"
+#include "apr_lib.h"
+#include "apr_strings.h"
+
+#include "replay.h"
+#include "setup_check.h"
+#include "setup_probe.h"
+#include "status.h"
+
+APLOG_USE_MODULE(auth_negotiate);
+
+#define HANDLER "negotiate-status"
+#define RETAINED_KEY "mod_auth_negotiate-status"
+#define CAPTURE_FILTER "NEGOTIATE_STATUS_CAPTURE"
+#define HANDSHAKE_KEY "mod_auth_negotiate-ntlm-handshake"
+
+typedef struct {
+    neg_status_block *block;
+} retained;
+
+static retained *kept;
+static const apr_array_header_t *configured_keytabs;
+
+/* ================================================== shared memory */
+
+int neg_status_post_config(apr_pool_t *pconf, server_rec *s,
+                           const apr_array_header_t *keytabs)
+{
+    void *m;
+
+    configured_keytabs = keytabs;
+    kept = ap_retained_data_get(RETAINED_KEY);
+    if (kept == NULL) {
+        kept = ap_retained_data_create(RETAINED_KEY, sizeof(*kept));
+        kept->block = NULL;
+    }
+    if (kept->block == NULL) {
+        m = mmap(NULL, sizeof(neg_status_block), PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, errno, s, "NEG0003: cannot "
+                         "map shared memory for the status counters; each "
+                         "child counts only its own (negotiate-status shows "
+                         "the child that answers)");
+            return OK;
+        }
+        kept->block = m;
+        neg_status_reset(kept->block, apr_time_now());
+    }
+    kept->block->generation = (uint64_t)ap_state_query(AP_SQ_CONFIG_GEN);
+    neg_status_attach(kept->block);
+    return OK;
+}
+
+/* At start and at a full restart (not a graceful one): count from zero. */
+static int reset_at_pre_mpm(apr_pool_t *p, ap_scoreboard_e sb_type)
+{
+    if (kept != NULL && kept->block != NULL) {
+        uint64_t gen = kept->block->generation;
+
+        neg_status_reset(kept->block, apr_time_now());
+        kept->block->generation = gen;
+    }
+    return OK;
+}
+
+/* ================================================== counting */
+
+static apr_status_t handshake_ended(void *counted)
+{
+    if (*(int *)counted)
+        neg_status_add(NEG_STAT_NTLM_IN_PROGRESS, -1);
+    *(int *)counted = 0;
+    return APR_SUCCESS;
+}
+
+/* A connection is counted while its state is CHALLENGED: from our
+ * CHALLENGE until its AUTHENTICATE was answered, another request started
+ * over, or the connection closed. */
+static void track_handshake(conn_rec *c, const neg_conn *nc)
+{
+    int now = nc != NULL && nc->state == NEG_CONN_CHALLENGED;
+    int *counted = NULL;
+
+    apr_pool_userdata_get((void **)&counted, HANDSHAKE_KEY, c->pool);
+    if (counted == NULL) {
+        if (!now)
+            return;
+        counted = apr_pcalloc(c->pool, sizeof(*counted));
+        apr_pool_userdata_setn(counted, HANDSHAKE_KEY, handshake_ended, c->pool);
+    }
+    if (now != *counted)
+        neg_status_add(NEG_STAT_NTLM_IN_PROGRESS, now ? 1 : -1);
+    *counted = now;
+}
+
+static neg_stat_mech mech_of(const neg_identity *id)
+{
+    if (id == NULL || id->mech == NULL)
+        return NEG_SMECH_NONE;
+    if (strcmp(id->mech, "kerberos") == 0)
+        return NEG_SMECH_KERBEROS;
+    if (strcmp(id->mech, "ntlm") == 0)
+        return NEG_SMECH_NTLM;
+    return strcmp(id->mech, "basic") == 0 ? NEG_SMECH_BASIC : NEG_SMECH_NONE;
+}
+
+void neg_status_answer(request_rec *r, const neg_verdict *v, const neg_conn *nc)
+{
+    switch (v->outcome) {
+    case NEG_GRANT:
+        /* no fresh proof: the connection's identity, or the first
+         * request's in an internal redirect or subrequest */
+        neg_status_logon(ap_is_initial_req(r)
+                         && apr_table_get(r->headers_in, "Authorization")
+                         ? mech_of(v->id) : NEG_SMECH_REUSE, NEG_SOUT_GRANTED);
+        break;
+    case NEG_CONTINUE:
+        neg_status_logon(NEG_SMECH_NTLM, NEG_SOUT_CONTINUED);
+        break;
+    default:
+        if (v->tag != NULL)
+            neg_status_refused(v->tag);
+        else
+            neg_status_add(NEG_STAT_CHALLENGES, 1);
+        break;
+    }
+    track_handshake(r->connection, nc);
+}
+
+/* ================================================== the replay cache's own figures */
+
+typedef struct {
+    char *buf;
+    apr_size_t len, cap;
+    apr_pool_t *p;
+} capture;
+
+static apr_status_t capture_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    capture *cap = f->ctx;
+    apr_bucket *b;
+    const char *data;
+    apr_size_t n;
+
+    for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
+         b = APR_BUCKET_NEXT(b)) {
+        if (APR_BUCKET_IS_METADATA(b)
+            || apr_bucket_read(b, &data, &n, APR_BLOCK_READ) != APR_SUCCESS)
+            continue;
+        if (cap->len + n + 1 > cap->cap) {
+            apr_size_t want = (cap->len + n + 1) * 2;
+            char *grown = apr_palloc(cap->p, want);
+
+            memcpy(grown, cap->buf, cap->len);
+            cap->buf = grown;
+            cap->cap = want;
+        }
+        memcpy(cap->buf + cap->len, data, n);
+        cap->len += n;
+        cap->buf[cap->len] = '\0';
+    }
+    apr_brigade_cleanup(bb);
+    return APR_SUCCESS;
+}
+
+/* The socache provider writes its status with ap_rprintf(): give it a
+ * copy of the request whose only output filter keeps what it writes. */
+static const char *replay_provider_lines(request_rec *r)
+{
+    request_rec *copy = apr_pmemdup(r->pool, r, sizeof(*r));
+    capture *cap = apr_pcalloc(r->pool, sizeof(*cap));
+    ap_filter_t *f = apr_pcalloc(r->pool, sizeof(*f));
+
+    cap->p = r->pool;
+    cap->buf = "";
+    f->frec = ap_get_output_filter_handle(CAPTURE_FILTER);
+    if (f->frec == NULL)
+        return "";
+    f->ctx = cap;
+    f->r = copy;
+    f->c = r->connection;
+    copy->output_filters = copy->proto_output_filters = f;
+    neg_replay_provider_status(copy, AP_STATUS_SHORT);
+    ap_rflush(copy);
+    return cap->buf;
+}
+
+/* ================================================== metric families */
+
+typedef struct {
+    const char *suffix;         /* "", "_bucket", "_sum", "_count" */
+    const char *labels;         /* Prometheus label pairs, escaped, or "" */
+    const char *key;            /* the ?auto key */
+    const char *label;          /* the HTML row */
+    const char *value;
+    const char *text;           /* HTML and ?auto, when not the value */
+} sample;
+
+typedef struct {
+    const char *name;           /* negotiate_logons_total */
+    const char *type;           /* counter, gauge, histogram */
+    const char *help;
+    apr_array_header_t *samples;
+} family;
+
+typedef struct {
+    apr_pool_t *p;
+    apr_array_header_t *families;
+} page;
+
+static family *fam(page *pg, const char *name, const char *type, const char *help)
+{
+    family *f = apr_array_push(pg->families);
+
+    f->name = name;
+    f->type = type;
+    f->help = help;
+    f->samples = apr_array_make(pg->p, 8, sizeof(sample));
+    return f;
+}
+
+static void put(family *f, const char *suffix, const char *labels,
+                const char *key, const char *label, const char *value)
+{
+    sample *s = apr_array_push(f->samples);
+
+    s->suffix = suffix;
+    s->labels = labels ? labels : "";
+    s->key = key;
+    s->label = label;
+    s->value = value;
+    s->text = NULL;
+}
+
+/* An "info" sample: value (1, or 0 for a fact that is missing) for
+ * Prometheus, whose labels carry the facts; the text in HTML and ?auto. */
+static void put_text(family *f, const char *labels, const char *key,
+                     const char *label, const char *value, const char *text)
+{
+    put(f, "", labels, key, label, value);
+    APR_ARRAY_IDX(f->samples, f->samples->nelts - 1, sample).text = text;
+}
+
+static void put_info(family *f, const char *labels, const char *key,
+                     const char *label, const char *text)
+{
+    put_text(f, labels, key, label, "1", text);
+}
+
+static void put_u64(page *pg, family *f, const char *labels, const char *key,
+                    const char *label, uint64_t v)
+{
+    put(f, "", labels, key, label, apr_psprintf(pg->p, "%" APR_UINT64_T_FMT, v));
+}
+
+/* A Prometheus label value: backslash, double quote and newline escaped. */
+static const char *lv(apr_pool_t *p, const char *s)
+{
+    char *out = apr_palloc(p, 2 * strlen(s) + 1), *o = out;
+
+    for (; *s; s++) {
+        if (*s == '\\' || *s == '"')
+            *o++ = '\\';
+        if (*s == '\n') {
+            *o++ = '\\';
+            *o++ = 'n';
+            continue;
+        }
+        *o++ = *s;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* "no_privilege" -> "NoPrivilege", for ?auto keys. */
+static const char *camel(apr_pool_t *p, const char *s)
+{
+    char *out = apr_pstrdup(p, s), *o = out;
+    int up = 1;
+
+    for (; *s; s++) {
+        if (*s == '_' || *s == '-' || *s == ' ') {
+            up = 1;
+            continue;
+        }
+        *o++ = up ? (char)apr_toupper(*s) : *s;
+        up = 0;
+    }
+    *o = '\0';
+    return out;
+}
+
+static const char *seconds_text(apr_pool_t *p, uint64_t us)
+{
+    return apr_psprintf(p, "%" APR_UINT64_T_FMT ".%06" APR_UINT64_T_FMT,
+                        us / 1000000u, us % 1000000u);
+}
+
+static const char *le_text(apr_pool_t *p, int i)
+{
+    char *s;
+    size_t n;
+
+    if (i >= NEG_STAT_BUCKETS)
+        return "+Inf";
+    s = (char *)seconds_text(p, neg_stat_bucket_us[i]);
+    n = strlen(s);
+    while (n > 0 && s[n - 1] == '0')
+        s[--n] = '\0';
+    if (n > 0 && s[n - 1] == '.')
+        s[--n] = '\0';
+    return s;
+}
+
+static void histogram(page *pg, const neg_status_block *b, neg_stat_hist h,
+                      const char *name, const char *key, const char *help)
+{
+    family *f = fam(pg, name, "histogram", help);
+    uint64_t cumulative = 0;
+    int i;
+
+    for (i = 0; i <= NEG_STAT_BUCKETS; i++) {
+        const char *le = le_text(pg->p, i);
+
+        cumulative += b->hist[h][i];
+        put(f, "_bucket", apr_psprintf(pg->p, "le=\"%s\"", le),
+            apr_pstrcat(pg->p, key, "Le", le, NULL),
+            i < NEG_STAT_BUCKETS
+                ? apr_psprintf(pg->p, "at most %s s", le) : "any time",
+            apr_psprintf(pg->p, "%" APR_UINT64_T_FMT, cumulative));
+    }
+    put(f, "_sum", NULL, apr_pstrcat(pg->p, key, "SumSeconds", NULL),
+        "total seconds", seconds_text(pg->p, b->hist_sum_us[h]));
+    put(f, "_count", NULL, apr_pstrcat(pg->p, key, "Count", NULL), "count",
+        apr_psprintf(pg->p, "%" APR_UINT64_T_FMT, cumulative));
+}
+
+static void logons(page *pg, const neg_status_block *b)
+{
+    family *f = fam(pg, "negotiate_logons_total", "counter",
+                    "Logons by mechanism (reuse: an identity proved before on "
+                    "the connection or by the first request of an internal "
+                    "redirect) and outcome (continued: an NTLM CHALLENGE sent)");
+    int m, o;
+
+    for (m = 0; m < NEG_SMECH_COUNT; m++) {
+        for (o = 0; o < NEG_SOUT_COUNT; o++) {
+            const char *mn = neg_status_mech_name((neg_stat_mech)m);
+            const char *on = neg_status_outcome_name((neg_stat_outcome)o);
+
+            if ((o == NEG_SOUT_CONTINUED && m != NEG_SMECH_NTLM)
+                || (o == NEG_SOUT_GRANTED && m == NEG_SMECH_NONE))
+                continue;           /* cannot happen */
+            put_u64(pg, f, apr_psprintf(pg->p, "mechanism=\"%s\",outcome=\"%s\"", mn, on),
+                    apr_pstrcat(pg->p, "Logons", camel(pg->p, mn), camel(pg->p, on), NULL),
+                    apr_pstrcat(pg->p, mn, " ", on, NULL), b->logons[m][o]);
+        }
+    }
+    f = fam(pg, "negotiate_challenges_total", "counter",
+            "401 answers offering the schemes to requests without credentials");
+    put_u64(pg, f, NULL, "Challenges", "challenges", b->stat[NEG_STAT_CHALLENGES]);
+}
+
+static void refusals(page *pg, const neg_status_block *b)
+{
+    family *f = fam(pg, "negotiate_refusals_total", "counter",
+                    "Refused requests by the tag of their log line and "
+                    "negotiate-error note (doc/errors.md)");
+    size_t i;
+
+    for (i = 0; i <= neg_stat_n_tags; i++) {
+        const neg_stat_tag *t = &neg_stat_tags[i];
+
+        put_u64(pg, f, apr_psprintf(pg->p, "tag=\"%s\"", t->tag),
+                apr_pstrcat(pg->p, "Refusals", camel(pg->p, t->tag), NULL),
+                apr_pstrcat(pg->p, t->tag, " ", t->what, NULL), b->refusals[i]);
+    }
+}
+
+static void gauge(page *pg, const char *name, const char *key,
+                  const char *help, uint64_t v)
+{
+    /* a gauge that went below zero for a moment (a decrement seen before
+     * its increment) reads 0 */
+    put_u64(pg, fam(pg, name, "gauge", help), NULL, key, "now",
+            (int64_t)v < 0 ? 0 : v);
+}
+
+static void counter(page *pg, const char *name, const char *key,
+                    const char *help, uint64_t v)
+{
+    put_u64(pg, fam(pg, name, "counter", help), NULL, key, "total", v);
+}
+
+/* winbind's state: the result of the latest call by any child, and its
+ * age ("none" before the first call). */
+static void winbind_state(page *pg, const neg_status_block *b)
+{
+    const char *last = b->wb_last == 0 ? "none"
+                       : neg_status_wb_name((neg_stat_wb)(b->wb_last - 1));
+    family *f = fam(pg, "negotiate_winbind_last_call_info", "gauge",
+                    "winbind's state: the result of the latest call");
+
+    put_info(f, apr_psprintf(pg->p, "result=\"%s\"", last), "WinbindState",
+             "latest call", last);
+    if (b->wb_last != 0)
+        put(fam(pg, "negotiate_winbind_last_call_timestamp_seconds", "gauge",
+                "When the latest winbind call ended"), "", NULL,
+            "WinbindLastCall", "time",
+            apr_psprintf(pg->p, "%" APR_TIME_T_FMT, apr_time_sec(b->wb_last_us)));
+}
+
+static void winbind(page *pg, const neg_status_block *b)
+{
+    family *f = fam(pg, "negotiate_winbind_calls_total", "counter",
+                    "winbind calls made by the pool threads, by result");
+    int i;
+
+    for (i = 0; i < NEG_SWB_COUNT; i++) {
+        const char *n = neg_status_wb_name((neg_stat_wb)i);
+
+        put_u64(pg, f, apr_psprintf(pg->p, "result=\"%s\"", n),
+                apr_pstrcat(pg->p, "WinbindCalls", camel(pg->p, n), NULL), n,
+                b->wb_calls[i]);
+    }
+    winbind_state(pg, b);
+    counter(pg, "negotiate_winbind_timeouts_total", "WinbindTimeouts",
+            "Calls whose request stopped waiting (NegotiateWinbindTimeout)",
+            b->stat[NEG_STAT_WB_TIMEOUTS]);
+    counter(pg, "negotiate_winbind_queue_full_total", "WinbindQueueFull",
+            "Calls refused at once: too many waited for a pool thread",
+            b->stat[NEG_STAT_WB_QUEUE_FULL]);
+    gauge(pg, "negotiate_winbind_busy_threads", "WinbindBusyThreads",
+          "Pool threads in a winbind call now, every child",
+          b->stat[NEG_STAT_WB_BUSY_THREADS]);
+    histogram(pg, b, NEG_HIST_WINBIND, "negotiate_winbind_call_seconds",
+              "WinbindCallSeconds", "Time of one winbind call");
+}
+
+/* "CacheDiscardCount: 0" lines of the socache provider (shmcb: every
+ * line; memcache and redis say little). Those Prometheus can use are
+ * named; all go to HTML and ?auto. */
+static void replay(page *pg, const neg_status_block *b, const char *lines)
+{
+    static const struct {
+        const char *key, *name, *type, *help;
+    } known[] = {
+        { "CacheDiscardCount", "negotiate_replay_cache_dropped_before_expiry_total",
+          "counter", "Entries shmcb dropped before they expired, to make room: "
+          "each is a replay that would pass (size the cache up)" },
+        { "CacheExpireCount", "negotiate_replay_cache_expired_total", "counter",
+          "Entries shmcb removed when they expired" },
+        { "CacheCurrentEntries", "negotiate_replay_cache_entries", "gauge",
+          "Entries in the shmcb cache now" },
+    };
+    family *f = NULL;
+    char *copy = apr_pstrdup(pg->p, lines), *line, *state = NULL;
+    size_t i;
+
+    counter(pg, "negotiate_replay_stores_total", "ReplayStores",
+            "Kerberos authenticators remembered by the replay cache",
+            b->stat[NEG_STAT_REPLAY_STORES]);
+    counter(pg, "negotiate_replay_replays_total", "ReplayReplays",
+            "Replayed authenticators found (and refused, NEG0206)",
+            b->stat[NEG_STAT_REPLAY_SEEN]);
+    counter(pg, "negotiate_replay_errors_total", "ReplayErrors",
+            "Replay cache lookups that failed (refused, NEG0207)",
+            b->stat[NEG_STAT_REPLAY_ERRORS]);
+    put_info(fam(pg, "negotiate_replay_cache_info", "gauge",
+                 "The replay cache (NegotiateReplayCache)"),
+             apr_psprintf(pg->p, "cache=\"%s\"", lv(pg->p, neg_replay_name())),
+             "ReplayCache", "cache", neg_replay_name());
+    for (line = apr_strtok(copy, "\r\n", &state); line != NULL;
+         line = apr_strtok(NULL, "\r\n", &state)) {
+        char *colon = strchr(line, ':');
+        const char *key, *value;
+
+        if (colon == NULL)
+            continue;
+        *colon = '\0';
+        apr_collapse_spaces(line, line);    /* returns the end, not line */
+        key = line;
+        value = apr_pstrdup(pg->p, colon + 1 + strspn(colon + 1, " "));
+        for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+            if (strcmp(known[i].key, key) == 0)
+                put(fam(pg, known[i].name, known[i].type, known[i].help), "",
+                    NULL, NULL, "now", value);
+        }
+        if (f == NULL)
+            f = fam(pg, NULL, NULL, "The replay cache's own figures "
+                    "(its socache provider)");
+        put(f, "", NULL, apr_pstrcat(pg->p, "Replay",
+                                     strncmp(key, "Cache", 5) == 0 ? "Cache" : "",
+                                     key + (strncmp(key, "Cache", 5) == 0 ? 5 : 0),
+                                     NULL), key, value);
+    }
+}
+
+/* ------------------------------------------------------------ keytabs */
+
+typedef struct {
+    const char *name;
+    uint64_t loads, failures;
+    int64_t last_load_us;
+} keytab_row;
+
+static keytab_row *keytab_row_of(apr_array_header_t *rows, const char *name)
+{
+    int i;
+    keytab_row *k;
+
+    for (i = 0; i < rows->nelts; i++) {
+        k = &APR_ARRAY_IDX(rows, i, keytab_row);
+        if (strcmp(k->name, name) == 0)
+            return k;
+    }
+    k = apr_array_push(rows);
+    memset(k, 0, sizeof(*k));
+    k->name = name;
+    return k;
+}
+
+/* The configured keytabs and those children loaded (the default one,
+ * when a location names none), with what the children did. */
+static apr_array_header_t *keytab_rows(apr_pool_t *p, const neg_status_block *b)
+{
+    apr_array_header_t *rows = apr_array_make(p, 4, sizeof(keytab_row));
+    int i;
+
+    for (i = 0; configured_keytabs != NULL && i < configured_keytabs->nelts; i++)
+        keytab_row_of(rows, APR_ARRAY_IDX(configured_keytabs, i, const char *));
+    for (i = 0; i < NEG_STAT_KEYTABS; i++) {
+        const neg_stat_keytab *s = &b->keytabs[i];
+        keytab_row *k;
+
+        if (s->state != 2)
+            continue;
+        k = keytab_row_of(rows, apr_pstrdup(p, s->name));
+        k->loads += s->loads;
+        k->failures += s->failures;
+        if (s->last_load_us > k->last_load_us)
+            k->last_load_us = s->last_load_us;
+    }
+    return rows;
+}
+
+static void keytab_keys(page *pg, family *keys, int n, const keytab_row *k)
+{
+    const char *resolved, *path, *err;
+    neg_key *list;
+    size_t nk, j;
+    apr_finfo_t fi;
+
+    err = neg_probe_keytab(pg->p, k->name, &resolved, &path, &list, &nk);
+    if (err != NULL) {
+        put_text(keys, apr_psprintf(pg->p, "keytab=\"%s\",principal=\"\",kvno=\"\","
+                                    "enctype=\"\",error=\"%s\"",
+                                    lv(pg->p, k->name), lv(pg->p, err)),
+                 apr_psprintf(pg->p, "Keytab%dError", n), "error", "0", err);
+        return;
+    }
+    for (j = 0; j < nk; j++) {
+        put_info(keys, apr_psprintf(pg->p, "keytab=\"%s\",principal=\"%s\","
+                                    "kvno=\"%d\",enctype=\"%s\"",
+                                    lv(pg->p, k->name), lv(pg->p, list[j].principal),
+                                    list[j].kvno, lv(pg->p, list[j].enctype_name)),
+                 apr_psprintf(pg->p, "Keytab%dKey", n), "key",
+                 apr_psprintf(pg->p, "%s: %s kvno %d %s", k->name, list[j].principal,
+                              list[j].kvno, list[j].enctype_name));
+    }
+    if (path != NULL && apr_stat(&fi, path, APR_FINFO_MTIME, pg->p) == APR_SUCCESS)
+        put(fam(pg, "negotiate_keytab_modified_timestamp_seconds", "gauge",
+                "When the keytab file last changed"), "",
+            apr_psprintf(pg->p, "keytab=\"%s\"", lv(pg->p, k->name)),
+            apr_psprintf(pg->p, "Keytab%dModified", n), k->name,
+            apr_psprintf(pg->p, "%" APR_TIME_T_FMT, apr_time_sec(fi.mtime)));
+}
+
+static void keytabs(page *pg, const neg_status_block *b)
+{
+    apr_array_header_t *rows = keytab_rows(pg->p, b);
+    family *keys = fam(pg, "negotiate_keytab_key_info", "gauge",
+                       "The keys of each keytab in use, read from the file now");
+    family *loads = fam(pg, "negotiate_keytab_loads_total", "counter",
+                        "Loads of the keytab into a child's memory (at first "
+                        "use, and again after the file changed)");
+    family *fails = fam(pg, "negotiate_keytab_load_failures_total", "counter",
+                        "Loads of the keytab that failed (NEG0202)");
+    family *last = fam(pg, "negotiate_keytab_last_load_timestamp_seconds", "gauge",
+                       "When a child last loaded the keytab (0: not yet)");
+    int i;
+
+    for (i = 0; i < rows->nelts; i++) {
+        const keytab_row *k = &APR_ARRAY_IDX(rows, i, keytab_row);
+        const char *l = apr_psprintf(pg->p, "keytab=\"%s\"", lv(pg->p, k->name));
+        int n = i + 1;
+
+        put(fam(pg, NULL, NULL, NULL), "", NULL, apr_psprintf(pg->p, "Keytab%d", n),
+            "keytab", k->name);
+        put_u64(pg, loads, l, apr_psprintf(pg->p, "Keytab%dLoads", n), k->name, k->loads);
+        put_u64(pg, fails, l, apr_psprintf(pg->p, "Keytab%dLoadFailures", n), k->name,
+                k->failures);
+        put(last, "", l, apr_psprintf(pg->p, "Keytab%dLastLoad", n), k->name,
+            apr_psprintf(pg->p, "%" APR_TIME_T_FMT, apr_time_sec(k->last_load_us)));
+        keytab_keys(pg, keys, n, k);
+    }
+}
+
+static page *build(request_rec *r, const neg_status_block *b, const char *replay_lines)
+{
+    page *pg = apr_pcalloc(r->pool, sizeof(*pg));
+    apr_time_t now = apr_time_now();
+
+    pg->p = r->pool;
+    pg->families = apr_array_make(r->pool, 32, sizeof(family));
+    gauge(pg, "negotiate_status_start_time_seconds", "CountingSince",
+          "When counting started (httpd's start or last full restart; a "
+          "graceful restart keeps the figures)", (uint64_t)apr_time_sec(b->since_us));
+    gauge(pg, "negotiate_status_seconds", "CountingFor",
+          "Seconds counted", (uint64_t)apr_time_sec(now - b->since_us));
+    gauge(pg, "negotiate_config_generation", "ConfigGeneration",
+          "httpd's configuration generation (graceful restarts since start)",
+          b->generation);
+    logons(pg, b);
+    refusals(pg, b);
+    gauge(pg, "negotiate_ntlm_handshakes_in_progress", "NtlmHandshakesInProgress",
+          "Connections between our NTLM CHALLENGE and their AUTHENTICATE",
+          b->stat[NEG_STAT_NTLM_IN_PROGRESS]);
+    winbind(pg, b);
+    histogram(pg, b, NEG_HIST_KRB5_ACCEPT, "negotiate_kerberos_accept_seconds",
+              "KerberosAcceptSeconds",
+              "Time of one Kerberos accept (the token against the keytab)");
+    replay(pg, b, replay_lines);
+    keytabs(pg, b);
+    return pg;
+}
+
+/* ================================================== writers */
+
+static void write_prometheus(request_rec *r, const page *pg)
+{
+    int i, j;
+
+    ap_set_content_type(r, "text/plain; version=0.0.4; charset=utf-8");
+    for (i = 0; i < pg->families->nelts; i++) {
+        const family *f = &APR_ARRAY_IDX(pg->families, i, family);
+
+        if (f->name == NULL)
+            continue;               /* shown in HTML and ?auto only */
+        ap_rprintf(r, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help,
+                   f->name, f->type);
+        for (j = 0; j < f->samples->nelts; j++) {
+            const sample *s = &APR_ARRAY_IDX(f->samples, j, sample);
+
+            ap_rprintf(r, "%s%s%s%s%s %s\n", f->name, s->suffix,
+                       *s->labels ? "{" : "", s->labels, *s->labels ? "}" : "",
+                       s->value);
+        }
+    }
+}
+
+static void write_auto(request_rec *r, const page *pg)
+{
+    int i, j;
+
+    ap_set_content_type(r, "text/plain; charset=utf-8");
+    for (i = 0; i < pg->families->nelts; i++) {
+        const family *f = &APR_ARRAY_IDX(pg->families, i, family);
+
+        for (j = 0; j < f->samples->nelts; j++) {
+            const sample *s = &APR_ARRAY_IDX(f->samples, j, sample);
+
+            if (s->key != NULL)
+                ap_rprintf(r, "%s: %s\n", s->key, s->text ? s->text : s->value);
+        }
+    }
+}
+
+static void write_html(request_rec *r, const page *pg, const neg_status_block *b)
+{
+    int i, j;
+
+    ap_set_content_type(r, "text/html; charset=utf-8");
+    ap_rputs(DOCTYPE_HTML_4_01 "<html><head><title>mod_auth_negotiate status"
+             "</title></head><body>\n<h1>mod_auth_negotiate status</h1>\n", r);
+    ap_rprintf(r, "<p>Counting since %s (%s), every httpd child; kept across "
+               "graceful restarts, zeroed by a full restart. Also as "
+               "<a href=\"?auto\">?auto</a> and <a href=\"?prometheus\">?prometheus"
+               "</a>.</p>\n",
+               ap_ht_time(r->pool, b->since_us, "%Y-%m-%d %H:%M:%S %Z", 0),
+               ap_escape_html(r->pool, ap_get_server_description()));
+    for (i = 0; i < pg->families->nelts; i++) {
+        const family *f = &APR_ARRAY_IDX(pg->families, i, family);
+
+        if (f->samples->nelts == 0)
+            continue;
+        if (f->help != NULL)
+            ap_rprintf(r, "<h2>%s</h2>\n", ap_escape_html(r->pool, f->help));
+        ap_rprintf(r, "<table border=\"1\" id=\"%s\">\n",
+                   f->name ? f->name : "");
+        for (j = 0; j < f->samples->nelts; j++) {
+            const sample *s = &APR_ARRAY_IDX(f->samples, j, sample);
+
+            ap_rprintf(r, "<tr><td>%s</td><td>%s</td></tr>\n",
+                       ap_escape_html(r->pool, s->label ? s->label : ""),
+                       ap_escape_html(r->pool, s->text ? s->text : s->value));
+        }
+        ap_rputs("</table>\n", r);
+    }
+    ap_rputs("</body></html>\n", r);
+}
+
+static int has_arg(const char *args, const char *word)
+{
+    size_t n = strlen(word);
+    const char *p = args;
+
+    while (p != NULL && *p) {
+        if (strncmp(p, word, n) == 0 && (p[n] == '\0' || p[n] == '&' || p[n] == '='))
+            return 1;
+        p = strchr(p, '&');
+        if (p != NULL)
+            p++;
+    }
+    return 0;
+}
+
+static int status_handler(request_rec *r)
+{
+    neg_status_block *b;
+    const char *lines;
+    page *pg;
+
+    if (r->handler == NULL || strcmp(r->handler, HANDLER) != 0)
+        return DECLINED;
+    r->allowed |= (AP_METHOD_BIT << M_GET);
+    if (r->method_number != M_GET)
+        return HTTP_METHOD_NOT_ALLOWED;
+    b = apr_palloc(r->pool, sizeof(*b));
+    neg_status_snapshot(b);
+    lines = replay_provider_lines(r);
+    pg = build(r, b, lines);
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    if (has_arg(r->args, "prometheus"))
+        write_prometheus(r, pg);
+    else if (has_arg(r->args, "auto"))
+        write_auto(r, pg);
+    else
+        write_html(r, pg, b);
+    return OK;
+}
+
+void neg_status_register_hooks(apr_pool_t *p)
+{
+    ap_hook_handler(status_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_pre_mpm(reset_at_pre_mpm, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_register_output_filter(CAPTURE_FILTER, capture_filter, NULL, AP_FTYPE_RESOURCE);
+}
