@@ -674,6 +674,23 @@ static int answer(request_rec *r, const neg_dir_conf *conf, const neg_verdict *v
     }
 }
 
+/* MS-N2HT 3.3.5: Persistent-Auth on the response of a request a token
+ * authenticated (not Basic, whose every request carries its credentials):
+ * true when the connection stays authenticated (NTLM; Kerberos with
+ * NegotiatePersistKerberos On), so that the client sends no token with the
+ * next requests on it; false when every request must bring its own. In
+ * headers_out: httpd sends them with a 2xx or 3xx answer, not an error. */
+static void persistent_auth(request_rec *r, const neg_logon_ctx *ctx,
+                            const neg_verdict *v)
+{
+    if (v->outcome != NEG_GRANT || strcmp(v->id->mech, "basic") == 0
+        || r->main != NULL)
+        return;
+    apr_table_setn(r->headers_out, "Persistent-Auth",
+                   ctx->conn != NULL && ctx->conn->state == NEG_CONN_AUTHENTICATED
+                   ? "true" : "false");
+}
+
 /* ====================================================== hooks */
 
 static int is_our_auth_type(const char *type)
@@ -720,6 +737,7 @@ static int check_authn(request_rec *r)
     else
         neg_logon(&ctx, apr_table_get(r->headers_in, is_proxy_auth(r)
                                       ? "Proxy-Authorization" : "Authorization"), &v);
+    persistent_auth(r, &ctx, &v);
     return answer(r, conf, &v, deadline);
 }
 
