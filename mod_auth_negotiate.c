@@ -691,6 +691,43 @@ static void persistent_auth(request_rec *r, const neg_logon_ctx *ctx,
                    ? "true" : "false");
 }
 
+/* A handshake's next leg must come on this connection (NTLM's CHALLENGE,
+ * a SPNEGO counter-proposal). httpd closes a connection with the response
+ * to the request that finds c->keepalives at MaxKeepAliveRequests
+ * (ap_set_keepalive), and a challenge in that response could never be
+ * answered: the AUTHENTICATE would come on a new connection, which has no
+ * handshake, and be refused. Rather than send a challenge that cannot be
+ * completed (or a bare 401 that makes the client start over, only to meet
+ * the same limit on its next connection at the same point), this
+ * connection is allowed one more request, once, so that the handshake can
+ * end; the response to that request then closes it. */
+static void keep_handshake_alive(request_rec *r, const neg_logon_ctx *ctx,
+                                 const neg_verdict *v)
+{
+    conn_rec *c = r->connection;
+    int max = r->server->keep_alive_max;
+
+    if (v->outcome != NEG_CONTINUE || ctx->conn == NULL || max <= 0
+        || c->keepalives < max || c->keepalive == AP_CONN_CLOSE)
+        return;
+    if (apr_table_get(c->notes, "negotiate-keepalive-extended") != NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, NEGLOGNO(0118)
+                      "this connection ends with this response "
+                      "(MaxKeepAliveRequests %d, already extended once for a "
+                      "handshake): the client must start its handshake again "
+                      "on a new connection; raise MaxKeepAliveRequests (0: no "
+                      "limit)", max);
+        return;
+    }
+    apr_table_setn(c->notes, "negotiate-keepalive-extended", "1");
+    c->keepalives--;
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, NEGLOGNO(0117)
+                  "the handshake's challenge would have been the last "
+                  "response on this connection (MaxKeepAliveRequests %d): "
+                  "one more request is allowed on it so that the client can "
+                  "answer; raise MaxKeepAliveRequests (0: no limit)", max);
+}
+
 /* ====================================================== hooks */
 
 static int is_our_auth_type(const char *type)
@@ -738,6 +775,7 @@ static int check_authn(request_rec *r)
         neg_logon(&ctx, apr_table_get(r->headers_in, is_proxy_auth(r)
                                       ? "Proxy-Authorization" : "Authorization"), &v);
     persistent_auth(r, &ctx, &v);
+    keep_handshake_alive(r, &ctx, &v);
     return answer(r, conf, &v, deadline);
 }
 
@@ -947,6 +985,64 @@ static void check_short_format(apr_pool_t *p, server_rec *s)
                  n_domains >= 0 ? domains : "unknown");
 }
 
+/* Does a section (or a server's defaults) configure this module and offer
+ * NTLM, bare or inside Negotiate? */
+static int section_offers_ntlm(ap_conf_vector_t *sec)
+{
+    const neg_dir_conf *c = ap_get_module_config(sec, &auth_negotiate_module);
+
+    return c != NULL && (c->keytab_set || c->n_providers > 0)
+        && (neg_offers(c, NEG_PROVIDER_NTLM) || neg_offers(c, NEG_PROVIDER_NEGOTIATE));
+}
+
+static int server_offers_ntlm(server_rec *s)
+{
+    core_server_config *sc = ap_get_core_module_config(s->module_config);
+    apr_array_header_t *lists[2];
+    int i, k;
+
+    if (section_offers_ntlm(s->lookup_defaults))
+        return 1;
+    lists[0] = sc->sec_url;
+    lists[1] = sc->sec_dir;
+    for (k = 0; k < 2; k++)
+        for (i = 0; lists[k] != NULL && i < lists[k]->nelts; i++)
+            if (section_offers_ntlm(APR_ARRAY_IDX(lists[k], i, ap_conf_vector_t *)))
+                return 1;
+    return 0;
+}
+
+/* NTLM authenticates a connection: each new one costs a handshake, and one
+ * that httpd ends between the CHALLENGE and the AUTHENTICATE strands it.
+ * Debian's KeepAliveTimeout 5 and MaxKeepAliveRequests 100 end sessions
+ * early (IIS: 120 s, no cap); KeepAlive Off makes NTLM impossible. */
+#define NEG_KEEPALIVE_MIN_MAX 1000
+#define NEG_KEEPALIVE_MIN_TIMEOUT_S 60
+
+static void check_keepalive(apr_pool_t *p, server_rec *s)
+{
+    for (; s != NULL; s = s->next) {
+        int timeout = (int)apr_time_sec(s->keep_alive_timeout);
+
+        if (!server_offers_ntlm(s)
+            || (s->keep_alive && timeout >= NEG_KEEPALIVE_MIN_TIMEOUT_S
+                && (s->keep_alive_max == 0 || s->keep_alive_max >= NEG_KEEPALIVE_MIN_MAX)))
+            continue;
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, NEGLOGNO(0017)
+                     "NTLM is offered on %s:%u with %s: NTLM authenticates a "
+                     "connection, and each one httpd closes costs a new "
+                     "handshake (or breaks one under way); set KeepAlive On, "
+                     "MaxKeepAliveRequests 0 (no limit, as IIS) or at least "
+                     "%d, and KeepAliveTimeout %d or more",
+                     s->server_hostname ? s->server_hostname : "*", (unsigned)s->port,
+                     !s->keep_alive ? "KeepAlive Off"
+                     : apr_psprintf(p, "MaxKeepAliveRequests %d "
+                                    "and KeepAliveTimeout %d", s->keep_alive_max,
+                                    timeout),
+                     NEG_KEEPALIVE_MIN_MAX, NEG_KEEPALIVE_MIN_TIMEOUT_S);
+    }
+}
+
 /* ====================================================== process hooks */
 
 static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
@@ -970,6 +1066,7 @@ static void test_config(apr_pool_t *pconf, server_rec *s)
 {
     check_delegation_dirs(s);
     check_short_format(pconf, s);
+    check_keepalive(pconf, s);
 }
 
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
@@ -978,8 +1075,10 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     if (!check_delegation_dirs(s))
         return HTTP_INTERNAL_SERVER_ERROR;
     /* once, not in the first of httpd's two configuration passes */
-    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG)
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
         check_short_format(ptemp, s);
+        check_keepalive(ptemp, s);
+    }
     if (neg_wb_share_connect_slots())
         apr_pool_cleanup_register(pconf, NULL, unshare_winbind_slots,
                                   apr_pool_cleanup_null);
