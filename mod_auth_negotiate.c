@@ -1029,12 +1029,13 @@ static void check_keepalive(apr_pool_t *p, server_rec *s)
                 && (s->keep_alive_max == 0 || s->keep_alive_max >= NEG_KEEPALIVE_MIN_MAX)))
             continue;
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, NEGLOGNO(0017)
-                     "NTLM is offered on %s:%u with %s: NTLM authenticates a "
+                     "NTLM is offered on %s%s with %s: NTLM authenticates a "
                      "connection, and each one httpd closes costs a new "
                      "handshake (or breaks one under way); set KeepAlive On, "
                      "MaxKeepAliveRequests 0 (no limit, as IIS) or at least "
                      "%d, and KeepAliveTimeout %d or more",
-                     s->server_hostname ? s->server_hostname : "*", (unsigned)s->port,
+                     s->server_hostname ? s->server_hostname : "*",
+                     s->port ? apr_psprintf(p, ":%u", (unsigned)s->port) : "",
                      !s->keep_alive ? "KeepAlive Off"
                      : apr_psprintf(p, "MaxKeepAliveRequests %d "
                                     "and KeepAliveTimeout %d", s->keep_alive_max,
@@ -1077,7 +1078,9 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     /* once, not in the first of httpd's two configuration passes */
     if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
         check_short_format(ptemp, s);
-        check_keepalive(ptemp, s);
+        /* at start-up, not at every graceful restart */
+        if (ap_state_query(AP_SQ_CONFIG_GEN) <= 1)
+            check_keepalive(ptemp, s);
     }
     if (neg_wb_share_connect_slots())
         apr_pool_cleanup_register(pconf, NULL, unshare_winbind_slots,
