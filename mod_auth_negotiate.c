@@ -678,6 +678,60 @@ static int answer(request_rec *r, const neg_dir_conf *conf, const neg_verdict *v
     }
 }
 
+/* MS-N2HT 3.3.5: Persistent-Auth on the response of a request a token
+ * authenticated (not Basic, whose every request carries its credentials):
+ * true when the connection stays authenticated (NTLM; Kerberos with
+ * NegotiatePersistKerberos On), so that the client sends no token with the
+ * next requests on it; false when every request must bring its own. In
+ * headers_out: httpd sends them with a 2xx or 3xx answer, not an error. */
+static void persistent_auth(request_rec *r, const neg_logon_ctx *ctx,
+                            const neg_verdict *v)
+{
+    if (v->outcome != NEG_GRANT || strcmp(v->id->mech, "basic") == 0
+        || r->main != NULL)
+        return;
+    apr_table_setn(r->headers_out, "Persistent-Auth",
+                   ctx->conn != NULL && ctx->conn->state == NEG_CONN_AUTHENTICATED
+                   ? "true" : "false");
+}
+
+/* A handshake's next leg must come on this connection (NTLM's CHALLENGE,
+ * a SPNEGO counter-proposal). httpd closes a connection with the response
+ * to the request that finds c->keepalives at MaxKeepAliveRequests
+ * (ap_set_keepalive), and a challenge in that response could never be
+ * answered: the AUTHENTICATE would come on a new connection, which has no
+ * handshake, and be refused. Rather than send a challenge that cannot be
+ * completed (or a bare 401 that makes the client start over, only to meet
+ * the same limit on its next connection at the same point), this
+ * connection is allowed one more request, once, so that the handshake can
+ * end; the response to that request then closes it. */
+static void keep_handshake_alive(request_rec *r, const neg_logon_ctx *ctx,
+                                 const neg_verdict *v)
+{
+    conn_rec *c = r->connection;
+    int max = r->server->keep_alive_max;
+
+    if (v->outcome != NEG_CONTINUE || ctx->conn == NULL || max <= 0
+        || c->keepalives < max || c->keepalive == AP_CONN_CLOSE)
+        return;
+    if (apr_table_get(c->notes, "negotiate-keepalive-extended") != NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, NEGLOGNO(0118)
+                      "this connection ends with this response "
+                      "(MaxKeepAliveRequests %d, already extended once for a "
+                      "handshake): the client must start its handshake again "
+                      "on a new connection; raise MaxKeepAliveRequests (0: no "
+                      "limit)", max);
+        return;
+    }
+    apr_table_setn(c->notes, "negotiate-keepalive-extended", "1");
+    c->keepalives--;
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, NEGLOGNO(0117)
+                  "the handshake's challenge would have been the last "
+                  "response on this connection (MaxKeepAliveRequests %d): "
+                  "one more request is allowed on it so that the client can "
+                  "answer; raise MaxKeepAliveRequests (0: no limit)", max);
+}
+
 /* ====================================================== hooks */
 
 static int is_our_auth_type(const char *type)
@@ -725,6 +779,8 @@ static int check_authn(request_rec *r)
     else
         neg_logon(&ctx, apr_table_get(r->headers_in, is_proxy_auth(r)
                                       ? "Proxy-Authorization" : "Authorization"), &v);
+    persistent_auth(r, &ctx, &v);
+    keep_handshake_alive(r, &ctx, &v);
     return answer(r, conf, &v, deadline);
 }
 
@@ -953,6 +1009,65 @@ static void check_short_format(apr_pool_t *p, server_rec *s)
                  n_domains >= 0 ? domains : "unknown");
 }
 
+/* Does a section (or a server's defaults) configure this module and offer
+ * NTLM, bare or inside Negotiate? */
+static int section_offers_ntlm(ap_conf_vector_t *sec)
+{
+    const neg_dir_conf *c = ap_get_module_config(sec, &auth_negotiate_module);
+
+    return c != NULL && (c->keytab_set || c->n_providers > 0)
+        && (neg_offers(c, NEG_PROVIDER_NTLM) || neg_offers(c, NEG_PROVIDER_NEGOTIATE));
+}
+
+static int server_offers_ntlm(server_rec *s)
+{
+    core_server_config *sc = ap_get_core_module_config(s->module_config);
+    apr_array_header_t *lists[2];
+    int i, k;
+
+    if (section_offers_ntlm(s->lookup_defaults))
+        return 1;
+    lists[0] = sc->sec_url;
+    lists[1] = sc->sec_dir;
+    for (k = 0; k < 2; k++)
+        for (i = 0; lists[k] != NULL && i < lists[k]->nelts; i++)
+            if (section_offers_ntlm(APR_ARRAY_IDX(lists[k], i, ap_conf_vector_t *)))
+                return 1;
+    return 0;
+}
+
+/* NTLM authenticates a connection: each new one costs a handshake, and one
+ * that httpd ends between the CHALLENGE and the AUTHENTICATE strands it.
+ * Debian's KeepAliveTimeout 5 and MaxKeepAliveRequests 100 end sessions
+ * early (IIS: 120 s, no cap); KeepAlive Off makes NTLM impossible. */
+#define NEG_KEEPALIVE_MIN_MAX 1000
+#define NEG_KEEPALIVE_MIN_TIMEOUT_S 60
+
+static void check_keepalive(apr_pool_t *p, server_rec *s)
+{
+    for (; s != NULL; s = s->next) {
+        int timeout = (int)apr_time_sec(s->keep_alive_timeout);
+
+        if (!server_offers_ntlm(s)
+            || (s->keep_alive && timeout >= NEG_KEEPALIVE_MIN_TIMEOUT_S
+                && (s->keep_alive_max == 0 || s->keep_alive_max >= NEG_KEEPALIVE_MIN_MAX)))
+            continue;
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, NEGLOGNO(0017)
+                     "NTLM is offered on %s%s with %s: NTLM authenticates a "
+                     "connection, and each one httpd closes costs a new "
+                     "handshake (or breaks one under way); set KeepAlive On, "
+                     "MaxKeepAliveRequests 0 (no limit, as IIS) or at least "
+                     "%d, and KeepAliveTimeout %d or more",
+                     s->server_hostname ? s->server_hostname : "*",
+                     s->port ? apr_psprintf(p, ":%u", (unsigned)s->port) : "",
+                     !s->keep_alive ? "KeepAlive Off"
+                     : apr_psprintf(p, "MaxKeepAliveRequests %d "
+                                    "and KeepAliveTimeout %d", s->keep_alive_max,
+                                    timeout),
+                     NEG_KEEPALIVE_MIN_MAX, NEG_KEEPALIVE_MIN_TIMEOUT_S);
+    }
+}
+
 /* ====================================================== process hooks */
 
 static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
@@ -977,6 +1092,7 @@ static void test_config(apr_pool_t *pconf, server_rec *s)
     check_delegation_dirs(s);
     check_short_format(pconf, s);
     neg_startup_checks(pconf, s, &auth_negotiate_module);
+    check_keepalive(pconf, s);
 }
 
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
@@ -988,6 +1104,9 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
         check_short_format(ptemp, s);
         neg_startup_checks(ptemp, s, &auth_negotiate_module);
+        /* at start-up, not at every graceful restart */
+        if (ap_state_query(AP_SQ_CONFIG_GEN) <= 1)
+            check_keepalive(ptemp, s);
     }
     neg_status_post_config(pconf, s, seen.keytabs);
     if (neg_wb_share_connect_slots())

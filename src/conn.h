@@ -21,7 +21,13 @@
 typedef enum {
     NEG_CONN_IDLE = 0,
     NEG_CONN_CHALLENGED,        /* our Type 2 was sent on this connection */
-    NEG_CONN_AUTHENTICATED      /* an identity is bound */
+    NEG_CONN_AUTHENTICATED,     /* an identity is bound */
+    /* SPNEGO (negotiation.c): we counter-proposed a mechanism of the
+     * client's list (RFC 4178 4.2.2) and wait for its token */
+    NEG_CONN_PROPOSED,
+    /* SPNEGO: Kerberos accepted after a counter-proposal; the client's
+     * mechListMIC is to come (RFC 4178 section 5), nothing is bound yet */
+    NEG_CONN_MIC_PENDING
 } neg_conn_state;
 
 typedef struct {
@@ -36,6 +42,12 @@ typedef struct {
     size_t ti_off, ti_len;      /* our TargetInfo inside type2 */
     uint32_t flags;             /* the flags of our Type 2 */
     apr_time_t challenged_at;
+    /* SPNEGO negotiation (PROPOSED, MIC_PENDING): the mechanism proposed
+     * (a neg_mech), whether it was not the client's first choice (then
+     * mechListMIC both ways), and the Kerberos context that signs it */
+    int proposed;
+    int mic_required;
+    void *krb5_context;
     /* the identity bound to the connection (NTLM; Kerberos with
      * NegotiatePersistKerberos On), in pool */
     neg_identity id;

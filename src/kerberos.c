@@ -1000,9 +1000,90 @@ static void store_delegated(apr_pool_t *p, const neg_krb5_acceptor *a,
     (void)a;
 }
 
+struct neg_krb5_context {
+    gss_ctx_id_t ctx;
+};
+
+static apr_status_t delete_context(void *data)
+{
+    neg_krb5_context *c = data;
+    OM_uint32 minor;
+
+    if (c->ctx != GSS_C_NO_CONTEXT)
+        gss_delete_sec_context(&minor, &c->ctx, GSS_C_NO_BUFFER);
+    return APR_SUCCESS;
+}
+
+/* The context goes to res->context and lives as long as the pool keep. */
+static void keep_context(apr_pool_t *keep, gss_ctx_id_t *ctx, neg_krb5_result *res)
+{
+    neg_krb5_context *c = apr_pcalloc(keep, sizeof(*c));
+
+    c->ctx = *ctx;
+    *ctx = GSS_C_NO_CONTEXT;
+    apr_pool_cleanup_register(keep, c, delete_context, apr_pool_cleanup_null);
+    res->context = c;
+}
+
+/* Heimdal's KRB-ERROR reply (see krb_error_in), for the client. */
+static void keep_error_token(apr_pool_t *p, OM_uint32 major,
+                             const gss_buffer_desc *out, neg_krb5_result *res)
+{
+    krb5_error_code code;
+
+    if (major != GSS_S_CONTINUE_NEEDED || (code = krb_error_in(out)) == 0)
+        return;
+    res->error_token = apr_pmemdup(p, out->value, out->length);
+    res->error_token_len = out->length;
+    res->error_code = (int)code;
+}
+
+int neg_krb5_get_mic(neg_krb5_context *c, const unsigned char *msg, size_t len,
+                     apr_pool_t *p, const unsigned char **mic, size_t *mic_len)
+{
+    gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER;
+    OM_uint32 major, minor;
+
+    in.value = (void *)msg;
+    in.length = len;
+    major = gss_get_mic(&minor, c->ctx, GSS_C_QOP_DEFAULT, &in, &out);
+    if (major != GSS_S_COMPLETE) {
+        gss_release_buffer(&minor, &out);
+        return 0;
+    }
+    *mic = apr_pmemdup(p, out.value, out.length);
+    *mic_len = out.length;
+    gss_release_buffer(&minor, &out);
+    return 1;
+}
+
+int neg_krb5_verify_mic(neg_krb5_context *c, const unsigned char *msg,
+                        size_t len, const unsigned char *mic, size_t mic_len)
+{
+    gss_buffer_desc in, tok;
+    OM_uint32 minor;
+    gss_qop_t qop;
+
+    in.value = (void *)msg;
+    in.length = len;
+    tok.value = (void *)mic;
+    tok.length = mic_len;
+    return mic_len > 0
+        && gss_verify_mic(&minor, c->ctx, &in, &tok, &qop) == GSS_S_COMPLETE;
+}
+
 int neg_krb5_accept(neg_krb5_acceptor *a, const unsigned char *token,
                     size_t len, apr_pool_t *p, const char *delegation_dir,
                     const unsigned char *cb, size_t cb_len, neg_krb5_result *res)
+{
+    return neg_krb5_accept_keep(a, token, len, p, delegation_dir, cb, cb_len,
+                                NULL, res);
+}
+
+int neg_krb5_accept_keep(neg_krb5_acceptor *a, const unsigned char *token,
+                         size_t len, apr_pool_t *p, const char *delegation_dir,
+                         const unsigned char *cb, size_t cb_len,
+                         apr_pool_t *keep, neg_krb5_result *res)
 {
     gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
     gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER, name = GSS_C_EMPTY_BUFFER;
@@ -1033,6 +1114,7 @@ int neg_krb5_accept(neg_krb5_acceptor *a, const unsigned char *token,
     }
     if (major != GSS_S_COMPLETE) {
         res->error = describe_failure(p, a, in.value, len, major, minor, &out);
+        keep_error_token(p, major, &out, res);
         goto cleanup;
     }
     if (!(have_req = decode_ap_req(in.value, len, &req))) {
@@ -1062,6 +1144,8 @@ int neg_krb5_accept(neg_krb5_acceptor *a, const unsigned char *token,
     extract_pac(p, ctx, res);
     if (deleg != GSS_C_NO_CREDENTIAL && (flags & GSS_C_DELEG_FLAG))
         store_delegated(p, a, deleg, delegation_dir, res);
+    if (keep != NULL)
+        keep_context(keep, &ctx, res);
     ok = 1;
 
 cleanup:

@@ -23,6 +23,10 @@
 
 typedef struct neg_krb5_acceptor neg_krb5_acceptor;
 
+/* An established security context kept past the accept, for SPNEGO's
+ * mechListMIC (RFC 4178 section 5): see neg_krb5_accept_keep. */
+typedef struct neg_krb5_context neg_krb5_context;
+
 /* What the client's authenticator says of channel bindings (Extended
  * Protection), when the acceptor was given this connection's. */
 typedef enum {
@@ -53,6 +57,14 @@ typedef struct {
     /* failure: what happened and what to do, one line */
     const char *error;
     int anonymous;              /* the failure: an anonymous ticket */
+    /* failure: the KRB-ERROR token (GSS framing) Heimdal made for the client,
+     * when it refused for clock skew or a ticket not valid yet, so that the
+     * client may retry with the server's time (MS-KILE 3.4.5.4); else NULL */
+    const unsigned char *error_token;
+    size_t error_token_len;
+    int error_code;             /* its krb5 error code (KRB5KRB_AP_ERR_SKEW ...) */
+    /* neg_krb5_accept_keep only: the established context */
+    neg_krb5_context *context;
 } neg_krb5_result;
 
 /* Once per process (child_init): the pool lives as long as the process. */
@@ -82,6 +94,22 @@ void neg_krb5_release(neg_krb5_acceptor *a);
 int neg_krb5_accept(neg_krb5_acceptor *a, const unsigned char *token,
                     size_t len, apr_pool_t *p, const char *delegation_dir,
                     const unsigned char *cb, size_t cb_len, neg_krb5_result *res);
+
+/* neg_krb5_accept, and on success the established context is kept in
+ * res->context until the pool keep is cleared (or destroyed), for the MICs
+ * below. The context is used by one thread at a time (one connection's). */
+int neg_krb5_accept_keep(neg_krb5_acceptor *a, const unsigned char *token,
+                         size_t len, apr_pool_t *p, const char *delegation_dir,
+                         const unsigned char *cb, size_t cb_len,
+                         apr_pool_t *keep, neg_krb5_result *res);
+
+/* gss_get_mic over msg with the context (in p); 1 on success. */
+int neg_krb5_get_mic(neg_krb5_context *c, const unsigned char *msg, size_t len,
+                     apr_pool_t *p, const unsigned char **mic, size_t *mic_len);
+
+/* gss_verify_mic: 1 if mic is the peer's MIC over msg. */
+int neg_krb5_verify_mic(neg_krb5_context *c, const unsigned char *msg,
+                        size_t len, const unsigned char *mic, size_t mic_len);
 
 /* Syntax check of a configured service principal ("HTTP/host" or
  * "HTTP/host@REALM"); NULL if fine, else why not. */

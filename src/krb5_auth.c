@@ -46,30 +46,37 @@ static int refused_replay(const neg_logon_ctx *ctx, const neg_krb5_result *k,
     }
 }
 
-/* The mutual-authentication token in the client's framing: the raw AP-REP
- * token, or a NegTokenResp naming the mechanism (in the OID the client
- * used) with it (RFC 4178 4.2.2). */
-static void add_reply(const neg_logon_ctx *ctx, const neg_krb5_result *k,
-                      neg_mech spnego_mech, neg_verdict *v)
+/* A token in the client's framing: raw, or a NegTokenResp with this
+ * negState naming the mechanism (in the OID the client used) with it
+ * (RFC 4178 4.2.2). */
+static void reply_framed(const neg_logon_ctx *ctx, int neg_state,
+                         neg_mech spnego_mech, const unsigned char *tok,
+                         size_t len, neg_verdict *v)
 {
     unsigned char *buf;
     size_t n;
 
     if (spnego_mech == NEG_MECH_NONE) {
-        neg_verdict_reply(v, NEG_SCHEME_NEGOTIATE, k->reply, k->reply_len);
+        neg_verdict_reply(v, NEG_SCHEME_NEGOTIATE, tok, len);
         return;
     }
-    n = neg_encode_resp(NEG_STATE_ACCEPT_COMPLETED, spnego_mech, k->reply,
-                        k->reply_len, NULL, 0, NULL, 0);
+    n = neg_encode_resp(neg_state, spnego_mech, tok, len, NULL, 0, NULL, 0);
     buf = apr_palloc(ctx->pool, n);
-    neg_encode_resp(NEG_STATE_ACCEPT_COMPLETED, spnego_mech, k->reply,
-                    k->reply_len, NULL, 0, buf, n);
+    neg_encode_resp(neg_state, spnego_mech, tok, len, NULL, 0, buf, n);
     neg_verdict_reply(v, NEG_SCHEME_NEGOTIATE, buf, n);
+}
+
+/* The mutual-authentication token in the client's framing. */
+static void add_reply(const neg_logon_ctx *ctx, const neg_krb5_result *k,
+                      neg_mech spnego_mech, neg_verdict *v)
+{
+    reply_framed(ctx, NEG_STATE_ACCEPT_COMPLETED, spnego_mech, k->reply,
+                 k->reply_len, v);
 }
 
 /* NegotiatePersistKerberos: like NTLM, the connection is that user from
  * now on. Delegated credentials belong to the request, not to it. */
-static void bind_to_connection(const neg_logon_ctx *ctx, const neg_identity *id)
+void neg_krb5_bind_to_connection(const neg_logon_ctx *ctx, const neg_identity *id)
 {
     neg_conn *nc = ctx->conn;
 
@@ -213,11 +220,36 @@ static const char *bound_elsewhere(const neg_logon_ctx *ctx)
                         ctx->binding->hash_name);
 }
 
-void neg_krb5_logon(const neg_logon_ctx *ctx, const neg_bytes *token,
-                    neg_mech spnego_mech, neg_verdict *v)
+/* Heimdal refused the AP-REQ with a KRB-ERROR for the client (clock skew,
+ * a ticket not valid yet): send it in the client's framing, as IIS does
+ * (MS-KILE 3.4.5.4), rather than a bare challenge, so that an initiator
+ * that corrects its clock can retry with the server's time (MS-KILE
+ * 3.2.5.8). The 401 then carries this token and no fresh challenge; the
+ * refusal is logged as usual. Inside SPNEGO the retry is a NegTokenResp on
+ * this connection, expected as after a counter-proposal (negotiation.c). */
+static void error_reply(const neg_logon_ctx *ctx, const neg_krb5_result *k,
+                        neg_mech spnego_mech, neg_verdict *v)
+{
+    if (k->error_token_len == 0)
+        return;
+    v->outcome = NEG_CONTINUE;
+    reply_framed(ctx, NEG_STATE_ACCEPT_INCOMPLETE, spnego_mech, k->error_token,
+                 k->error_token_len, v);
+    if (spnego_mech != NEG_MECH_NONE && ctx->conn != NULL) {
+        ctx->conn->state = NEG_CONN_PROPOSED;
+        ctx->conn->proposed = spnego_mech;
+    }
+}
+
+/* Accept the ticket and make its identity: everything a Kerberos logon
+ * does before it answers. With keep, the security context is kept in that
+ * pool (k->context) for SPNEGO's mechListMIC. NULL when refused (v says
+ * why; a KRB-ERROR for the client goes into v's token, see error_reply). */
+neg_identity *neg_krb5_accept_ticket(const neg_logon_ctx *ctx, const neg_bytes *token,
+                                     neg_mech spnego_mech, apr_pool_t *keep,
+                                     neg_krb5_result *k, neg_verdict *v)
 {
     neg_krb5_acceptor *acc;
-    neg_krb5_result k;
     neg_identity *id;
     const neg_cbt *cb;
     const char *why;
@@ -228,34 +260,46 @@ void neg_krb5_logon(const neg_logon_ctx *ctx, const neg_bytes *token,
         neg_conn_reset(ctx->conn);      /* new credentials replace the old */
     cb = binding_for(ctx, v, &cb_len);
     if (ctx->epa != NEG_EPA_OFF && cb == NULL)
-        return;
+        return NULL;
     if ((acc = acquire(ctx, v)) == NULL)
-        return;
-    ok = neg_krb5_accept(acc, token->data, token->len, ctx->pool,
-                         ctx->conf->delegation_dir, cb ? cb->app_data : NULL,
-                         cb_len, &k);
+        return NULL;
+    ok = neg_krb5_accept_keep(acc, token->data, token->len, ctx->pool,
+                              ctx->conf->delegation_dir, cb ? cb->app_data : NULL,
+                              cb_len, keep, k);
     neg_krb5_release(acc);
-    if (!ok && k.bindings == NEG_KRB5_BOUND_ELSEWHERE) {
-        refuse_unbound(ctx, &k, bound_elsewhere(ctx), v);
-        return;
+    if (!ok && k->bindings == NEG_KRB5_BOUND_ELSEWHERE) {
+        refuse_unbound(ctx, k, bound_elsewhere(ctx), v);
+        return NULL;
     }
     if (!ok) {
-        neg_verdict_refuse(v, k.anonymous ? "NEG0209" : "NEG0203",
-                           k.anonymous ? k.error : apr_pstrcat(ctx->pool,
-                           "Kerberos authentication failed: ", k.error, NULL));
-        return;
+        neg_verdict_refuse(v, k->anonymous ? "NEG0209" : "NEG0203",
+                           k->anonymous ? k->error : apr_pstrcat(ctx->pool,
+                           "Kerberos authentication failed: ", k->error, NULL));
+        error_reply(ctx, k, spnego_mech, v);
+        return NULL;
     }
-    if ((why = unbound(ctx, &k)) != NULL) {
-        refuse_unbound(ctx, &k, why, v);
-        return;
+    if ((why = unbound(ctx, k)) != NULL) {
+        refuse_unbound(ctx, k, why, v);
+        return NULL;
     }
-    if (refused_replay(ctx, &k, v) || (id = identity_of(ctx, &k, v)) == NULL)
-        return;
-    if (k.ccache_error != NULL)
+    if (refused_replay(ctx, k, v) || (id = identity_of(ctx, k, v)) == NULL)
+        return NULL;
+    if (k->ccache_error != NULL)
         neg_verdict_log(v, NEG_LOG_WARNING, "NEG0205", apr_pstrcat(ctx->pool,
-                        k.ccache_error, ": the application gets no KRB5CCNAME", NULL));
+                        k->ccache_error, ": the application gets no KRB5CCNAME", NULL));
+    return id;
+}
+
+void neg_krb5_logon(const neg_logon_ctx *ctx, const neg_bytes *token,
+                    neg_mech spnego_mech, neg_verdict *v)
+{
+    neg_krb5_result k;
+    neg_identity *id = neg_krb5_accept_ticket(ctx, token, spnego_mech, NULL, &k, v);
+
+    if (id == NULL)
+        return;
     add_reply(ctx, &k, spnego_mech, v);
     if (ctx->conf->persist_kerberos == 1)
-        bind_to_connection(ctx, id);
+        neg_krb5_bind_to_connection(ctx, id);
     neg_verdict_grant(v, id);
 }

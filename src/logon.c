@@ -11,6 +11,7 @@
 
 #include "basic_auth.h"
 #include "krb5_auth.h"
+#include "negotiation.h"
 #include "ntlm.h"
 #include "ntlm_auth.h"
 #include "policy.h"
@@ -28,23 +29,23 @@ static int is_kerberos(neg_mech m)
     return m == NEG_MECH_KRB5 || m == NEG_MECH_MS_KRB5;
 }
 
+/* The client's first mechanism with its token, where this location takes
+ * it; else negotiation.c selects from the rest of its list. */
 static void dispatch_spnego_init(const neg_logon_ctx *ctx, const neg_token *tok,
                                  neg_verdict *v)
 {
     neg_mech first = tok->mechs[0];
+    size_t i = 0;
+    neg_mech m = neg_spnego_select(ctx, tok, &i);
 
-    if (is_kerberos(first) && tok->mech_token.len > 0) {
-        neg_krb5_logon(ctx, &tok->mech_token, first, v);
+    if (m != NEG_MECH_NONE && i == 0 && tok->mech_token.len > 0) {
+        if (is_kerberos(first))
+            neg_krb5_logon(ctx, &tok->mech_token, first, v);
+        else
+            neg_ntlm_logon(ctx, NEG_SCHEME_NEGOTIATE, &tok->mech_token, tok, v);
         return;
     }
-    if (first == NEG_MECH_NTLMSSP && tok->mech_token.len > 0) {
-        neg_ntlm_logon(ctx, NEG_SCHEME_NEGOTIATE, &tok->mech_token, tok, v);
-        return;
-    }
-    neg_verdict_refuse(v, "NEG0103", apr_psprintf(ctx->pool,
-        "refused a SPNEGO token whose first mechanism is %s%s: this server "
-        "accepts Kerberos (with its token in the first message) and NTLM",
-        neg_mech_name(first), tok->mech_token.len == 0 ? " without a token" : ""));
+    neg_spnego_negotiate(ctx, tok, v);
 }
 
 static void dispatch_token(const neg_logon_ctx *ctx, neg_scheme scheme,
@@ -67,6 +68,10 @@ static void dispatch_token(const neg_logon_ctx *ctx, neg_scheme scheme,
         }
         break;
     case NEG_TOKEN_SPNEGO_RESP:
+        if (scheme == NEG_SCHEME_NEGOTIATE && neg_spnego_expects(ctx)) {
+            neg_spnego_continue(ctx, tok, v);
+            return;
+        }
         if (scheme == NEG_SCHEME_NEGOTIATE && tok->mech_token.len > 0
             && ntlm_message_type(tok->mech_token.data, tok->mech_token.len) == 3) {
             neg_ntlm_logon(ctx, scheme, &tok->mech_token, tok, v);

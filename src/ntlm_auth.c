@@ -641,6 +641,10 @@ static const char *check_mech_list_mic(const neg_conn *nc, const neg_token *resp
 {
     unsigned char want[16];
 
+    if (resp->mech_list_mic.len == 0 && nc->mic_required)
+        return "NTLMSSP was not the client's first mechanism, so SPNEGO's "
+               "mechListMIC is required (RFC 4178 section 5), and the client "
+               "sent none";
     if (resp->mech_list_mic.len == 0)
         return had_mic ? "the client protected NTLM with a MIC but sent no "
                          "SPNEGO mechListMIC" : NULL;

@@ -652,3 +652,20 @@ size_t neg_encode_resp(int neg_state, neg_mech supported,
         write_resp(&l, neg_state, token, token_len, mic, mic_len, out);
     return l.total;
 }
+
+neg_mech neg_select_mech(const neg_token *init, int allow_ntlm, size_t *index)
+{
+    size_t i;
+
+    for (i = 0; i < init->n_mechs; i++) {
+        neg_mech m = init->mechs[i];
+
+        if (m == NEG_MECH_KRB5 || m == NEG_MECH_MS_KRB5
+            || (m == NEG_MECH_NTLMSSP && allow_ntlm)) {
+            if (index != NULL)
+                *index = i;
+            return m;
+        }
+    }
+    return NEG_MECH_NONE;
+}

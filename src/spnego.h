@@ -85,6 +85,12 @@ neg_parse_result neg_token_parse(const unsigned char *buf, size_t len,
 const char *neg_parse_result_str(neg_parse_result r);
 const char *neg_mech_name(neg_mech m);
 
+/* The first mechanism of a NegTokenInit's list (the client's order of
+ * preference, RFC 4178 4.2.1) that the acceptor takes: Kerberos (either
+ * OID), or NTLMSSP when allow_ntlm. NEG_MECH_NONE when the list has none;
+ * else *index (if not NULL) receives its position in the list. */
+neg_mech neg_select_mech(const neg_token *init, int allow_ntlm, size_t *index);
+
 /* DER encoding of a mechanism's OID (tag 0x06, length, value), or NULL for
  * NONE/OTHER. *len receives its length. */
 const unsigned char *neg_mech_oid_der(neg_mech m, size_t *len);

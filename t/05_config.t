@@ -41,7 +41,7 @@ chmod 0770, $group_dir;
 push @cases, ["NegotiateDelegationDir $group_dir", qr/\Q$group_dir\E is writable by its group or by everyone/];
 push @cases, ['NegotiateMachineAccounts maybe', qr/NegotiateMachineAccounts must be On or Off/];
 
-plan tests => 2 * @cases + 6;
+plan tests => 2 * @cases + 10;
 
 sub config_test {
     my ($directive, $outside) = @_;
@@ -92,3 +92,14 @@ ok t_cmp($out, qr/NEG0011: NegotiateUserFormat short is used while more than one
 ($rc, $out) = config_test('NegotiateUserFormat short');
 ok t_cmp($out, qr/^(?!.*NEG0011)/s, 'short with one realm and one domain: no warning');
 ok t_cmp($rc, 0, 'and passes');
+
+# NTLM offered with httpd's keep-alive defaults: a warning (issue 15)
+($rc, $out) = config_test('NegotiateProviders Negotiate NTLM', "MaxKeepAliveRequests 100\nKeepAliveTimeout 5");
+ok t_cmp($out, qr/NEG0017: NTLM is offered on localhost(:\d+)? with MaxKeepAliveRequests 100 and KeepAliveTimeout 5: NTLM authenticates a connection/,
+         'NTLM with MaxKeepAliveRequests 100 and KeepAliveTimeout 5: warned');
+($rc, $out) = config_test('NegotiateProviders Negotiate NTLM', "KeepAlive Off");
+ok t_cmp($out, qr/NEG0017: NTLM is offered on \S+ with KeepAlive Off/, 'KeepAlive Off: warned');
+($rc, $out) = config_test('NegotiateProviders Negotiate NTLM', "MaxKeepAliveRequests 0\nKeepAliveTimeout 120");
+ok t_cmp($out, qr/^(?!.*NEG0017)/s, 'MaxKeepAliveRequests 0, KeepAliveTimeout 120: no warning');
+($rc, $out) = config_test('NegotiateProviders Negotiate:Kerberos', "MaxKeepAliveRequests 100\nKeepAliveTimeout 5");
+ok t_cmp($out, qr/^(?!.*NEG0017)/s, 'Kerberos only: no warning');

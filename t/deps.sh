@@ -21,6 +21,8 @@ packages=(
     chromium
     # negotiate-doctor's tests: a clock off by minutes (t/root/50_doctor.rt)
     libfaketime
+    # t/12_skew.t moves a client's clock with libfaketime too
+    faketime
     # make fuzz (libFuzzer) and ./configure --enable-sanitizers
     clang libclang-rt-14-dev libfuzzer-14-dev
     # the Debian package (t/package.sh: dpkg-buildpackage, dh-apache2 from

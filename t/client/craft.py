@@ -59,7 +59,7 @@ import sys
 import traceback
 import urllib.parse
 
-from wire import der, der_read, server_token
+from wire import der, der_read, resp_fields, server_token
 
 NTLM_OID = bytes.fromhex('060a2b06010401823702020a')
 NEGOEX_OID = bytes.fromhex('060a2b06010401823702021e')
@@ -90,15 +90,11 @@ def unwrap_resp(tok):
     """responseToken of a NegTokenResp, or tok itself when it is raw."""
     if not tok or tok[0] != 0xa1:
         return tok
-    _, s, _ = der_read(tok, 0)
-    _, s, end = der_read(tok, s)
-    while s < end:
-        tag, cs, ce = der_read(tok, s)
-        if tag == 0xa2:
-            _, os_, oe = der_read(tok, cs)
-            return tok[os_:oe]
-        s = ce
-    return None
+    field = resp_fields(tok).get(0xa2)
+    if field is None:
+        return None
+    _, os_, oe = der_read(field, 0)
+    return field[os_:oe]
 
 
 # ------------------------------------------------------------ AUTHENTICATE

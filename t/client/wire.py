@@ -29,6 +29,22 @@ def der_read(buf, pos):
     return tag, pos, pos + n
 
 
+def resp_fields(tok):
+    """The fields of a NegTokenResp ([1] SEQUENCE): {tag: contents}, with
+    tags 0xa0 negState, 0xa1 supportedMech, 0xa2 responseToken, 0xa3
+    mechListMIC; {} when tok is not one."""
+    fields = {}
+    if not tok or tok[0] != 0xa1:
+        return fields
+    _, s, _ = der_read(tok, 0)
+    _, s, end = der_read(tok, s)
+    while s < end:
+        tag, cs, ce = der_read(tok, s)
+        fields[tag] = tok[cs:ce]
+        s = ce
+    return fields
+
+
 def server_token(resp, scheme):
     """The decoded token of the first WWW-Authenticate for scheme, or None."""
     for value in resp.headers.get_all('WWW-Authenticate') or []:

@@ -1338,6 +1338,92 @@ static void test_foreign_resp_reencode(void)
  * kerberos-authentication-log-analysis-test-scenario, frame 3044; the
  * article shortens the tokens). Our reply to a Windows Kerberos token is
  * framed the same way. */
+/* Mechanism selection (RFC 4178 4.2.2): the first of the client's list
+ * that the location takes, on the tokens of real clients. */
+static void test_select_mech(void)
+{
+    static const struct {
+        int id;
+        neg_mech with_ntlm, kerberos_only;
+        size_t idx_ntlm, idx_krb;
+    } cases[] = {
+        /* Windows with a ticket: MS-KRB5 first, its optimistic token */
+        { FT_CHROME130_KRB5, NEG_MECH_MS_KRB5, NEG_MECH_MS_KRB5, 0, 0 },
+        /* NegoEx first (PKU2U / cloud trust): NTLMSSP, or nothing */
+        { FT_WIN_NEGOEX_FIRST, NEG_MECH_NTLMSSP, NEG_MECH_NONE, 1, 0 },
+        /* NTLMSSP first with Kerberos behind: Kerberos where only it is */
+        { FT_WIN_SPNEGO_NTLM_FIRST, NEG_MECH_NTLMSSP, NEG_MECH_MS_KRB5, 0, 1 },
+        { FT_SMB_SPNEGO_NTLM, NEG_MECH_NTLMSSP, NEG_MECH_NONE, 0, 0 },
+        { FT_MIT_VIA_GOKRB5, NEG_MECH_KRB5, NEG_MECH_KRB5, 0, 0 },
+        { FT_PYSPNEGO_KRB5, NEG_MECH_KRB5, NEG_MECH_KRB5, 0, 0 },
+    };
+    unsigned char buf[8192];
+    size_t i, n, idx;
+    neg_token t;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        n = foreign(cases[i].id, buf, sizeof(buf));
+        CHECK(neg_token_parse(buf, n, &t) == NEG_PARSE_OK, "select: parses");
+        idx = 99;
+        CHECK(neg_select_mech(&t, 1, &idx) == cases[i].with_ntlm
+              && idx == cases[i].idx_ntlm, "select: NTLM allowed");
+        idx = 99;
+        CHECK(neg_select_mech(&t, 0, &idx) == cases[i].kerberos_only
+              && (cases[i].kerberos_only == NEG_MECH_NONE ? idx == 99
+                  : idx == cases[i].idx_krb), "select: Kerberos only");
+    }
+}
+
+/* The counter-proposal (request-mic, supportedMech, no token), and the
+ * tokens of the mechListMIC exchange after it, as the server writes and
+ * reads them. */
+static void test_counter_proposal_framing(void)
+{
+    const unsigned char want[] = {
+        0xa1, 0x14, 0x30, 0x12,
+        0xa0, 0x03, 0x0a, 0x01, 0x03,
+        0xa1, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02
+    };
+    /* the client's last token: accept-completed and its mechListMIC */
+    const unsigned char client_mic[] = {
+        0xa1, 0x1f, 0x30, 0x1d,
+        0xa0, 0x03, 0x0a, 0x01, 0x00,
+        0xa3, 0x16, 0x04, 0x14, 4, 4, 5, 0xff, 0, 0, 0, 0, 0, 0, 0, 1,
+        1, 2, 3, 4, 5, 6, 7, 8
+    };
+    const unsigned char aprep[] = { 0x60, 0x03, 0x02, 0x01, 0x00 };
+    const unsigned char mic[] = { 4, 4, 5, 0xff, 9, 9 };
+    unsigned char out[64];
+    neg_token t;
+    size_t n;
+
+    n = neg_encode_resp(NEG_STATE_REQUEST_MIC, NEG_MECH_KRB5, NULL, 0, NULL, 0,
+                        out, sizeof(out));
+    CHECK(n == sizeof(want) && memcmp(out, want, n) == 0,
+          "counter-proposal: request-mic, supportedMech krb5, no token");
+    CHECK(neg_token_parse(out, n, &t) == NEG_PARSE_OK
+          && t.kind == NEG_TOKEN_SPNEGO_RESP && t.neg_state == NEG_STATE_REQUEST_MIC
+          && t.supported_mech == NEG_MECH_KRB5 && t.mech_token.len == 0
+          && t.mech_list_mic.len == 0, "counter-proposal: reads back");
+
+    CHECK(neg_token_parse(client_mic, sizeof(client_mic), &t) == NEG_PARSE_OK
+          && t.kind == NEG_TOKEN_SPNEGO_RESP && t.mech_token.len == 0
+          && t.mech_list_mic.len == 20 && t.mech_list_mic.data == client_mic + 13,
+          "client's mechListMIC alone: read, no mechanism token");
+
+    /* our AP-REP with our MIC: accept-incomplete, no supportedMech */
+    n = neg_encode_resp(NEG_STATE_ACCEPT_INCOMPLETE, NEG_MECH_NONE, aprep,
+                        sizeof(aprep), mic, sizeof(mic), out, sizeof(out));
+    CHECK(n > 0 && neg_token_parse(out, n, &t) == NEG_PARSE_OK
+          && t.neg_state == NEG_STATE_ACCEPT_INCOMPLETE
+          && t.supported_mech == NEG_MECH_NONE
+          && t.mech_token.len == sizeof(aprep)
+          && memcmp(t.mech_token.data, aprep, sizeof(aprep)) == 0
+          && t.mech_list_mic.len == sizeof(mic)
+          && memcmp(t.mech_list_mic.data, mic, sizeof(mic)) == 0,
+          "AP-REP and mechListMIC: accept-incomplete, both fields");
+}
+
 static void test_foreign_iis_reply_framing(void)
 {
     static const unsigned char iis_prefix[] = {
@@ -1424,6 +1510,8 @@ int main(void)
     test_foreign_spnego();
     test_foreign_resp_reencode();
     test_foreign_iis_reply_framing();
+    test_select_mech();
+    test_counter_proposal_framing();
     test_names();
 
     return check_summary();
