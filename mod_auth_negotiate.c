@@ -641,45 +641,38 @@ static authz_status state_for_authz(request_rec *r, const char *provider,
     return AUTHZ_GRANTED;
 }
 
-/* "EXAMPLE\WebAdmins" matches that name; a bare "WebAdmins" matches the
- * group of that name in any domain. AD names are case-insensitive. */
-static int group_name_matches(const char *wanted, const char *have)
-{
-    const char *sep = strchr(have, '\\');
-
-    return strcasecmp(wanted, have) == 0
-        || (strchr(wanted, '\\') == NULL && sep != NULL && strcasecmp(wanted, sep + 1) == 0);
-}
-
 typedef enum { NOT_MEMBER = 0, MEMBER, UNDECIDED } membership;
 
-/* Is one of the logon's group SIDs named `wanted`? UNDECIDED when a name
- * could not be had within the request's budget and none matched. */
+/* Is one of the logon's group SIDs (0 is the user) a SID of the group
+ * named `wanted`? The name is resolved to its SID(s) through winbind, once
+ * per process and name (winbind.c caches it); a bare name to the group of
+ * that name in each domain winbind knows. UNDECIDED when the name could
+ * not be resolved within the request's budget. */
 static membership member_of(const request_state *st, const char *wanted)
 {
     const neg_identity *id = st->id;
-    char name[NEG_WB_NAME_MAX];
-    membership m = NOT_MEMBER;
-    neg_wb_status ws;
-    size_t i;
+    neg_sid sids[NEG_WB_GROUP_SIDS_MAX];
+    size_t n = 0, i, k;
+    neg_wb_status ws = neg_wb_group_sids(wanted, budget_ms(st), sids,
+                                         NEG_WB_GROUP_SIDS_MAX, &n);
 
-    for (i = 1; i < id->n_sids; i++) {         /* 0 is the user */
-        ws = neg_wb_sid_to_name(&id->sids[i], budget_ms(st), name, sizeof(name));
-        if (ws == NEG_WB_OK && group_name_matches(wanted, name))
-            return MEMBER;
-        if (ws != NEG_WB_OK && ws != NEG_WB_AUTH_FAILED)
-            m = UNDECIDED;
+    for (k = 0; k < n; k++) {
+        for (i = 1; i < id->n_sids; i++) {
+            if (neg_sid_equal(&id->sids[i], &sids[k]))
+                return MEMBER;
+        }
     }
-    return m;
+    return ws == NEG_WB_OK || ws == NEG_WB_AUTH_FAILED ? NOT_MEMBER : UNDECIDED;
 }
 
 /* Require negotiate-group "EXAMPLE\WebAdmins" ...: the logon's group SIDs
  * (nested groups included: the DC expands them into the PAC and into
- * winbind's answer) are named through winbind (cached) and compared. Names,
- * not a name-to-SID lookup: Samba's winbindd lower-cases the names it
- * caches for such lookups, and that would leak into NEGOTIATE_GROUPS. Every
- * lookup spends the request's winbind budget: when it runs out before a
- * match, the answer is an error (500), not a guess. */
+ * winbind's answer) are compared with the SIDs of the groups named, which
+ * winbind resolves once per process (and again every NEG_WB_GROUP_TTL
+ * seconds): the cost is the groups asked for, not the groups the user is
+ * in. AD names are case-insensitive, and so is the lookup. A lookup
+ * spends the request's winbind budget: when it runs out before a match,
+ * the answer is an error (500), not a guess. */
 static authz_status check_group(request_rec *r, const char *args, const void *parsed)
 {
     const request_state *st = NULL;
@@ -704,9 +697,9 @@ static authz_status check_group(request_rec *r, const char *args, const void *pa
     if (undecided) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0705)
                       "cannot decide whether %s is a member of %s: winbind did "
-                      "not name all of the user's groups within the request's "
-                      "budget (NegotiateWinbindTimeout); is winbindd hung or "
-                      "overloaded?", r->user, names);
+                      "not resolve the group names to SIDs within the "
+                      "request's budget (NegotiateWinbindTimeout); is winbindd "
+                      "hung or overloaded?", r->user, names);
         apr_table_setn(r->notes, "negotiate-error", "NEG0705");
         return AUTHZ_GENERAL_ERROR;
     }
@@ -750,11 +743,13 @@ static const char *parse_sid_line(cmd_parms *cmd, const char *line,
 static const char *parse_group_line(cmd_parms *cmd, const char *line,
                                     const void **parsed)
 {
-    const char *args = line;
+    const char *w, *args = line;
 
-    if (*ap_getword_conf(cmd->temp_pool, &args) == '\0')
+    if (*(w = ap_getword_conf(cmd->temp_pool, &args)) == '\0')
         return "Require negotiate-group needs at least one group name "
                "(\"DOMAIN\\group\")";
+    for (; *w != '\0'; w = ap_getword_conf(cmd->temp_pool, &args))
+        neg_wb_remember_spelling(w);
     return NULL;
 }
 
