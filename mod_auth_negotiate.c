@@ -65,6 +65,7 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     c->require_tls = -1;
     c->persist_kerberos = -1;
     c->machine_accounts = -1;
+    c->extended_protection = -1;
     return c;
 }
 
@@ -100,6 +101,7 @@ static void *merge_dir_conf(apr_pool_t *p, void *base_v, void *add_v)
     MERGE_INT(require_tls);
     MERGE_INT(persist_kerberos);
     MERGE_INT(machine_accounts);
+    MERGE_INT(extended_protection);
     c->realm_map = add->realm_map ? add->realm_map : base->realm_map;
     c->delegation_dir = add->delegation_set ? add->delegation_dir : base->delegation_dir;
     c->delegation_set = add->delegation_set || base->delegation_set;
@@ -311,6 +313,23 @@ static const char *set_delegation_dir(cmd_parms *cmd, void *conf_v, const char *
     return NULL;
 }
 
+static const char *set_extended_protection(cmd_parms *cmd, void *conf_v,
+                                           const char *arg)
+{
+    neg_dir_conf *c = conf_v;
+
+    if (strcasecmp(arg, "Off") == 0)
+        c->extended_protection = NEG_EPA_OFF;
+    else if (strcasecmp(arg, "Allow") == 0)
+        c->extended_protection = NEG_EPA_ALLOW;
+    else if (strcasecmp(arg, "Require") == 0)
+        c->extended_protection = NEG_EPA_REQUIRE;
+    else
+        return apr_psprintf(cmd->pool, "NegotiateExtendedProtection: '%s' is "
+                            "not allowed; use Off, Allow or Require", arg);
+    return NULL;
+}
+
 static const char *parse_seconds(cmd_parms *cmd, const char *arg, int min,
                                  int max, int *out)
 {
@@ -415,6 +434,10 @@ static const command_rec neg_cmds[] = {
                  ACCESS_CONF | RSRC_CONF,
                  "On to let computer and trust accounts (HOST$) sign in "
                  "(default Off)"),
+    AP_INIT_TAKE1("NegotiateExtendedProtection", set_extended_protection, NULL,
+                  ACCESS_CONF | RSRC_CONF,
+                  "Off | Allow | Require: tokens bound to this server's TLS "
+                  "channel and name (IIS's Extended Protection; default Off)"),
     AP_INIT_FLAG("NegotiateRequireTLS", ap_set_flag_slot,
                  (void *)APR_OFFSETOF(neg_dir_conf, require_tls), ACCESS_CONF | RSRC_CONF,
                  "On to refuse every mechanism on plain HTTP (default Off)"),
@@ -462,9 +485,49 @@ static int budget_ms(const request_state *st)
     return left <= 0 ? 0 : (int)apr_time_as_msec(left);
 }
 
+static conn_rec *main_conn(request_rec *r)
+{
+    return r->connection->master ? r->connection->master : r->connection;
+}
+
+/* The names this virtual host answers to, for the service binding of
+ * Extended Protection: ServerName and every ServerAlias (with wildcards). */
+static const apr_array_header_t *server_names(request_rec *r)
+{
+    server_rec *s = r->server;
+    apr_array_header_t *names = apr_array_make(r->pool, 4, sizeof(const char *));
+
+    if (s->server_hostname != NULL)
+        APR_ARRAY_PUSH(names, const char *) = s->server_hostname;
+    if (s->names != NULL)
+        apr_array_cat(names, s->names);
+    if (s->wild_names != NULL)
+        apr_array_cat(names, s->wild_names);
+    return names;
+}
+
+/* Extended Protection on TLS: the tls-server-end-point binding of the
+ * certificate this connection presented (mod_ssl's SSL_SERVER_CERT: the
+ * certificate of the virtual host SNI chose). */
+static void channel_binding(request_rec *r, neg_logon_ctx *ctx)
+{
+    const char *pem = ap_ssl_var_lookup(r->pool, r->server, main_conn(r), r,
+                                        "SSL_SERVER_CERT");
+    neg_cbt *cb = apr_palloc(r->pool, sizeof(*cb));
+    neg_cbt_result cr = neg_cbt_from_pem(pem, cb);
+
+    if (cr == NEG_CBT_OK)
+        ctx->binding = cb;
+    else
+        ctx->binding_error = apr_psprintf(r->pool, "the server certificate "
+                                          "(SSL_SERVER_CERT): %s",
+                                          neg_cbt_result_str(cr));
+}
+
 static void logon_ctx(request_rec *r, const neg_dir_conf *conf,
                       apr_time_t deadline, neg_logon_ctx *ctx)
 {
+    memset(ctx, 0, sizeof(*ctx));
     ctx->pool = r->pool;
     ctx->conf = conf;
     /* NULL on an HTTP/2 stream: nothing is bound to, or reused from, a
@@ -474,9 +537,34 @@ static void logon_ctx(request_rec *r, const neg_dir_conf *conf,
     ctx->http2 = r->connection->master != NULL;
     ctx->deadline = deadline;
     ctx->server = r->server;
+    ctx->epa = conf->extended_protection == -1 ? NEG_EPA_OFF : conf->extended_protection;
+    if (ctx->epa != NEG_EPA_OFF) {
+        ctx->names = server_names(r);
+        ctx->port = main_conn(r)->local_addr->port;
+        if (ctx->tls)
+            channel_binding(r, ctx);
+    }
 }
 
 /* ====================================================== answers */
+
+/* A forward proxy authenticates with Proxy-Authorization, Proxy-Authenticate
+ * and 407 (RFC 7235 4.3, 4.4), as mod_auth_basic does; the NTLM handshake
+ * is then bound to the client's connection to the proxy. */
+static int is_proxy_auth(const request_rec *r)
+{
+    return r->proxyreq == PROXYREQ_PROXY;
+}
+
+static const char *challenge_header(const request_rec *r)
+{
+    return is_proxy_auth(r) ? "Proxy-Authenticate" : "WWW-Authenticate";
+}
+
+static int unauthorized(const request_rec *r)
+{
+    return is_proxy_auth(r) ? HTTP_PROXY_AUTHENTICATION_REQUIRED : HTTP_UNAUTHORIZED;
+}
 
 static void add_challenges(request_rec *r, const neg_dir_conf *conf)
 {
@@ -484,13 +572,13 @@ static void add_challenges(request_rec *r, const neg_dir_conf *conf)
     const neg_provider *list = neg_providers(conf, &n);
 
     for (i = 0; i < n; i++) {
-        apr_table_add(r->err_headers_out, "WWW-Authenticate",
+        apr_table_add(r->err_headers_out, challenge_header(r),
                       list[i] == NEG_PROVIDER_NTLM ? "NTLM" : "Negotiate");
     }
     if (neg_basic_offered(conf, is_tls(r))) {
         const char *realm = ap_auth_name(r) ? ap_auth_name(r) : "";
 
-        apr_table_add(r->err_headers_out, "WWW-Authenticate",
+        apr_table_add(r->err_headers_out, challenge_header(r),
                       apr_pstrcat(r->pool, "Basic realm=\"",
                                   ap_escape_quotes(r->pool, realm), "\"", NULL));
     }
@@ -502,7 +590,7 @@ static void add_reply_header(request_rec *r, neg_scheme scheme,
     char *b64 = apr_palloc(r->pool, apr_base64_encode_len((int)len));
 
     apr_base64_encode_binary(b64, tok, (int)len);
-    apr_table_add(r->err_headers_out, "WWW-Authenticate",
+    apr_table_add(r->err_headers_out, challenge_header(r),
                   apr_pstrcat(r->pool, neg_scheme_name(scheme), " ", b64, NULL));
 }
 
@@ -533,13 +621,28 @@ static int grant(request_rec *r, const neg_dir_conf *conf, const neg_verdict *v,
     return OK;
 }
 
+static int has_no_body(const request_rec *r)
+{
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+
+    return apr_table_get(r->headers_in, "Transfer-Encoding") == NULL
+        && (cl == NULL || strcmp(cl, "0") == 0);
+}
+
 /* A 401 to a request that expects "100 Continue" makes httpd close the
- * connection, which kills a connection-bound handshake. Take the body now,
- * while the status is still 200 so httpd sends the 100, and drop it: the
- * client sends it again with the final leg. */
+ * connection (ap_set_keepalive checks r->expecting_100), which kills a
+ * connection-bound handshake. A request without a body (curl sends the
+ * NEGOTIATE leg of a POST with Content-Length: 0 and Expect) cannot be
+ * waiting for one: it expects nothing. Else take the body now, while the
+ * status is still 200 so httpd sends the 100, and drop it: the client sends
+ * it again with the final leg. */
 static void drain_handshake_body(request_rec *r)
 {
-    if (r->expecting_100)
+    if (!r->expecting_100)
+        return;
+    if (has_no_body(r))
+        r->expecting_100 = 0;
+    else
         ap_discard_request_body(r);
 }
 
@@ -551,6 +654,12 @@ static int answer(request_rec *r, const neg_dir_conf *conf, const neg_verdict *v
     log_lines(r, v);
     if (v->tag != NULL)
         apr_table_setn(r->notes, "negotiate-error", v->tag);
+    if (v->http11_required) {
+        /* mod_http2 resets the stream with HTTP_1_1_REQUIRED for a 403 whose
+         * request carries this note (mod_ssl's own way to ask for it) */
+        apr_table_setn(r->notes, "ssl-renegotiate-forbidden", "1");
+        return HTTP_FORBIDDEN;
+    }
     if (v->token_len > 0)
         add_reply_header(r, v->scheme, v->token, v->token_len);
     switch (v->outcome) {
@@ -558,10 +667,10 @@ static int answer(request_rec *r, const neg_dir_conf *conf, const neg_verdict *v
         return grant(r, conf, v, deadline);
     case NEG_CONTINUE:
         drain_handshake_body(r);
-        return HTTP_UNAUTHORIZED;
+        return unauthorized(r);
     default:
         add_challenges(r, conf);
-        return HTTP_UNAUTHORIZED;
+        return unauthorized(r);
     }
 }
 
@@ -609,7 +718,8 @@ static int check_authn(request_rec *r)
     if (origin != NULL)
         neg_logon_reuse(&ctx, origin->id, &v);
     else
-        neg_logon(&ctx, apr_table_get(r->headers_in, "Authorization"), &v);
+        neg_logon(&ctx, apr_table_get(r->headers_in, is_proxy_auth(r)
+                                      ? "Proxy-Authorization" : "Authorization"), &v);
     return answer(r, conf, &v, deadline);
 }
 

@@ -47,7 +47,14 @@ typedef struct {
     int require_tls;                    /* -1: unset (Off) */
     int persist_kerberos;               /* -1: unset (Off) */
     int machine_accounts;               /* -1: unset (Off) */
+    int extended_protection;            /* -1: unset (NEG_EPA_OFF) */
 } neg_dir_conf;
+
+/* NegotiateExtendedProtection, IIS's tokenChecking None / Allow / Require:
+ * whether tokens must be bound to this server's TLS channel and name. */
+#define NEG_EPA_OFF     0
+#define NEG_EPA_ALLOW   1
+#define NEG_EPA_REQUIRE 2
 
 #define NEG_DEFAULT_WINBIND_TIMEOUT_MS 3000
 #define NEG_DEFAULT_NTLM_LIFETIME_S 60

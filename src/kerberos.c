@@ -543,36 +543,50 @@ static void replay_key(const AP_REQ *req, unsigned char out[32])
 
 /* Read the ticket's service, kvno and enctype from an AP-REQ token
  * (RFC 4121 section 4.1: GSS header, TOK_ID 01 00, then the AP-REQ). */
-static int read_ticket_info(apr_pool_t *p, const unsigned char *tok, size_t len,
-                            ticket_info *ti)
+/* The AP-REQ inside a krb5 GSS token; free it with free_AP_REQ. */
+static int decode_ap_req(const unsigned char *tok, size_t len, AP_REQ *req)
 {
     gss_buffer_desc in = { len, (void *)tok }, inner = GSS_C_EMPTY_BUFFER;
     OM_uint32 minor;
-    AP_REQ req;
-    size_t used, i;
-    const char *name = NULL;
+    size_t used;
     int ok = 0;
 
+    memset(req, 0, sizeof(*req));
     if (gss_decapsulate_token(&in, GSS_KRB5_MECHANISM, &inner) != GSS_S_COMPLETE)
         return 0;
-    memset(&req, 0, sizeof(req));
     if (inner.length > 2 && ((unsigned char *)inner.value)[0] == 0x01
         && ((unsigned char *)inner.value)[1] == 0x00
         && decode_AP_REQ((unsigned char *)inner.value + 2, inner.length - 2,
-                         &req, &used) == 0) {
-        for (i = 0; i < req.ticket.sname.name_string.len; i++)
-            name = apr_pstrcat(p, name ? name : "", name ? "/" : "",
-                               req.ticket.sname.name_string.val[i], NULL);
-        ti->principal = apr_pstrcat(p, name ? name : "?", "@",
-                                    req.ticket.realm, NULL);
-        ti->kvno = req.ticket.enc_part.kvno ? *req.ticket.enc_part.kvno : -1;
-        ti->enctype = req.ticket.enc_part.etype;
-        replay_key(&req, ti->replay_key);
-        free_AP_REQ(&req);
+                         req, &used) == 0)
         ok = 1;
-    }
     gss_release_buffer(&minor, &inner);
     return ok;
+}
+
+static void ticket_info_of(apr_pool_t *p, const AP_REQ *req, ticket_info *ti)
+{
+    const char *name = NULL;
+    size_t i;
+
+    for (i = 0; i < req->ticket.sname.name_string.len; i++)
+        name = apr_pstrcat(p, name ? name : "", name ? "/" : "",
+                           req->ticket.sname.name_string.val[i], NULL);
+    ti->principal = apr_pstrcat(p, name ? name : "?", "@", req->ticket.realm, NULL);
+    ti->kvno = req->ticket.enc_part.kvno ? *req->ticket.enc_part.kvno : -1;
+    ti->enctype = req->ticket.enc_part.etype;
+    replay_key(req, ti->replay_key);
+}
+
+static int read_ticket_info(apr_pool_t *p, const unsigned char *tok, size_t len,
+                            ticket_info *ti)
+{
+    AP_REQ req;
+
+    if (!decode_ap_req(tok, len, &req))
+        return 0;
+    ticket_info_of(p, &req, ti);
+    free_AP_REQ(&req);
+    return 1;
 }
 
 static const char *keys_for(apr_pool_t *p, const neg_krb5_acceptor *a,
@@ -774,14 +788,12 @@ static const char *key_names(apr_pool_t *p, const neg_krb5_acceptor *a)
  * separate accounts, hence separate keys). */
 static const char *check_ticket_service(apr_pool_t *p,
                                         const neg_krb5_acceptor *a,
-                                        const unsigned char *tok, size_t len,
-                                        neg_krb5_result *res)
+                                        const AP_REQ *req, neg_krb5_result *res)
 {
     ticket_info ti;
 
     memset(&ti, 0, sizeof(ti));
-    if (!read_ticket_info(p, tok, len, &ti))
-        return "the service principal of the ticket cannot be read";
+    ticket_info_of(p, req, &ti);
     res->service = ti.principal;
     memcpy(res->replay_key, ti.replay_key, sizeof(res->replay_key));
     res->has_replay_key = 1;
@@ -803,6 +815,96 @@ static const char *check_ticket_service(apr_pool_t *p,
                             ti.principal, ti.kvno, enctype_name(ti.enctype),
                             a->keytab_name, key_names(p, a));
     return NULL;
+}
+
+/* ------------------------------------------------------ channel bindings */
+
+/* AD-AUTH-DATA-AP-OPTIONS (MS-KILE 2.2.10) inside AD-IF-RELEVANT, with
+ * KERB_AP_OPTIONS_CBT: a Windows client saying it binds to channels. */
+#define AD_IF_RELEVANT          1
+#define AD_AUTH_DATA_AP_OPTIONS 143
+#define KERB_AP_OPTIONS_CBT     0x4000
+
+static int announces_cbt(const AuthorizationData *ad)
+{
+    size_t i, j, used;
+
+    for (i = 0; ad != NULL && i < ad->len; i++) {
+        AuthorizationData inner;
+
+        if (ad->val[i].ad_type != AD_IF_RELEVANT
+            || decode_AuthorizationData(ad->val[i].ad_data.data, ad->val[i].ad_data.length,
+                                        &inner, &used) != 0)
+            continue;
+        for (j = 0; j < inner.len; j++) {
+            const unsigned char *v = inner.val[j].ad_data.data;
+
+            if (inner.val[j].ad_type == AD_AUTH_DATA_AP_OPTIONS
+                && inner.val[j].ad_data.length == 4 && (v[0] | v[1] << 8) & KERB_AP_OPTIONS_CBT) {
+                free_AuthorizationData(&inner);
+                return 1;
+            }
+        }
+        free_AuthorizationData(&inner);
+    }
+    return 0;
+}
+
+/* What the client's authenticator says of channel bindings, once Heimdal
+ * accepted the token with ours (it compares them only when the client sent
+ * some: all-zero bindings pass, RFC 4121 4.1.1.2). Read with Heimdal's krb5
+ * and ASN.1 functions: the ticket decrypted with the service key that
+ * accepted it (for its session key), the authenticator with that session
+ * key, and the Bnd field of its GSS checksum (type 0x8003). */
+static neg_krb5_bindings initiator_bindings(neg_krb5_acceptor *a, gss_ctx_id_t ctx,
+                                            const AP_REQ *req)
+{
+    static const unsigned char zeros[16];
+    neg_krb5_bindings found = NEG_KRB5_BOUND_UNKNOWN;
+    struct EncryptionKey *service_key = NULL;
+    krb5_crypto crypto = NULL;
+    krb5_data plain;
+    EncTicketPart et;
+    Authenticator auth;
+    OM_uint32 minor;
+    size_t used;
+
+    memset(&et, 0, sizeof(et));
+    memset(&auth, 0, sizeof(auth));
+    krb5_data_zero(&plain);
+    if (gsskrb5_extract_service_keyblock(&minor, ctx, &service_key) != GSS_S_COMPLETE
+        || krb5_crypto_init(a->kctx, service_key, 0, &crypto) != 0
+        || krb5_decrypt_EncryptedData(a->kctx, crypto, KRB5_KU_TICKET,
+                                      &req->ticket.enc_part, &plain) != 0
+        || decode_EncTicketPart(plain.data, plain.length, &et, &used) != 0)
+        goto done;
+    krb5_data_free(&plain);
+    krb5_crypto_destroy(a->kctx, crypto);
+    crypto = NULL;
+    if (krb5_crypto_init(a->kctx, &et.key, 0, &crypto) != 0
+        || krb5_decrypt_EncryptedData(a->kctx, crypto, KRB5_KU_AP_REQ_AUTH,
+                                      &req->authenticator, &plain) != 0
+        || decode_Authenticator(plain.data, plain.length, &auth, &used) != 0)
+        goto done;
+    if (auth.cksum == NULL || auth.cksum->cksumtype != CKSUMTYPE_GSSAPI
+        || auth.cksum->checksum.length < 20)
+        goto done;
+    if (memcmp((unsigned char *)auth.cksum->checksum.data + 4, zeros, 16) != 0)
+        found = NEG_KRB5_BOUND;
+    else if (announces_cbt(auth.authorization_data))
+        found = NEG_KRB5_UNBOUND_BUT_ANNOUNCED;
+    else
+        found = NEG_KRB5_UNBOUND;
+
+done:
+    free_Authenticator(&auth);
+    free_EncTicketPart(&et);
+    krb5_data_free(&plain);
+    if (crypto != NULL)
+        krb5_crypto_destroy(a->kctx, crypto);
+    if (service_key != NULL)
+        krb5_free_keyblock(a->kctx, service_key);
+    return found;
 }
 
 /* RFC 6112 section 3: the anonymous principal WELLKNOWN/ANONYMOUS in the
@@ -896,30 +998,47 @@ static void store_delegated(apr_pool_t *p, const neg_krb5_acceptor *a,
 
 int neg_krb5_accept(neg_krb5_acceptor *a, const unsigned char *token,
                     size_t len, apr_pool_t *p, const char *delegation_dir,
-                    neg_krb5_result *res)
+                    const unsigned char *cb, size_t cb_len, neg_krb5_result *res)
 {
     gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
     gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER, name = GSS_C_EMPTY_BUFFER;
     gss_name_t client = GSS_C_NO_NAME;
     gss_cred_id_t deleg = GSS_C_NO_CREDENTIAL;
+    struct gss_channel_bindings_struct bindings;
     OM_uint32 major, minor, ignored, flags = 0;
-    int ok = 0;
+    AP_REQ req;
+    int ok = 0, have_req = 0;
 
     memset(res, 0, sizeof(*res));
     in.value = (void *)normalise_oid(p, token, len);
     in.length = len;
+    /* RFC 4121 4.1.1.2: no addresses, the application data only */
+    memset(&bindings, 0, sizeof(bindings));
+    bindings.application_data.value = (void *)cb;
+    bindings.application_data.length = cb_len;
     major = gss_accept_sec_context(&minor, &ctx, a->cred, &in,
-                                   GSS_C_NO_CHANNEL_BINDINGS, &client, NULL,
-                                   &out, &flags, NULL,
+                                   cb && cb_len ? &bindings : GSS_C_NO_CHANNEL_BINDINGS,
+                                   &client, NULL, &out, &flags, NULL,
                                    delegation_dir ? &deleg : NULL);
     res->skew = (int)krb5_get_max_time_skew(a->kctx);
+    if (major == GSS_S_BAD_BINDINGS) {
+        res->bindings = NEG_KRB5_BOUND_ELSEWHERE;
+        res->error = describe_failure(p, a, in.value, len, major, minor, &out);
+        goto cleanup;
+    }
     if (major != GSS_S_COMPLETE) {
         res->error = describe_failure(p, a, in.value, len, major, minor, &out);
         goto cleanup;
     }
-    res->error = check_ticket_service(p, a, in.value, len, res);
+    if (!(have_req = decode_ap_req(in.value, len, &req))) {
+        res->error = "the service principal of the ticket cannot be read";
+        goto cleanup;
+    }
+    res->error = check_ticket_service(p, a, &req, res);
     if (res->error != NULL)
         goto cleanup;
+    if (cb != NULL)
+        res->bindings = initiator_bindings(a, ctx, &req);
     major = gss_display_name(&minor, client, &name, NULL);
     if (GSS_ERROR(major)) {
         res->error = "the client's principal name cannot be displayed";
@@ -941,6 +1060,8 @@ int neg_krb5_accept(neg_krb5_acceptor *a, const unsigned char *token,
     ok = 1;
 
 cleanup:
+    if (have_req)
+        free_AP_REQ(&req);
     if (deleg != GSS_C_NO_CREDENTIAL)
         gss_release_cred(&ignored, &deleg);
     gss_release_buffer(&ignored, &name);

@@ -23,6 +23,17 @@
 
 typedef struct neg_krb5_acceptor neg_krb5_acceptor;
 
+/* What the client's authenticator says of channel bindings (Extended
+ * Protection), when the acceptor was given this connection's. */
+typedef enum {
+    NEG_KRB5_BOUND_UNCHECKED = 0,   /* no bindings were given to the acceptor */
+    NEG_KRB5_BOUND,                 /* bound, to this channel (Heimdal compared) */
+    NEG_KRB5_BOUND_ELSEWHERE,       /* bound to another channel: refused */
+    NEG_KRB5_UNBOUND,               /* no bindings (all-zero Bnd) */
+    NEG_KRB5_UNBOUND_BUT_ANNOUNCED, /* none, though it says it binds (KERB_AP_OPTIONS_CBT) */
+    NEG_KRB5_BOUND_UNKNOWN          /* the authenticator could not be read */
+} neg_krb5_bindings;
+
 typedef struct {
     /* success */
     const char *principal;      /* alice@EXAMPLE.TEST */
@@ -38,6 +49,7 @@ typedef struct {
     unsigned char replay_key[32];   /* SHA-256 of the authenticator (replay.h) */
     int has_replay_key;
     int skew;                   /* the acceptor's clock skew, seconds */
+    neg_krb5_bindings bindings; /* with channel bindings given: what the client sent */
     /* failure: what happened and what to do, one line */
     const char *error;
     int anonymous;              /* the failure: an anonymous ticket */
@@ -62,10 +74,14 @@ void neg_krb5_release(neg_krb5_acceptor *a);
  * success fields of *res; 0 on failure with res->error set.
  * With delegation_dir, credentials the client delegated are stored in a new
  * ccache file there (mode 0600, a unique name per request); the file is
- * removed when pool p is cleared, i.e. at the end of the request. */
+ * removed when pool p is cleared, i.e. at the end of the request.
+ * With cb (the application data of channel bindings, cbt.h), a token bound
+ * to another channel is refused (res->bindings NEG_KRB5_BOUND_ELSEWHERE),
+ * and res->bindings says whether an accepted one was bound at all; cb with
+ * cb_len 0 (no channel: plain HTTP) only asks the latter. */
 int neg_krb5_accept(neg_krb5_acceptor *a, const unsigned char *token,
                     size_t len, apr_pool_t *p, const char *delegation_dir,
-                    neg_krb5_result *res);
+                    const unsigned char *cb, size_t cb_len, neg_krb5_result *res);
 
 /* Syntax check of a configured service principal ("HTTP/host" or
  * "HTTP/host@REALM"); NULL if fine, else why not. */

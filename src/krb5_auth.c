@@ -122,25 +122,129 @@ static neg_identity *identity_of(const neg_logon_ctx *ctx,
     return id;
 }
 
+/* Extended Protection: why this ticket's channel binding is not good
+ * enough here, or NULL (RFC 4121 4.1.1.2; MS-KILE 3.4.5.2). Heimdal has
+ * refused a binding to another channel already; what is left is a ticket
+ * bound to none. */
+static const char *unbound(const neg_logon_ctx *ctx, const neg_krb5_result *k)
+{
+    const char *mode = ctx->epa == NEG_EPA_REQUIRE ? "Require" : "Allow";
+
+    if (ctx->epa == NEG_EPA_OFF)
+        return NULL;
+    if (!ctx->tls)
+        return k->bindings != NEG_KRB5_BOUND ? NULL
+            : "channel binding: its authenticator is bound to a TLS channel, "
+              "but it arrived on plain HTTP: a token relayed from an HTTPS "
+              "connection";
+    switch (k->bindings) {
+    case NEG_KRB5_BOUND:
+        return NULL;
+    case NEG_KRB5_UNBOUND_BUT_ANNOUNCED:
+        return "channel binding: the client says it binds tokens to their TLS "
+               "channel (KERB_AP_OPTIONS_CBT) but this one is bound to none: "
+               "a token obtained outside this connection";
+    case NEG_KRB5_UNBOUND:
+        return ctx->epa != NEG_EPA_REQUIRE ? NULL : apr_psprintf(ctx->pool,
+            "channel binding: the ticket's authenticator carries none, and "
+            "NegotiateExtendedProtection %s wants one: the client does not "
+            "bind Kerberos to TLS (curl and Chromium on Linux do not; Windows "
+            "does); use Allow where such clients must sign in", mode);
+    default:
+        return ctx->epa != NEG_EPA_REQUIRE ? NULL
+            : "channel binding: the authenticator could not be read to see "
+              "whether it is bound (NegotiateExtendedProtection Require)";
+    }
+}
+
+/* This connection's binding for the acceptor: the application data on
+ * TLS; on plain HTTP an empty one (only to learn whether the client bound
+ * the token to some TLS channel); NULL when Extended Protection is Off. */
+static const neg_cbt *binding_for(const neg_logon_ctx *ctx, neg_verdict *v,
+                                  size_t *len)
+{
+    static const neg_cbt none;
+
+    *len = 0;
+    if (ctx->epa == NEG_EPA_OFF)
+        return NULL;
+    if (!ctx->tls)
+        return &none;
+    if (ctx->binding == NULL) {
+        neg_verdict_refuse(v, "NEG0210", apr_psprintf(ctx->pool,
+            "refused a Kerberos ticket (NegotiateExtendedProtection %s): this "
+            "connection's channel binding cannot be had (%s): check the "
+            "server certificate, or set NegotiateExtendedProtection Off",
+            ctx->epa == NEG_EPA_REQUIRE ? "Require" : "Allow",
+            ctx->binding_error ? ctx->binding_error : "?"));
+        return NULL;
+    }
+    *len = ctx->binding->app_data_len;
+    return ctx->binding;
+}
+
+static void refuse_unbound(const neg_logon_ctx *ctx, const neg_krb5_result *k,
+                           const char *why, neg_verdict *v)
+{
+    const char *whose = k->principal ? apr_psprintf(ctx->pool, "the Kerberos "
+                        "ticket of %s for %s", k->principal, k->service)
+                        : "a Kerberos ticket";
+
+    neg_verdict_refuse(v, "NEG0210", apr_psprintf(ctx->pool,
+        "refused %s (NegotiateExtendedProtection %s): %s", whose,
+        ctx->epa == NEG_EPA_REQUIRE ? "Require" : "Allow", why));
+}
+
+static const char *bound_elsewhere(const neg_logon_ctx *ctx)
+{
+    char want[17];
+
+    neg_cbt_hash_prefix(ctx->binding->app_data + NEG_CBT_PREFIX_LEN,
+                        ctx->binding->app_data_len - NEG_CBT_PREFIX_LEN, want);
+    return apr_psprintf(ctx->pool, "channel binding: its authenticator is "
+                        "bound to another TLS channel than this connection's "
+                        "(tls-server-end-point %s..., the %s of this server's "
+                        "certificate): a token made for another server, i.e. "
+                        "relayed; or a TLS-terminating proxy in front of httpd "
+                        "presents its own certificate (then set "
+                        "NegotiateExtendedProtection Off there)", want,
+                        ctx->binding->hash_name);
+}
+
 void neg_krb5_logon(const neg_logon_ctx *ctx, const neg_bytes *token,
                     neg_mech spnego_mech, neg_verdict *v)
 {
     neg_krb5_acceptor *acc;
     neg_krb5_result k;
     neg_identity *id;
+    const neg_cbt *cb;
+    const char *why;
+    size_t cb_len;
     int ok;
 
     if (ctx->conn != NULL && ctx->conn->state != NEG_CONN_IDLE)
         neg_conn_reset(ctx->conn);      /* new credentials replace the old */
+    cb = binding_for(ctx, v, &cb_len);
+    if (ctx->epa != NEG_EPA_OFF && cb == NULL)
+        return;
     if ((acc = acquire(ctx, v)) == NULL)
         return;
     ok = neg_krb5_accept(acc, token->data, token->len, ctx->pool,
-                         ctx->conf->delegation_dir, &k);
+                         ctx->conf->delegation_dir, cb ? cb->app_data : NULL,
+                         cb_len, &k);
     neg_krb5_release(acc);
+    if (!ok && k.bindings == NEG_KRB5_BOUND_ELSEWHERE) {
+        refuse_unbound(ctx, &k, bound_elsewhere(ctx), v);
+        return;
+    }
     if (!ok) {
         neg_verdict_refuse(v, k.anonymous ? "NEG0209" : "NEG0203",
                            k.anonymous ? k.error : apr_pstrcat(ctx->pool,
                            "Kerberos authentication failed: ", k.error, NULL));
+        return;
+    }
+    if ((why = unbound(ctx, &k)) != NULL) {
+        refuse_unbound(ctx, &k, why, v);
         return;
     }
     if (refused_replay(ctx, &k, v) || (id = identity_of(ctx, &k, v)) == NULL)

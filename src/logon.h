@@ -19,6 +19,7 @@
 #include "apr_pools.h"
 #include "apr_time.h"
 
+#include "cbt.h"
 #include "config.h"
 #include "conn.h"
 #include "verdict.h"
@@ -31,6 +32,16 @@ typedef struct {
     int http2;                  /* an HTTP/2 stream */
     apr_time_t deadline;        /* the request's budget for winbind calls */
     server_rec *server;         /* for the replay cache */
+    /* Extended Protection: the location's mode (NegotiateExtendedProtection),
+     * and on TLS with a mode other than Off this connection's channel
+     * binding, or why it could not be had (then every token is refused) */
+    int epa;
+    const neg_cbt *binding;
+    const char *binding_error;
+    /* the names this server answers to (ServerName, ServerAlias, with
+     * wildcards) and the connection's local port, for service binding */
+    const apr_array_header_t *names;
+    unsigned int port;
 } neg_logon_ctx;
 
 /* Milliseconds left of the request's winbind budget (0 when spent). */

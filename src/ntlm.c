@@ -219,6 +219,17 @@ ntlm_result ntlm_parse_v2_response(const ntlm_field *nt, ntlm_v2_response *out)
                 return NTLM_ERR_AV_PAIRS;
             out->av_flags = neg_le32(p + 4);
         }
+        if (id == NTLM_AV_CHANNEL_BINDINGS) {
+            if (alen != 16)
+                return NTLM_ERR_AV_PAIRS;
+            out->channel_bindings = p + 4;
+        }
+        if (id == NTLM_AV_TARGET_NAME) {
+            if (alen % 2 != 0)
+                return NTLM_ERR_AV_PAIRS;       /* UTF-16LE */
+            out->target_name.data = p + 4;
+            out->target_name.len = alen;
+        }
         p += 4 + alen;
     }
     return NTLM_ERR_AV_PAIRS;   /* no MsvAvEOL */

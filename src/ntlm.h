@@ -41,6 +41,8 @@
 #define NTLM_AV_DNS_DOMAIN      4
 #define NTLM_AV_FLAGS           6
 #define NTLM_AV_TIMESTAMP       7
+#define NTLM_AV_TARGET_NAME     9   /* MsvAvTargetName: the SPN the client meant */
+#define NTLM_AV_CHANNEL_BINDINGS 10 /* MsvAvChannelBindings: MD5 of the TLS binding */
 #define NTLM_AV_FLAG_MIC        0x00000002u
 
 #define NTLM_MIC_OFFSET 72      /* after the 8-byte Version (2.2.1.3) */
@@ -88,6 +90,10 @@ typedef struct {
     uint64_t timestamp;
     ntlm_field av_pairs;        /* from the first pair up to and with EOL */
     uint32_t av_flags;          /* MsvAvFlags, 0 when absent */
+    /* Extended Protection (2.2.2.1): the SPN the client meant (UTF-16LE;
+     * len 0 when absent) and its channel binding (16 bytes, or NULL) */
+    ntlm_field target_name;
+    const unsigned char *channel_bindings;
 } ntlm_v2_response;
 
 int ntlm_message_type(const unsigned char *buf, size_t len);

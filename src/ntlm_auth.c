@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "apr_fnmatch.h"
 #include "apr_lib.h"
 #include "apr_random.h"
 #include "apr_strings.h"
@@ -27,12 +28,14 @@ typedef struct {
     apr_interval_time_t lifetime;   /* how long a challenge is valid */
     int timeout_ms;                 /* what is left of the winbind budget */
     int budget_ms;                  /* the whole budget (NegotiateWinbindTimeout) */
+    const neg_logon_ctx *ctx;       /* Extended Protection: mode, binding, names */
 } ntlm_opts;
 
 typedef enum {
     NTLM_REFUSED = 0,       /* the client's fault or the domain's "no" */
     NTLM_UNAVAILABLE,       /* winbind is down or closed to us: admin's job */
     NTLM_MACHINE,           /* a computer account, not allowed here */
+    NTLM_UNBOUND,           /* Extended Protection: meant for another channel or service */
     NTLM_DONE
 } ntlm_status;
 
@@ -45,6 +48,7 @@ static ntlm_opts opts_of(const neg_logon_ctx *ctx)
     o.allow_machine = neg_machine_accounts_allowed(c);
     o.timeout_ms = neg_logon_budget_ms(ctx);
     o.budget_ms = neg_winbind_timeout_ms(c);
+    o.ctx = ctx;
     o.lifetime = apr_time_from_sec(c->ntlm_lifetime_s != -1
                                    ? c->ntlm_lifetime_s : NEG_DEFAULT_NTLM_LIFETIME_S);
     return o;
@@ -340,6 +344,138 @@ static apr_status_t clear_result(void *res)
     return APR_SUCCESS;
 }
 
+/* ------------------------------------------------- Extended Protection */
+
+/* Is host[:port], from the client's MsvAvTargetName, one of this server's
+ * names? ServerName, ServerAlias (with wildcards), the hosts of
+ * NegotiateServicePrincipal; the port, when given, is the connection's. */
+static int names_this_server(const neg_logon_ctx *ctx, const char *host, const char *port)
+{
+    const apr_array_header_t *spns = ctx->conf->principals;
+    int i;
+
+    if (port != NULL && (unsigned)atoi(port) != ctx->port)
+        return 0;
+    for (i = 0; ctx->names != NULL && i < ctx->names->nelts; i++) {
+        if (apr_fnmatch(APR_ARRAY_IDX(ctx->names, i, const char *), host,
+                        APR_FNM_CASE_BLIND) == APR_SUCCESS)
+            return 1;
+    }
+    for (i = 0; spns != NULL && i < spns->nelts; i++) {
+        const char *spn = APR_ARRAY_IDX(spns, i, const char *), *slash = strchr(spn, '/');
+        size_t n = slash ? strcspn(slash + 1, "@") : 0;
+
+        if (slash != NULL && strlen(host) == n && strncasecmp(slash + 1, host, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Service binding ([MS-NLMP] 2.2.2.1 MsvAvTargetName, 3.2.5.1.2): the
+ * SPN the client meant, HTTP/host[:port], must name this server. NULL when
+ * it does (or there is none), else why not. */
+static const char *wrong_service(apr_pool_t *p, const neg_logon_ctx *ctx,
+                                 const type3_view *v)
+{
+    char spn[NAME_MAX_UTF8], *host, *port;
+
+    if (v->v2.target_name.len == 0)
+        return NULL;
+    if (ntlm_name_to_utf8(&v->v2.target_name, 1, spn, sizeof(spn)) == (size_t)-1)
+        return "its MsvAvTargetName is not a valid name";
+    host = strchr(spn, '/');
+    if (host != NULL && (size_t)(host - spn) == 4 && strncasecmp(spn, "HTTP", 4) == 0) {
+        host = apr_pstrdup(p, host + 1);
+        if ((port = strchr(host, ':')) != NULL)
+            *port++ = '\0';
+        if (names_this_server(ctx, host, port))
+            return NULL;
+    }
+    return apr_psprintf(p, "service binding: it was meant for the service %s, "
+                        "not this server (%s, port %u): a response relayed "
+                        "from another service; if the server is known by that "
+                        "name, add it as a ServerAlias or to "
+                        "NegotiateServicePrincipal", spn,
+                        ctx->server && ctx->server->server_hostname
+                        ? ctx->server->server_hostname : "?", ctx->port);
+}
+
+static int all_zero(const unsigned char *b, size_t n)
+{
+    unsigned char acc = 0;
+
+    while (n--)
+        acc |= *b++;
+    return acc == 0;
+}
+
+/* Channel binding ([MS-NLMP] 2.2.2.1 MsvAvChannelBindings): the MD5 of the
+ * gss_channel_bindings_struct with this connection's tls-server-end-point.
+ * The domain controller verifies the NTProofStr over the whole blob but
+ * never compares this value with anything: only this check catches a
+ * response made for another TLS channel, i.e. relayed. */
+static const char *wrong_channel(apr_pool_t *p, const neg_logon_ctx *ctx,
+                                 const type3_view *v)
+{
+    const unsigned char *cb = v->is_v2 ? v->v2.channel_bindings : NULL;
+    char got[17], want[17];
+
+    if (!ctx->tls) {
+        /* no channel to bind to: a binding to one means the response was
+         * made for an HTTPS connection and arrived on plain HTTP */
+        if (cb == NULL || all_zero(cb, 16))
+            return NULL;
+        neg_cbt_hash_prefix(cb, 16, got);
+        return apr_psprintf(p, "channel binding: it is bound to a TLS channel "
+                            "(MsvAvChannelBindings %s...) but arrived on plain "
+                            "HTTP: a response relayed from an HTTPS connection",
+                            got);
+    }
+    if (ctx->binding == NULL)
+        return apr_psprintf(p, "channel binding: this connection's own "
+                            "binding cannot be had (%s): check the server "
+                            "certificate, or set NegotiateExtendedProtection "
+                            "Off", ctx->binding_error ? ctx->binding_error : "?");
+    if (cb == NULL || all_zero(cb, 16)) {
+        if (ctx->epa != NEG_EPA_REQUIRE)
+            return NULL;        /* Allow: clients that do not bind pass */
+        return apr_psprintf(p, "channel binding: it carries none (%s), and "
+                            "NegotiateExtendedProtection Require wants one: "
+                            "the client does not do Extended Protection (curl "
+                            "does not; browsers do); use Allow where such "
+                            "clients must sign in",
+                            cb ? "16 zero bytes" : v->is_v2 ? "no MsvAvChannelBindings"
+                                                            : "an NTLMv1 response");
+    }
+    if (ntlm_equal(cb, ctx->binding->ntlm, 16))
+        return NULL;
+    neg_cbt_hash_prefix(cb, 16, got);
+    neg_cbt_hash_prefix(ctx->binding->ntlm, 16, want);
+    return apr_psprintf(p, "channel binding: it is bound to another TLS channel "
+                        "(MsvAvChannelBindings %s..., this connection's %s... "
+                        "from the %s of this server's certificate): a response "
+                        "made for another server, i.e. relayed; or a "
+                        "TLS-terminating proxy in front of httpd presents its "
+                        "own certificate (then set NegotiateExtendedProtection "
+                        "Off there)", got, want, ctx->binding->hash_name);
+}
+
+/* Extended Protection for one AUTHENTICATE, before the domain sees it.
+ * NULL when it may go on. */
+static const char *unbound(apr_pool_t *p, const neg_logon_ctx *ctx,
+                           const type3_view *v)
+{
+    const char *why;
+
+    if (ctx->epa == NEG_EPA_OFF)
+        return NULL;
+    if ((why = wrong_channel(p, ctx, v)) == NULL
+        && (why = v->is_v2 ? wrong_service(p, ctx, v) : NULL) == NULL)
+        return NULL;
+    return apr_psprintf(p, "refused the NTLM logon of %s (NegotiateExtendedProtection %s): %s",
+                        who(p, v), ctx->epa == NEG_EPA_REQUIRE ? "Require" : "Allow", why);
+}
+
 /* Finish the handshake with the AUTHENTICATE message. On success nc->id
  * is the user, exported_key the session key and *flags the message's
  * negotiate flags (both for SPNEGO's mechListMIC); *had_mic says whether
@@ -359,6 +495,9 @@ static ntlm_status check_authenticate(neg_conn *nc, const unsigned char *t3,
     *error = precheck(nc, t3, t3_len, o, v);
     if (*error != NULL)
         return NTLM_REFUSED;
+    /* Before the domain sees it: a relayed response goes no further. */
+    if ((*error = unbound(p, o->ctx, v)) != NULL)
+        return NTLM_UNBOUND;
 
     memset(&req, 0, sizeof(req));
     req.account = v->user;
@@ -427,11 +566,13 @@ static int refused_here(const neg_logon_ctx *ctx, neg_scheme scheme,
         return 1;
     }
     if (ctx->conn == NULL) {
+        /* IIS answers so too: the stream is reset with HTTP_1_1_REQUIRED,
+         * and every HTTP/2 client retries the request over HTTP/1.1 */
         neg_verdict_refuse(v, "NEG0302",
             "refused an NTLM token over HTTP/2: NTLM authenticates a "
-            "connection, and HTTP/2 multiplexes requests on one; use "
-            "Kerberos, or offer only http/1.1 to these clients (Protocols "
-            "http/1.1)");
+            "connection, and HTTP/2 multiplexes requests on one; the client "
+            "is told to retry over HTTP/1.1 (HTTP_1_1_REQUIRED)");
+        v->http11_required = 1;
         return 1;
     }
     return 0;
@@ -558,7 +699,8 @@ static void on_authenticate(const neg_logon_ctx *ctx, neg_scheme scheme,
         err = check_mech_list_mic(nc, resp, key, flags, had_mic);
     if (err != NULL) {
         /* err may live in the connection's pool, which the reset clears */
-        neg_verdict_refuse(v, st == NTLM_MACHINE ? "NEG0307" : "NEG0304",
+        neg_verdict_refuse(v, st == NTLM_MACHINE ? "NEG0307"
+                              : st == NTLM_UNBOUND ? "NEG0308" : "NEG0304",
                            apr_pstrdup(ctx->pool, err));
         neg_conn_reset(nc);
         memset(key, 0, sizeof(key));

@@ -579,7 +579,7 @@ static void accept_token(apr_pool_t *p, const neg_kdc_request *req,
         out->accept_error = error ? error : "cannot initialise the acceptor";
         return;
     }
-    if (neg_krb5_accept(a, token->value, token->length, p, NULL, &res)) {
+    if (neg_krb5_accept(a, token->value, token->length, p, NULL, NULL, 0, &res)) {
         out->accepted = 1;
         out->accepted_as = res.principal;
     }

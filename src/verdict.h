@@ -51,6 +51,9 @@ typedef struct {
     const char *user;
     neg_log_line lines[NEG_VERDICT_MAX_LINES];
     int n_lines;
+    /* REFUSE: the mechanism cannot run on this HTTP/2 stream; the client is
+     * to retry over HTTP/1.1 (RFC 7540 HTTP_1_1_REQUIRED) */
+    int http11_required;
 } neg_verdict;
 
 void neg_verdict_init(neg_verdict *v);

@@ -7,7 +7,7 @@ use Apache::Test;
 use Apache::TestUtil;
 use NegTest;
 
-plan tests => 94;
+plan tests => 96;
 
 my %pw = (alice => 'AlicePassw0rd!', bob => 'BobPassw0rd!', carol => 'CarolPassw0rd!');
 
@@ -138,13 +138,22 @@ for my $mech (qw(kerberos ntlm)) {
     ok t_cmp($r->{status}, 401, 'wrong Basic password: 401');
     ok t_cmp(log_since($mark), qr/NEG0502: Basic logon of EXAMPLE\\\\alice refused: refused by the domain NT_STATUS_WRONG_PASSWORD/,
              'with the domain\'s reason');
-    # two requests on one keep-alive connection: verified with the domain once
+    # two requests on one HTTP/1.1 keep-alive connection: verified with the
+    # domain once
     $mark = log_mark();
-    $r = curl('/down/whoami', tls => 1, args => ['-u', 'EXAMPLE\\alice:AlicePassw0rd!'],
+    $r = curl('/down/whoami', tls => 1, args => ['--http1.1', '-u', 'EXAMPLE\\alice:AlicePassw0rd!'],
               again => ['-u', 'EXAMPLE\\alice:AlicePassw0rd!']);
     ok t_cmp($r->{codes}, '200200', 'two Basic requests on one connection');
     my @verified = log_since($mark) =~ /NEG0503: /g;
     ok t_cmp(scalar(@verified), 1, 'the domain verified the password once');
+    # over HTTP/2 nothing is bound to the connection: each stream is checked
+    $mark = log_mark();
+    $r = curl('/down/whoami', tls => 1, args => ['--http2', '-u', 'EXAMPLE\\alice:AlicePassw0rd!'],
+              again => ['-u', 'EXAMPLE\\alice:AlicePassw0rd!']);
+    ok t_cmp($r->{codes} . ($r->{all_headers} =~ m{^HTTP/2 200}m ? ' h2' : ''), '200200 h2',
+             'two Basic requests on one HTTP/2 connection');
+    @verified = log_since($mark) =~ /NEG0503: /g;
+    ok t_cmp(scalar(@verified), 2, 'HTTP/2: the domain verified each request');
     # a different password on the same connection is verified again (and fails)
     $r = curl('/down/whoami', tls => 1, args => ['-u', 'EXAMPLE\\alice:AlicePassw0rd!'],
               again => ['-u', 'EXAMPLE\\alice:wrong']);

@@ -23,14 +23,16 @@ use JSON::PP ();
 use NegTest;
 
 # The sites every test runs against, each a scheme (and its port) of the
-# test httpd. HTTPS is one more line (the TLS vhost; Chromium does not know
-# the test CA):
-#   { name => 'https', tls => 1 },
+# test httpd: plain HTTP, and the TLS virtual host (with HTTP/2 offered:
+# Chromium speaks h2 there, and an NTLM token on an h2 stream is answered
+# with HTTP_1_1_REQUIRED, after which Chromium retries over HTTP/1.1;
+# Chromium does not know the test CA).
 my @sites = (
     { name => 'http', tls => 0 },
+    { name => 'https', tls => 1 },
 );
 
-my $per_site = 67;
+my $per_site = 74;
 plan tests => $per_site * @sites;
 
 my $t = t_dir();
@@ -195,6 +197,39 @@ for my $site (@sites) {
              "$s NTLM in SPNEGO: the CHALLENGE came back in a NegTokenResp");
     shot_ok("$s-ntlm_in_spnego", "$s NTLM in SPNEGO");
 
+    # ------------------------------------------------ Extended Protection
+    # NegotiateExtendedProtection Require refuses a token that is not bound
+    # to this TLS channel. Chromium's own NTLM binds its AUTHENTICATE
+    # (MsvAvChannelBindings, MsvAvTargetName): signed in. Chromium's
+    # Kerberos through GSSAPI on Linux passes no channel bindings: refused,
+    # as the README says, with the log line that explains it.
+    if ($site->{tls}) {
+        $mark = log_mark();
+        $r = browser(%common, allowlist => 'localhost', env => $no_ticket, credentials => $alice, visits => [
+            { url => $u->('/epa-require/whoami'), screenshot => screenshot("$s-epa_ntlm") },
+        ]);
+        my ($epa_ntlm) = @{ $r->{visits} };
+        ok t_cmp(var($epa_ntlm, 'REMOTE_USER'), 'alice@EXAMPLE.TEST',
+                 "$s EPA Require: Chromium's NTLM is bound to the channel: signed in");
+        ok t_cmp(sent($epa_ntlm), 'NTLM:raw:ntlmssp:1,NTLM:raw:ntlmssp:3', "$s EPA Require: by NTLM");
+        ok t_cmp(log_since($mark), qr/^(?!.*NEG0308)/s, "$s EPA Require: no binding refusal logged");
+        shot_ok("$s-epa_ntlm", "$s EPA Require NTLM");
+
+        $mark = log_mark();
+        $r = browser(%common, allowlist => 'localhost', env => $ticket, visits => [
+            { url => $u->('/epa-allow/whoami') },
+            { url => $u->('/epa-require/whoami') },
+        ]);
+        my ($epa_allow, $epa_krb) = @{ $r->{visits} };
+        ok t_cmp(var($epa_allow, 'REMOTE_USER'), 'alice@EXAMPLE.TEST',
+                 "$s EPA Allow: Chromium's Kerberos (no bindings) signs in");
+        ok t_cmp(refused($epa_krb), 1, "$s EPA Require: Chromium's Kerberos without bindings: no page");
+        ok t_cmp(log_since($mark), qr/NEG0210: /, "$s EPA Require: the log says the ticket was not bound");
+    }
+    else {
+        skip("$s: Extended Protection needs TLS") for 1 .. 7;
+    }
+
     # ------------------------------------------------ README: Browser set-up
     # Without AuthServerAllowlist (--auth-server-allowlist) Linux Chromium
     # never sends Negotiate, ticket or not: it asks for a password.
@@ -212,19 +247,28 @@ for my $site (@sites) {
     # A profile that has never seen a Negotiate challenge: Linux Chromium
     # does not load GSSAPI for the first one (ERR_UNSUPPORTED_AUTH_SCHEME,
     # a prompt), remembers it in Local State, and signs in from the next
-    # page on.
-    $r = browser(%common, allowlist => 'localhost', negotiatePref => JSON::PP::false, env => $ticket,
-                 visits => [{ url => $u->('/krb/whoami') }, { url => $u->('/krb/whoami') }]);
-    my ($first, $next) = @{ $r->{visits} };
-    t_debug("new profile: $r->{total_ms} ms");
-    ok t_cmp(sent($first), '', "$s new profile: no Negotiate token for the first challenge");
-    ok t_cmp(prompts($first), 1, "$s new profile: a prompt instead");
-    ok t_cmp(refused($first), 1, "$s new profile: no page");
-    ok t_cmp(join(',', map { $_->{error} } grep { $_->{scheme} eq 'negotiate' && $_->{error} }
-                           auth_events($r, 'AUTH_HANDLER_CREATE_RESULT')),
-             'ERR_UNSUPPORTED_AUTH_SCHEME', "$s new profile: Negotiate unsupported until then");
-    ok t_cmp(var($next, 'REMOTE_USER'), 'alice@EXAMPLE.TEST', "$s new profile: signed in on the next page");
-    ok t_cmp(prompts($next), 0, "$s new profile: with no prompt");
+    # page on. This is Chromium's own behaviour, the same for every scheme;
+    # it is checked on plain HTTP only: over HTTPS the first challenge
+    # comes on h2, and the NTLM prompt that follows makes Chromium retry
+    # over HTTP/1.1 (connection-based schemes need it), where the new
+    # Local State already allows Negotiate: the first page then signs in.
+    if ($site->{tls}) {
+        skip("$s new profile: checked on plain HTTP (see comment)") for 1 .. 6;
+    }
+    else {
+        $r = browser(%common, allowlist => 'localhost', negotiatePref => JSON::PP::false, env => $ticket,
+                     visits => [{ url => $u->('/krb/whoami') }, { url => $u->('/krb/whoami') }]);
+        my ($first, $next) = @{ $r->{visits} };
+        t_debug("new profile: $r->{total_ms} ms");
+        ok t_cmp(sent($first), '', "$s new profile: no Negotiate token for the first challenge");
+        ok t_cmp(prompts($first), 1, "$s new profile: a prompt instead");
+        ok t_cmp(refused($first), 1, "$s new profile: no page");
+        ok t_cmp(join(',', map { $_->{error} } grep { $_->{scheme} eq 'negotiate' && $_->{error} }
+                               auth_events($r, 'AUTH_HANDLER_CREATE_RESULT')),
+                 'ERR_UNSUPPORTED_AUTH_SCHEME', "$s new profile: Negotiate unsupported until then");
+        ok t_cmp(var($next, 'REMOTE_USER'), 'alice@EXAMPLE.TEST', "$s new profile: signed in on the next page");
+        ok t_cmp(prompts($next), 0, "$s new profile: with no prompt");
+    }
 
     # Chromium asks for a ticket for the canonical name of the host
     # (DisableAuthNegotiateCnameLookup off, the default); here the test's

@@ -49,13 +49,10 @@ cp "$NEGOTIATE_KEYTAB" "$unreadable" && chown root:root "$unreadable" && chmod 0
 keytab2="$NEGOTIATE_DOMAIN_BASE/second.keytab"
 cp -p "$NEGOTIATE_KEYTAB" "$keytab2"
 
-# A throwaway certificate for the TLS tests (Basic, NegotiateRequireTLS).
+# A throwaway CA and certificates for the TLS tests (t/tls.sh): the TLS
+# virtual hosts localhost and www.example.test (SNI), and a relay's.
 tls="$here/tmp/tls"
-if [ ! -s "$tls/cert.pem" ]; then
-    mkdir -p "$tls"
-    openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 30 \
-        -keyout "$tls/key.pem" -out "$tls/cert.pem" >/dev/null 2>&1
-fi
+"$here/tls.sh" "$tls"
 # Where delegated credentials go; private to the Apache (test) user.
 deleg="$here/tmp/deleg"
 mkdir -p "$deleg" && chmod 0700 "$deleg"
@@ -136,7 +133,7 @@ runuser -u "$test_user" -- env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/s
     NEGOTIATE_HTTPD_MODULES="$("$APXS" -q LIBEXECDIR)" \
     NEGOTIATE_DOMAIN_BASE="$NEGOTIATE_DOMAIN_BASE" \
     NEGOTIATE_DC_SMBCONF="$NEGOTIATE_DC_SMBCONF" \
-    NEGOTIATE_TLS_CERT="$tls/cert.pem" NEGOTIATE_TLS_KEY="$tls/key.pem" \
+    NEGOTIATE_TLS_DIR="$tls" \
     NEGOTIATE_DELEG_DIR="$deleg" \
     NEGOTIATE_ALICE_SID="$alice_sid" NEGOTIATE_WEBADMINS_SID="$webadmins_sid" \
     perl "$here/TEST.PL" -apxs "$APXS" "${httpd_args[@]}" -maxclients 64 "$@" 8>&- || rc=$?

@@ -6,12 +6,13 @@ server's WWW-Authenticate token completed the client's context).
 """
 import argparse
 import base64
-import http.client
 import sys
 
 import gssapi
 
-from wire import der, der_read
+import gssapi.raw
+
+from wire import add_tls_arguments, connection, der, der_read, peer_certificate, pem_to_der, tls_server_end_point
 
 SPNEGO = gssapi.OID.from_int_seq('1.3.6.1.5.5.2')
 KRB5 = gssapi.OID.from_int_seq('1.2.840.113554.1.2.2')
@@ -60,8 +61,21 @@ def variants(spnego):
             'snamex': rewrite(spnego, b'localhost', b'localhosx')}
 
 
+def open_conn(a):
+    """The connection, and the channel bindings the client sends (--cbt)."""
+    conn = connection(a.host, a.port, a.tls, timeout=20)
+    cb = None
+    if a.tls:
+        conn.connect()
+        if a.cbt == 'auto':
+            cb = tls_server_end_point(peer_certificate(conn))
+    if a.cbt == 'other':
+        cb = tls_server_end_point(pem_to_der(a.cbt_cert))
+    return conn, (gssapi.raw.ChannelBindings(application_data=cb) if cb else None)
+
+
 def send_once(a, token):
-    conn = http.client.HTTPConnection('127.0.0.1', a.port, timeout=20)
+    conn, _ = open_conn(a)
     conn.request('GET', a.path, headers={
         'Host': '%s:%d' % (a.host, a.port),
         'Authorization': 'Negotiate ' + base64.b64encode(token).decode()})
@@ -74,7 +88,8 @@ def send_once(a, token):
 def replay(a):
     """One SPNEGO token, sent as each of the --send variants in turn."""
     name = gssapi.Name('HTTP@' + a.host, gssapi.NameType.hostbased_service)
-    ctx = gssapi.SecurityContext(name=name, usage='initiate', mech=SPNEGO,
+    _, cb = open_conn(a) if a.tls or a.cbt == 'other' else (None, None)
+    ctx = gssapi.SecurityContext(name=name, usage='initiate', mech=SPNEGO, channel_bindings=cb,
                                  flags=gssapi.RequirementFlag.mutual_authentication)
     v = variants(ctx.step())
     print('statuses=%s' % ','.join(str(send_once(a, v[k])) for k in a.send.split(',')))
@@ -90,17 +105,20 @@ def main():
     ap.add_argument('--send', help='replay: comma-separated variants of one '
                     'token: spnego, raw, msraw, respnego, realmx, realmlc, '
                     'snamex')
+    add_tls_arguments(ap)
+    ap.add_argument('--also', help='send the very same token to this path too, '
+                    'on a new connection: also_status')
     a = ap.parse_args()
     if a.send:
         return replay(a)
 
     name = gssapi.Name('HTTP@' + a.host, gssapi.NameType.hostbased_service)
     flags = gssapi.RequirementFlag.mutual_authentication
-    ctx = gssapi.SecurityContext(name=name, usage='initiate', flags=flags,
+    conn, cb = open_conn(a)
+    ctx = gssapi.SecurityContext(name=name, usage='initiate', flags=flags, channel_bindings=cb,
                                  mech=SPNEGO if a.mech == 'spnego' else KRB5)
     token = ctx.step()
     print('token_prefix=%s' % base64.b64encode(token)[:4].decode())
-    conn = http.client.HTTPConnection('127.0.0.1', a.port, timeout=20)
     conn.request('GET', a.path, headers={
         'Host': '%s:%d' % (a.host, a.port),
         'Authorization': 'Negotiate ' + base64.b64encode(token).decode()})
@@ -121,6 +139,10 @@ def main():
             ctx.step(reply)
             mutual = 1 if ctx.complete else 0
     print('mutual=%d' % mutual)
+    if a.also:
+        b = argparse.Namespace(**vars(a))
+        b.path = a.also
+        print('also_status=%d' % send_once(b, token))
     return 0
 
 

@@ -18,6 +18,7 @@ import argparse
 import base64
 import http.client
 import socket
+import ssl
 import sys
 
 import h2.config
@@ -56,7 +57,7 @@ def read_head(sock):
     return int(data.split(b' ', 2)[1]) if data.startswith(b'HTTP/1.1 ') else 0
 
 
-def h2_results(sock, h2c, want):
+def h2_results(sock, h2c, want, resets=None):
     statuses, bodies = {}, {}
     done = set()
     while not want <= done:
@@ -73,7 +74,11 @@ def h2_results(sock, h2c, want):
             elif isinstance(ev, h2.events.DataReceived):
                 bodies[ev.stream_id] = bodies.get(ev.stream_id, b'') + ev.data
                 h2c.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
-            elif isinstance(ev, (h2.events.StreamEnded, h2.events.StreamReset)):
+            elif isinstance(ev, h2.events.StreamReset):
+                if resets is not None:
+                    resets[ev.stream_id] = int(ev.error_code)
+                done.add(ev.stream_id)
+            elif isinstance(ev, h2.events.StreamEnded):
                 done.add(ev.stream_id)
         sock.sendall(h2c.data_to_send())
     return statuses, bodies
@@ -87,27 +92,43 @@ def user_of(body):
 
 
 def request_headers(a, extra):
-    return [(':method', 'GET'), (':path', a.path), (':scheme', 'http'),
+    return [(':method', 'GET'), (':path', a.path), (':scheme', 'https' if a.tls else 'http'),
             (':authority', '%s:%d' % (a.host, a.port))] + extra
 
 
-def prior_knowledge(a):
-    """HTTP/2 from the first byte: stream 1 with Basic credentials, stream
-    3 without, one after the other on the one connection."""
+def h2_socket(a):
+    """HTTP/2 from the first byte: over cleartext with prior knowledge, or
+    over TLS (ALPN h2, SNI --host)."""
     sock = socket.create_connection(('127.0.0.1', a.port), timeout=20)
+    if a.tls:
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.set_alpn_protocols(['h2'])
+        sock = ctx.wrap_socket(sock, server_hostname=a.host)
+    return sock
+
+
+def prior_knowledge(a, streams):
+    """The streams' extra headers, one stream after the other on the one
+    connection."""
+    sock = h2_socket(a)
     h2c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
     h2c.initiate_connection()
-    cred = base64.b64encode(a.basic.encode()).decode()
-    statuses, bodies = {}, {}
-    for sid, extra in ((1, [('authorization', 'Basic ' + cred)]), (3, [])):
+    statuses, bodies, resets = {}, {}, {}
+    for i, extra in enumerate(streams):
+        sid = 2 * i + 1
         h2c.send_headers(sid, request_headers(a, extra), end_stream=True)
         sock.sendall(h2c.data_to_send())
-        st, bo = h2_results(sock, h2c, {sid})
+        st, bo = h2_results(sock, h2c, {sid}, resets)
         statuses.update(st)
         bodies.update(bo)
-    print('stream1=%s' % statuses.get(1, ''))
-    print('stream3=%s' % statuses.get(3, ''))
-    print('users=%s' % ','.join(user_of(bodies.get(i, b'')) for i in (1, 3)))
+    for i in range(len(streams)):
+        sid = 2 * i + 1
+        print('stream%d=%s' % (sid, statuses.get(sid, '')))
+        if sid in resets:
+            print('reset%d=%d' % (sid, resets[sid]))
+    print('users=%s' % ','.join(user_of(bodies.get(2 * i + 1, b'')) for i in range(len(streams))))
     return 0
 
 
@@ -118,9 +139,17 @@ def main():
     ap.add_argument('--path', required=True)
     ap.add_argument('--basic', help='prior knowledge instead: stream 1 with '
                     'these Basic credentials (user:password), stream 3 without')
+    ap.add_argument('--ntlm-type1', action='store_true', help='prior knowledge '
+                    'instead: stream 1 with an NTLM NEGOTIATE (reset1: its '
+                    'RST_STREAM error code)')
+    ap.add_argument('--tls', action='store_true', help='HTTP/2 over TLS (ALPN h2)')
     a = ap.parse_args()
     if a.basic:
-        return prior_knowledge(a)
+        cred = base64.b64encode(a.basic.encode()).decode()
+        return prior_knowledge(a, [[('authorization', 'Basic ' + cred)], []])
+    if a.ntlm_type1:
+        ctx = NtlmContext('alice', 'AlicePassw0rd!', domain='EXAMPLE', workstation='TESTWS')
+        return prior_knowledge(a, [[('authorization', 'NTLM ' + base64.b64encode(ctx.step()).decode())]])
 
     conn = http.client.HTTPConnection('127.0.0.1', a.port, timeout=20)
     print('ntlm_status=%d' % ntlm_handshake(conn, a))

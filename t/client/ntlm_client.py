@@ -15,14 +15,13 @@ the client's context).
 """
 import argparse
 import base64
-import http.client
 import os
 import subprocess
 import sys
 import threading
 import time
 
-from wire import server_token
+from wire import add_tls_arguments, connection, peer_certificate, pem_to_der, server_token, tls_server_end_point
 
 
 def parse_body(body):
@@ -37,7 +36,7 @@ def parse_body(body):
 class Conn:
     def __init__(self, a):
         self.a = a
-        self.conn = http.client.HTTPConnection('127.0.0.1', a.port, timeout=30)
+        self.conn = connection(a.host, a.port, a.tls)
 
     def request(self, token=None, scheme=None, body=None, expect=False, path=None):
         a = self.a
@@ -60,9 +59,15 @@ class NtlmAuthImpl:
     """python3-ntlm-auth's NtlmContext."""
 
     def __init__(self, a):
+        from ntlm_auth.gss_channel_bindings import GssChannelBindingsStruct
         from ntlm_auth.ntlm import NtlmContext
         self.a = a
-        self.ctx = NtlmContext(a.user, a.password, domain=a.domain,
+        cb = channel_bindings(a)
+        cbt = None
+        if cb:
+            cbt = GssChannelBindingsStruct()
+            cbt[cbt.APPLICATION_DATA] = cb
+        self.ctx = NtlmContext(a.user, a.password, domain=a.domain, cbt_data=cbt,
                                workstation='TESTWS', ntlm_compatibility=a.compat)
 
     def first(self):
@@ -120,11 +125,15 @@ class GssImpl:
 
     def __init__(self, a):
         import gssapi
+        import gssapi.raw
         self.gssapi = gssapi
         mech = gssapi.OID.from_int_seq('1.3.6.1.5.5.2' if a.spnego else
                                        '1.3.6.1.4.1.311.2.2.10')
-        name = gssapi.Name('HTTP@' + a.host, gssapi.NameType.hostbased_service)
-        self.ctx = gssapi.SecurityContext(name=name, mech=mech, usage='initiate')
+        name = gssapi.Name('HTTP@' + (a.spn_host or a.host), gssapi.NameType.hostbased_service)
+        cb = channel_bindings(a)
+        self.ctx = gssapi.SecurityContext(
+            name=name, mech=mech, usage='initiate',
+            channel_bindings=gssapi.raw.ChannelBindings(application_data=cb) if cb else None)
 
     def first(self):
         return self.ctx.step()
@@ -138,9 +147,23 @@ class GssImpl:
         return 1 if self.ctx.complete else 0
 
 
+def channel_bindings(a):
+    """The application data of the channel bindings the client sends
+    (--cbt): those of the certificate this server presented (auto), of
+    another one (a relay's, --cbt-cert), or none."""
+    if a.cbt == 'auto' and a.peer_der:
+        return tls_server_end_point(a.peer_der)
+    if a.cbt == 'other':
+        return tls_server_end_point(pem_to_der(a.cbt_cert))
+    return None
+
+
 def handshake(a, out):
-    impl = {'ntlm-auth': NtlmAuthImpl, 'helper': HelperImpl, 'gss': GssImpl}[a.impl](a)
     conn = Conn(a)
+    if a.tls:
+        conn.conn.connect()
+        a.peer_der = peer_certificate(conn.conn)
+    impl = {'ntlm-auth': NtlmAuthImpl, 'helper': HelperImpl, 'gss': GssImpl}[a.impl](a)
     body = a.body.encode() if a.body is not None else b''
     scheme = a.scheme
     # Leg 1: NEGOTIATE. As curl does, a POST's first leg has an empty body
@@ -185,12 +208,16 @@ def handshake(a, out):
 
 def with_requests(a, out):
     import requests
+    import urllib3
     from requests_ntlm import HttpNtlmAuth
+    urllib3.disable_warnings()
     s = requests.Session()
-    s.auth = HttpNtlmAuth('%s\\%s' % (a.domain, a.user), a.password)
-    url = 'http://127.0.0.1:%d%s' % (a.port, a.path)
+    # over HTTPS it binds the response to the certificate it sees (CBT)
+    s.auth = HttpNtlmAuth('%s\\%s' % (a.domain, a.user), a.password,
+                          send_cbt=a.cbt != 'none')
+    url = '%s://127.0.0.1:%d%s' % ('https' if a.tls else 'http', a.port, a.path)
     r = s.request(a.method, url, headers={'Host': '%s:%d' % (a.host, a.port)},
-                  data=a.body, timeout=30)
+                  data=a.body, timeout=30, verify=False)
     out['status'] = r.status_code
     env = parse_body(r.text)
     out['remote_user'] = env.get('REMOTE_USER', '')
@@ -275,7 +302,11 @@ def main():
     ap.add_argument('--delay', type=float, default=0)
     ap.add_argument('--smbconf', default=os.environ.get('NEGOTIATE_DC_SMBCONF'))
     ap.add_argument('--concurrent', type=int, default=0)
+    add_tls_arguments(ap)
+    ap.add_argument('--spn-host', help='gss: the host of the SPN the client means '
+                    '(default --host)')
     a = ap.parse_args()
+    a.peer_der = None
     if a.concurrent:
         concurrent(a)
         return 0

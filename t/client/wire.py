@@ -2,6 +2,9 @@
 DER (RFC 4178 tokens are small and well formed here) and the token in a
 WWW-Authenticate header."""
 import base64
+import http.client
+import socket
+import ssl
 
 
 def der_len(n):
@@ -33,3 +36,66 @@ def server_token(resp, scheme):
         if s.lower() == scheme.lower() and b64.strip():
             return base64.b64decode(b64.strip())
     return None
+
+
+class _TlsConnection(http.client.HTTPSConnection):
+    """HTTPS to 127.0.0.1, with the test's host name for SNI (every test
+    name resolves to the loopback server; the CA is a throwaway)."""
+
+    def __init__(self, host, port, timeout):
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        super().__init__('127.0.0.1', port, timeout=timeout, context=ctx)
+        self._sni = host
+
+    def connect(self):
+        sock = socket.create_connection(('127.0.0.1', self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self._sni)
+
+
+def connection(host, port, tls=False, timeout=30):
+    """An HTTP/1.1 connection to the loopback server as host (Host header
+    and, with tls, SNI)."""
+    if tls:
+        return _TlsConnection(host, port, timeout)
+    return http.client.HTTPConnection('127.0.0.1', port, timeout=timeout)
+
+
+def peer_certificate(conn):
+    """The DER certificate the server presented on a connected
+    HTTPSConnection."""
+    return conn.sock.getpeercert(binary_form=True)
+
+
+def tls_server_end_point(der):
+    """RFC 5929 4.1: the application data of the channel bindings for a
+    certificate: its hash under its signature algorithm's hash, SHA-256 for
+    MD5 and SHA-1."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    cert = x509.load_der_x509_certificate(der)
+    try:
+        algo = cert.signature_hash_algorithm
+    except Exception:       # noqa: BLE001 - e.g. Ed25519: no single hash
+        algo = None
+    if algo is None or isinstance(algo, (hashes.MD5, hashes.SHA1)):
+        algo = hashes.SHA256()
+    h = hashes.Hash(algo)
+    h.update(der)
+    return b'tls-server-end-point:' + h.finalize()
+
+
+def pem_to_der(path):
+    import ssl as _ssl
+    with open(path) as f:
+        return _ssl.PEM_cert_to_DER_cert(f.read())
+
+
+def add_tls_arguments(ap):
+    """The HTTPS options every test client takes."""
+    ap.add_argument('--tls', action='store_true', help='HTTPS (SNI: --host)')
+    ap.add_argument('--cbt', default='auto', choices=['auto', 'none', 'other'],
+                    help='channel bindings over HTTPS: of the server\'s certificate '
+                    '(auto), of --cbt-cert (other: a relay), or none')
+    ap.add_argument('--cbt-cert', help='the other certificate (PEM) for --cbt other')

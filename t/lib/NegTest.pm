@@ -166,7 +166,7 @@ sub run_client {
     my @cmd = @_;
     open(my $out, '-|', @cmd) or die "$cmd[0]: $!";
     my %r;
-    while (<$out>) { chomp; $r{$1} = $2 if /^(\w+)=(.*)$/ }
+    while (my $line = <$out>) { chomp $line; $r{$1} = $2 if $line =~ /^(\w+)=(.*)$/ }
     close $out;
     $r{exit} = $? >> 8;
     return \%r;
@@ -177,9 +177,13 @@ sub run_client {
 sub python_gss {
     my (%o) = @_;
     my @cmd = ('/usr/bin/python3', t_dir() . '/client/gss_client.py',
-               '--port', port(), '--host', $o{host} // 'localhost',
+               '--port', $o{tls} ? tls_port() : port(), '--host', $o{host} // 'localhost',
                '--path', $o{path}, '--mech', $o{mech},
-               ($o{send} ? ('--send', $o{send}) : ()));
+               ($o{send} ? ('--send', $o{send}) : ()),
+               ($o{tls} ? ('--tls') : ()),
+               ($o{cbt} ? ('--cbt', $o{cbt}) : ()),
+               ($o{cbt_cert} ? ('--cbt-cert', $o{cbt_cert}) : ()),
+               ($o{also} ? ('--also', $o{also}) : ()));
     local $ENV{KRB5CCNAME} = "FILE:$o{ccache}";
     return run_client(@cmd);
 }
@@ -189,11 +193,11 @@ sub python_gss {
 sub ntlm_client {
     my (%o) = @_;
     my @cmd = ('/usr/bin/python3', t_dir() . '/client/ntlm_client.py',
-               '--port', port(), '--path', $o{path});
+               '--port', $o{tls} ? tls_port() : port(), '--path', $o{path});
     for my $k (sort keys %o) {
         next if $k eq 'path' || $k eq 'env';
         my $flag = '--' . ($k =~ tr/_/-/r);
-        if (!defined $o{$k} || $o{$k} eq '1' && $k =~ /^(spnego|split|tamper_mic|tamper_av|tamper_user|expect100|body_first|restart)$/) {
+        if (!defined $o{$k} || $o{$k} eq '1' && $k =~ /^(spnego|split|tamper_mic|tamper_av|tamper_user|expect100|body_first|restart|tls)$/) {
             push @cmd, $flag;
         } else {
             push @cmd, $flag, $o{$k};

@@ -305,8 +305,8 @@ static void test_challenge(void)
 
 /* AV pair ids this layer has no name for (MS-NLMP 2.2.2.1). */
 #define AV_DNS_TREE          5
-#define AV_TARGET_NAME       9
-#define AV_CHANNEL_BINDINGS  10
+#define AV_TARGET_NAME       NTLM_AV_TARGET_NAME
+#define AV_CHANNEL_BINDINGS  NTLM_AV_CHANNEL_BINDINGS
 
 /* A foreign token's NTLM message: the token itself, or the mechToken /
  * responseToken of a SPNEGO token. buf receives the decoded token. */
@@ -502,9 +502,16 @@ static void check_v2_pairs(const char *name, const ntlm_authenticate *a,
     snprintf(desc, sizeof(desc), "%s: MsvAvTargetName %s", name,
              e->target_name ? e->target_name : "absent");
     CHECK(e->target_name ? utf16_is(p, len, e->target_name) : p == NULL, desc);
+    snprintf(desc, sizeof(desc), "%s: the decoder's target_name is that pair", name);
+    CHECK(e->target_name ? v.target_name.data == p && v.target_name.len == len
+                         : v.target_name.len == 0, desc);
     snprintf(desc, sizeof(desc), "%s: MsvAvChannelBindings %s", name,
              e->bindings < 0 ? "absent" : e->bindings ? "set" : "all zero");
     CHECK(bindings_are(&v, e->bindings), desc);
+    snprintf(desc, sizeof(desc), "%s: the decoder's channel_bindings is that pair", name);
+    CHECK(e->bindings < 0 ? v.channel_bindings == NULL
+                          : v.channel_bindings == av_find(&v.av_pairs, AV_CHANNEL_BINDINGS, &len),
+          desc);
 }
 
 static void test_foreign_authenticate(void)
@@ -678,9 +685,57 @@ static void test_chromium_mic(void)
     CHECK(a.has_mic_room && ntlm_equal(mic, a.mic, 16), "Chromium EPA: MIC verifies");
 }
 
+/* An NTLMv2 response (NTProofStr, blob) whose AV pairs are given. */
+static size_t v2_with_pairs(const unsigned char *pairs, size_t n, unsigned char *out)
+{
+    memset(out, 0x11, 16);                      /* NTProofStr */
+    memset(out + 16, 0, 28);
+    out[16] = out[17] = 1;                      /* RespType, HiRespType */
+    memcpy(out + 44, pairs, n);
+    return 44 + n;
+}
+
+/* Extended Protection's pairs (MS-NLMP 2.2.2.1): MsvAvChannelBindings is
+ * 16 bytes, MsvAvTargetName UTF-16LE; each at most once. */
+static void test_epa_pairs(void)
+{
+    static const unsigned char good[] = {
+        9, 0, 8, 0, 'H', 0, 'T', 0, 'T', 0, 'P', 0,
+        10, 0, 16, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+        0, 0, 0, 0 };
+    static const unsigned char short_cb[] = { 10, 0, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0 };
+    static const unsigned char odd_name[] = { 9, 0, 3, 0, 'a', 0, 'b', 0, 0, 0, 0 };
+    static const unsigned char two_cb[] = {
+        10, 0, 16, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+        10, 0, 16, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 0, 0, 0, 0 };
+    static const unsigned char none[] = { 0, 0, 0, 0 };
+    unsigned char buf[128];
+    ntlm_field f = { buf, 0 };
+    ntlm_v2_response v;
+
+    f.len = v2_with_pairs(good, sizeof(good), buf);
+    CHECK(ntlm_parse_v2_response(&f, &v) == NTLM_OK, "EPA pairs parse");
+    CHECK(v.target_name.len == 8 && v.target_name.data == buf + 48, "MsvAvTargetName located");
+    CHECK(v.channel_bindings == buf + 60 && v.channel_bindings[0] == 1
+          && v.channel_bindings[15] == 16, "MsvAvChannelBindings located");
+    f.len = v2_with_pairs(none, sizeof(none), buf);
+    CHECK(ntlm_parse_v2_response(&f, &v) == NTLM_OK && v.channel_bindings == NULL
+          && v.target_name.len == 0, "no EPA pairs: none reported");
+    f.len = v2_with_pairs(short_cb, sizeof(short_cb), buf);
+    CHECK(ntlm_parse_v2_response(&f, &v) == NTLM_ERR_AV_PAIRS,
+          "an 8-byte MsvAvChannelBindings is refused");
+    f.len = v2_with_pairs(odd_name, sizeof(odd_name), buf);
+    CHECK(ntlm_parse_v2_response(&f, &v) == NTLM_ERR_AV_PAIRS,
+          "an odd-length MsvAvTargetName is refused");
+    f.len = v2_with_pairs(two_cb, sizeof(two_cb), buf);
+    CHECK(ntlm_parse_v2_response(&f, &v) == NTLM_ERR_AV_PAIRS,
+          "MsvAvChannelBindings twice is refused");
+}
+
 int main(void)
 {
     load_exchange();
+    test_epa_pairs();
     test_real_negotiate();
     test_curl_negotiate();
     test_real_challenge_and_authenticate();
