@@ -340,6 +340,15 @@ static neg_wb_status run_sid2name(struct wbcContext *ctx, wb_job *job)
     return job->name ? NEG_WB_OK : NEG_WB_ERROR;
 }
 
+/* Groups only: a domain group, a local (BUILTIN) alias, a well-known
+ * group such as Authenticated Users. A user, computer or domain of that
+ * name is no group: it never matches (fail closed). */
+static int is_group_type(enum wbcSidType type)
+{
+    return type == WBC_SID_NAME_DOM_GRP || type == WBC_SID_NAME_ALIAS
+        || type == WBC_SID_NAME_WKN_GRP;
+}
+
 /* One name in one domain; a name the domain does not know adds nothing. */
 static neg_wb_status lookup_group_in(struct wbcContext *ctx, wb_job *job,
                                      const char *domain, const char *name)
@@ -350,6 +359,8 @@ static neg_wb_status lookup_group_in(struct wbcContext *ctx, wb_job *job,
 
     if (e != WBC_ERR_SUCCESS)
         return lookup_failure(job, e);
+    if (!is_group_type(type))
+        return NEG_WB_AUTH_FAILED;
     if (job->n_group_sids < NEG_WB_GROUP_SIDS_MAX)
         sid_from_wbc(&sid, &job->group_sids[job->n_group_sids++]);
     return NEG_WB_OK;
