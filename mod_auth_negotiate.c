@@ -604,6 +604,35 @@ static void log_lines(request_rec *r, const neg_verdict *v)
                       v->lines[i].tag, v->lines[i].text);
 }
 
+/* A Kerberos token grows with the user's groups: about 11 bytes of header
+ * per group (8 bytes each in the PAC's GroupIds, [MS-PAC] 2.5, in base64;
+ * measured: 1,909 bytes for 1 group, 8,325 for 600, 17,949 for 1,500).
+ * httpd refuses a header longer than LimitRequestFieldSize with 400 before
+ * any module runs, so the warning can only come while tokens still fit:
+ * once per process, for the first one over three quarters of the limit. */
+static void warn_header_headroom(request_rec *r, const neg_verdict *v)
+{
+    static volatile int warned;
+    const char *name = is_proxy_auth(r) ? "Proxy-Authorization" : "Authorization";
+    const char *h = apr_table_get(r->headers_in, name);
+    size_t len, limit = (size_t)r->server->limit_req_fieldsize;
+
+    if (warned || h == NULL || strcmp(v->id->mech, "kerberos") != 0)
+        return;
+    len = strlen(name) + 2 + strlen(h);
+    if (4 * len <= 3 * limit)
+        return;
+    warned = 1;
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, NEGLOGNO(0602)
+                  "the Kerberos token of %s (%lu SIDs) took %lu of the %lu "
+                  "bytes LimitRequestFieldSize allows a header line: users in "
+                  "more groups (about 11 bytes each) will get 400 from httpd "
+                  "before this module sees them; raise LimitRequestFieldSize "
+                  "(e.g. to 65536) in this server", r->user,
+                  (unsigned long)v->id->n_sids, (unsigned long)len,
+                  (unsigned long)limit);
+}
+
 /* The person is known: REMOTE_USER in this location's format, AUTH_TYPE,
  * the environment, and the identity for the authorization providers. */
 static int grant(request_rec *r, const neg_dir_conf *conf, const neg_verdict *v,
@@ -618,6 +647,7 @@ static int grant(request_rec *r, const neg_dir_conf *conf, const neg_verdict *v,
     ap_set_module_config(r->request_config, &auth_negotiate_module, st);
     neg_identity_publish(v->id, r->subprocess_env, r->pool,
                          conf->publish_groups == 1, deadline);
+    warn_header_headroom(r, v);
     return OK;
 }
 

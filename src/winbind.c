@@ -227,20 +227,27 @@ static void sid_to_wbc(const neg_sid *s, struct wbcDomainSid *out)
 }
 
 /* The logon's SIDs, user first, as winbind lists them (0 = user,
- * 1 = primary group, then groups). */
-static void copy_sids(const struct wbcAuthUserInfo *info, neg_wb_result *r)
+ * 1 = primary group, then groups). All of them or none (0): a list cut
+ * short would drop groups that `Require not negotiate-group` refuses. */
+static int copy_sids(const struct wbcAuthUserInfo *info, neg_wb_result *r)
 {
-    uint32_t i, n = info->num_sids > NEG_PAC_MAX_SIDS ? NEG_PAC_MAX_SIDS : info->num_sids;
+    uint32_t i, n = info->num_sids;
 
+    if (n > NEG_PAC_MAX_SIDS) {
+        snprintf(r->detail, sizeof(r->detail), "the logon has %u SIDs, more than "
+                 "the %d the module takes", n, NEG_PAC_MAX_SIDS);
+        return 0;
+    }
     r->sids = n ? calloc(n, sizeof(neg_sid)) : NULL;
-    if (r->sids == NULL)
-        return;
+    if (n > 0 && r->sids == NULL)
+        return 0;
     for (i = 0; i < n; i++)
         sid_from_wbc(&info->sids[i].sid, &r->sids[i]);
     r->n_sids = n;
+    return 1;
 }
 
-static void copy_auth_info(const struct wbcAuthUserInfo *info, neg_wb_result *r)
+static int copy_auth_info(const struct wbcAuthUserInfo *info, neg_wb_result *r)
 {
     copy_str(r->account, sizeof(r->account), info->account_name);
     copy_str(r->domain, sizeof(r->domain), info->domain_name);
@@ -251,7 +258,7 @@ static void copy_auth_info(const struct wbcAuthUserInfo *info, neg_wb_result *r)
     memcpy(r->session_key, info->user_session_key, 16);
     if (info->num_sids > 0)
         wbcSidToStringBuf(&info->sids[0].sid, r->user_sid, sizeof(r->user_sid));
-    copy_sids(info, r);
+    return copy_sids(info, r);
 }
 
 static neg_wb_status run_verify(struct wbcContext *ctx, wb_job *job)
@@ -288,8 +295,10 @@ static neg_wb_status run_verify(struct wbcContext *ctx, wb_job *job)
     }
 
     e = wbcCtxAuthenticateUserEx(ctx, &p, &info, &err);
-    if (e == WBC_ERR_SUCCESS && info != NULL) {
-        copy_auth_info(info, r);
+    if (e == WBC_ERR_SUCCESS && info != NULL && !copy_auth_info(info, r)) {
+        r->status = NEG_WB_ERROR;
+    }
+    else if (e == WBC_ERR_SUCCESS && info != NULL) {
         fill_dns_domain(ctx, r);
         r->status = NEG_WB_OK;
     }
@@ -1019,7 +1028,9 @@ static void cache_group(const char *name, neg_wb_status st,
     }
     copy_str(e->name, sizeof(e->name), name);
     e->status = st;
-    e->n = st == NEG_WB_OK ? n : 0;
+    /* a bare name's SIDs found before another domain failed are kept:
+     * a match with one of them is a match; no match is undecided */
+    e->n = n;
     if (e->n > 0)
         memcpy(e->sids, sids, e->n * sizeof(neg_sid));
     e->expires = now + (st == NEG_WB_OK ? NEG_WB_GROUP_TTL : name_ttl(st));
@@ -1028,7 +1039,7 @@ static void cache_group(const char *name, neg_wb_status st,
 }
 
 /* The cached answer for name, if fresh, or if stale but usable after a
- * failed refresh (status OK and a non-zero count). */
+ * failed refresh (status OK, its SIDs kept). */
 static int cached_group(const char *name, neg_sid *out, size_t cap, size_t *n,
                         neg_wb_status *st)
 {
