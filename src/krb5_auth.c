@@ -23,10 +23,12 @@ static apr_time_t replay_expiry(const neg_krb5_result *k)
 static int refused_replay(const neg_logon_ctx *ctx, const neg_krb5_result *k,
                           neg_verdict *v)
 {
+    const char *why;
+
     if (!k->has_replay_key)
         return 0;
     switch (neg_replay_check(ctx->server, k->replay_key, replay_expiry(k),
-                             ctx->pool)) {
+                             ctx->pool, &why)) {
     case NEG_REPLAY_FRESH:
         return 0;
     case NEG_REPLAY_SEEN:
@@ -38,8 +40,8 @@ static int refused_replay(const neg_logon_ctx *ctx, const neg_krb5_result *k,
     default:
         neg_verdict_refuse(v, "NEG0207", apr_psprintf(ctx->pool,
             "refused the Kerberos ticket of %s: the replay cache "
-            "(NegotiateReplayCache %s) did not answer; is it reachable?",
-            k->principal, neg_replay_name()));
+            "(NegotiateReplayCache %s) did not answer (%s); is it reachable?",
+            k->principal, neg_replay_name(), why));
         return 1;
     }
 }

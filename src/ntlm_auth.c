@@ -172,7 +172,10 @@ typedef struct {
 
 static const char *who(apr_pool_t *p, const type3_view *v)
 {
-    return apr_psprintf(p, "%s\\%s (workstation %s)", v->domain, v->user,
+    /* An empty domain field is common (e.g. a UPN typed as the user name,
+     * [MS-NLMP] 3.1.5.1.2): no leading backslash then. */
+    return apr_psprintf(p, "%s%s%s (workstation %s)", v->domain,
+                        *v->domain ? "\\" : "", v->user,
                         *v->workstation ? v->workstation : "-");
 }
 

@@ -74,6 +74,32 @@ static apr_status_t destroy_cache(void *data)
     return APR_SUCCESS;
 }
 
+/* The cache's lock lives as long as the httpd parent, not one
+ * configuration generation: a graceful restart clears pconf while the old
+ * generation's children still serve their requests, and a lock made in
+ * pconf is destroyed under them (pthread, httpd's default here: every lock
+ * then fails, and their Kerberos logons are refused with NEG0207). Made
+ * once, in the process pool, found again after each restart (this
+ * module's statics are reset when httpd reloads it). A Mutex directive
+ * changed for auth-negotiate-replay takes effect at the next full start. */
+static apr_status_t create_mutex(server_rec *s)
+{
+    static const char key[] = "mod_auth_negotiate:replay-mutex";
+    apr_pool_t *pp = s->process->pool;
+    void *found = NULL;
+    apr_status_t rv;
+
+    apr_pool_userdata_get(&found, key, pp);
+    if (found != NULL) {
+        mutex = found;
+        return APR_SUCCESS;
+    }
+    rv = ap_global_mutex_create(&mutex, NULL, MUTEX_TYPE, NULL, s, pp, 0);
+    if (rv == APR_SUCCESS)
+        apr_pool_userdata_set(mutex, key, apr_pool_cleanup_null, pp);
+    return rv;
+}
+
 int neg_replay_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
     static const struct ap_socache_hints hints = { 32, 1, apr_time_from_sec(30) };
@@ -81,6 +107,7 @@ int neg_replay_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     apr_status_t rv;
 
     instance = NULL;
+    mutex = NULL;
     if (strcasecmp(cache_name, "none") == 0)
         return OK;
     provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, cache_name,
@@ -113,9 +140,13 @@ int neg_replay_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     if (provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
-        rv = ap_global_mutex_create(&mutex, NULL, MUTEX_TYPE, NULL, s, pconf, 0);
-        if (rv != APR_SUCCESS)
+        rv = create_mutex(s);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "NEG0804: cannot create "
+                         "the lock of the Kerberos replay cache (Mutex %s)",
+                         MUTEX_TYPE);
             return HTTP_INTERNAL_SERVER_ERROR;
+        }
     }
     rv = provider->init(instance, "mod_auth_negotiate", &hints, s, pconf);
     if (rv != APR_SUCCESS) {
@@ -134,29 +165,37 @@ void neg_replay_child_init(apr_pool_t *pchild, server_rec *s)
 }
 
 neg_replay_result neg_replay_check(server_rec *s, const unsigned char key[32],
-                                   apr_time_t expiry, apr_pool_t *p)
+                                   apr_time_t expiry, apr_pool_t *p,
+                                   const char **why)
 {
     unsigned char seen[8], mark = 1;
     unsigned int seen_len = sizeof(seen);
-    neg_replay_result result;
+    neg_replay_result result = NEG_REPLAY_ERROR;
+    const char *step = "locking it";
     apr_status_t rv;
+    char err[120];
 
+    *why = NULL;
     if (instance == NULL)
         return NEG_REPLAY_FRESH;            /* NegotiateReplayCache none */
-    if (mutex != NULL && apr_global_mutex_lock(mutex) != APR_SUCCESS)
-        return NEG_REPLAY_ERROR;
+    if (mutex != NULL && (rv = apr_global_mutex_lock(mutex)) != APR_SUCCESS)
+        goto fail;
+    step = "looking the authenticator up";
     rv = provider->retrieve(instance, s, key, 32, seen, &seen_len, p);
     if (rv == APR_SUCCESS) {
         result = NEG_REPLAY_SEEN;
     }
     else if (rv == APR_NOTFOUND) {
+        step = "storing the authenticator";
         rv = provider->store(instance, s, key, 32, expiry, &mark, 1, p);
-        result = rv == APR_SUCCESS ? NEG_REPLAY_FRESH : NEG_REPLAY_ERROR;
-    }
-    else {
-        result = NEG_REPLAY_ERROR;
+        if (rv == APR_SUCCESS)
+            result = NEG_REPLAY_FRESH;
     }
     if (mutex != NULL)
         apr_global_mutex_unlock(mutex);
-    return result;
+    if (result != NEG_REPLAY_ERROR)
+        return result;
+fail:
+    *why = apr_psprintf(p, "%s: %s", step, apr_strerror(rv, err, sizeof(err)));
+    return NEG_REPLAY_ERROR;
 }

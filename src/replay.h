@@ -29,9 +29,11 @@ void neg_replay_pre_config(apr_pool_t *pconf);
 int neg_replay_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
 void neg_replay_child_init(apr_pool_t *pchild, server_rec *s);
 
-/* Is this key new? Remembered until expiry when it is. */
+/* Is this key new? Remembered until expiry when it is. On
+ * NEG_REPLAY_ERROR *why says what failed (allocated from p). */
 neg_replay_result neg_replay_check(server_rec *s, const unsigned char key[32],
-                                   apr_time_t expiry, apr_pool_t *p);
+                                   apr_time_t expiry, apr_pool_t *p,
+                                   const char **why);
 
 /* "shmcb", "redis:127.0.0.1:6379", "none": for log lines. */
 const char *neg_replay_name(void);

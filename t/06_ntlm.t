@@ -9,7 +9,7 @@ use Apache::TestUtil;
 use MIME::Base64 ();
 use NegTest;
 
-plan tests => 91;
+plan tests => 94;
 
 my $t = t_dir();
 my $ntlm_user_file = "$t/tmp/ntlm_user_file";
@@ -128,6 +128,8 @@ ok t_cmp(join(',', www_auth($res)), qr/^Negotiate oR[A-Za-z0-9+\/]+=*$/,
 my @refusals = (
     [{ password => 'wrong' }, qr/NEG0304: the domain refused the NTLM logon of EXAMPLE\\\\alice \(workstation TESTWS\): NT_STATUS_WRONG_PASSWORD: wrong password/,
      'wrong password'],
+    [{ domain => '', password => 'wrong' }, qr/NEG0304: the domain refused the NTLM logon of alice \(workstation TESTWS\): NT_STATUS_WRONG_PASSWORD/,
+     'wrong password, empty domain field: the user named without a stray backslash'],
     [{ user => 'nosuchuser' }, qr/NEG0304: the domain refused the NTLM logon of EXAMPLE\\\\nosuchuser .*NT_STATUS_NO_SUCH_USER/,
      'unknown user'],
     [{ domain => 'NOSUCHDOM' }, qr/NEG0304: .*NOSUCHDOM\\\\alice.*the client named the domain 'NOSUCHDOM', which is not this server's domain EXAMPLE/,

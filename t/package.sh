@@ -62,7 +62,7 @@ check "lintian reports no error" [ "$lintian_rc" = 0 ]
 t_lint=$(date +%s)
 
 contents=$(dpkg -c "$deb" | awk '{print $6}')
-for f in "./${module#/}" ./etc/apache2/mods-available/auth_negotiate.load \
+for f in "./${module#/}" ./usr/sbin/negotiate-doctor ./usr/share/man/man8/negotiate-doctor.8.gz ./etc/apache2/mods-available/auth_negotiate.load \
          ./etc/apache2/mods-available/auth_negotiate.conf \
          ./usr/share/doc/$pkg/README.gz ./usr/share/doc/$pkg/NEWS.gz \
          ./usr/share/doc/$pkg/changelog.gz ./usr/share/doc/$pkg/copyright; do
@@ -151,6 +151,8 @@ fi
 check "installed: $(dpkg-query -W -f='${Package} ${Version}' $pkg)" \
     bash -c "dpkg-query -W -f='\${Status}' $pkg | grep -q 'install ok installed'"
 check "the module is at $module" test -f $module
+check "negotiate-doctor is installed and runs: $(/usr/sbin/negotiate-doctor --version 2>&1 | head -n 1)" \
+    bash -c "/usr/sbin/negotiate-doctor --version | grep -q ."
 check "auth_negotiate.load and .conf are in /etc/apache2/mods-available" \
     test -f /etc/apache2/mods-available/auth_negotiate.load -a -f /etc/apache2/mods-available/auth_negotiate.conf
 check "installing did not enable the module (no keytab yet)" \
@@ -250,9 +252,10 @@ apt-get -o DPkg::Lock::Timeout=600 purge -y -qq $pkg >"$work/apt.log" 2>&1 \
 
 check "purged: dpkg knows nothing of $pkg" \
     bash -c "! dpkg-query -W -f='\${Status}' $pkg 2>/dev/null | grep -q ."
-left=$(find /usr/lib/apache2/modules /etc/apache2 /var/lib/apache2 /usr/share/doc \
-            \( -name 'mod_auth_negotiate*' -o -name 'auth_negotiate*' -o -name "$pkg" \) 2>/dev/null || true)
-check "nothing of the package is left (module, mods-available, mods-enabled, state, docs)${left:+: $left}" \
+left=$(find /usr/lib/apache2/modules /etc/apache2 /var/lib/apache2 /usr/share/doc /usr/sbin \
+            \( -name 'mod_auth_negotiate*' -o -name 'auth_negotiate*' -o -name "$pkg" \
+               -o -name 'negotiate-doctor*' \) 2>/dev/null || true)
+check "nothing of the package is left (module, doctor, mods-available, mods-enabled, state, docs)${left:+: $left}" \
     [ -z "$left" ]
 
 cleanup      # socache_shmcb and a2enmod's markers as they were
