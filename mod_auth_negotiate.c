@@ -607,6 +607,35 @@ static void log_lines(request_rec *r, const neg_verdict *v)
                       v->lines[i].tag, v->lines[i].text);
 }
 
+/* A Kerberos token grows with the user's groups: about 11 bytes of header
+ * per group (8 bytes each in the PAC's GroupIds, [MS-PAC] 2.5, in base64;
+ * measured: 1,909 bytes for 1 group, 8,325 for 600, 17,949 for 1,500).
+ * httpd refuses a header longer than LimitRequestFieldSize with 400 before
+ * any module runs, so the warning can only come while tokens still fit:
+ * once per process, for the first one over three quarters of the limit. */
+static void warn_header_headroom(request_rec *r, const neg_verdict *v)
+{
+    static volatile int warned;
+    const char *name = is_proxy_auth(r) ? "Proxy-Authorization" : "Authorization";
+    const char *h = apr_table_get(r->headers_in, name);
+    size_t len, limit = (size_t)r->server->limit_req_fieldsize;
+
+    if (warned || h == NULL || strcmp(v->id->mech, "kerberos") != 0)
+        return;
+    len = strlen(name) + 2 + strlen(h);
+    if (4 * len <= 3 * limit)
+        return;
+    warned = 1;
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, NEGLOGNO(0602)
+                  "the Kerberos token of %s (%lu SIDs) took %lu of the %lu "
+                  "bytes LimitRequestFieldSize allows a header line: users in "
+                  "more groups (about 11 bytes each) will get 400 from httpd "
+                  "before this module sees them; raise LimitRequestFieldSize "
+                  "(e.g. to 65536) in this server", r->user,
+                  (unsigned long)v->id->n_sids, (unsigned long)len,
+                  (unsigned long)limit);
+}
+
 /* The person is known: REMOTE_USER in this location's format, AUTH_TYPE,
  * the environment, and the identity for the authorization providers. */
 static int grant(request_rec *r, const neg_dir_conf *conf, const neg_verdict *v,
@@ -621,6 +650,7 @@ static int grant(request_rec *r, const neg_dir_conf *conf, const neg_verdict *v,
     ap_set_module_config(r->request_config, &auth_negotiate_module, st);
     neg_identity_publish(v->id, r->subprocess_env, r->pool,
                          conf->publish_groups == 1, deadline);
+    warn_header_headroom(r, v);
     return OK;
 }
 
@@ -830,45 +860,38 @@ static authz_status state_for_authz(request_rec *r, const char *provider,
     return AUTHZ_GRANTED;
 }
 
-/* "EXAMPLE\WebAdmins" matches that name; a bare "WebAdmins" matches the
- * group of that name in any domain. AD names are case-insensitive. */
-static int group_name_matches(const char *wanted, const char *have)
-{
-    const char *sep = strchr(have, '\\');
-
-    return strcasecmp(wanted, have) == 0
-        || (strchr(wanted, '\\') == NULL && sep != NULL && strcasecmp(wanted, sep + 1) == 0);
-}
-
 typedef enum { NOT_MEMBER = 0, MEMBER, UNDECIDED } membership;
 
-/* Is one of the logon's group SIDs named `wanted`? UNDECIDED when a name
- * could not be had within the request's budget and none matched. */
+/* Is one of the logon's group SIDs (0 is the user) a SID of the group
+ * named `wanted`? The name is resolved to its SID(s) through winbind, once
+ * per process and name (winbind.c caches it); a bare name to the group of
+ * that name in each domain winbind knows. UNDECIDED when the name could
+ * not be resolved within the request's budget. */
 static membership member_of(const request_state *st, const char *wanted)
 {
     const neg_identity *id = st->id;
-    char name[NEG_WB_NAME_MAX];
-    membership m = NOT_MEMBER;
-    neg_wb_status ws;
-    size_t i;
+    neg_sid sids[NEG_WB_GROUP_SIDS_MAX];
+    size_t n = 0, i, k;
+    neg_wb_status ws = neg_wb_group_sids(wanted, budget_ms(st), sids,
+                                         NEG_WB_GROUP_SIDS_MAX, &n);
 
-    for (i = 1; i < id->n_sids; i++) {         /* 0 is the user */
-        ws = neg_wb_sid_to_name(&id->sids[i], budget_ms(st), name, sizeof(name));
-        if (ws == NEG_WB_OK && group_name_matches(wanted, name))
-            return MEMBER;
-        if (ws != NEG_WB_OK && ws != NEG_WB_AUTH_FAILED)
-            m = UNDECIDED;
+    for (k = 0; k < n; k++) {
+        for (i = 1; i < id->n_sids; i++) {
+            if (neg_sid_equal(&id->sids[i], &sids[k]))
+                return MEMBER;
+        }
     }
-    return m;
+    return ws == NEG_WB_OK || ws == NEG_WB_AUTH_FAILED ? NOT_MEMBER : UNDECIDED;
 }
 
 /* Require negotiate-group "EXAMPLE\WebAdmins" ...: the logon's group SIDs
  * (nested groups included: the DC expands them into the PAC and into
- * winbind's answer) are named through winbind (cached) and compared. Names,
- * not a name-to-SID lookup: Samba's winbindd lower-cases the names it
- * caches for such lookups, and that would leak into NEGOTIATE_GROUPS. Every
- * lookup spends the request's winbind budget: when it runs out before a
- * match, the answer is an error (500), not a guess. */
+ * winbind's answer) are compared with the SIDs of the groups named, which
+ * winbind resolves once per process (and again every NEG_WB_GROUP_TTL
+ * seconds): the cost is the groups asked for, not the groups the user is
+ * in. AD names are case-insensitive, and so is the lookup. A lookup
+ * spends the request's winbind budget: when it runs out before a match,
+ * the answer is an error (500), not a guess. */
 static authz_status check_group(request_rec *r, const char *args, const void *parsed)
 {
     const request_state *st = NULL;
@@ -893,9 +916,9 @@ static authz_status check_group(request_rec *r, const char *args, const void *pa
     if (undecided) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0705)
                       "cannot decide whether %s is a member of %s: winbind did "
-                      "not name all of the user's groups within the request's "
-                      "budget (NegotiateWinbindTimeout); is winbindd hung or "
-                      "overloaded?", r->user, names);
+                      "not resolve the group names to SIDs within the "
+                      "request's budget (NegotiateWinbindTimeout); is winbindd "
+                      "hung or overloaded?", r->user, names);
         apr_table_setn(r->notes, "negotiate-error", "NEG0705");
         neg_status_refusal("NEG0705");
         return AUTHZ_GENERAL_ERROR;
@@ -940,11 +963,13 @@ static const char *parse_sid_line(cmd_parms *cmd, const char *line,
 static const char *parse_group_line(cmd_parms *cmd, const char *line,
                                     const void **parsed)
 {
-    const char *args = line;
+    const char *w, *args = line;
 
-    if (*ap_getword_conf(cmd->temp_pool, &args) == '\0')
+    if (*(w = ap_getword_conf(cmd->temp_pool, &args)) == '\0')
         return "Require negotiate-group needs at least one group name "
                "(\"DOMAIN\\group\")";
+    for (; *w != '\0'; w = ap_getword_conf(cmd->temp_pool, &args))
+        neg_wb_remember_spelling(w);
     return NULL;
 }
 

@@ -144,18 +144,29 @@ const char *neg_identity_from_kerberos(neg_identity *id, apr_pool_t *p,
 }
 
 /* winbind lists the primary group twice (as primary group and among the
- * groups): keep each SID once, in order. */
+ * groups): keep each SID once, in order. An open-addressing index (twice
+ * as many slots as SIDs, so that probes stay short) finds the duplicates:
+ * a user in 1,500 groups costs 1,500 lookups, not a million comparisons. */
 static void copy_unique_sids(neg_identity *id, apr_pool_t *p,
                              const neg_sid *sids, size_t n)
 {
     neg_sid *out = apr_palloc(p, sizeof(neg_sid) * n);
-    size_t i, j, k = 0;
+    size_t size = 16, mask, i, j, k = 0;
+    size_t *index;
 
+    while (size < 2 * n)
+        size *= 2;
+    mask = size - 1;
+    index = apr_pcalloc(p, size * sizeof(*index));   /* 1 + position in out */
     for (i = 0; i < n; i++) {
-        for (j = 0; j < k && !neg_sid_equal(&out[j], &sids[i]); j++)
+        for (j = neg_sid_hash(&sids[i]) & mask;
+             index[j] != 0 && !neg_sid_equal(&out[index[j] - 1], &sids[i]);
+             j = (j + 1) & mask)
             ;
-        if (j == k)
+        if (index[j] == 0) {
             out[k++] = sids[i];
+            index[j] = k;
+        }
     }
     id->sids = out;
     id->n_sids = k;

@@ -145,28 +145,64 @@ static uint32_t ndr_u32(ndr_reader *r)
 /* SID list                                                           */
 /* ------------------------------------------------------------------ */
 
-static int sid_in_list(const neg_pac *out, const neg_sid *sid)
+size_t neg_sid_hash(const neg_sid *sid)
 {
-    size_t i;
+    const unsigned char *b = (const unsigned char *)sid->sub;
+    size_t n = (size_t)sid->count * sizeof(sid->sub[0]), i;
+    uint32_t h = 2166136261u;
 
-    for (i = 0; i < out->n_sids; i++) {
-        if (neg_sid_equal(&out->sids[i], sid))
-            return 1;
-    }
-    return 0;
+    for (i = 0; i < SID_AUTH_LEN; i++)
+        h = (h ^ sid->authority[i]) * 16777619u;
+    for (i = 0; i < n; i++)
+        h = (h ^ b[i]) * 16777619u;
+    return h;
 }
 
-/* Append unless already listed. check_sid_budget makes the limit
- * unreachable; the test here keeps sids[] safe on its own. */
+/* Size the duplicate index for `total` SIDs (at most NEG_PAC_MAX_SIDS,
+ * which check_sid_budget ensures) and clear the part used. A PAC of a
+ * user in a few groups clears a few dozen bytes, not the whole index. */
+static void reset_sid_index(neg_pac *out, uint64_t total)
+{
+    size_t size = 16;
+
+    while (size < 2 * total && size < NEG_PAC_SID_INDEX)
+        size *= 2;
+    out->index_size = size;
+    memset(out->sid_index, 0, size * sizeof(out->sid_index[0]));
+}
+
+/* The index slot that holds sid, or the empty slot where it goes. The
+ * index is at least twice as large as sids[] can be full, so an empty
+ * slot is always found. */
+static uint16_t *sid_slot(neg_pac *out, const neg_sid *sid)
+{
+    size_t mask = out->index_size - 1, i = neg_sid_hash(sid) & mask;
+
+    while (out->sid_index[i] != 0
+           && !neg_sid_equal(&out->sids[out->sid_index[i] - 1], sid))
+        i = (i + 1) & mask;
+    return &out->sid_index[i];
+}
+
+/* Append unless already listed (linear probing: a user in 1,500 groups
+ * costs 1,500 lookups, not a million comparisons). check_sid_budget makes
+ * the limit unreachable; the tests here keep sids[] and the index safe on
+ * their own. */
 static void add_sid(ndr_reader *r, neg_pac *out, const neg_sid *sid)
 {
-    if (!ndr_ok(r) || sid_in_list(out, sid))
+    uint16_t *slot;
+
+    if (!ndr_ok(r))
         return;
-    if (out->n_sids >= NEG_PAC_MAX_SIDS) {
+    if (out->n_sids >= NEG_PAC_MAX_SIDS || 2 * out->n_sids >= out->index_size) {
         ndr_fail(r, NEG_PAC_TOO_MANY_SIDS);
         return;
     }
+    slot = sid_slot(out, sid);
+    if (*slot != 0)
+        return;
     out->sids[out->n_sids++] = *sid;
+    *slot = (uint16_t)out->n_sids;
 }
 
 /* Domain SID + RID; a domain SID already holding 15 sub-authorities has
@@ -265,13 +301,16 @@ static void read_validation_fixed(ndr_reader *r, validation_fixed *v)
 
 /* Refuse early when the counts alone promise more SIDs than fit: the
  * user, the primary group and every entry of the three arrays. */
-static void check_sid_budget(ndr_reader *r, const validation_fixed *v)
+static void check_sid_budget(ndr_reader *r, const validation_fixed *v,
+                             neg_pac *out)
 {
     uint64_t total = 2 + (uint64_t)v->group_count + v->sid_count
         + v->resource_group_count;
 
     if (total > NEG_PAC_MAX_SIDS)
         ndr_fail(r, NEG_PAC_TOO_MANY_SIDS);
+    else
+        reset_sid_index(out, total);
 }
 
 /* The Buffer referent of an RPC_UNICODE_STRING ([MS-DTYP] 2.3.10:
@@ -479,7 +518,7 @@ static neg_pac_result decode_logon_info(const unsigned char *p, size_t len,
     if (ndr_u32(&r) == 0 && ndr_ok(&r))
         ndr_fail(&r, NEG_PAC_MALFORMED);
     read_validation_fixed(&r, &v);
-    check_sid_budget(&r, &v);
+    check_sid_budget(&r, &v, out);
     read_validation_deferred(&r, &v, out);
     out->user_rid = v.user_rid;
     out->primary_group_rid = v.primary_group_rid;
@@ -640,7 +679,8 @@ static void clear_utf16(neg_utf16 *s)
     s->len = 0;
 }
 
-/* Reset everything but the (large) sids[] array, which n_sids guards. */
+/* Reset everything but the (large) sids[] and sid_index[] arrays, which
+ * n_sids and index_size guard. */
 static void clear_pac(neg_pac *out)
 {
     clear_utf16(&out->effective_name);
@@ -651,6 +691,7 @@ static void clear_pac(neg_pac *out)
     out->user_flags = 0;
     out->user_account_control = 0;
     out->n_sids = 0;
+    out->index_size = 0;
     clear_utf16(&out->upn);
     clear_utf16(&out->dns_domain);
     out->has_logon_info = 0;

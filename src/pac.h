@@ -13,7 +13,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NEG_PAC_MAX_SIDS 1024       /* more groups than this: refuse */
+/* More SIDs than this: refuse. Windows builds no access token with more
+ * than 1,015 groups, but AD issues PACs with more (for Linux and web
+ * servers), at 8 bytes per domain group; 4,096 fits in the 65,536-byte
+ * NegotiateMaxTokenSize default with room to spare for the rest of the
+ * ticket. sids[] is 68 bytes a SID (278 KB in all), allocated once per
+ * thread and touched only as far as it is filled. */
+#define NEG_PAC_MAX_SIDS 4096
+/* The open-addressing index that finds duplicates: a power of two at
+ * least twice NEG_PAC_MAX_SIDS, so that probes stay short. */
+#define NEG_PAC_SID_INDEX (2 * NEG_PAC_MAX_SIDS)
 #define NEG_SID_STRING_MAX 192      /* "S-1-5-21-..." with up to 15 sub-authorities */
 
 typedef struct {
@@ -42,6 +51,11 @@ typedef struct {
      * groups (resource domain SID + RID); duplicates removed. */
     neg_sid sids[NEG_PAC_MAX_SIDS];
     size_t n_sids;
+    /* Decoder's scratch: 1 + the index into sids[] of each SID listed,
+     * by hash; only the first index_size slots are used (and cleared),
+     * sized for the SIDs the PAC's counts announce. */
+    uint16_t sid_index[NEG_PAC_SID_INDEX];
+    size_t index_size;
     /* UPN_DNS_INFO, when present (len 0 otherwise) */
     neg_utf16 upn;                  /* alice@example.test */
     neg_utf16 dns_domain;           /* EXAMPLE.TEST or example.test */
@@ -65,7 +79,7 @@ typedef enum {
 } neg_pac_result;
 
 /* Decode a PAC (the AD-WIN2K-PAC authorization data, ad-type 128). The
- * output is large (about 70 KB): allocate it, don't put it on a stack. */
+ * output is large (about 300 KB): allocate it, don't put it on a stack. */
 neg_pac_result neg_pac_decode(const unsigned char *buf, size_t len, neg_pac *out);
 
 /* "S-1-5-21-1-2-3-1104"; returns the length, 0 if it does not fit. */
@@ -75,6 +89,10 @@ size_t neg_sid_to_string(const neg_sid *sid, char *out, size_t cap);
 int neg_sid_from_string(const char *s, neg_sid *out);
 
 int neg_sid_equal(const neg_sid *a, const neg_sid *b);
+
+/* A hash of the SID (FNV-1a over its authority and sub-authorities), for
+ * indexes that find duplicates. */
+size_t neg_sid_hash(const neg_sid *sid);
 
 const char *neg_pac_result_str(neg_pac_result r);
 

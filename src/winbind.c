@@ -29,7 +29,7 @@
 #define DEFAULT_THREADS 8
 #define MAX_THREADS 64
 
-typedef enum { JOB_VERIFY, JOB_PLAIN, JOB_NAMES, JOB_SID2NAME } job_kind;
+typedef enum { JOB_VERIFY, JOB_PLAIN, JOB_NAMES, JOB_SID2NAME, JOB_GROUP2SIDS } job_kind;
 
 typedef struct wb_job {
     job_kind kind;
@@ -42,7 +42,10 @@ typedef struct wb_job {
     char *password;                 /* PLAIN */
     int allow_machine;              /* VERIFY, PLAIN */
     neg_sid sid;                    /* SID2NAME in */
-    char *name;                     /* SID2NAME out: DOMAIN\name */
+    char *name;                     /* SID2NAME out: DOMAIN\name;
+                                     * GROUP2SIDS in: the group's name */
+    neg_sid *group_sids;            /* GROUP2SIDS out (NEG_WB_GROUP_SIDS_MAX) */
+    size_t n_group_sids;
     /* output */
     neg_wb_status status;
     neg_wb_result res;
@@ -125,6 +128,7 @@ static void free_job(wb_job *job)
         memset(job->password, 0, strlen(job->password));
     free(job->password);
     free(job->name);
+    free(job->group_sids);
     free(job->res.sids);
     free(job->account);
     free(job->domain);
@@ -225,20 +229,27 @@ static void sid_to_wbc(const neg_sid *s, struct wbcDomainSid *out)
 }
 
 /* The logon's SIDs, user first, as winbind lists them (0 = user,
- * 1 = primary group, then groups). */
-static void copy_sids(const struct wbcAuthUserInfo *info, neg_wb_result *r)
+ * 1 = primary group, then groups). All of them or none (0): a list cut
+ * short would drop groups that `Require not negotiate-group` refuses. */
+static int copy_sids(const struct wbcAuthUserInfo *info, neg_wb_result *r)
 {
-    uint32_t i, n = info->num_sids > NEG_PAC_MAX_SIDS ? NEG_PAC_MAX_SIDS : info->num_sids;
+    uint32_t i, n = info->num_sids;
 
+    if (n > NEG_PAC_MAX_SIDS) {
+        snprintf(r->detail, sizeof(r->detail), "the logon has %u SIDs, more than "
+                 "the %d the module takes", n, NEG_PAC_MAX_SIDS);
+        return 0;
+    }
     r->sids = n ? calloc(n, sizeof(neg_sid)) : NULL;
-    if (r->sids == NULL)
-        return;
+    if (n > 0 && r->sids == NULL)
+        return 0;
     for (i = 0; i < n; i++)
         sid_from_wbc(&info->sids[i].sid, &r->sids[i]);
     r->n_sids = n;
+    return 1;
 }
 
-static void copy_auth_info(const struct wbcAuthUserInfo *info, neg_wb_result *r)
+static int copy_auth_info(const struct wbcAuthUserInfo *info, neg_wb_result *r)
 {
     copy_str(r->account, sizeof(r->account), info->account_name);
     copy_str(r->domain, sizeof(r->domain), info->domain_name);
@@ -249,7 +260,7 @@ static void copy_auth_info(const struct wbcAuthUserInfo *info, neg_wb_result *r)
     memcpy(r->session_key, info->user_session_key, 16);
     if (info->num_sids > 0)
         wbcSidToStringBuf(&info->sids[0].sid, r->user_sid, sizeof(r->user_sid));
-    copy_sids(info, r);
+    return copy_sids(info, r);
 }
 
 static neg_wb_status run_verify(struct wbcContext *ctx, wb_job *job)
@@ -286,8 +297,10 @@ static neg_wb_status run_verify(struct wbcContext *ctx, wb_job *job)
     }
 
     e = wbcCtxAuthenticateUserEx(ctx, &p, &info, &err);
-    if (e == WBC_ERR_SUCCESS && info != NULL) {
-        copy_auth_info(info, r);
+    if (e == WBC_ERR_SUCCESS && info != NULL && !copy_auth_info(info, r)) {
+        r->status = NEG_WB_ERROR;
+    }
+    else if (e == WBC_ERR_SUCCESS && info != NULL) {
         fill_dns_domain(ctx, r);
         r->status = NEG_WB_OK;
     }
@@ -338,6 +351,72 @@ static neg_wb_status run_sid2name(struct wbcContext *ctx, wb_job *job)
     return job->name ? NEG_WB_OK : NEG_WB_ERROR;
 }
 
+/* Groups only: a domain group, a local (BUILTIN) alias, a well-known
+ * group such as Authenticated Users. A user, computer or domain of that
+ * name is no group: it never matches (fail closed). */
+static int is_group_type(enum wbcSidType type)
+{
+    return type == WBC_SID_NAME_DOM_GRP || type == WBC_SID_NAME_ALIAS
+        || type == WBC_SID_NAME_WKN_GRP;
+}
+
+/* One name in one domain; a name the domain does not know adds nothing. */
+static neg_wb_status lookup_group_in(struct wbcContext *ctx, wb_job *job,
+                                     const char *domain, const char *name)
+{
+    struct wbcDomainSid sid;
+    enum wbcSidType type;
+    wbcErr e = wbcCtxLookupName(ctx, domain, name, &sid, &type);
+
+    if (e != WBC_ERR_SUCCESS)
+        return lookup_failure(job, e);
+    if (!is_group_type(type))
+        return NEG_WB_AUTH_FAILED;
+    if (job->n_group_sids < NEG_WB_GROUP_SIDS_MAX)
+        sid_from_wbc(&sid, &job->group_sids[job->n_group_sids++]);
+    return NEG_WB_OK;
+}
+
+/* A bare name in every domain winbind knows (its own, BUILTIN, trusted
+ * ones): today's meaning of a bare name in Require negotiate-group is
+ * "a group of that name in any domain". OK when found in one at least,
+ * AUTH_FAILED when every domain said it has none, else what failed. */
+static neg_wb_status lookup_bare_group(struct wbcContext *ctx, wb_job *job)
+{
+    struct wbcDomainInfo *d = NULL;
+    size_t n = 0, i;
+    neg_wb_status st, worst = NEG_WB_AUTH_FAILED;
+    wbcErr e = wbcCtxListTrusts(ctx, &d, &n);
+
+    if (e != WBC_ERR_SUCCESS)
+        return lookup_failure(job, e) == NEG_WB_UNAVAILABLE ? NEG_WB_UNAVAILABLE
+                                                            : NEG_WB_ERROR;
+    for (i = 0; i < n; i++) {
+        if (d[i].short_name == NULL || *d[i].short_name == '\0')
+            continue;
+        st = lookup_group_in(ctx, job, d[i].short_name, job->name);
+        if (st != NEG_WB_OK && st != NEG_WB_AUTH_FAILED)
+            worst = st;
+    }
+    wbcFreeMemory(d);
+    return job->n_group_sids > 0 && worst == NEG_WB_AUTH_FAILED ? NEG_WB_OK : worst;
+}
+
+/* "DOMAIN\group" -> its SID; a bare "group" -> its SID in each domain. */
+static neg_wb_status run_group2sids(struct wbcContext *ctx, wb_job *job)
+{
+    char domain[NEG_WB_NAME_MAX];
+    const char *sep = strchr(job->name, '\\');
+
+    job->group_sids = calloc(NEG_WB_GROUP_SIDS_MAX, sizeof(neg_sid));
+    if (job->group_sids == NULL)
+        return NEG_WB_ERROR;
+    if (sep == NULL)
+        return lookup_bare_group(ctx, job);
+    snprintf(domain, sizeof(domain), "%.*s", (int)(sep - job->name), job->name);
+    return lookup_group_in(ctx, job, domain, sep + 1);
+}
+
 static neg_wb_status run_names(struct wbcContext *ctx, wb_job *job)
 {
     struct wbcInterfaceDetails *d = NULL;
@@ -361,6 +440,7 @@ static neg_wb_status run_any(struct wbcContext *ctx, wb_job *job)
     case JOB_PLAIN:     return run_verify(ctx, job);
     case JOB_NAMES:     return run_names(ctx, job);
     case JOB_SID2NAME:  return run_sid2name(ctx, job);
+    case JOB_GROUP2SIDS: return run_group2sids(ctx, job);
     }
     return NEG_WB_ERROR;
 }
@@ -863,10 +943,16 @@ static void cache_name(const neg_sid *sid, neg_wb_status st, const char *name)
 
 /* A lookup whose caller gave up still answers the next requests: its
  * result goes into the cache when it comes (from finish_job). */
+static void cache_group(const char *name, neg_wb_status st,
+                        const neg_sid *sids, size_t n);
+static void respell(char *name);
+
 static void cache_late_answer(const wb_job *job)
 {
     if (job->kind == JOB_SID2NAME)
         cache_name(&job->sid, job->status, job->name);
+    else if (job->kind == JOB_GROUP2SIDS)
+        cache_group(job->name, job->status, job->group_sids, job->n_group_sids);
 }
 
 neg_wb_status neg_wb_sid_to_name(const neg_sid *sid, int timeout_ms,
@@ -883,6 +969,8 @@ neg_wb_status neg_wb_sid_to_name(const neg_sid *sid, int timeout_ms,
     if (hit && st == NEG_WB_OK)
         copy_str(out, cap, e->name);
     pthread_mutex_unlock(&lock);
+    if (hit && st == NEG_WB_OK)
+        respell(out);
     if (hit)
         return st;
     if ((job = new_job(JOB_SID2NAME)) == NULL)
@@ -894,11 +982,199 @@ neg_wb_status neg_wb_sid_to_name(const neg_sid *sid, int timeout_ms,
         return st;
     }
     st = r < 0 ? NEG_WB_ERROR : job->status;
-    if (st == NEG_WB_OK)
+    if (st == NEG_WB_OK) {
         copy_str(out, cap, job->name);
+        respell(out);
+    }
     cache_name(sid, st, job->name);
     free_job(job);
     return st;
+}
+
+/* ---------------------------------------------------------- group SIDs */
+
+/* Group names of Require negotiate-group lines and their SIDs. Few names
+ * (those of the configuration), so a small table searched in full; the
+ * oldest entry makes room. Under lock. */
+#define GROUP_CACHE_SLOTS 128
+
+typedef struct {
+    char name[NEG_WB_NAME_MAX];     /* as asked for; compared ignoring case */
+    neg_wb_status status;
+    neg_sid sids[NEG_WB_GROUP_SIDS_MAX];
+    size_t n;
+    time_t expires;                 /* refresh after this */
+    time_t stale_until;             /* OK entries: still usable when a
+                                     * refresh cannot get an answer */
+} group_entry;
+
+static group_entry group_cache[GROUP_CACHE_SLOTS];
+
+static group_entry *find_group(const char *name)
+{
+    int i;
+
+    for (i = 0; i < GROUP_CACHE_SLOTS; i++) {
+        if (group_cache[i].expires != 0 && strcasecmp(group_cache[i].name, name) == 0)
+            return &group_cache[i];
+    }
+    return NULL;
+}
+
+static group_entry *group_slot(const char *name)
+{
+    group_entry *e = find_group(name), *oldest = &group_cache[0];
+    int i;
+
+    if (e != NULL)
+        return e;
+    for (i = 0; i < GROUP_CACHE_SLOTS; i++) {
+        if (group_cache[i].expires < oldest->expires)
+            oldest = &group_cache[i];
+    }
+    return oldest;
+}
+
+/* A refresh that got no answer keeps a name's known SIDs (a group's SID
+ * does not change while it exists) for another NEG_WB_GROUP_TTL. */
+static void cache_group(const char *name, neg_wb_status st,
+                        const neg_sid *sids, size_t n)
+{
+    time_t now = now_mono();
+    group_entry *e;
+
+    pthread_mutex_lock(&lock);
+    e = group_slot(name);
+    if (st != NEG_WB_OK && st != NEG_WB_AUTH_FAILED
+        && e->status == NEG_WB_OK && e->stale_until > now) {
+        e->expires = now + NEG_WB_FAILED_TTL;
+        pthread_mutex_unlock(&lock);
+        return;
+    }
+    copy_str(e->name, sizeof(e->name), name);
+    e->status = st;
+    /* a bare name's SIDs found before another domain failed are kept:
+     * a match with one of them is a match; no match is undecided */
+    e->n = n;
+    if (e->n > 0)
+        memcpy(e->sids, sids, e->n * sizeof(neg_sid));
+    e->expires = now + (st == NEG_WB_OK ? NEG_WB_GROUP_TTL : name_ttl(st));
+    e->stale_until = st == NEG_WB_OK ? now + 2 * NEG_WB_GROUP_TTL : 0;
+    pthread_mutex_unlock(&lock);
+}
+
+/* The cached answer for name, if fresh, or if stale but usable after a
+ * failed refresh (status OK, its SIDs kept). */
+static int cached_group(const char *name, neg_sid *out, size_t cap, size_t *n,
+                        neg_wb_status *st)
+{
+    group_entry *e;
+    time_t now = now_mono();
+    int hit = 0;
+
+    pthread_mutex_lock(&lock);
+    if ((e = find_group(name)) != NULL && e->expires > now) {
+        *st = e->status;
+        *n = e->n < cap ? e->n : cap;
+        memcpy(out, e->sids, *n * sizeof(neg_sid));
+        hit = 1;
+    }
+    pthread_mutex_unlock(&lock);
+    return hit;
+}
+
+neg_wb_status neg_wb_group_sids(const char *name, int timeout_ms,
+                                neg_sid *out, size_t cap, size_t *n)
+{
+    neg_wb_status st;
+    wb_job *job;
+    int r;
+
+    *n = 0;
+    if (cached_group(name, out, cap, n, &st))
+        return st;
+    if (timeout_ms <= 0)                /* the request's budget is spent */
+        return NEG_WB_TIMEOUT;
+    if ((job = new_job(JOB_GROUP2SIDS)) == NULL || (job->name = strdup(name)) == NULL) {
+        if (job != NULL)
+            free_job(job);
+        return NEG_WB_ERROR;
+    }
+    r = run_job(job, timeout_ms, &st);
+    if (r == 0) {
+        cache_group(name, st, NULL, 0);      /* until the late answer, if any */
+        return cached_group(name, out, cap, n, &st) ? st : NEG_WB_TIMEOUT;
+    }
+    st = r < 0 ? NEG_WB_ERROR : job->status;
+    cache_group(name, st, job->group_sids, job->n_group_sids);
+    free_job(job);
+    if (!cached_group(name, out, cap, n, &st))
+        st = NEG_WB_ERROR;
+    return st;
+}
+
+/* ---------------------------------------------------------- spellings */
+
+/* winbindd answers a name lookup from the directory, then caches the
+ * reverse mapping (SID -> name) with the name lower-cased, and answers
+ * SID lookups from that cache for "winbind cache time" (Samba 4.17,
+ * winbindd_cache.c, wb_cache_name_to_sid): after the module looked up
+ * "EXAMPLE\WebAdmins", the group is named "EXAMPLE\webadmins" in
+ * NEGOTIATE_GROUPS. The names of the configuration (which the module looks
+ * up) are remembered here, and an all-lower-case answer that is one of
+ * them but for case gets the configuration's spelling back. */
+#define SPELLINGS_MAX 64
+static char spellings[SPELLINGS_MAX][NEG_WB_NAME_MAX];
+static int n_spellings;
+
+static int has_upper(const char *s)
+{
+    for (; *s; s++) {
+        if (*s >= 'A' && *s <= 'Z')
+            return 1;
+    }
+    return 0;
+}
+
+void neg_wb_remember_spelling(const char *name)
+{
+    const char *part = strchr(name, '\\');
+    int i;
+
+    part = part ? part + 1 : name;
+    if (!has_upper(part) || strlen(name) >= NEG_WB_NAME_MAX)
+        return;
+    pthread_mutex_lock(&lock);
+    for (i = 0; i < n_spellings && strcmp(spellings[i], name) != 0; i++)
+        ;
+    if (i == n_spellings && n_spellings < SPELLINGS_MAX)
+        copy_str(spellings[n_spellings++], NEG_WB_NAME_MAX, name);
+    pthread_mutex_unlock(&lock);
+}
+
+/* "EXAMPLE\webadmins" -> "EXAMPLE\WebAdmins" when the configuration
+ * spells it so (as "EXAMPLE\WebAdmins" or a bare "WebAdmins"). */
+static void respell(char *name)
+{
+    char *part = strchr(name, '\\');
+    const char *want, *want_part;
+    int i;
+
+    part = part ? part + 1 : name;
+    if (has_upper(part))
+        return;
+    pthread_mutex_lock(&lock);
+    for (i = 0; i < n_spellings; i++) {
+        want = spellings[i];
+        want_part = strchr(want, '\\');
+        if (want_part != NULL ? strcasecmp(want, name) == 0
+                              : strcasecmp(want, part) == 0) {
+            want_part = want_part ? want_part + 1 : want;
+            memcpy(part, want_part, strlen(part));
+            break;
+        }
+    }
+    pthread_mutex_unlock(&lock);
 }
 
 /* ---------------------------------------------------------------- probe */

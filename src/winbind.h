@@ -101,6 +101,25 @@ void neg_wb_result_clear(neg_wb_result *res);
 neg_wb_status neg_wb_sid_to_name(const neg_sid *sid, int timeout_ms,
                                  char *out, size_t cap);
 
+/* The SIDs of a group name of Require negotiate-group: "DOMAIN\group"
+ * has one; a bare "group" one in each domain winbind knows that has a
+ * group of that name (BUILTIN and trusted domains included). Cached for
+ * the process: NEG_WB_GROUP_TTL seconds, then looked up again (while that
+ * gets no answer, the SIDs known are used for up to another TTL); a name
+ * no domain knows (NEG_WB_AUTH_FAILED) for NEG_WB_UNKNOWN_TTL, a lookup
+ * that got no answer for NEG_WB_FAILED_TTL. Up to cap SIDs go into out,
+ * their number into *n. */
+#define NEG_WB_GROUP_TTL 600
+#define NEG_WB_GROUP_SIDS_MAX 16
+neg_wb_status neg_wb_group_sids(const char *name, int timeout_ms,
+                                neg_sid *out, size_t cap, size_t *n);
+
+/* A group name as the configuration spells it. winbindd lower-cases the
+ * names it caches from name lookups (and then names SIDs so): a name from
+ * neg_wb_sid_to_name that is one of these but for case, and has no capital
+ * letter, is given this spelling. */
+void neg_wb_remember_spelling(const char *name);
+
 /* winbind's own names (cached for the process once known). */
 neg_wb_status neg_wb_names_get(int timeout_ms, neg_wb_names *out,
                                char *detail, size_t detail_len);

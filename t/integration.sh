@@ -64,6 +64,12 @@ sid_of() {
     samba-tool "$1" show "$2" --attributes=objectSid -s "$NEGOTIATE_DC_SMBCONF" \
         | awk '/^objectSid:/ {print $2}'
 }
+# Users in many groups (t/root/12_many_groups.rt, bench/groups.sh): made
+# once, in one transaction on the DC's sam.ldb (about 5 s the first time,
+# under 1 s to find them there afterwards).
+/usr/bin/python3 "$here/domain/groups.py" --local "$NEGOTIATE_DC_SMBCONF" scalegrp 1500 \
+    'many600:ManyPassw0rd!:600' 'many1500:ManyPassw0rd!:1500' --also ScaleAdmins \
+    | sed -n 's/^\(created\|seconds\)=/integration.sh: many-group users: &/p'
 alice_sid=$(sid_of user alice)
 webadmins_sid=$(sid_of group WebAdmins)
 [ -n "$alice_sid" ] && [ -n "$webadmins_sid" ] || die "cannot read SIDs from the test domain"

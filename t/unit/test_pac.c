@@ -375,7 +375,7 @@ static void test_real_word_sweep(void)
 /* PAC builder                                                        */
 /* ------------------------------------------------------------------ */
 
-#define WBUF_CAP 32768
+#define WBUF_CAP 65536
 
 typedef struct {
     unsigned char b[WBUF_CAP];
@@ -933,6 +933,32 @@ static void test_built_limits(void)
           "built: one SID too many");
 }
 
+/* A user in 1,500 groups, each listed twice (and the primary group among
+ * them): every SID kept once, in the order first seen. */
+static void test_built_many_duplicates(void)
+{
+    static uint32_t twice[3000];
+    kvi_spec s = base_spec();
+    size_t i;
+    int order_ok = 1;
+
+    for (i = 0; i < 1500; i++)
+        twice[i] = twice[1500 + i] = (uint32_t)(5000 + i);
+    twice[700] = twice[2200] = 513;         /* the primary group again */
+    s.n_extra = s.n_res = 0;
+    s.res_domain = NULL;
+    s.groups = twice;
+    s.n_groups = 3000;
+    CHECK(decode_spec(&s) == NEG_PAC_OK && pac.n_sids == 1501,
+          "built: 1,500 groups listed twice give 1,501 SIDs (user, primary, 1,499 others)");
+    for (i = 0; i < 700 && order_ok; i++) {
+        order_ok = pac.sids[2 + i].sub[pac.sids[2 + i].count - 1] == 5000 + i;
+    }
+    CHECK(order_ok, "built: the groups keep their order");
+    CHECK(has_sid(&pac, "S-1-5-21-1-2-3-6499") && !has_sid(&pac, "S-1-5-21-1-2-3-5700"),
+          "built: the last group is there, the one replaced by the primary group is not");
+}
+
 /* Hostile layouts of the buffer table on the built PAC. */
 static int built_table_patched(size_t at, uint64_t v, int w64)
 {
@@ -1067,6 +1093,7 @@ int main(void)
     test_built_hostile_counts();
     test_built_hostile_sids();
     test_built_limits();
+    test_built_many_duplicates();
     test_built_table();
     test_sid_strings();
     test_result_strings();
