@@ -20,6 +20,10 @@
 #   MODULE       the module to load (default <tree>/.libs/mod_auth_negotiate.so)
 #   GSSAPI=0     leave out the peer (default 1: mod_auth_gssapi measured too,
 #                on a second httpd, 127.0.0.1:18092, configured alike)
+#   SESSION=0    leave out the session runs (default 1: each round also
+#                measures requests that carry a valid session cookie and no
+#                token, NegotiateSession On / GssapiUseSessions On, both
+#                through mod_session_cookie and mod_session_crypto)
 #   KEEP=1       keep the temporary directory (logs, config)
 #   PROFILE=1    perf record (dwarf call graphs) of the httpd children during
 #                the last Kerberos run, into the kept directory's perf.data
@@ -58,6 +62,7 @@ WARMUP=${WARMUP:-2}
 SERVERS=${SERVERS:-2}
 KEEP=${KEEP:-0}
 GSSAPI=${GSSAPI:-1}
+SESSION=${SESSION:-1}
 PROFILE=${PROFILE:-0}
 [[ $PROFILE == 1 ]] && KEEP=1
 HTTPD_EXTRA=${HTTPD_EXTRA:-}
@@ -66,6 +71,7 @@ GSS_PORT=18092
 ADDR=127.0.0.1
 STATIC_PATH=/static/index.html
 KRB_PATH=/krb/index.html
+SESS_PATH=/sess/index.html
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(dirname "$BENCH")
@@ -147,10 +153,12 @@ printf '<html><body><p>mod_auth_negotiate benchmark page.</p></body></html>\n' \
     >"$WORK/htdocs/index.html"
 
 . "$TOP/t/httpd-conf.sh"
-# httpd_conf PORT PIDFILE ERRORLOG RUNDIR AUTH-LINES: the same server for
-# both modules; only the lines that authenticate /krb/ differ.
+# httpd_conf PORT PIDFILE ERRORLOG RUNDIR AUTH-LINES SESSION-LINES: the
+# same server for both modules; only the lines that authenticate /krb/ and
+# /sess/ (the same plus a session) differ.
+SESSION_PASSPHRASE=bench-$RANDOM$RANDOM$RANDOM
 httpd_conf() {
-neg_httpd_conf "$WORK" "$ADDR:$1" "$2" "$3" "$MODULE" mime
+neg_httpd_conf "$WORK" "$ADDR:$1" "$2" "$3" "$MODULE" mime session session_cookie session_crypto
 # A fixed set of $SERVERS children, no process churn during the runs.
 fixed_children_conf "$SERVERS" 32 | sed "s|$WORK/run|$4|"
 static_site_conf
@@ -164,13 +172,24 @@ $5
     Require valid-user
 </Location>
 
+Alias /sess/ "$WORK/htdocs/"
+<Location /sess/>
+$5
+$6
+    Session On
+    SessionCryptoPassphrase $SESSION_PASSPHRASE
+    Require valid-user
+</Location>
+
 $HTTPD_EXTRA
 EOF
 }
 httpd_conf "$PORT" "$PIDFILE" "$WORK/logs/error.log" "$WORK/run" \
     "    AuthType Negotiate
     AuthName \"EXAMPLE\"
-    NegotiateKeytab \"$NEGOTIATE_KEYTAB\"" >"$WORK/httpd.conf"
+    NegotiateKeytab \"$NEGOTIATE_KEYTAB\"" \
+    "    NegotiateSession On
+    SessionCookieName negotiate_session path=/sess/;httponly" >"$WORK/httpd.conf"
 
 log "starting httpd ($SERVERS x mpm_event children) on $ADDR:$PORT"
 start_httpd KRB5_CONFIG="$HTTPD_KRB5_CONFIG"
@@ -186,7 +205,10 @@ if [[ $GSSAPI == 1 ]]; then
         "    AuthType GSSAPI
     AuthName \"EXAMPLE\"
     GssapiCredStore keytab:$NEGOTIATE_KEYTAB
-    GssapiAllowedMech krb5" | gssapi_conf "$gss_so" >"$WORK/gss-httpd.conf"
+    GssapiAllowedMech krb5" \
+        "    GssapiUseSessions On
+    SessionCookieName gssapi_session path=/sess/;httponly" \
+        | gssapi_conf "$gss_so" >"$WORK/gss-httpd.conf"
     log "starting the peer's httpd (mod_auth_gssapi $gss_so) on $ADDR:$GSS_PORT"
     (PORT=$GSS_PORT PIDFILE=$GSS_PIDFILE HTTPD_CONF=$WORK/gss-httpd.conf
      start_httpd KRB5_CONFIG="$HTTPD_KRB5_CONFIG" KRB5RCACHEDIR="$WORK/gss-run")
@@ -211,14 +233,14 @@ httpd_ticks() { cpu_ticks "$HTTPD_PID" $(pgrep -P "$HTTPD_PID" || true); }
 # steal ticks of the whole machine
 steal_ticks() { awk '/^cpu / { print $9 }' /proc/stat; }
 
-# run_wrk SECONDS PATH [TOKEN_PREFIX]: prints wrk's RESULT line, plus
-# httpd_us (httpd CPU microseconds per request) and steal_pct
+# run_wrk SECONDS PATH [TOKEN_PREFIX [HEADER]]: prints wrk's RESULT line,
+# plus httpd_us (httpd CPU microseconds per request) and steal_pct
 run_wrk() {
-    local secs=$1 path=$2 prefix=${3:-} out t0 t1 s0 s1 line n
+    local secs=$1 path=$2 prefix=${3:-} hdr=${4:-} out t0 t1 s0 s1 line n
     t0=$(httpd_ticks); s0=$(steal_ticks)
     out=$(TOKEN_PREFIX=$prefix REQ_PATH=$path \
           wrk -t "$THREADS" -c "$CONNECTIONS" -d "${secs}s" --timeout 10s \
-              -s "$LUA" "$URL_BASE$path") || die "wrk failed: $out"
+              ${hdr:+-H "$hdr"} -s "$LUA" "$URL_BASE$path") || die "wrk failed: $out"
     t1=$(httpd_ticks); s1=$(steal_ticks)
     printf '%s\n' "$out" >>"$WORK/logs/wrk.out"
     line=$(grep '^RESULT ' <<<"$out") || die "no RESULT from wrk: $out"
@@ -255,6 +277,27 @@ MODS=(ours)
 if [[ -n $GSS_BASE ]]; then
     check_server mod_auth_gssapi "$GSS_BASE"
     MODS+=(gss)
+fi
+
+# session_cookie NAME BASE: one Kerberos logon at /sess/, the session cookie
+# it set ("name=value"), checked: alone it gets 200, altered it gets 401.
+session_cookie() {
+    local name=$1 base=$2 tok cookie code
+    tok=$("$TOKENGEN" 1 2>/dev/null) || die "tokengen failed"
+    cookie=$(curl -s -o /dev/null -D - -H "Authorization: Negotiate $tok" "$base$SESS_PATH" \
+             | sed -n 's/^[Ss]et-[Cc]ookie: *\([a-z_]*session=[^;]*\).*/\1/p' | tr -d '\r')
+    [[ -n $cookie ]] || die "$name: no session cookie from a logon at $SESS_PATH"
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "$base$SESS_PATH")
+    [[ $code == 200 ]] || die "$name: $SESS_PATH with the session cookie answered $code, not 200"
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: ${cookie%?????}AAAAA" "$base$SESS_PATH")
+    [[ $code == 401 ]] || die "$name: $SESS_PATH with an altered session cookie answered $code, not 401"
+    log "$name session set-up OK: the cookie alone 200, altered 401"
+    printf '%s\n' "$cookie"
+}
+declare -A cookies
+if [[ $SESSION == 1 ]]; then
+    cookies[ours]=$(session_cookie mod_auth_negotiate "$BASE")
+    [[ -n $GSS_BASE ]] && cookies[gss]=$(session_cookie mod_auth_gssapi "$GSS_BASE")
 fi
 
 # The server a run measures: HTTPD_PID (for its CPU) and URL_BASE.
@@ -331,7 +374,7 @@ kerberos_run() {
     KRUN=$k
 }
 
-declare -A statics krbs
+declare -A statics krbs sessions
 for ((round = 1; round <= ROUNDS; round++)); do
     order=("${MODS[@]}")
     ((round % 2 == 0 && ${#MODS[@]} == 2)) && order=(gss ours)
@@ -341,6 +384,10 @@ for ((round = 1; round <= ROUNDS; round++)); do
         statics[$round,$m]=$(run_wrk "$DURATION" "$STATIC_PATH")
         kerberos_run "$round" "$m"
         krbs[$round,$m]=$KRUN
+        if [[ $SESSION == 1 ]]; then
+            log "round $round/$ROUNDS: $(name_of "$m") session-cookie run ${DURATION}s"
+            sessions[$round,$m]=$(run_wrk "$DURATION" "$SESS_PATH" "" "Cookie: ${cookies[$m]}")
+        fi
     done
 done
 neg_errors=$(grep -c 'NEG0' "$WORK/logs/error.log" || true)
@@ -363,10 +410,10 @@ echo "Kerberos benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs," \
      "tree $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo '?')"
 printf '%-14s %10s %9s %9s %8s %8s %8s %6s\n' run "req/s" requests "httpd us" \
     "p50 us" "p99 us" non-2xx steal%
-declare -A ratios
+declare -A ratios sratios
 valid=1
 for ((round = 1; round <= ROUNDS; round++)); do
-    line="ratio kerberos/static, round $round:"
+    line="ratio kerberos/static, round $round:" sline="ratio session/static, round $round:"
     for m in "${MODS[@]}"; do
         s=${statics[$round,$m]} k=${krbs[$round,$m]}
         tag=$([[ $m == ours ]] && echo "" || echo "gssapi ")
@@ -376,6 +423,13 @@ for ((round = 1; round <= ROUNDS; round++)); do
         line+=" $(name_of "$m") $(ratio "$(field rps "$k")" "$(field rps "$s")")"
         line+=" (CPU/request x$(awk -v k="$(field httpd_us "$k")" -v s="$(field httpd_us "$s")" 'BEGIN { printf "%.2f", k / s }'))"
         [[ $(field non2xx "$k") == 0 && $(field non2xx "$s") == 0 ]] || valid=0
+        if [[ $SESSION == 1 ]]; then
+            c=${sessions[$round,$m]}
+            row "${tag}session" "$c"
+            sratios[$m]+="$(ratio "$(field rps "$c")" "$(field rps "$s")") "
+            sline+=" $(name_of "$m") $(ratio "$(field rps "$c")" "$(field rps "$s")")"
+            [[ $(field non2xx "$c") == 0 ]] || valid=0
+        fi
         [[ $(field ranout "$k") == 0 ]] || { log "round $round: $(name_of "$m") ran out of tokens: raise TOKENS"; valid=0; }
         for r in "$s" "$k"; do
             [[ "$(field connect "$r")/$(field read "$r")/$(field write "$r")/$(field timeout "$r")" == 0/0/0/0 ]] \
@@ -384,12 +438,20 @@ for ((round = 1; round <= ROUNDS; round++)); do
         done
     done
     echo "$line"
+    [[ $SESSION == 1 ]] && echo "$sline"
 done
 printf 'median ratio kerberos/static over %d round(s):' "$ROUNDS"
 for m in "${MODS[@]}"; do
     printf ' %s %s' "$(name_of "$m")" "$(tr ' ' '\n' <<<"${ratios[$m]}" | grep . | median)"
 done
 echo
+if [[ $SESSION == 1 ]]; then
+    printf 'median ratio session/static over %d round(s):' "$ROUNDS"
+    for m in "${MODS[@]}"; do
+        printf ' %s %s' "$(name_of "$m")" "$(tr ' ' '\n' <<<"${sratios[$m]}" | grep . | median)"
+    done
+    echo
+fi
 echo "token pool: $pool per Kerberos run; runs repeated for a larger pool: $retries;" \
      "warm-up req/s: $(for m in "${MODS[@]}"; do printf '%s %s ' "$(name_of "$m")" "${warm_rps[$m]}"; done)" \
      "; module errors in error.log: $neg_errors"
