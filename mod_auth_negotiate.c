@@ -41,6 +41,7 @@
 #include "startup.h"
 #include "status.h"
 #include "status_page.h"
+#include "session.h"
 #include "winbind.h"
 
 /* Log tags: NEG + four digits, unique per message. */
@@ -69,6 +70,9 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     c->persist_kerberos = -1;
     c->machine_accounts = -1;
     c->extended_protection = -1;
+    c->session = -1;
+    c->session_basic = -1;
+    c->session_lifetime_s = -1;
     return c;
 }
 
@@ -105,6 +109,9 @@ static void *merge_dir_conf(apr_pool_t *p, void *base_v, void *add_v)
     MERGE_INT(persist_kerberos);
     MERGE_INT(machine_accounts);
     MERGE_INT(extended_protection);
+    MERGE_INT(session);
+    MERGE_INT(session_basic);
+    MERGE_INT(session_lifetime_s);
     c->realm_map = add->realm_map ? add->realm_map : base->realm_map;
     c->delegation_dir = add->delegation_set ? add->delegation_dir : base->delegation_dir;
     c->delegation_set = add->delegation_set || base->delegation_set;
@@ -386,6 +393,12 @@ static const char *set_replay_cache(cmd_parms *cmd, void *dummy, const char *arg
     return err ? err : neg_replay_set(cmd->pool, arg);
 }
 
+static const char *set_session_lifetime(cmd_parms *cmd, void *conf_v, const char *arg)
+{
+    return parse_seconds(cmd, arg, 1, 86400,
+                         &((neg_dir_conf *)conf_v)->session_lifetime_s);
+}
+
 static const command_rec neg_cmds[] = {
     AP_INIT_TAKE1("NegotiateKeytab", set_keytab, NULL, ACCESS_CONF | RSRC_CONF,
                   "The keytab with the service keys (default: the system "
@@ -444,6 +457,17 @@ static const command_rec neg_cmds[] = {
     AP_INIT_FLAG("NegotiateRequireTLS", ap_set_flag_slot,
                  (void *)APR_OFFSETOF(neg_dir_conf, require_tls), ACCESS_CONF | RSRC_CONF,
                  "On to refuse every mechanism on plain HTTP (default Off)"),
+    AP_INIT_FLAG("NegotiateSession", ap_set_flag_slot,
+                 (void *)APR_OFFSETOF(neg_dir_conf, session), OR_AUTHCFG,
+                 "On to keep a logon's identity in mod_session's encrypted "
+                 "session, so that later requests need no logon (default Off)"),
+    AP_INIT_FLAG("NegotiateSessionBasic", ap_set_flag_slot,
+                 (void *)APR_OFFSETOF(neg_dir_conf, session_basic),
+                 ACCESS_CONF | RSRC_CONF,
+                 "On to let a Basic logon make a session too (default Off)"),
+    AP_INIT_TAKE1("NegotiateSessionLifetime", set_session_lifetime, NULL,
+                  ACCESS_CONF | RSRC_CONF,
+                  "Seconds a session's identity stays valid (default 300)"),
     AP_INIT_TAKE1("NegotiateWinbindTimeout", set_winbind_timeout, NULL,
                   ACCESS_CONF | RSRC_CONF,
                   "Seconds a request may wait for winbind (default 3)"),
@@ -807,8 +831,8 @@ static int check_authn(request_rec *r)
     if (origin != NULL)
         neg_logon_reuse(&ctx, origin->id, &v);
     else
-        neg_logon(&ctx, apr_table_get(r->headers_in, is_proxy_auth(r)
-                                      ? "Proxy-Authorization" : "Authorization"), &v);
+        neg_session_logon(r, &ctx, apr_table_get(r->headers_in, is_proxy_auth(r)
+                          ? "Proxy-Authorization" : "Authorization"), &v);
     persistent_auth(r, &ctx, &v);
     keep_handshake_alive(r, &ctx, &v);
     return answer(r, conf, &v, deadline);

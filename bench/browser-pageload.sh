@@ -10,9 +10,9 @@
 #             401, and comes again with a fresh Kerberos token
 #   persist   NegotiatePersistKerberos On: a connection stays alice's
 #             after its first Kerberos logon
-#   session   NegotiateSession On (issue 13 item 3, mod_session's cookie):
-#             its configuration is below; the mode is left out, with a
-#             line saying so, while the module does not know the directive
+#   session   NegotiateSession On with mod_session's cookie, encrypted by
+#             mod_session_crypto (see mode_conf); left out, with a line
+#             saying so, with a build that does not know the directive
 #
 # Run as root from anywhere (it takes the test suite's lock while it runs):
 #

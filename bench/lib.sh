@@ -97,7 +97,7 @@ Alias /static/ "$WORK/htdocs/"
 CONF
 }
 
-# Start $HTTPD on $WORK/httpd.conf in an empty environment plus the
+# Start $HTTPD on $HTTPD_CONF (default $WORK/httpd.conf) in an empty environment plus the
 # NAME=VALUE pairs given; wait until it wrote $PIDFILE and listens on
 # $ADDR:$PORT; set HTTPD_PID.
 start_httpd() {
@@ -105,7 +105,7 @@ start_httpd() {
     if (exec 3<>"/dev/tcp/$ADDR/$PORT") 2>/dev/null; then
         die "something already listens on $ADDR:$PORT"
     fi
-    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@" "$HTTPD" -f "$WORK/httpd.conf" -k start \
+    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@" "$HTTPD" -f "${HTTPD_CONF:-$WORK/httpd.conf}" -k start \
         || { cat "$WORK/logs/error.log" >&2 2>/dev/null; die "httpd did not start"; }
     for ((i = 0; i < 100; i++)); do
         [[ -s $PIDFILE ]] && (exec 3<>"/dev/tcp/$ADDR/$PORT") 2>/dev/null && break
@@ -113,4 +113,33 @@ start_httpd() {
     done
     [[ -s $PIDFILE ]] || { cat "$WORK/logs/error.log" >&2; die "httpd wrote no pid file"; }
     read -r HTTPD_PID <"$PIDFILE"
+}
+
+# The peer the benchmarks measure in the same run: Debian's
+# libapache2-mod-auth-gssapi (MIT krb5 GSSAPI). Prints the path of
+# mod_auth_gssapi.so: the installed one, or else the package's file
+# unpacked (apt-get download, dpkg-deb -x) under /var/cache/negbench. Not
+# installed on purpose: its postinst would enable it in /etc/apache2, and
+# Apache::Test copies mods-enabled into the test suite's httpd, where MIT's
+# GSSAPI next to the module's Heimdal would share one symbol namespace.
+gssapi_module() {
+    local sys=/usr/lib/apache2/modules/mod_auth_gssapi.so
+    local cache=/var/cache/negbench deb
+    [[ -f $sys ]] && { echo "$sys"; return 0; }
+    if [[ ! -f $cache/usr/lib/apache2/modules/mod_auth_gssapi.so ]]; then
+        mkdir -p "$cache/deb" && chmod 0755 "$cache"
+        (cd "$cache/deb" && apt-get download -q libapache2-mod-auth-gssapi >/dev/null 2>&1) \
+            || { apt-get update -qq && (cd "$cache/deb" && apt-get download -q libapache2-mod-auth-gssapi >/dev/null 2>&1); } \
+            || return 1
+        deb=$(ls "$cache"/deb/libapache2-mod-auth-gssapi_*.deb | tail -n 1)
+        dpkg-deb -x "$deb" "$cache" || return 1
+    fi
+    echo "$cache/usr/lib/apache2/modules/mod_auth_gssapi.so"
+}
+
+# An httpd.conf that loads mod_auth_gssapi in place of mod_auth_negotiate:
+# the module's conf (on stdin) with its LoadModule line replaced.
+gssapi_conf() {
+    local gss=$1
+    sed "s|^LoadModule auth_negotiate_module .*|LoadModule auth_gssapi_module $gss|"
 }

@@ -19,6 +19,12 @@
  *   ntlm_load MODE CONCURRENCY SECONDS URL [USER:PASSWORD [RATE]]
  *
  * Prints transfers per second; every response must be 200.
+ *
+ * With NTLM_LOAD_SCHEME=negotiate the client authenticates with
+ * CURLAUTH_NEGOTIATE instead (libcurl's GSSAPI, MIT's SPNEGO): with no
+ * Kerberos ticket (KRB5CCNAME=FILE:/nonexistent) and gss-ntlmssp's
+ * NTLM_USER_FILE it sends NTLMSSP inside SPNEGO under the Negotiate scheme,
+ * the only way mod_auth_gssapi takes NTLM; USER:PASSWORD is then unused.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,8 +54,16 @@ static CURL *make_handle(const char *mode, const char *url, const char *cred)
 
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
-    curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_NTLM);
-    curl_easy_setopt(h, CURLOPT_USERPWD, cred);
+    const char *scheme = getenv("NTLM_LOAD_SCHEME");
+
+    if (scheme != NULL && strcmp(scheme, "negotiate") == 0) {
+        curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_NEGOTIATE);
+        curl_easy_setopt(h, CURLOPT_USERPWD, ":");
+    }
+    else {
+        curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_NTLM);
+        curl_easy_setopt(h, CURLOPT_USERPWD, cred);
+    }
     if (strcmp(mode, "handshake") == 0) {
         curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
         curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);

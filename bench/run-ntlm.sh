@@ -13,6 +13,12 @@
 #      share this machine's CPUs; the control shows what that alone costs);
 #   5. 40 simultaneous AUTHENTICATE messages (t/client/ntlm_client.py), on a
 #      freshly started httpd and warm: all must succeed; the slowest time.
+#   6. the peer in the same rounds: full handshakes per second, 16 at once,
+#      through mod_auth_gssapi with gss-ntlmssp (Debian's packages; its
+#      acceptor verifies through the same winbind) on a second httpd
+#      (port 18093), and through ours with the same client: libcurl's
+#      Negotiate with gss-ntlmssp (NTLMSSP inside SPNEGO, the only form
+#      mod_auth_gssapi takes). GSSAPI=0 leaves it out.
 # Also CPU per operation: winbindd's per verification, httpd's per
 # handshake and per request, and how often winbind's domain child was
 # preempted.
@@ -27,11 +33,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 duration=${DURATION:-10}
 port=18091
+gss_port=18093
+gssapi=${GSSAPI:-1}
 DOMAIN_SH=$top/t/domain/domain.sh
 KEEP=${KEEP:-0}
 log() { printf 'run-ntlm: %s\n' "$*" >&2; }
 . "$here/lib.sh"
-trap 'rc=$?; finish_run; exit $rc' EXIT
+trap 'rc=$?; [ -s "${work:-/nonexistent}/gss.pid" ] && (PIDFILE=$work/gss.pid; stop_httpd); finish_run; exit $rc' EXIT
 work=$(mktemp -d /tmp/negbench-ntlm.XXXXXX)
 chmod 0755 "$work"
 WORK=$work
@@ -84,9 +92,43 @@ ScriptSock $work/cgid.sock
     NegotiateProviders NTLM
     Require valid-user
 </Location>
+# NTLM inside SPNEGO under Negotiate, for the client that the peer takes.
+Alias /neg/ "$work/htdocs/"
+<Location /neg/>
+    AuthType Negotiate
+    NegotiateProviders Negotiate
+    Require valid-user
+</Location>
 EOC
 } > "$work/httpd.conf"
 /usr/sbin/apache2 -f "$work/httpd.conf" -k start
+if [ "$gssapi" = 1 ]; then
+    gss_so=$(gssapi_module) || { log "cannot get Debian's mod_auth_gssapi"; exit 1; }
+    {
+        neg_httpd_conf "$work" "127.0.0.1:$gss_port" "$work/gss.pid" "$work/gss_error_log" /unused
+        cat <<EOC
+LogLevel warn
+KeepAlive On
+MaxKeepAliveRequests 0
+StartServers 2
+ThreadsPerChild 32
+MaxRequestWorkers 64
+DefaultRuntimeDir $work/gss-run
+Alias /neg/ "$work/htdocs/"
+<Location /neg/>
+    AuthType GSSAPI
+    AuthName "EXAMPLE"
+    GssapiAllowedMech ntlmssp
+    GssapiConnectionBound On
+    Require valid-user
+</Location>
+EOC
+    } | gssapi_conf "$gss_so" > "$work/gss-httpd.conf"
+    mkdir -p "$work/gss-run"
+    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin /usr/sbin/apache2 -f "$work/gss-httpd.conf" -k start
+    # gss-ntlmssp's client: alice from a user file, no Kerberos ticket
+    printf 'EXAMPLE:alice:AlicePassw0rd!\n' > "$work/ntlm_users"
+fi
 [ -n "${HOLD:-}" ] && { echo "httpd on $port, holding"; sleep "$HOLD"; }
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/static/page.html" && break; sleep 0.1; done
 
@@ -107,7 +149,12 @@ burst_warm=$(burst)
 # CPU seconds (user+system, all threads) of httpd and of the domain's winbindd
 # (the parent and its domain child, which does the verifications one at a
 # time), and how often that child was preempted (involuntary switches).
-httpd_pids() { pgrep -f "apache2 -f $work/httpd.conf" | tr '\n' ' '; }
+httpd_pids() { pgrep -f "apache2 -f $work/${conf:-httpd.conf}" | tr '\n' ' '; }
+# neg_load ARGS...: ntlm_load with libcurl's Negotiate and gss-ntlmssp
+neg_load() {
+    NTLM_LOAD_SCHEME=negotiate NTLM_USER_FILE=$work/ntlm_users KRB5CCNAME=FILE:/nonexistent \
+        "$work/ntlm_load" "$@"
+}
 wb_main=$(pgrep -f "winbindd .*--configfile=$NEGOTIATE_DC_SMBCONF" | head -1)
 wb_child=$(pgrep -P "$wb_main" | head -1)
 preempted() { awk '/^nonvoluntary_ctxt_switches/ {print $2}' "/proc/$wb_child/status"; }
@@ -140,7 +187,8 @@ wbc_shadowed() {
 rounds=${ROUNDS:-3}
 one_round() {
     local order=(wbc wbcb ctl hs4 hs16 plain bound) m
-    [ $(($1 % 2)) = 0 ] && order=(bound plain hs16 hs4 ctl wbcb wbc)
+    [ "$gssapi" = 1 ] && order+=(nhs16 ghs16)
+    [ $(($1 % 2)) = 0 ] && order=($(printf '%s\n' "${order[@]}" | tac))
     for m in "${order[@]}"; do
         case $m in
         wbc)   measure wbc "$work/wbc_rate" 4 "$duration" EXAMPLE alice 'AlicePassw0rd!' ;;
@@ -150,6 +198,9 @@ one_round() {
         hs16)  measure hs16 "$work/ntlm_load" handshake 16 "$duration" "$url/ntlm/page.html" "$cred" ;;
         plain) measure plain "$work/ntlm_load" plain 16 "$duration" "$url/static/page.html" "$cred" ;;
         bound) measure bound "$work/ntlm_load" bound 16 "$duration" "$url/ntlm/page.html" "$cred" ;;
+        nhs16) measure nhs16 neg_load handshake 16 "$duration" "$url/neg/page.html" ;;
+        ghs16) conf=gss-httpd.conf measure ghs16 neg_load handshake 16 "$duration" \
+                   "http://127.0.0.1:$gss_port/neg/page.html" ;;
         esac | sed "s/^/$1 /"
     done
 }
@@ -158,7 +209,7 @@ for r in $(seq "$rounds"); do
 done > "$work/results"
 [ -n "${KEEP_RESULTS:-}" ] && cp "$work/results" "$KEEP_RESULTS"
 
-gawk -v rounds="$rounds" -v cold="$burst_cold" -v warm="$burst_warm" -v srate="$shadow_rate" '
+gawk -v rounds="$rounds" -v cold="$burst_cold" -v warm="$burst_warm" -v srate="$shadow_rate" -v gss="$gssapi" '
 function median(a,   b, m) { m = asort(a, b); return m % 2 ? b[(m + 1) / 2] : (b[m / 2] + b[m / 2 + 1]) / 2 }
 { i = $1; rate[$2, i] = $3; N[$2] += $4; H[$2] += $5; W[$2] += $6; P[$2] += $7 }
 END {
@@ -187,6 +238,23 @@ END {
            P["hs16"] / N["hs16"], 1e6 * H["hs16"] / N["hs16"];
     printf "  static / bound request                                  %6.1f / %.1f\n",
            1e6 * H["plain"] / N["plain"], 1e6 * H["bound"] / N["bound"];
+    if (gss == 1) {
+        printf "\nthe peer, same rounds: full handshakes, 16 at once, libcurl Negotiate + gss-ntlmssp\n";
+        printf "%-5s %9s %20s %6s %20s %6s\n", "round", "winbind/s", "mod_auth_negotiate/s", "ratio",
+               "mod_auth_gssapi/s", "ratio";
+        for (i = 1; i <= rounds; i++) {
+            w = rate["wbc", i] > rate["wbcb", i] ? rate["wbc", i] : rate["wbcb", i];
+            rn[i] = rate["nhs16", i] / w; rg[i] = rate["ghs16", i] / w;
+            printf "%-5d %9.1f %20.1f %6.3f %20.1f %6.3f\n", i, w, rate["nhs16", i], rn[i],
+                   rate["ghs16", i], rg[i];
+        }
+        printf "median ratios handshakes/winbind: mod_auth_negotiate %.3f, mod_auth_gssapi %.3f\n",
+               median(rn), median(rg);
+        printf "per handshake: mod_auth_negotiate httpd %.0f us, winbindd %.2f ms; " \
+               "mod_auth_gssapi httpd %.0f us, winbindd %.2f ms\n",
+               1e6 * H["nhs16"] / N["nhs16"], 1000 * W["nhs16"] / N["nhs16"],
+               1e6 * H["ghs16"] / N["ghs16"], 1000 * W["ghs16"] / N["ghs16"];
+    }
     printf "\n40 simultaneous AUTHENTICATEs (two users, 40 connections):\n";
     printf "  fresh httpd (no winbind connection yet): %s\n  warm:                                    %s\n", cold, warm;
 }' "$work/results"

@@ -1,7 +1,9 @@
 #!/bin/bash
 # bench/run.sh - throughput of Kerberos (SPNEGO) authentication with
 # mod_auth_negotiate against the same static file served without
-# authentication.  Run as root from anywhere:
+# authentication, and of its peer mod_auth_gssapi (Debian's
+# libapache2-mod-auth-gssapi, MIT krb5) measured the same way in the same
+# run, interleaved.  Run as root from anywhere:
 #
 #   bench/run.sh
 #   DURATION=30 CONNECTIONS=32 THREADS=2 ROUNDS=3 bench/run.sh
@@ -16,6 +18,12 @@
 #   WARMUP       seconds of each warm-up run                 (default 2)
 #   SERVERS      httpd child processes (mpm_event)           (default 2)
 #   MODULE       the module to load (default <tree>/.libs/mod_auth_negotiate.so)
+#   GSSAPI=0     leave out the peer (default 1: mod_auth_gssapi measured too,
+#                on a second httpd, 127.0.0.1:18092, configured alike)
+#   SESSION=0    leave out the session runs (default 1: each round also
+#                measures requests that carry a valid session cookie and no
+#                token, NegotiateSession On / GssapiUseSessions On, both
+#                through mod_session_cookie and mod_session_crypto)
 #   KEEP=1       keep the temporary directory (logs, config)
 #   PROFILE=1    perf record (dwarf call graphs) of the httpd children during
 #                the last Kerberos run, into the kept directory's perf.data
@@ -32,7 +40,11 @@
 #   static    GET /static/index.html   no authentication
 #   kerberos  GET /krb/index.html      "Authorization: Negotiate <token>",
 #             a fresh SPNEGO token (bench/tokengen) on every request
-# each after a warm-up run of WARMUP seconds (the Kerberos warm-up uses
+# and the same two on the peer's httpd (identical but for the module: its
+# /krb/ is AuthType GSSAPI, GssapiCredStore keytab:<the same keytab>,
+# GssapiAllowedMech krb5); each round runs ours then the peer's, the next
+# round the peer's first.  Each module's ratio is against its own httpd's
+# static rate.  Each run comes after a warm-up run of WARMUP seconds (the Kerberos warm-up uses
 # tokens of its own and also measures the rate that sizes the pool).  No
 # token is sent twice (bench/negotiate.lua splits the pool by wrk thread);
 # a thread that runs out sends unauthenticated requests, which are counted
@@ -49,13 +61,17 @@ ROUNDS=${ROUNDS:-1}
 WARMUP=${WARMUP:-2}
 SERVERS=${SERVERS:-2}
 KEEP=${KEEP:-0}
+GSSAPI=${GSSAPI:-1}
+SESSION=${SESSION:-1}
 PROFILE=${PROFILE:-0}
 [[ $PROFILE == 1 ]] && KEEP=1
 HTTPD_EXTRA=${HTTPD_EXTRA:-}
 PORT=18090
+GSS_PORT=18092
 ADDR=127.0.0.1
 STATIC_PATH=/static/index.html
 KRB_PATH=/krb/index.html
+SESS_PATH=/sess/index.html
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(dirname "$BENCH")
@@ -104,6 +120,9 @@ fi
 
 cleanup() {
     local rc=$?
+    if [[ -n ${GSS_PIDFILE:-} ]]; then
+        (PIDFILE=$GSS_PIDFILE; stop_httpd)
+    fi
     finish_run
     exit "$rc"
 }
@@ -134,10 +153,14 @@ printf '<html><body><p>mod_auth_negotiate benchmark page.</p></body></html>\n' \
     >"$WORK/htdocs/index.html"
 
 . "$TOP/t/httpd-conf.sh"
-{
-neg_httpd_conf "$WORK" "$ADDR:$PORT" "$PIDFILE" "$WORK/logs/error.log" "$MODULE" mime
+# httpd_conf PORT PIDFILE ERRORLOG RUNDIR AUTH-LINES SESSION-LINES: the
+# same server for both modules; only the lines that authenticate /krb/ and
+# /sess/ (the same plus a session) differ.
+SESSION_PASSPHRASE=bench-$RANDOM$RANDOM$RANDOM
+httpd_conf() {
+neg_httpd_conf "$WORK" "$ADDR:$1" "$2" "$3" "$MODULE" mime session session_cookie session_crypto
 # A fixed set of $SERVERS children, no process churn during the runs.
-fixed_children_conf "$SERVERS" 32
+fixed_children_conf "$SERVERS" 32 | sed "s|$WORK/run|$4|"
 static_site_conf
 cat <<EOF
 # No access log.
@@ -145,20 +168,53 @@ cat <<EOF
 Alias /krb/ "$WORK/htdocs/"
 
 <Location /krb/>
-    AuthType Negotiate
-    AuthName "EXAMPLE"
-    NegotiateKeytab "$NEGOTIATE_KEYTAB"
+$5
+    Require valid-user
+</Location>
+
+Alias /sess/ "$WORK/htdocs/"
+<Location /sess/>
+$5
+$6
+    Session On
+    SessionCryptoPassphrase $SESSION_PASSPHRASE
     Require valid-user
 </Location>
 
 $HTTPD_EXTRA
 EOF
-} >"$WORK/httpd.conf"
+}
+httpd_conf "$PORT" "$PIDFILE" "$WORK/logs/error.log" "$WORK/run" \
+    "    AuthType Negotiate
+    AuthName \"EXAMPLE\"
+    NegotiateKeytab \"$NEGOTIATE_KEYTAB\"" \
+    "    NegotiateSession On
+    SessionCookieName negotiate_session path=/sess/;httponly" >"$WORK/httpd.conf"
 
 log "starting httpd ($SERVERS x mpm_event children) on $ADDR:$PORT"
 start_httpd KRB5_CONFIG="$HTTPD_KRB5_CONFIG"
+OUR_PID=$HTTPD_PID
 
 BASE=http://$ADDR:$PORT
+GSS_BASE=
+if [[ $GSSAPI == 1 ]]; then
+    gss_so=$(gssapi_module) || die "cannot get Debian's mod_auth_gssapi (apt-get download libapache2-mod-auth-gssapi)"
+    mkdir -p "$WORK/gss-run" && chown www-data "$WORK/gss-run"
+    GSS_PIDFILE=$WORK/gss-run/httpd.pid
+    httpd_conf "$GSS_PORT" "$GSS_PIDFILE" "$WORK/logs/gss-error.log" "$WORK/gss-run" \
+        "    AuthType GSSAPI
+    AuthName \"EXAMPLE\"
+    GssapiCredStore keytab:$NEGOTIATE_KEYTAB
+    GssapiAllowedMech krb5" \
+        "    GssapiUseSessions On
+    SessionCookieName gssapi_session path=/sess/;httponly" \
+        | gssapi_conf "$gss_so" >"$WORK/gss-httpd.conf"
+    log "starting the peer's httpd (mod_auth_gssapi $gss_so) on $ADDR:$GSS_PORT"
+    (PORT=$GSS_PORT PIDFILE=$GSS_PIDFILE HTTPD_CONF=$WORK/gss-httpd.conf
+     start_httpd KRB5_CONFIG="$HTTPD_KRB5_CONFIG" KRB5RCACHEDIR="$WORK/gss-run")
+    read -r GSS_PID <"$GSS_PIDFILE"
+    GSS_BASE=http://$ADDR:$GSS_PORT
+fi
 
 # ------------------------------------------------------------ helpers
 
@@ -177,14 +233,14 @@ httpd_ticks() { cpu_ticks "$HTTPD_PID" $(pgrep -P "$HTTPD_PID" || true); }
 # steal ticks of the whole machine
 steal_ticks() { awk '/^cpu / { print $9 }' /proc/stat; }
 
-# run_wrk SECONDS PATH [TOKEN_PREFIX]: prints wrk's RESULT line, plus
-# httpd_us (httpd CPU microseconds per request) and steal_pct
+# run_wrk SECONDS PATH [TOKEN_PREFIX [HEADER]]: prints wrk's RESULT line,
+# plus httpd_us (httpd CPU microseconds per request) and steal_pct
 run_wrk() {
-    local secs=$1 path=$2 prefix=${3:-} out t0 t1 s0 s1 line n
+    local secs=$1 path=$2 prefix=${3:-} hdr=${4:-} out t0 t1 s0 s1 line n
     t0=$(httpd_ticks); s0=$(steal_ticks)
     out=$(TOKEN_PREFIX=$prefix REQ_PATH=$path \
           wrk -t "$THREADS" -c "$CONNECTIONS" -d "${secs}s" --timeout 10s \
-              -s "$LUA" "$BASE$path") || die "wrk failed: $out"
+              ${hdr:+-H "$hdr"} -s "$LUA" "$URL_BASE$path") || die "wrk failed: $out"
     t1=$(httpd_ticks); s1=$(steal_ticks)
     printf '%s\n' "$out" >>"$WORK/logs/wrk.out"
     line=$(grep '^RESULT ' <<<"$out") || die "no RESULT from wrk: $out"
@@ -200,54 +256,101 @@ field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
 # ------------------------------------------------------------ sanity checks
 
-code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE$STATIC_PATH")
-[[ $code == 200 ]] || die "static $STATIC_PATH answered $code, not 200"
-code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE$KRB_PATH")
-[[ $code == 401 ]] || die "$KRB_PATH without a token answered $code, not 401"
-tok=$("$TOKENGEN" 1 2>/dev/null) || die "tokengen failed"
-hdrs=$(curl -s -o /dev/null -D - -H "Authorization: Negotiate $tok" "$BASE$KRB_PATH")
-code=$(sed -n '1s/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p' <<<"$hdrs")
-[[ $code == 200 ]] || { cat "$WORK/logs/error.log" >&2; die "$KRB_PATH with a token answered $code, not 200"; }
-grep -qi '^WWW-Authenticate: Negotiate [A-Za-z0-9+/=]' <<<"$hdrs" \
-    || die "no mutual-authentication token in the 200 answer"
-log "set-up OK: static 200, /krb/ 401 without and 200 (with a mutual-auth token) with a token"
+# check_server NAME BASE: static 200; /krb/ 401 without a token, 200 with
+# one and a mutual-authentication token in the answer.
+check_server() {
+    local name=$1 base=$2 code tok hdrs
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$base$STATIC_PATH")
+    [[ $code == 200 ]] || die "$name: static $STATIC_PATH answered $code, not 200"
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$base$KRB_PATH")
+    [[ $code == 401 ]] || die "$name: $KRB_PATH without a token answered $code, not 401"
+    tok=$("$TOKENGEN" 1 2>/dev/null) || die "tokengen failed"
+    hdrs=$(curl -s -o /dev/null -D - -H "Authorization: Negotiate $tok" "$base$KRB_PATH")
+    code=$(sed -n '1s/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p' <<<"$hdrs")
+    [[ $code == 200 ]] || { cat "$WORK"/logs/*error.log >&2; die "$name: $KRB_PATH with a token answered $code, not 200"; }
+    grep -qi '^WWW-Authenticate: Negotiate [A-Za-z0-9+/=]' <<<"$hdrs" \
+        || die "$name: no mutual-authentication token in the 200 answer"
+    log "$name set-up OK: static 200, /krb/ 401 without and 200 (with a mutual-auth token) with a token"
+}
+check_server mod_auth_negotiate "$BASE"
+MODS=(ours)
+if [[ -n $GSS_BASE ]]; then
+    check_server mod_auth_gssapi "$GSS_BASE"
+    MODS+=(gss)
+fi
+
+# session_cookie NAME BASE: one Kerberos logon at /sess/, the session cookie
+# it set ("name=value"), checked: alone it gets 200, altered it gets 401.
+session_cookie() {
+    local name=$1 base=$2 tok cookie code
+    tok=$("$TOKENGEN" 1 2>/dev/null) || die "tokengen failed"
+    cookie=$(curl -s -o /dev/null -D - -H "Authorization: Negotiate $tok" "$base$SESS_PATH" \
+             | sed -n 's/^[Ss]et-[Cc]ookie: *\([a-z_]*session=[^;]*\).*/\1/p' | tr -d '\r')
+    [[ -n $cookie ]] || die "$name: no session cookie from a logon at $SESS_PATH"
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "$base$SESS_PATH")
+    [[ $code == 200 ]] || die "$name: $SESS_PATH with the session cookie answered $code, not 200"
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: ${cookie%?????}AAAAA" "$base$SESS_PATH")
+    [[ $code == 401 ]] || die "$name: $SESS_PATH with an altered session cookie answered $code, not 401"
+    log "$name session set-up OK: the cookie alone 200, altered 401"
+    printf '%s\n' "$cookie"
+}
+declare -A cookies
+if [[ $SESSION == 1 ]]; then
+    cookies[ours]=$(session_cookie mod_auth_negotiate "$BASE")
+    [[ -n $GSS_BASE ]] && cookies[gss]=$(session_cookie mod_auth_gssapi "$GSS_BASE")
+fi
+
+# The server a run measures: HTTPD_PID (for its CPU) and URL_BASE.
+use_server() {
+    case $1 in
+    ours) HTTPD_PID=$OUR_PID URL_BASE=$BASE ;;
+    gss)  HTTPD_PID=$GSS_PID URL_BASE=$GSS_BASE ;;
+    esac
+}
+name_of() { [[ $1 == ours ]] && echo mod_auth_negotiate || echo mod_auth_gssapi; }
 
 # ------------------------------------------------------------ runs
 
-log "static warm-up ${WARMUP}s"
-warm_static=$(run_wrk "$WARMUP" "$STATIC_PATH")
-static_rps=$(field rps "$warm_static")
+declare -A warm_rps warm_ranout warm_non2xx
+max_static=0 max_warm=0
+for m in "${MODS[@]}"; do
+    use_server "$m"
+    log "$(name_of "$m"): static warm-up ${WARMUP}s"
+    w=$(run_wrk "$WARMUP" "$STATIC_PATH")
+    static_rps=$(field rps "$w")
+    max_static=$(awk -v a="$max_static" -v b="$static_rps" 'BEGIN { print (b > a ? b : a) }')
+    # The Kerberos rate is below the static one: size the warm-up pool by it.
+    warm_tokens=$(awk -v r="$static_rps" -v s="$WARMUP" 'BEGIN { printf "%d", r * s * 1.25 + 1000 }')
+    log "$(name_of "$m"): Kerberos warm-up ${WARMUP}s, pool $warm_tokens tokens"
+    gen_tokens "$warm_tokens" "$WORK/priv/warm"
+    w=$(run_wrk "$WARMUP" "$KRB_PATH" "$WORK/priv/warm")
+    warm_rps[$m]=$(field rps "$w") warm_ranout[$m]=$(field ranout "$w") warm_non2xx[$m]=$(field non2xx "$w")
+    max_warm=$(awk -v a="$max_warm" -v b="${warm_rps[$m]}" 'BEGIN { print (b > a ? b : a) }')
+    rm -f "$WORK"/priv/warm.*
+done
 
-# The Kerberos rate is below the static one: size the warm-up pool by it.
-warm_tokens=$(awk -v r="$static_rps" -v s="$WARMUP" 'BEGIN { printf "%d", r * s * 1.25 + 1000 }')
-log "Kerberos warm-up pool: $warm_tokens tokens"
-gen_tokens "$warm_tokens" "$WORK/priv/warm"
-log "Kerberos warm-up ${WARMUP}s"
-warm=$(run_wrk "$WARMUP" "$KRB_PATH" "$WORK/priv/warm")
-warm_rps=$(field rps "$warm")
-rm -f "$WORK"/priv/warm.*
-
-# Pool: 1.5 x the warm-up's rate, at least half the static rate (in case
-# something disturbed the warm-up); a run that still runs out is repeated
-# with twice the pool (up to twice), so no token is ever sent twice.
+# Pool: 1.5 x the faster warm-up's rate, at least half the static rate (in
+# case something disturbed the warm-up); a run that still runs out is
+# repeated with twice the pool (up to twice), so no token is ever sent twice.
 pool=$TOKENS
 if [[ -z $pool ]]; then
-    pool=$(awk -v r="$warm_rps" -v st="$static_rps" -v s="$DURATION" 'BEGIN {
+    pool=$(awk -v r="$max_warm" -v st="$max_static" -v s="$DURATION" 'BEGIN {
                if (r * 1.5 < st * 0.5) r = st / 3; n = r * s * 1.5
                if (n < 5000) n = 5000; printf "%d", n }')
 fi
 retries=0
 
-statics=() krbs=()
-for ((round = 1; round <= ROUNDS; round++)); do
-    log "round $round/$ROUNDS: static run ${DURATION}s"
-    statics+=("$(run_wrk "$DURATION" "$STATIC_PATH")")
+# kerberos_run ROUND MOD: one measured Kerberos run (repeated with a larger
+# pool if it ran out), its RESULT line in KRUN (not printed: the pool and
+# retries must outlive it); perf record of ours in the last round with
+# PROFILE=1.
+kerberos_run() {
+    local round=$1 m=$2 try k perf_pid
     for ((try = 1; ; try++)); do
-        log "round $round/$ROUNDS: Kerberos pool $pool tokens (warm-up ran at $warm_rps req/s)"
+        log "round $round/$ROUNDS: $(name_of "$m") Kerberos run ${DURATION}s, pool $pool tokens"
         gen_tokens "$pool" "$WORK/priv/main"
-        log "round $round/$ROUNDS: Kerberos run ${DURATION}s"
         perf_pid=
-        if [[ $PROFILE == 1 && $round == "$ROUNDS" ]]; then
+        if [[ $PROFILE == 1 && $round == "$ROUNDS" && $m == ours ]]; then
             command -v perf >/dev/null || die "PROFILE=1 needs perf (linux-perf)"
             (sleep 0.5; exec perf record -q -F 499 --call-graph dwarf,16384 \
                  -p "$(pgrep -d, -P "$HTTPD_PID")" -o "$WORK/perf.data" \
@@ -268,53 +371,97 @@ for ((round = 1; round <= ROUNDS; round++)); do
         fi
         break
     done
-    krbs+=("$k")
+    KRUN=$k
+}
+
+declare -A statics krbs sessions
+for ((round = 1; round <= ROUNDS; round++)); do
+    order=("${MODS[@]}")
+    ((round % 2 == 0 && ${#MODS[@]} == 2)) && order=(gss ours)
+    for m in "${order[@]}"; do
+        use_server "$m"
+        log "round $round/$ROUNDS: $(name_of "$m") static run ${DURATION}s"
+        statics[$round,$m]=$(run_wrk "$DURATION" "$STATIC_PATH")
+        kerberos_run "$round" "$m"
+        krbs[$round,$m]=$KRUN
+        if [[ $SESSION == 1 ]]; then
+            log "round $round/$ROUNDS: $(name_of "$m") session-cookie run ${DURATION}s"
+            sessions[$round,$m]=$(run_wrk "$DURATION" "$SESS_PATH" "" "Cookie: ${cookies[$m]}")
+        fi
+    done
 done
 neg_errors=$(grep -c 'NEG0' "$WORK/logs/error.log" || true)
 
 # ------------------------------------------------------------ report
 
 row() {   # name result
-    printf '%-12s %10s %9s %9s %8s %8s %8s %6s\n' "$1" "$(field rps "$2")" \
+    printf '%-14s %10s %9s %9s %8s %8s %8s %6s\n' "$1" "$(field rps "$2")" \
         "$(field requests "$2")" "$(field httpd_us "$2")" "$(field p50_us "$2")" \
         "$(field p99_us "$2")" "$(field non2xx "$2")" "$(field steal_pct "$2")"
 }
+ratio() { awk -v k="$1" -v s="$2" 'BEGIN { printf "%.3f", k / s }'; }
+median() {
+    sort -n | awk '{ v[NR] = $1 } END {
+        if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 echo
-echo "mod_auth_negotiate benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs," \
-     "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, httpd mpm_event x$SERVERS"
-printf '%-12s %10s %9s %9s %8s %8s %8s %6s\n' run "req/s" requests "httpd us" \
+echo "Kerberos benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs," \
+     "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, httpd mpm_event x$SERVERS;" \
+     "tree $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo '?')"
+printf '%-14s %10s %9s %9s %8s %8s %8s %6s\n' run "req/s" requests "httpd us" \
     "p50 us" "p99 us" non-2xx steal%
-ratios=()
+declare -A ratios sratios
 valid=1
-for ((i = 0; i < ROUNDS; i++)); do
-    s=${statics[i]} k=${krbs[i]}
-    row "static" "$s"
-    row "kerberos" "$k"
-    ratios+=("$(awk -v k="$(field rps "$k")" -v s="$(field rps "$s")" 'BEGIN { printf "%.3f", k / s }')")
-    printf '%-12s %10s   (httpd CPU per request: kerberos/static %s)\n' "ratio" "${ratios[i]}" \
-        "$(awk -v k="$(field httpd_us "$k")" -v s="$(field httpd_us "$s")" 'BEGIN { printf "%.2f", k / s }')"
-    [[ $(field non2xx "$k") == 0 && $(field non2xx "$s") == 0 ]] || valid=0
-    [[ $(field ranout "$k") == 0 ]] || { log "round $((i + 1)): ran out of tokens: raise TOKENS"; valid=0; }
-    for r in "$s" "$k"; do
-        [[ "$(field connect "$r")/$(field read "$r")/$(field write "$r")/$(field timeout "$r")" == 0/0/0/0 ]] \
-            || log "round $((i + 1)): socket errors (connect/read/write/timeout)" \
-                   "$(field connect "$r")/$(field read "$r")/$(field write "$r")/$(field timeout "$r")"
+for ((round = 1; round <= ROUNDS; round++)); do
+    line="ratio kerberos/static, round $round:" sline="ratio session/static, round $round:"
+    for m in "${MODS[@]}"; do
+        s=${statics[$round,$m]} k=${krbs[$round,$m]}
+        tag=$([[ $m == ours ]] && echo "" || echo "gssapi ")
+        row "${tag}static" "$s"
+        row "${tag}kerberos" "$k"
+        ratios[$m]+="$(ratio "$(field rps "$k")" "$(field rps "$s")") "
+        line+=" $(name_of "$m") $(ratio "$(field rps "$k")" "$(field rps "$s")")"
+        line+=" (CPU/request x$(awk -v k="$(field httpd_us "$k")" -v s="$(field httpd_us "$s")" 'BEGIN { printf "%.2f", k / s }'))"
+        [[ $(field non2xx "$k") == 0 && $(field non2xx "$s") == 0 ]] || valid=0
+        if [[ $SESSION == 1 ]]; then
+            c=${sessions[$round,$m]}
+            row "${tag}session" "$c"
+            sratios[$m]+="$(ratio "$(field rps "$c")" "$(field rps "$s")") "
+            sline+=" $(name_of "$m") $(ratio "$(field rps "$c")" "$(field rps "$s")")"
+            [[ $(field non2xx "$c") == 0 ]] || valid=0
+        fi
+        [[ $(field ranout "$k") == 0 ]] || { log "round $round: $(name_of "$m") ran out of tokens: raise TOKENS"; valid=0; }
+        for r in "$s" "$k"; do
+            [[ "$(field connect "$r")/$(field read "$r")/$(field write "$r")/$(field timeout "$r")" == 0/0/0/0 ]] \
+                || log "round $round: $(name_of "$m"): socket errors (connect/read/write/timeout)" \
+                       "$(field connect "$r")/$(field read "$r")/$(field write "$r")/$(field timeout "$r")"
+        done
     done
+    echo "$line"
+    [[ $SESSION == 1 ]] && echo "$sline"
 done
-if ((ROUNDS > 1)); then
-    printf 'median ratio kerberos/static over %d rounds: %s\n' "$ROUNDS" \
-        "$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END {
-            if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
+printf 'median ratio kerberos/static over %d round(s):' "$ROUNDS"
+for m in "${MODS[@]}"; do
+    printf ' %s %s' "$(name_of "$m")" "$(tr ' ' '\n' <<<"${ratios[$m]}" | grep . | median)"
+done
+echo
+if [[ $SESSION == 1 ]]; then
+    printf 'median ratio session/static over %d round(s):' "$ROUNDS"
+    for m in "${MODS[@]}"; do
+        printf ' %s %s' "$(name_of "$m")" "$(tr ' ' '\n' <<<"${sratios[$m]}" | grep . | median)"
+    done
+    echo
 fi
-echo "token pool: $pool per Kerberos run, $(field tokens_used "${krbs[ROUNDS - 1]}") taken" \
-     "in the last, ran out: $(for k in "${krbs[@]}"; do printf '%s ' "$(field ranout "$k")"; done)" \
-     "(warm-up: $warm_tokens tokens, $warm_rps req/s, ran out: $(field ranout "$warm"));" \
-     "runs repeated for a larger pool: $retries;" \
-     "module errors in error.log: $neg_errors"
+echo "token pool: $pool per Kerberos run; runs repeated for a larger pool: $retries;" \
+     "warm-up req/s: $(for m in "${MODS[@]}"; do printf '%s %s ' "$(name_of "$m")" "${warm_rps[$m]}"; done)" \
+     "; module errors in error.log: $neg_errors"
 
-[[ $(field non2xx "$warm") == 0 ]] || { log "the Kerberos warm-up had non-2xx answers"; valid=0; }
+for m in "${MODS[@]}"; do
+    [[ ${warm_non2xx[$m]} == 0 ]] \
+        || { log "$(name_of "$m"): the Kerberos warm-up had non-2xx answers"; valid=0; }
+done
 if ((!valid)); then
-    log "INVALID run: see above; tail of the error log:"
-    tail -n 5 "$WORK/logs/error.log" >&2
+    log "INVALID run: see above; tail of the error logs:"
+    tail -n 5 "$WORK"/logs/*error.log >&2
     exit 1
 fi

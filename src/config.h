@@ -48,6 +48,9 @@ typedef struct {
     int persist_kerberos;               /* -1: unset (Off) */
     int machine_accounts;               /* -1: unset (Off) */
     int extended_protection;            /* -1: unset (NEG_EPA_OFF) */
+    int session;                        /* -1: unset (Off); session.c */
+    int session_basic;                  /* -1: unset (Off) */
+    int session_lifetime_s;             /* -1: unset */
 } neg_dir_conf;
 
 /* NegotiateExtendedProtection, IIS's tokenChecking None / Allow / Require:

@@ -1,0 +1,159 @@
+/*
+ * session.c - NegotiateSession (see session.h), through mod_session's
+ * optional functions ap_session_load, ap_session_get and ap_session_set:
+ * mod_session keeps the session (Session On, SessionCookieName ...),
+ * mod_session_crypto encrypts and authenticates it (SessionCryptoPassphrase).
+ * The identity is one entry, NEG_SESSION_KEY, in session_codec.c's text.
+ */
+#include "session.h"
+
+#include <string.h>
+
+#include "http_config.h"
+#include "http_log.h"
+#include "mod_session.h"
+
+#include "apr_optional.h"
+#include "apr_strings.h"
+
+#include "policy.h"
+#include "session_codec.h"
+
+APLOG_USE_MODULE(auth_negotiate);
+
+#define NEG_SESSION_KEY "negotiate-identity"
+
+typedef struct {
+    APR_OPTIONAL_FN_TYPE(ap_session_load) *load;
+    APR_OPTIONAL_FN_TYPE(ap_session_get) *get;
+    APR_OPTIONAL_FN_TYPE(ap_session_set) *set;
+} session_fns;
+
+/* mod_session_crypto's per-directory configuration as httpd 2.4 lays it
+ * out (modules/session/mod_session_crypto.c keeps it private): whether
+ * SessionCryptoPassphrase applies here. Read only to refuse sessions that
+ * would travel unencrypted; a layout that does not look like this one
+ * counts as "no passphrase" (fail closed). */
+typedef struct {
+    apr_array_header_t *passphrases;
+    int passphrases_set;
+} crypto_conf_view;
+
+static int session_encrypted(request_rec *r)
+{
+    module *m = ap_find_linked_module("mod_session_crypto.c");
+    const crypto_conf_view *c;
+
+    if (m == NULL)
+        return 0;
+    c = ap_get_module_config(r->per_dir_config, m);
+    return c != NULL && c->passphrases_set == 1 && c->passphrases != NULL
+        && c->passphrases->nelts > 0
+        && c->passphrases->elt_size == (int)sizeof(const char *);
+}
+
+/* mod_session's functions and this request's session; NULL (and a log
+ * line saying what to configure) when sessions cannot be used here. */
+static session_rec *open_session(request_rec *r, session_fns *fn)
+{
+    session_rec *z = NULL;
+
+    fn->load = APR_RETRIEVE_OPTIONAL_FN(ap_session_load);
+    fn->get = APR_RETRIEVE_OPTIONAL_FN(ap_session_get);
+    fn->set = APR_RETRIEVE_OPTIONAL_FN(ap_session_set);
+    if (fn->load == NULL || fn->get == NULL || fn->set == NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "NEG0901: NegotiateSession "
+                      "On needs mod_session, mod_session_cookie and "
+                      "mod_session_crypto: load them (a2enmod session_crypto "
+                      "session_cookie); no session is used or made");
+        return NULL;
+    }
+    if (!session_encrypted(r)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "NEG0902: NegotiateSession "
+                      "On where the session is not encrypted: load "
+                      "mod_session_crypto and set SessionCryptoPassphrase for "
+                      "this location; no session is used or made");
+        return NULL;
+    }
+    if (fn->load(r, &z) != APR_SUCCESS || z == NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "NEG0903: NegotiateSession "
+                      "On where mod_session has no session: add Session On and "
+                      "SessionCookieName negotiate_session path=/;httponly "
+                      "(;secure on https) for this location");
+        return NULL;
+    }
+    return z;
+}
+
+static apr_time_t lifetime(const neg_dir_conf *c)
+{
+    return apr_time_from_sec(c->session_lifetime_s > 0 ? c->session_lifetime_s
+                             : NEG_DEFAULT_SESSION_LIFETIME_S);
+}
+
+/* The session's identity, where it is valid and this location admits it
+ * as it would a fresh logon; else the verdict stays untouched. */
+static int from_session(request_rec *r, const neg_logon_ctx *ctx,
+                        session_fns *fn, session_rec *z, neg_verdict *v)
+{
+    const char *text = NULL, *why;
+    neg_identity *id = apr_pcalloc(r->pool, sizeof(*id));
+    apr_time_t expiry;
+
+    if (fn->get(r, z, NEG_SESSION_KEY, &text) != APR_SUCCESS || text == NULL)
+        return 0;
+    why = neg_session_decode(r->pool, text, apr_time_now(), lifetime(ctx->conf),
+                             id, &expiry);
+    if (why == NULL)
+        why = neg_policy_admits(r->pool, ctx->conf, ctx->tls, id);
+    if (why == NULL && strcmp(id->mech, "basic") == 0 && ctx->conf->session_basic != 1)
+        why = "it was made by a Basic logon (NegotiateSessionBasic Off here)";
+    if (why != NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "NEG0904: the session's "
+                      "identity%s%s is not accepted: %s; sending the challenge",
+                      id->principal ? " " : "", id->principal ? id->principal : "",
+                      why);
+        return 0;
+    }
+    neg_logon_reuse(ctx, id, v);
+    return v->outcome == NEG_GRANT;
+}
+
+/* A fresh logon's identity into the session (mod_session writes it with
+ * the response). A Basic identity only where the admin asks for it: the
+ * session then outlives the password check by up to its lifetime. */
+static void keep(request_rec *r, const neg_logon_ctx *ctx, session_fns *fn,
+                 session_rec *z, const neg_identity *id)
+{
+    const char *text;
+
+    if (strcmp(id->mech, "basic") == 0 && ctx->conf->session_basic != 1)
+        return;
+    text = neg_session_encode(r->pool, id, apr_time_now() + lifetime(ctx->conf));
+    if (text == NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "NEG0905: the identity "
+                      "of %s cannot be kept in the session (a name holds a "
+                      "line break); the next request authenticates again",
+                      id->principal);
+        return;
+    }
+    fn->set(r, z, NEG_SESSION_KEY, text);
+}
+
+void neg_session_logon(request_rec *r, const neg_logon_ctx *ctx,
+                       const char *authorization, neg_verdict *v)
+{
+    session_fns fn;
+    session_rec *z;
+
+    if (ctx->conf->session != 1) {
+        neg_logon(ctx, authorization, v);
+        return;
+    }
+    z = open_session(r, &fn);
+    if (z != NULL && authorization == NULL && from_session(r, ctx, &fn, z, v))
+        return;
+    neg_logon(ctx, authorization, v);
+    if (z != NULL && authorization != NULL && v->outcome == NEG_GRANT)
+        keep(r, ctx, &fn, z, v->id);
+}

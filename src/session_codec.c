@@ -1,0 +1,171 @@
+/*
+ * session_codec.c - an identity as session text (see session_codec.h).
+ *
+ * One field a line, in this order:
+ *   neg1                      the format
+ *   expiry                    seconds since the epoch
+ *   mech auth_type            kerberos|ntlm|basic, Negotiate|NTLM|Basic
+ *   account, domain, realm, principal, user_sid
+ *   flags                     m (computer account) t (TLS) 1 (NTLMv1)
+ *   keytab, service           how a Kerberos ticket was accepted
+ *   sids                      space-separated, the user's first
+ * An empty line stands for an absent (NULL) field.
+ */
+#include "session_codec.h"
+
+#include <string.h>
+
+#include "apr_strings.h"
+
+#define FORMAT "neg1"
+#define N_FIELDS 13
+
+static const char *field(const char *s)
+{
+    return s ? s : "";
+}
+
+static int has_newline(const char *s)
+{
+    return s != NULL && strchr(s, '\n') != NULL;
+}
+
+static const char *sids_text(apr_pool_t *p, const neg_identity *id)
+{
+    char buf[NEG_SID_STRING_MAX];
+    const char *out = "";
+    size_t i;
+
+    for (i = 0; i < id->n_sids; i++) {
+        if (neg_sid_to_string(&id->sids[i], buf, sizeof(buf)) == 0)
+            return NULL;
+        out = apr_pstrcat(p, out, i ? " " : "", buf, NULL);
+    }
+    return out;
+}
+
+const char *neg_session_encode(apr_pool_t *p, const neg_identity *id,
+                               apr_time_t expiry)
+{
+    const char *sids = sids_text(p, id);
+    const char *texts[] = { id->mech, id->auth_type, id->account, id->domain,
+                            id->realm, id->principal, id->user_sid,
+                            id->keytab, id->service };
+    size_t i;
+
+    if (sids == NULL || id->mech == NULL || id->auth_type == NULL
+        || id->account == NULL || id->realm == NULL || id->principal == NULL)
+        return NULL;
+    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        if (has_newline(texts[i]))
+            return NULL;
+    }
+    return apr_psprintf(p, FORMAT "\n%" APR_INT64_T_FMT "\n%s\n%s\n%s\n%s\n"
+                        "%s\n%s\n%s\n%s%s%s\n%s\n%s\n%s",
+                        (apr_int64_t)apr_time_sec(expiry), id->mech, id->auth_type,
+                        id->account, field(id->domain), id->realm, id->principal,
+                        field(id->user_sid), id->machine ? "m" : "",
+                        id->tls ? "t" : "", id->ntlm_v1 ? "1" : "",
+                        field(id->keytab), field(id->service), sids);
+}
+
+/* The text cut into its lines (in a copy); 0 unless exactly N_FIELDS. */
+static int split_lines(apr_pool_t *p, const char *text, char **f)
+{
+    char *s = apr_pstrdup(p, text), *nl;
+    int n = 0;
+
+    for (;;) {
+        if (n == N_FIELDS)
+            return 0;
+        f[n++] = s;
+        if ((nl = strchr(s, '\n')) == NULL)
+            return n == N_FIELDS;
+        *nl = '\0';
+        s = nl + 1;
+    }
+}
+
+static const char *null_if_empty(const char *s)
+{
+    return *s ? s : NULL;
+}
+
+/* The space-separated SIDs; 0 if one is not a SID. */
+static int parse_sids(apr_pool_t *p, char *text, neg_identity *id)
+{
+    size_t n = 0, cap = 1;
+    char *c, *w, *last = NULL;
+    neg_sid *sids;
+
+    for (c = text; *c; c++)
+        cap += (*c == ' ');
+    sids = apr_pcalloc(p, sizeof(neg_sid) * cap);
+    for (w = apr_strtok(text, " ", &last); w; w = apr_strtok(NULL, " ", &last)) {
+        if (n == cap || !neg_sid_from_string(w, &sids[n]))
+            return 0;
+        n++;
+    }
+    id->sids = n ? sids : NULL;
+    id->n_sids = n;
+    return 1;
+}
+
+static const char *mech_check(const neg_identity *id)
+{
+    if (strcmp(id->mech, "kerberos") == 0)
+        return strcmp(id->auth_type, "Negotiate") == 0 && id->service != NULL
+            ? NULL : "a Kerberos identity without its scheme or service";
+    if (strcmp(id->mech, "ntlm") == 0)
+        return strcmp(id->auth_type, "Negotiate") == 0
+            || strcmp(id->auth_type, "NTLM") == 0 ? NULL : "an unknown NTLM scheme";
+    if (strcmp(id->mech, "basic") == 0)
+        return strcmp(id->auth_type, "Basic") == 0 ? NULL : "an unknown Basic scheme";
+    return "an unknown mechanism";
+}
+
+/* The names and flags of f into id (the strings stay in f's copy). */
+static void fill(neg_identity *id, char **f)
+{
+    id->mech = f[2];
+    id->auth_type = f[3];
+    id->account = f[4];
+    id->domain = null_if_empty(f[5]);
+    id->realm = f[6];
+    id->principal = f[7];
+    id->user_sid = null_if_empty(f[8]);
+    id->machine = strchr(f[9], 'm') != NULL;
+    id->tls = strchr(f[9], 't') != NULL;
+    id->ntlm_v1 = strchr(f[9], '1') != NULL;
+    id->keytab = null_if_empty(f[10]);
+    id->service = null_if_empty(f[11]);
+}
+
+const char *neg_session_decode(apr_pool_t *p, const char *text, apr_time_t now,
+                               apr_time_t max_life, neg_identity *id,
+                               apr_time_t *expiry)
+{
+    char *f[N_FIELDS], *end;
+    apr_int64_t sec;
+
+    memset(id, 0, sizeof(*id));
+    if (text == NULL || !split_lines(p, text, f) || strcmp(f[0], FORMAT) != 0)
+        return "it is not a session of this version of mod_auth_negotiate";
+    fill(id, f);
+    if (*id->account == '\0' || *id->realm == '\0' || *id->principal == '\0') {
+        id->principal = NULL;
+        return "a name is missing";
+    }
+    sec = apr_strtoi64(f[1], &end, 10);
+    if (*f[1] == '\0' || *end != '\0' || sec <= 0)
+        return "its expiry is malformed";
+    /* compared in seconds first: no overflow for a huge expiry */
+    if (sec > apr_time_sec(now + max_life))
+        return "it was made for a longer lifetime than NegotiateSessionLifetime";
+    *expiry = apr_time_from_sec(sec);
+    if (*expiry <= now)
+        return "it has expired";
+    if (!parse_sids(p, f[12], id))
+        return "a SID is malformed";
+    return mech_check(id);
+}

@@ -1,0 +1,34 @@
+/*
+ * session_codec.h - an identity (identity.h) as the text kept in a
+ * NegotiateSession session (session.c), and back. Pure: no httpd types.
+ *
+ * The text is never trusted for its secrecy or integrity here: the session
+ * is encrypted and authenticated by mod_session_crypto before it reaches
+ * the client. Decoding is still strict (a version, every field, its
+ * expiry), so that a session written by another version or by another
+ * application is refused, not half read.
+ */
+#ifndef NEG_SESSION_CODEC_H
+#define NEG_SESSION_CODEC_H
+
+#include "apr_pools.h"
+#include "apr_time.h"
+
+#include "identity.h"
+
+/* The text for id, valid until expiry; NULL when a field cannot be kept
+ * (a newline in a name). The delegated ccache is not kept: delegation
+ * belongs to the request that received the credentials. */
+const char *neg_session_encode(apr_pool_t *p, const neg_identity *id,
+                               apr_time_t expiry);
+
+/* The identity in text, in p. NULL on success, else why it is refused.
+ * Refused: another format, a missing or malformed field, an expiry that
+ * has passed at now, or that lies more than max_life after now (written
+ * under a longer lifetime than the location's). When refused, id->principal
+ * is the principal the text names if it could be read (for the log). */
+const char *neg_session_decode(apr_pool_t *p, const char *text, apr_time_t now,
+                               apr_time_t max_life, neg_identity *id,
+                               apr_time_t *expiry);
+
+#endif

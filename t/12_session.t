@@ -1,0 +1,152 @@
+# NegotiateSession: after a logon the identity is kept in mod_session's
+# session, encrypted by mod_session_crypto in an HttpOnly cookie (Secure on
+# https); a later request with the cookie and no Authorization header is
+# that person (HTTP/1.1 and HTTP/2); a tampered, forged, expired or foreign
+# cookie gets the challenge; authorization applies to the session's
+# identity as to a fresh logon; Basic makes a session only when asked.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test;
+use Apache::TestUtil;
+use File::Temp qw(tempfile);
+use NegTest;
+
+plan tests => 37;
+
+my $alice = kinit_user('alice');
+my $bob = kinit_user('bob');
+
+sub body_var {
+    my ($body, $var) = @_;
+    return ($body // '') =~ /^\Q$var\E=(.*)$/m ? $1 : undef;
+}
+
+# The negotiate_session Set-Cookie of a response, or undef.
+sub set_cookie {
+    my ($r) = @_;
+    my ($c) = grep { lc $_->[0] eq 'set-cookie' && $_->[1] =~ /^negotiate_session=/ }
+              @{ $r->{headers} };
+    return $c ? $c->[1] : undef;
+}
+
+# "negotiate_session=VALUE" for a Cookie header.
+sub cookie_of {
+    my ($sc) = @_;
+    return defined $sc && $sc =~ /^(negotiate_session=[^;]*)/ ? $1 : undef;
+}
+
+sub with_cookie {
+    my ($path, $cookie, %o) = @_;
+    return curl($path, header => ["Cookie: $cookie"], %o);
+}
+
+# ---------------------------------------------------------------- Kerberos, HTTP/1.1
+my $r = curl('/sess/whoami', ccache => $alice);
+my $sc = set_cookie($r);
+ok t_cmp($r->{status}, 200, 'Kerberos logon where NegotiateSession is On');
+ok t_cmp($sc, qr/;\s*httponly/i, 'the session cookie is HttpOnly');
+ok t_cmp(($sc // '') !~ /;\s*secure/i, 1, 'and not Secure on plain HTTP');
+my $cookie = cookie_of($sc);
+ok t_cmp(($cookie // '') !~ /alice|kerberos|S-1-5/i, 1, 'the cookie does not show the identity (encrypted)');
+
+my $mark = log_mark();
+$r = with_cookie('/sess/whoami', $cookie);
+ok t_cmp($r->{codes}, '200', 'the cookie alone: 200 at once, no 401 round trip');
+ok t_cmp(body_var($r->{body}, 'REMOTE_USER'), 'alice@EXAMPLE.TEST', 'as alice');
+ok t_cmp(body_var($r->{body}, 'NEGOTIATE_MECH'), 'kerberos', 'proved by Kerberos');
+ok t_cmp(body_var($r->{body}, 'NEGOTIATE_USER_SID'), qr/^S-1-5-21-\d+-\d+-\d+-\d+$/, 'with her SID');
+ok t_cmp(log_since($mark) !~ /NEG02\d\d/, 1, 'and no Kerberos logon in the log');
+$r = with_cookie('/sess/whoami', $cookie);
+ok t_cmp(set_cookie($r), undef, 'a request by the cookie does not extend the session');
+
+# ---------------------------------------------------------------- refused cookies
+{
+    (my $v = $cookie) =~ s/^negotiate_session=//;
+    my $i = int(length($v) / 2);
+    my $c = substr($v, $i, 1) eq 'A' ? 'B' : 'A';
+    substr($v, $i, 1) = $c;
+    $r = with_cookie('/sess/whoami', "negotiate_session=$v");
+    ok t_cmp($r->{status}, 401, 'a cookie altered in one character: 401');
+    ok t_cmp(join(',', www_auth($r)), 'Negotiate,NTLM', 'with the normal challenge');
+}
+{
+    my $forged = 'negotiate_session=negotiate-identity=neg1%0A4102444800%0Akerberos%0ANegotiate'
+               . '%0Aadministrator%0AEXAMPLE%0AEXAMPLE.TEST%0Aadministrator%40EXAMPLE.TEST%0A%0A%0A%0A'
+               . 'HTTP%2Flocalhost%40EXAMPLE.TEST%0A';
+    $r = with_cookie('/sess/whoami', $forged);
+    ok t_cmp($r->{status}, 401, 'a forged unencrypted session: 401');
+}
+$r = with_cookie('/sessother/whoami', $cookie);
+ok t_cmp($r->{status}, 401, 'a cookie made under another passphrase: 401');
+$mark = log_mark();
+$r = with_cookie('/sessshort/whoami', $cookie);
+ok t_cmp($r->{status}, 401, 'a cookie made for 300 s where the lifetime is 2 s: 401');
+ok t_cmp(log_since($mark), qr/NEG0904: .*longer lifetime/, 'logged why');
+
+$r = curl('/sessshort/whoami', ccache => $alice);
+my $short = cookie_of(set_cookie($r));
+ok t_cmp(with_cookie('/sessshort/whoami', $short)->{status}, 200, 'a 2-second session is valid at once');
+sleep 3;
+$mark = log_mark();
+$r = with_cookie('/sessshort/whoami', $short);
+ok t_cmp($r->{status}, 401, 'and refused after it expired');
+ok t_cmp(log_since($mark), qr/NEG0904: the session's identity alice\@EXAMPLE\.TEST is not accepted: it has expired/,
+         'logged: expired');
+
+# ---------------------------------------------------------------- authorization
+$r = with_cookie('/sessadmins/whoami', $cookie);
+ok t_cmp($r->{status}, 200, "Require negotiate-group: alice's cookie, a member of WebAdmins");
+$r = curl('/sess/whoami', ccache => $bob);
+my $bob_cookie = cookie_of(set_cookie($r));
+$mark = log_mark();
+$r = with_cookie('/sessadmins/whoami', $bob_cookie);
+ok t_cmp($r->{status}, 403, "Require negotiate-group: bob's cookie, not a member: 403");
+ok t_cmp(log_since($mark), qr/NEG0703: bob\@EXAMPLE\.TEST is not a member/, 'as for a fresh logon');
+$mark = log_mark();
+$r = with_cookie('/sessntlm/whoami', $cookie);
+ok t_cmp($r->{status}, 401, 'a Kerberos session where only NTLM is offered: 401');
+ok t_cmp(log_since($mark), qr/NEG0904: .*does not offer Negotiate/, 'refused by the location\'s policy');
+
+# ---------------------------------------------------------------- NTLM, then HTTP/2
+$r = curl('/sess/whoami', args => ['--ntlm', '-u', 'EXAMPLE\\alice:AlicePassw0rd!']);
+my $ntlm_cookie = cookie_of(set_cookie($r));
+ok t_cmp(defined $ntlm_cookie, 1, 'an NTLM logon makes a session too');
+
+sub curl_h2 {
+    my ($cookie) = @_;
+    my ($hfh, $hfile) = tempfile(UNLINK => 1);
+    my ($bfh, $bfile) = tempfile(UNLINK => 1);
+    my $out = `curl -s -k --http2 --max-time 20 -D $hfile -o $bfile -w '%{http_code} %{http_version}' -H 'Cookie: $cookie' 'https://localhost:${\ tls_port()}/sess/whoami'`;
+    my $body = do { local $/; open(my $f, '<', $bfile) or die; <$f> } // '';
+    return ($out, $body);
+}
+my ($st, $body) = curl_h2($ntlm_cookie);
+ok t_cmp($st, '200 2', 'HTTP/2: the NTLM session is used on an h2 stream (no HTTP_1_1_REQUIRED)');
+ok t_cmp(body_var($body, 'NEGOTIATE_MECH'), 'ntlm', 'HTTP/2: as the NTLM logon');
+($st, $body) = curl_h2($cookie);
+ok t_cmp("$st " . (body_var($body, 'REMOTE_USER') // ''), '200 2 alice@EXAMPLE.TEST',
+         'HTTP/2: the Kerberos session');
+$r = curl('/sess/whoami', tls => 1, ccache => $alice, args => ['--http2']);
+$sc = set_cookie($r);
+ok t_cmp($sc, qr/;\s*secure/i, 'https: the cookie is Secure');
+ok t_cmp($sc, qr/;\s*httponly/i, 'https: and HttpOnly');
+
+# ---------------------------------------------------------------- Basic
+$r = curl('/sessbasic/whoami', args => ['-u', 'EXAMPLE\\alice:AlicePassw0rd!']);
+ok t_cmp($r->{status}, 200, 'Basic logon');
+ok t_cmp(set_cookie($r), undef, 'makes no session unless NegotiateSessionBasic is On');
+$r = curl('/sessbasicon/whoami', args => ['-u', 'EXAMPLE\\alice:AlicePassw0rd!']);
+my $basic_cookie = cookie_of(set_cookie($r));
+$r = with_cookie('/sessbasicon/whoami', $basic_cookie);
+ok t_cmp("$r->{codes} " . (body_var($r->{body}, 'NEGOTIATE_MECH') // ''), '200 basic',
+         'NegotiateSessionBasic On: the Basic session is used');
+$r = with_cookie('/sessbasic/whoami', $basic_cookie);
+ok t_cmp($r->{status}, 401, 'but not where NegotiateSessionBasic is Off');
+
+# ---------------------------------------------------------------- misconfiguration
+$mark = log_mark();
+$r = curl('/plainsess/whoami', ccache => $alice);
+ok t_cmp($r->{status}, 200, 'Session On without SessionCryptoPassphrase: the logon still works');
+ok t_cmp(set_cookie($r), undef, 'but no session is made');
+ok t_cmp(log_since($mark), qr/NEG0902: NegotiateSession On where the session is not encrypted/,
+         'and the log says what to configure');

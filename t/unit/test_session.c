@@ -1,0 +1,131 @@
+/*
+ * test_session.c - session_codec.c: an identity kept as session text and
+ * read back, and every text that must be refused.
+ */
+#include <string.h>
+
+#include "apr_general.h"
+#include "apr_strings.h"
+
+#include "check.h"
+#include "session_codec.h"
+
+#define MIN (apr_time_from_sec(60))
+
+static neg_sid sids[3];
+
+static neg_identity kerberos_alice(void)
+{
+    neg_identity id;
+
+    memset(&id, 0, sizeof(id));
+    id.mech = "kerberos";
+    id.auth_type = "Negotiate";
+    id.account = "alice";
+    id.domain = "EXAMPLE";
+    id.realm = "EXAMPLE.TEST";
+    id.principal = "alice@EXAMPLE.TEST";
+    neg_sid_from_string("S-1-5-21-1-2-3-1104", &sids[0]);
+    neg_sid_from_string("S-1-5-21-1-2-3-513", &sids[1]);
+    neg_sid_from_string("S-1-18-1", &sids[2]);
+    id.sids = sids;
+    id.n_sids = 3;
+    id.user_sid = "S-1-5-21-1-2-3-1104";
+    id.tls = 1;
+    id.keytab = "FILE:/etc/http.keytab";
+    id.service = "HTTP/www.example.test@EXAMPLE.TEST";
+    return id;
+}
+
+static int same(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+static void round_trip(apr_pool_t *p)
+{
+    neg_identity in = kerberos_alice(), out;
+    apr_time_t now = apr_time_from_sec(1800000000), exp = 0;
+    const char *text = neg_session_encode(p, &in, now + 5 * MIN);
+    const char *why;
+
+    CHECK(text != NULL, "a Kerberos identity is encoded");
+    why = neg_session_decode(p, text, now, 5 * MIN, &out, &exp);
+    CHECK(why == NULL, "and decoded");
+    CHECK(exp == now + 5 * MIN, "with its expiry");
+    CHECK(same(out.mech, "kerberos") && same(out.auth_type, "Negotiate"), "mechanism and scheme");
+    CHECK(same(out.account, "alice") && same(out.domain, "EXAMPLE")
+          && same(out.realm, "EXAMPLE.TEST") && same(out.principal, "alice@EXAMPLE.TEST"),
+          "names");
+    CHECK(same(out.keytab, in.keytab) && same(out.service, in.service), "keytab and service");
+    CHECK(out.tls == 1 && out.machine == 0 && out.ntlm_v1 == 0, "flags");
+    CHECK(out.n_sids == 3 && neg_sid_equal(&out.sids[0], &sids[0])
+          && neg_sid_equal(&out.sids[2], &sids[2]), "every SID, the user's first");
+    CHECK(same(out.user_sid, in.user_sid) && out.ccache == NULL, "user SID, no ccache");
+
+    in.mech = "ntlm";
+    in.auth_type = "NTLM";
+    in.domain = NULL;
+    in.keytab = in.service = NULL;
+    in.machine = in.ntlm_v1 = 1;
+    in.tls = 0;
+    in.n_sids = 0;
+    in.user_sid = NULL;
+    why = neg_session_decode(p, neg_session_encode(p, &in, now + MIN), now, 5 * MIN, &out, &exp);
+    CHECK(why == NULL && out.domain == NULL && out.keytab == NULL && out.n_sids == 0
+          && out.machine && out.ntlm_v1 && !out.tls, "NTLM, absent fields stay absent");
+}
+
+static void refused(apr_pool_t *p)
+{
+    neg_identity in = kerberos_alice(), out;
+    apr_time_t now = apr_time_from_sec(1800000000), exp;
+    const char *text = neg_session_encode(p, &in, now + 5 * MIN);
+    char *t;
+
+    CHECK(neg_session_decode(p, text, now + 5 * MIN, 5 * MIN, &out, &exp) != NULL,
+          "refused at its expiry");
+    CHECK(neg_session_decode(p, text, now, 4 * MIN, &out, &exp) != NULL,
+          "refused where the lifetime is shorter than it was made for");
+    CHECK(neg_session_decode(p, NULL, now, 5 * MIN, &out, &exp) != NULL, "no text");
+    CHECK(neg_session_decode(p, "", now, 5 * MIN, &out, &exp) != NULL, "empty text");
+    t = apr_pstrdup(p, text);
+    t[3] = '2';
+    CHECK(neg_session_decode(p, t, now, 5 * MIN, &out, &exp) != NULL, "another format");
+    CHECK(neg_session_decode(p, apr_pstrcat(p, text, "\nextra", NULL), now, 5 * MIN,
+                             &out, &exp) != NULL, "a field too many");
+    CHECK(neg_session_decode(p, apr_pstrndup(p, text, strrchr(text, '\n') - text),
+                             now, 5 * MIN, &out, &exp) != NULL, "a field too few");
+    CHECK(neg_session_decode(p, apr_pstrcat(p, text, " S-1-x", NULL), now, 5 * MIN,
+                             &out, &exp) != NULL, "a malformed SID");
+    in.service = NULL;
+    CHECK(neg_session_decode(p, neg_session_encode(p, &in, now + MIN), now, 5 * MIN,
+                             &out, &exp) != NULL, "Kerberos without its service");
+    in = kerberos_alice();
+    in.mech = "digest";
+    CHECK(neg_session_decode(p, neg_session_encode(p, &in, now + MIN), now, 5 * MIN,
+                             &out, &exp) != NULL, "an unknown mechanism");
+    in = kerberos_alice();
+    in.account = "ali\nce";
+    CHECK(neg_session_encode(p, &in, now + MIN) == NULL, "a line break in a name is not encoded");
+    CHECK(neg_session_decode(p, apr_pstrcat(p, "neg1\nabc", strchr(text + 5, '\n'), NULL),
+                             now, 5 * MIN, &out, &exp) != NULL, "a malformed expiry");
+    CHECK(neg_session_decode(p, apr_pstrcat(p, "neg1\n9223372036854775807", strchr(text + 5, '\n'), NULL),
+                             now, 5 * MIN, &out, &exp) != NULL, "a huge expiry");
+    CHECK(neg_session_decode(p, text, now + 6 * MIN, 5 * MIN, &out, &exp) != NULL
+          && out.principal && strcmp(out.principal, "alice@EXAMPLE.TEST") == 0,
+          "a refused session still names its principal for the log");
+}
+
+int main(void)
+{
+    apr_pool_t *p;
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+    round_trip(p);
+    refused(p);
+    apr_pool_destroy(p);
+    apr_terminate();
+    return check_summary();
+}
