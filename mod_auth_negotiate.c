@@ -1101,7 +1101,7 @@ static void check_keepalive(apr_pool_t *p, server_rec *s)
             || (s->keep_alive && timeout >= NEG_KEEPALIVE_MIN_TIMEOUT_S
                 && (s->keep_alive_max == 0 || s->keep_alive_max >= NEG_KEEPALIVE_MIN_MAX)))
             continue;
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, NEGLOGNO(0017)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, NEGLOGNO(0020)
                      "NTLM is offered on %s%s with %s: NTLM authenticates a "
                      "connection, and each one httpd closes costs a new "
                      "handshake (or breaks one under way); set KeepAlive On, "

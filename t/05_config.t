@@ -95,11 +95,11 @@ ok t_cmp($rc, 0, 'and passes');
 
 # NTLM offered with httpd's keep-alive defaults: a warning (issue 15)
 ($rc, $out) = config_test('NegotiateProviders Negotiate NTLM', "MaxKeepAliveRequests 100\nKeepAliveTimeout 5");
-ok t_cmp($out, qr/NEG0017: NTLM is offered on localhost(:\d+)? with MaxKeepAliveRequests 100 and KeepAliveTimeout 5: NTLM authenticates a connection/,
+ok t_cmp($out, qr/NEG0020: NTLM is offered on localhost(:\d+)? with MaxKeepAliveRequests 100 and KeepAliveTimeout 5: NTLM authenticates a connection/,
          'NTLM with MaxKeepAliveRequests 100 and KeepAliveTimeout 5: warned');
 ($rc, $out) = config_test('NegotiateProviders Negotiate NTLM', "KeepAlive Off");
-ok t_cmp($out, qr/NEG0017: NTLM is offered on \S+ with KeepAlive Off/, 'KeepAlive Off: warned');
+ok t_cmp($out, qr/NEG0020: NTLM is offered on \S+ with KeepAlive Off/, 'KeepAlive Off: warned');
 ($rc, $out) = config_test('NegotiateProviders Negotiate NTLM', "MaxKeepAliveRequests 0\nKeepAliveTimeout 120");
-ok t_cmp($out, qr/^(?!.*NEG0017)/s, 'MaxKeepAliveRequests 0, KeepAliveTimeout 120: no warning');
+ok t_cmp($out, qr/^(?!.*NEG0020)/s, 'MaxKeepAliveRequests 0, KeepAliveTimeout 120: no warning');
 ($rc, $out) = config_test('NegotiateProviders Negotiate:Kerberos', "MaxKeepAliveRequests 100\nKeepAliveTimeout 5");
-ok t_cmp($out, qr/^(?!.*NEG0017)/s, 'Kerberos only: no warning');
+ok t_cmp($out, qr/^(?!.*NEG0020)/s, 'Kerberos only: no warning');

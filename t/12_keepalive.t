@@ -61,5 +61,5 @@ ok t_cmp($pa // '', 'true', 'Persistent-Auth: true after NTLM');
 # the start-up warning: the main server's KeepAliveTimeout is httpd's 5 s
 open(my $f, "<", NegTest::error_log()) or die;
 my $all = do { local $/; <$f> };
-ok t_cmp($all, qr/NEG0017: NTLM is offered on \S+ with MaxKeepAliveRequests \d+ and KeepAliveTimeout 5: /,
+ok t_cmp($all, qr/NEG0020: NTLM is offered on \S+ with MaxKeepAliveRequests \d+ and KeepAliveTimeout 5: /,
          'start-up warning for a short KeepAliveTimeout');
