@@ -48,6 +48,8 @@ typedef struct {
     int proposed;
     int mic_required;
     void *krb5_context;
+    int pending_epa;            /* MIC_PENDING: the NegotiateExtendedProtection
+                                 * under which the ticket was accepted */
     /* the identity bound to the connection (NTLM; Kerberos with
      * NegotiatePersistKerberos On), in pool */
     neg_identity id;

@@ -205,6 +205,7 @@ static void continue_krb5(const neg_logon_ctx *ctx, const neg_token *resp,
         nc->mech_list_len = list_len;
         nc->id = *neg_identity_copy(nc->pool, id);
         nc->id.ccache = NULL;       /* the request's, gone with it */
+        nc->pending_epa = ctx->epa;
         v->outcome = NEG_CONTINUE;
         answer(ctx, NEG_STATE_ACCEPT_INCOMPLETE, NEG_MECH_NONE, k.reply,
                k.reply_len, mic, mic_len, v);
@@ -225,6 +226,7 @@ static void finish_mic(const neg_logon_ctx *ctx, const neg_token *resp,
 {
     neg_conn *nc = ctx->conn;
     neg_identity *id;
+    const char *why;
 
     if (resp->mech_list_mic.len == 0 || resp->mech_token.len > 0) {
         refuse(ctx, "NEG0211", apr_psprintf(ctx->pool, "refused the Kerberos "
@@ -239,6 +241,19 @@ static void finish_mic(const neg_logon_ctx *ctx, const neg_token *resp,
         refuse(ctx, "NEG0211", apr_psprintf(ctx->pool, "refused the Kerberos "
                "logon of %s: the client's SPNEGO mechListMIC does not match "
                "its mechanism list (altered on the way?)", nc->id.principal), v);
+        return;
+    }
+    /* The ticket was accepted by the previous request, whose location may
+     * differ from this one (the client chooses the URL of each leg): grant
+     * only what this location would have accepted itself. */
+    if ((why = neg_policy_admits(ctx->pool, ctx->conf, ctx->tls, &nc->id)) == NULL
+        && ctx->epa > nc->pending_epa)
+        why = "the ticket was accepted under a weaker NegotiateExtendedProtection "
+              "than this location's";
+    if (why != NULL) {
+        refuse(ctx, "NEG0107", apr_psprintf(ctx->pool, "refused the Kerberos "
+               "logon of %s at the last leg of a SPNEGO counter-proposal: %s",
+               nc->id.principal, why), v);
         return;
     }
     id = neg_identity_copy(ctx->pool, &nc->id);

@@ -108,6 +108,14 @@ static int from_session(request_rec *r, const neg_logon_ctx *ctx,
         why = neg_policy_admits(r->pool, ctx->conf, ctx->tls, id);
     if (why == NULL && strcmp(id->mech, "basic") == 0 && ctx->conf->session_basic != 1)
         why = "it was made by a Basic logon (NegotiateSessionBasic Off here)";
+    /* A cookie is a bearer token, bound to no TLS channel: where Extended
+     * Protection is required, only a bound logon proves the user. */
+    if (why == NULL && ctx->epa == NEG_EPA_REQUIRE)
+        why = "NegotiateExtendedProtection Require here, and a session cookie "
+              "is bound to no TLS channel";
+    /* made over plain HTTP (its cookie may have been seen on the way) */
+    if (why == NULL && !id->tls && ctx->conf->require_tls == 1)
+        why = "it was made over plain HTTP, and NegotiateRequireTLS is On here";
     if (why != NULL) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "NEG0904: the session's "
                       "identity%s%s is not accepted: %s; sending the challenge",

@@ -11,7 +11,7 @@ use Apache::TestUtil;
 use File::Temp qw(tempfile);
 use NegTest;
 
-plan tests => 37;
+plan tests => 42;
 
 my $alice = kinit_user('alice');
 my $bob = kinit_user('bob');
@@ -130,6 +130,21 @@ $r = curl('/sess/whoami', tls => 1, ccache => $alice, args => ['--http2']);
 $sc = set_cookie($r);
 ok t_cmp($sc, qr/;\s*secure/i, 'https: the cookie is Secure');
 ok t_cmp($sc, qr/;\s*httponly/i, 'https: and HttpOnly');
+
+# Where a stricter location would not accept the cookie's proof
+my $tls_cookie = cookie_of($sc);
+ok t_cmp(with_cookie('/sessreqtls/whoami', $tls_cookie, tls => 1)->{status}, 200,
+         'NegotiateRequireTLS: a session made over https is used');
+$mark = log_mark();
+ok t_cmp(with_cookie('/sessreqtls/whoami', $cookie, tls => 1)->{status}, 401,
+         'NegotiateRequireTLS: a session made over plain HTTP is not');
+ok t_cmp(log_since($mark), qr/NEG0904: .*made over plain HTTP, and NegotiateRequireTLS is On here/,
+         '... and the log says why');
+$mark = log_mark();
+ok t_cmp(with_cookie('/sessepa/whoami', $tls_cookie, tls => 1)->{status}, 401,
+         'NegotiateExtendedProtection Require: no session cookie (bound to no channel)');
+ok t_cmp(log_since($mark), qr/NEG0904: .*NegotiateExtendedProtection Require here/,
+         '... and the log says why');
 
 # ---------------------------------------------------------------- Basic
 $r = curl('/sessbasic/whoami', args => ['-u', 'EXAMPLE\\alice:AlicePassw0rd!']);
