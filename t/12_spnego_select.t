@@ -11,7 +11,7 @@ use Apache::Test;
 use Apache::TestUtil;
 use NegTest;
 
-plan tests => 39;
+plan tests => 41;
 
 my $t = t_dir();
 my $ntlm_user_file = "$t/tmp/ntlm_user_file.select";
@@ -26,7 +26,8 @@ sub select_client {
     my @cmd = ('/usr/bin/python3', "$t/client/spnego_select.py", '--port', port(),
                '--path', $o{path}, '--mode', $o{mode} // 'mit', '--mechs', $o{mechs},
                '--mutual', $o{mutual} // 1,
-               ($o{tamper} ? ('--tamper') : ()), ($o{drop} ? ('--drop') : ()));
+               ($o{tamper} ? ('--tamper') : ()), ($o{drop} ? ('--drop') : ()),
+               ($o{last_path} ? ('--last-path', $o{last_path}) : ()));
     local $ENV{KRB5CCNAME} = "FILE:$alice";
     local $ENV{NTLM_USER_FILE} = $ntlm_user_file;
     return NegTest::run_client(@cmd);
@@ -46,6 +47,15 @@ my $log = log_since($mark);
 ok t_cmp($log, qr/NEG0110: SPNEGO: the client's list is \(ntlmssp, krb5\).*counter-proposed krb5/,
          'the counter-proposal is logged');
 ok t_cmp($log, qr/^(?!.*(NEG0301|NEG0103|NEG0109|NEG02))/s, 'no refusal logged');
+
+# ---- the last leg (the client's MIC) sent to a stricter location: the
+# ticket was accepted under /kerbonly/'s rules (Extended Protection Off);
+# /epa-require/ must not grant on that proof.
+$mark = log_mark();
+$r = select_client(path => '/kerbonly/whoami', last_path => '/epa-require/whoami', mechs => 'ntlmssp,krb5');
+ok t_cmp($r->{statuses}, '401,401,401', 'the MIC leg at a stricter location: 401');
+ok t_cmp(log_since($mark), qr/NEG0107: refused the Kerberos logon of alice\@EXAMPLE\.TEST at the last leg of a SPNEGO counter-proposal: the ticket was accepted under a weaker NegotiateExtendedProtection/,
+         '... with the log line that says why');
 
 # ---- without mutual authentication the client's MIC comes with its AP-REQ
 $r = select_client(path => '/kerbonly/whoami', mechs => 'ntlmssp,krb5', mutual => 0);

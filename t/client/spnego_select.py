@@ -51,8 +51,8 @@ def describe(tok):
             'token': int(0xa2 in f), 'mic': int(0xa3 in f)}
 
 
-def send(conn, a, token):
-    conn.request('GET', a.path, headers={
+def send(conn, a, token, path=None):
+    conn.request('GET', path or a.path, headers={
         'Host': '%s:%d' % (a.host, a.port),
         'Authorization': 'Negotiate ' + base64.b64encode(token).decode()})
     resp = conn.getresponse()
@@ -85,7 +85,9 @@ def run_mit(a):
     for leg in range(6):
         if leg > 0 and a.mode == 'mic' and ctx.complete:
             token = tamper(token, a)
-        resp, body = send(conn, a, token)
+        # --last-path: the client's last token (its mechListMIC, once its
+        # context is complete) goes to another location
+        resp, body = send(conn, a, token, a.last_path if leg > 0 and ctx.complete else None)
         statuses.append(str(resp.status))
         reply = server_token(resp, 'Negotiate')
         d = describe(reply)
@@ -135,6 +137,7 @@ def main():
     ap.add_argument('--mutual', type=int, default=1)
     ap.add_argument('--tamper', action='store_true')
     ap.add_argument('--drop', action='store_true')
+    ap.add_argument('--last-path', help='mit: where the last leg goes (default --path)')
     a = ap.parse_args()
     return run_craft(a) if a.mode == 'craft' else run_mit(a)
 
