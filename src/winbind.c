@@ -518,16 +518,20 @@ static int may_connect(const wb_conn *c, const wb_job *job)
 }
 
 /* How long a call that may connect waits for a slot, and how long a slot
- * stays taken by a call that has not finished. A slot only has to cover
- * libwbclient's opening of the connection (two connects and two short
- * round trips to winbindd's parent), not the call: a logon waits behind the
- * others in winbindd's queue for its domain child, and slots held for
- * that (measured: up to 260 ms for 40 logons at once) made the other
- * threads give up waiting and connect all at once (t/root/
- * 15_winbind_reconnect.rt). A slot is a lease, not a lock: a holder that
- * died (or hangs) loses it. */
-#define CONNECT_WAIT_MS 250
-#define CONNECT_LEASE_MS 25
+ * stays taken by a call that has not finished. A slot has to cover
+ * libwbclient's opening of the connection (two connects and two round
+ * trips to winbindd's parent), which it does not say the end of: a few ms
+ * on an idle machine, tens of ms on a loaded one. A 25 ms lease was too
+ * short there: more connections went through at once, overflowed the
+ * backlog, and a logon in about 200 stalled for 2 s (t/root/
+ * 15_winbind_reconnect.rt under ASan on 2 loaded CPUs). A longer lease
+ * also covers some logons waiting in winbindd's queue for the domain
+ * child, which verifies them one at a time, so the waiters wait longer
+ * than that queue (40 logons at once: up to 260 ms measured idle, about
+ * 1 s under load) instead of giving up and connecting all at once. A slot
+ * is a lease, not a lock: a holder that died (or hangs) loses it. */
+#define CONNECT_WAIT_MS 1500
+#define CONNECT_LEASE_MS 250
 
 static uint64_t now_mono_ns(void)
 {
@@ -537,10 +541,16 @@ static uint64_t now_mono_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + 1;
 }
 
+static int is_abandoned(const wb_job *job)
+{
+    return __atomic_load_n(&job->abandoned, __ATOMIC_ACQUIRE);
+}
+
 /* Take a free or expired slot: its index, with the lease's stamp in
  * *stamp; -1 if none came free within CONNECT_WAIT_MS (the call then goes
- * ahead without one). CLOCK_MONOTONIC is one clock for every process. */
-static int take_slot(uint64_t *stamp)
+ * ahead without one), -2 if the caller gave the job up meanwhile.
+ * CLOCK_MONOTONIC is one clock for every process. */
+static int take_slot(const wb_job *job, uint64_t *stamp)
 {
     const struct timespec pause = { 0, 1000000L };
     uint64_t start = now_mono_ns(), now = start;
@@ -557,6 +567,8 @@ static int take_slot(uint64_t *stamp)
                 return i;
             }
         }
+        if (is_abandoned(job))
+            return -2;
         nanosleep(&pause, NULL);
         now = now_mono_ns();
     } while (now - start < CONNECT_WAIT_MS * 1000000u);
@@ -600,16 +612,23 @@ static void call_ended(neg_wb_status st, uint64_t started)
     neg_status_add(NEG_STAT_WB_BUSY_THREADS, -1);
 }
 
-static void run_on_connection(wb_conn *c, wb_job *job)
+/* Run the job on this thread's connection; 0 if it was not run because
+ * its caller gave it up while it waited for a connect slot. */
+static int run_on_connection(wb_conn *c, wb_job *job)
 {
     uint64_t stamp = 0, started = call_started();
-    int slot = may_connect(c, job) ? take_slot(&stamp) : -1;
+    int slot = may_connect(c, job) ? take_slot(job, &stamp) : -1;
 
+    if (slot == -2) {
+        neg_status_add(NEG_STAT_WB_BUSY_THREADS, -1);
+        return 0;
+    }
     job->status = run_any(c->ctx, job);
     if (slot >= 0)
         give_slot(slot, stamp);
     note_call(c, job);
     call_ended(job->status, started);
+    return 1;
 }
 
 int neg_wb_share_connect_slots(void)
@@ -670,8 +689,9 @@ static void *pool_thread(void *arg)
             job->status = NEG_WB_ERROR;
             copy_str(job->res.detail, sizeof(job->res.detail), "out of memory");
         }
-        else {
-            run_on_connection(&conn, job);
+        else if (!run_on_connection(&conn, job)) {
+            free_job(job);              /* abandoned: no answer to keep */
+            continue;
         }
         finish_job(job);
     }
@@ -747,7 +767,7 @@ static int run_job(wb_job *job, int timeout_ms, neg_wb_status *status)
     while (!job->done) {
         if (pthread_cond_timedwait(&job->done_cv, &lock, &deadline) == ETIMEDOUT
             && !job->done) {
-            job->abandoned = 1;
+            __atomic_store_n(&job->abandoned, 1, __ATOMIC_RELEASE);
             pthread_mutex_unlock(&lock);
             neg_status_add(NEG_STAT_WB_TIMEOUTS, 1);
             return 0;
