@@ -42,6 +42,7 @@
 #include "status.h"
 #include "status_page.h"
 #include "session.h"
+#include "session_memo.h"
 #include "winbind.h"
 
 /* Log tags: NEG + four digits, unique per message. */
@@ -1126,6 +1127,7 @@ static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
     seen.mapped_realms = apr_array_make(pconf, 2, sizeof(const char *));
     seen.short_format = 0;
     neg_replay_pre_config(pconf);
+    neg_session_memo_pre_config();
     return OK;
 }
 

@@ -18,6 +18,7 @@
 
 #include "policy.h"
 #include "session_codec.h"
+#include "session_memo.h"
 
 APLOG_USE_MODULE(auth_negotiate);
 
@@ -29,27 +30,12 @@ typedef struct {
     APR_OPTIONAL_FN_TYPE(ap_session_set) *set;
 } session_fns;
 
-/* mod_session_crypto's per-directory configuration as httpd 2.4 lays it
- * out (modules/session/mod_session_crypto.c keeps it private): whether
- * SessionCryptoPassphrase applies here. Read only to refuse sessions that
- * would travel unencrypted; a layout that does not look like this one
- * counts as "no passphrase" (fail closed). */
-typedef struct {
-    apr_array_header_t *passphrases;
-    int passphrases_set;
-} crypto_conf_view;
-
+/* Whether SessionCryptoPassphrase applies here (session_memo.c reads
+ * mod_session_crypto's configuration); without it a session would travel
+ * unencrypted, and it is refused (fail closed). */
 static int session_encrypted(request_rec *r)
 {
-    module *m = ap_find_linked_module("mod_session_crypto.c");
-    const crypto_conf_view *c;
-
-    if (m == NULL)
-        return 0;
-    c = ap_get_module_config(r->per_dir_config, m);
-    return c != NULL && c->passphrases_set == 1 && c->passphrases != NULL
-        && c->passphrases->nelts > 0
-        && c->passphrases->elt_size == (int)sizeof(const char *);
+    return neg_session_crypto_conf(r) != NULL;
 }
 
 /* mod_session's functions and this request's session; NULL (and a log

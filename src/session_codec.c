@@ -169,3 +169,58 @@ const char *neg_session_decode(apr_pool_t *p, const char *text, apr_time_t now,
         return "a SID is malformed";
     return mech_check(id);
 }
+
+/* ------------------------------------------- a session's entries */
+
+typedef struct {
+    char *out;
+    apr_size_t len, max;
+    int fits;
+} pack_state;
+
+static int pack_one(void *data, const char *key, const char *value)
+{
+    pack_state *st = data;
+    apr_size_t kl = strlen(key) + 1, vl = strlen(value) + 1;
+
+    if (st->len + kl + vl > st->max) {
+        st->fits = 0;
+        return 0;
+    }
+    memcpy(st->out + st->len, key, kl);
+    memcpy(st->out + st->len + kl, value, vl);
+    st->len += kl + vl;
+    return 1;
+}
+
+char *neg_session_entries_pack(const apr_table_t *entries, apr_size_t max,
+                               apr_size_t *len, apr_pool_t *p)
+{
+    pack_state st = { apr_palloc(p, max), 0, max, 1 };
+
+    apr_table_do(pack_one, &st, entries, NULL);
+    if (!st.fits)
+        return NULL;
+    *len = st.len;
+    return st.out;
+}
+
+int neg_session_entries_unpack(const char *blob, apr_size_t len,
+                               apr_table_t *entries)
+{
+    apr_size_t at = 0;
+
+    if (len > 0 && blob[len - 1] != '\0')
+        return 0;
+    while (at < len) {
+        const char *key = blob + at, *value;
+        apr_size_t kl = strlen(key) + 1;
+
+        if (at + kl >= len)
+            return 0;                   /* a key without its value */
+        value = key + kl;
+        at += kl + strlen(value) + 1;
+        apr_table_set(entries, key, value);
+    }
+    return 1;
+}

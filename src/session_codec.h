@@ -12,6 +12,7 @@
 #define NEG_SESSION_CODEC_H
 
 #include "apr_pools.h"
+#include "apr_tables.h"
 #include "apr_time.h"
 
 #include "identity.h"
@@ -30,5 +31,15 @@ const char *neg_session_encode(apr_pool_t *p, const neg_identity *id,
 const char *neg_session_decode(apr_pool_t *p, const char *text, apr_time_t now,
                                apr_time_t max_life, neg_identity *id,
                                apr_time_t *expiry);
+
+/* A session's entries (mod_session's table) as one blob of "key\0value\0"
+ * pairs, for session_memo.c; NULL when they need more than max bytes. */
+char *neg_session_entries_pack(const apr_table_t *entries, apr_size_t max,
+                               apr_size_t *len, apr_pool_t *p);
+
+/* Adds the pairs of a blob to the table; 0 (and maybe some pairs added)
+ * when the blob is not one that neg_session_entries_pack made. */
+int neg_session_entries_unpack(const char *blob, apr_size_t len,
+                               apr_table_t *entries);
 
 #endif

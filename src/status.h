@@ -25,6 +25,8 @@ typedef enum {
     NEG_STAT_REPLAY_STORES,         /* authenticators remembered */
     NEG_STAT_REPLAY_SEEN,           /* replays found (and refused) */
     NEG_STAT_REPLAY_ERRORS,         /* the cache did not answer */
+    NEG_STAT_SESSION_MEMO_HITS,     /* session cookies decoded from the memo */
+    NEG_STAT_SESSION_MEMO_MISSES,   /* ... by mod_session_crypto */
     NEG_STAT_COUNT
 } neg_stat;
 

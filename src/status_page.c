@@ -656,6 +656,13 @@ static page *build(request_rec *r, const neg_status_block *b, const char *replay
               "KerberosAcceptSeconds",
               "Time of one Kerberos accept (the token against the keytab)");
     replay(pg, b, replay_lines);
+    counter(pg, "negotiate_session_memo_hits_total", "SessionMemoHits",
+            "NegotiateSession cookies decoded again from this module's memo "
+            "(no key derivation by mod_session_crypto)",
+            b->stat[NEG_STAT_SESSION_MEMO_HITS]);
+    counter(pg, "negotiate_session_memo_misses_total", "SessionMemoMisses",
+            "NegotiateSession cookies decoded by mod_session_crypto",
+            b->stat[NEG_STAT_SESSION_MEMO_MISSES]);
     keytabs(pg, b);
     return pg;
 }

@@ -4,6 +4,11 @@
 # that person (HTTP/1.1 and HTTP/2); a tampered, forged, expired or foreign
 # cookie gets the challenge; authorization applies to the session's
 # identity as to a fresh logon; Basic makes a session only when asked.
+# The memo of decoded cookies (src/session_memo.c) gives a cookie decoded
+# before in the same httpd child without mod_session_crypto, and what it
+# gives is checked as a fresh decoding is: a cookie altered after the
+# genuine one was memoised, one presented under another passphrase or a
+# shorter lifetime, one that expired while memoised, all get the challenge.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test;
@@ -11,7 +16,7 @@ use Apache::TestUtil;
 use File::Temp qw(tempfile);
 use NegTest;
 
-plan tests => 42;
+plan tests => 52;
 
 my $alice = kinit_user('alice');
 my $bob = kinit_user('bob');
@@ -92,6 +97,79 @@ $r = with_cookie('/sessshort/whoami', $short);
 ok t_cmp($r->{status}, 401, 'and refused after it expired');
 ok t_cmp(log_since($mark), qr/NEG0904: the session's identity alice\@EXAMPLE\.TEST is not accepted: it has expired/,
          'logged: expired');
+
+# ---------------------------------------------------------------- the memo
+# Requests on one connection reach one httpd child, and so its memo.
+sub memo_figures {
+    my $res = curl('/negotiate-status?auto');
+    my %f = map { /^([^:]+): (.*)$/ ? ($1 => $2) : () } split /\n/, $res->{body};
+    return ($f{SessionMemoHits} // 0, $f{SessionMemoMisses} // 0);
+}
+
+# One connection, one request per [path, cookie]: the statuses, joined.
+sub one_connection {
+    my @cmd;
+    for my $req (@_) {
+        push @cmd, '--next' if @cmd;
+        push @cmd, '-s', '-S', '-o', '/dev/null', '-w', '%{http_code},',
+            '-H', "Cookie: $req->[1]", url($req->[0]);
+    }
+    return NegClient::run_curl(@cmd)->{out};
+}
+
+{
+    my ($h0, $m0) = memo_figures();
+    ok t_cmp(one_connection(map { ['/sess/whoami', $cookie] } 1 .. 3), '200,200,200,',
+             'memo: the same cookie three times on one connection: 200 each');
+    my ($h1, $m1) = memo_figures();
+    t_debug("memo hits $h0 -> $h1, misses $m0 -> $m1");
+    ok(($h1 - $h0) >= 2 && ($h1 - $h0) + ($m1 - $m0) == 3);
+
+    (my $v = $cookie) =~ s/^negotiate_session=//;
+    my $i = int(length($v) / 3);
+    substr($v, $i, 1) = substr($v, $i, 1) eq 'Q' ? 'R' : 'Q';
+    ok t_cmp(one_connection(['/sess/whoami', $cookie], ['/sess/whoami', "negotiate_session=$v"]),
+             '200,401,', 'memo: a cookie altered in one character after the genuine one was memoised: 401');
+    ok t_cmp(one_connection(['/sess/whoami', $cookie], ['/sessother/whoami', $cookie]),
+             '200,401,', 'memo: the memoised cookie where another passphrase applies: 401');
+    $mark = log_mark();
+    ok t_cmp(one_connection(['/sess/whoami', $cookie], ['/sessshort/whoami', $cookie]),
+             '200,401,', 'memo: the memoised cookie where the lifetime is shorter: 401');
+    ok t_cmp(log_since($mark), qr/NEG0904: .*longer lifetime/, 'memo: checked as a fresh decoding');
+}
+
+# A session that expires while memoised: three requests on one connection
+# (the gaps shorter than httpd's KeepAliveTimeout of 5 s), the last after
+# the 5-second lifetime.
+{
+    my $fresh = cookie_of(set_cookie(curl('/sessshort/whoami', ccache => $alice)));
+    my ($h0, $m0) = memo_figures();
+    my $py = <<'PY';
+import http.client, sys, time
+c = http.client.HTTPConnection("localhost", int(sys.argv[1]))
+out = []
+for pause in (0, 3.0, 3.5):
+    time.sleep(pause)
+    c.request("GET", "/sessshort/whoami", headers={"Cookie": sys.argv[2]})
+    r = c.getresponse()
+    r.read()
+    out.append(str(r.status))
+print(",".join(out))
+PY
+    my ($fh, $script) = tempfile(SUFFIX => '.py', UNLINK => 1);
+    print $fh $py;
+    close $fh;
+    $mark = log_mark();
+    my $codes = `/usr/bin/python3 $script @{[port()]} '$fresh'`;
+    chomp $codes;
+    ok t_cmp($codes, '200,200,401', 'memo: a 5-second session on one connection: valid twice, then refused');
+    ok t_cmp(log_since($mark), qr/NEG0904: the session's identity alice\@EXAMPLE\.TEST is not accepted: it has expired/,
+             'memo: refused because it expired');
+    my ($h1, $m1) = memo_figures();
+    t_debug("memo hits $h0 -> $h1, misses $m0 -> $m1");
+    ok(($h1 - $h0) == 2 && ($m1 - $m0) == 1);
+    ok t_cmp(($fresh // '') =~ /^negotiate_session=/ ? 1 : 0, 1, 'memo: the short session had a cookie');
+}
 
 # ---------------------------------------------------------------- authorization
 $r = with_cookie('/sessadmins/whoami', $cookie);

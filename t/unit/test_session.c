@@ -117,6 +117,36 @@ static void refused(apr_pool_t *p)
           "a refused session still names its principal for the log");
 }
 
+/* session_memo.c's blob of a session's entries: what goes in comes out,
+ * a blob too big is refused, a blob not made by pack is refused. */
+static void entries_blob(apr_pool_t *p)
+{
+    apr_table_t *in = apr_table_make(p, 4), *out = apr_table_make(p, 4);
+    apr_size_t len = 0;
+    char *blob;
+
+    apr_table_set(in, "negotiate-identity", "neg1\n4102444800\nkerberos");
+    apr_table_set(in, "other", "x");
+    apr_table_set(in, "empty", "");
+    blob = neg_session_entries_pack(in, 4096, &len, p);
+    CHECK(blob != NULL && len == sizeof("negotiate-identity") + sizeof("neg1\n4102444800\nkerberos")
+          + sizeof("other") + sizeof("x") + sizeof("empty") + 1, "entries packed");
+    CHECK(neg_session_entries_unpack(blob, len, out), "and unpacked");
+    CHECK(apr_table_elts(out)->nelts == 3
+          && same(apr_table_get(out, "negotiate-identity"), "neg1\n4102444800\nkerberos")
+          && same(apr_table_get(out, "other"), "x") && same(apr_table_get(out, "empty"), ""),
+          "the same entries");
+    CHECK(neg_session_entries_pack(in, 20, &len, p) == NULL, "too big for max: refused");
+    len = 0;
+    blob = neg_session_entries_pack(apr_table_make(p, 1), 16, &len, p);
+    CHECK(blob != NULL && len == 0 && neg_session_entries_unpack(blob, 0, out),
+          "no entries: an empty blob");
+    CHECK(!neg_session_entries_unpack("key\0value", 9, apr_table_make(p, 2)),
+          "a blob without its last NUL: refused");
+    CHECK(!neg_session_entries_unpack("key\0value\0lone\0", 15, apr_table_make(p, 2)),
+          "a key without its value: refused");
+}
+
 int main(void)
 {
     apr_pool_t *p;
@@ -125,6 +155,7 @@ int main(void)
     apr_pool_create(&p, NULL);
     round_trip(p);
     refused(p);
+    entries_blob(p);
     apr_pool_destroy(p);
     apr_terminate();
     return check_summary();
