@@ -1065,7 +1065,10 @@ static void cache_group(const char *name, neg_wb_status st,
 
     pthread_mutex_lock(&lock);
     e = group_slot(name);
-    if (st != NEG_WB_OK && st != NEG_WB_AUTH_FAILED
+    /* only this name's own entry: group_slot gives the oldest entry of
+     * another name for a name not cached yet */
+    if (st != NEG_WB_OK && st != NEG_WB_AUTH_FAILED && e->expires != 0
+        && strcasecmp(e->name, name) == 0
         && e->status == NEG_WB_OK && e->stale_until > now) {
         e->expires = now + NEG_WB_FAILED_TTL;
         pthread_mutex_unlock(&lock);
