@@ -59,7 +59,7 @@ import sys
 import traceback
 import urllib.parse
 
-from wire import der, der_read, resp_fields, server_token
+from wire import add_target_arguments, der, der_read, resp_fields, server_token
 
 NTLM_OID = bytes.fromhex('060a2b06010401823702020a')
 NEGOEX_OID = bytes.fromhex('060a2b06010401823702021e')
@@ -385,9 +385,7 @@ def emit(out):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--port', type=int, required=True)
-    ap.add_argument('--host', default='localhost')
-    ap.add_argument('--path', default='/krb/whoami')
+    add_target_arguments(ap, "/krb/whoami")
     ap.add_argument('--ccache', default=os.environ.get('KRB5CCNAME', 'FILE:/nonexistent'))
     ap.add_argument('--serve', action='store_true')
     ap.add_argument('steps', nargs='*')

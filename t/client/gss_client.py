@@ -12,7 +12,7 @@ import gssapi
 
 import gssapi.raw
 
-from wire import add_tls_arguments, connection, der, der_read, peer_certificate, pem_to_der, tls_server_end_point
+from wire import add_target_arguments, add_tls_arguments, connection, der, der_read, peer_certificate, pem_to_der, tls_server_end_point
 
 SPNEGO = gssapi.OID.from_int_seq('1.3.6.1.5.5.2')
 KRB5 = gssapi.OID.from_int_seq('1.2.840.113554.1.2.2')
@@ -98,9 +98,7 @@ def replay(a):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--host', default='localhost')
-    ap.add_argument('--port', type=int, required=True)
-    ap.add_argument('--path', required=True)
+    add_target_arguments(ap)
     ap.add_argument('--mech', choices=['spnego', 'krb5'], required=True)
     ap.add_argument('--send', help='replay: comma-separated variants of one '
                     'token: spnego, raw, msraw, respnego, realmx, realmlc, '

@@ -26,7 +26,7 @@ import h2.connection
 import h2.events
 from ntlm_auth.ntlm import NtlmContext
 
-from wire import server_token
+from wire import add_target_arguments, server_token
 
 
 def ntlm_handshake(conn, a):
@@ -134,9 +134,7 @@ def prior_knowledge(a, streams):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--host', default='localhost')
-    ap.add_argument('--port', type=int, required=True)
-    ap.add_argument('--path', required=True)
+    add_target_arguments(ap)
     ap.add_argument('--basic', help='prior knowledge instead: stream 1 with '
                     'these Basic credentials (user:password), stream 3 without')
     ap.add_argument('--ntlm-type1', action='store_true', help='prior knowledge '

@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 
-from wire import add_tls_arguments, connection, peer_certificate, pem_to_der, server_token, tls_server_end_point
+from wire import add_target_arguments, add_tls_arguments, connection, peer_certificate, pem_to_der, server_token, tls_server_end_point
 
 
 def parse_body(body):
@@ -279,9 +279,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--impl', default='ntlm-auth',
                     choices=['ntlm-auth', 'gss', 'helper', 'requests'])
-    ap.add_argument('--host', default='localhost')
-    ap.add_argument('--port', type=int, required=True)
-    ap.add_argument('--path', required=True)
+    add_target_arguments(ap)
     ap.add_argument('--scheme', default='NTLM')
     ap.add_argument('--spnego', action='store_true')
     ap.add_argument('--user', default='alice')

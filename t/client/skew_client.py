@@ -19,7 +19,7 @@ import os
 import subprocess
 import sys
 
-from wire import connection, der_read, resp_fields, server_token
+from wire import add_target_arguments, connection, der_read, resp_fields, server_token
 
 KRB5_OID = bytes.fromhex('06092a864886f712010202')
 STATES = {0: 'accept-completed', 1: 'accept-incomplete', 2: 'reject', 3: 'request-mic'}
@@ -134,9 +134,7 @@ def send(conn, a, token):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--host', default='localhost')
-    ap.add_argument('--port', type=int, required=True)
-    ap.add_argument('--path', required=True)
+    add_target_arguments(ap)
     ap.add_argument('--impl', choices=['mit', 'heimdal'], required=True)
     ap.add_argument('--mech', choices=['spnego', 'krb5'], required=True)
     ap.add_argument('--skew', type=int, default=700)

@@ -19,7 +19,7 @@ import sys
 import gssapi
 import gssapi.raw
 
-from wire import connection, der, resp_fields, server_token
+from wire import add_target_arguments, connection, der, resp_fields, server_token
 
 OIDS = {'krb5': '1.2.840.113554.1.2.2', 'mskrb5': '1.2.840.48018.1.2.2',
         'ntlmssp': '1.3.6.1.4.1.311.2.2.10', 'negoex': '1.3.6.1.4.1.311.2.2.30'}
@@ -129,9 +129,7 @@ def run_craft(a):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--host', default='localhost')
-    ap.add_argument('--port', type=int, required=True)
-    ap.add_argument('--path', required=True)
+    add_target_arguments(ap)
     ap.add_argument('--mode', choices=['mit', 'craft', 'mic'], required=True)
     ap.add_argument('--mechs', required=True, help='e.g. ntlmssp,krb5')
     ap.add_argument('--mutual', type=int, default=1)

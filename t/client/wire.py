@@ -108,6 +108,16 @@ def pem_to_der(path):
         return _ssl.PEM_cert_to_DER_cert(f.read())
 
 
+def add_target_arguments(ap, path_default=None):
+    """--host, --port and --path: where every test client sends its requests."""
+    ap.add_argument('--host', default='localhost')
+    ap.add_argument('--port', type=int, required=True)
+    if path_default is None:
+        ap.add_argument('--path', required=True)
+    else:
+        ap.add_argument('--path', default=path_default)
+
+
 def add_tls_arguments(ap):
     """The HTTPS options every test client takes."""
     ap.add_argument('--tls', action='store_true', help='HTTPS (SNI: --host)')
