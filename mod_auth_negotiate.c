@@ -1192,6 +1192,7 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
     neg_status_register_hooks(p);
+    neg_session_register_hooks(p);
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "negotiate-group",
                               AUTHZ_PROVIDER_VERSION, &group_provider,
                               AP_AUTH_INTERNAL_PER_CONF);

@@ -10,6 +10,9 @@
 #include <string.h>
 
 #include "http_config.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_filter.h"
 #include "http_log.h"
 #include "mod_session.h"
 
@@ -150,4 +153,98 @@ void neg_session_logon(request_rec *r, const neg_logon_ctx *ctx,
     neg_logon(ctx, authorization, v);
     if (z != NULL && authorization != NULL && v->outcome == NEG_GRANT)
         keep(r, ctx, &fn, z, v->id);
+}
+
+/* ------------------------------------------------------- SessionHeader */
+
+/* mod_session's SessionHeader lets the application replace session entries
+ * with a response header, which mod_session_crypto then encrypts like the
+ * module's own: an application could write NEG_SESSION_KEY and be whoever
+ * it names on the next request, at every location sharing the passphrase.
+ * Wherever SessionHeader applies, a header that names that entry (however
+ * it is escaped or cased: mod_session unescapes the names, and session
+ * entries are case-insensitive) is dropped before mod_session reads it. */
+#define GUARD_FILTER "NEGOTIATE_SESSION_GUARD"
+
+static const session_dir_conf *session_conf(request_rec *r)
+{
+    module *m = ap_find_linked_module("mod_session.c");
+
+    return m ? ap_get_module_config(r->per_dir_config, m) : NULL;
+}
+
+static int names_identity(apr_pool_t *p, const char *value)
+{
+    char *copy = apr_pstrdup(p, value);
+
+    (void)ap_unescape_all(copy);        /* a partial unescape is searched too */
+    ap_str_tolower(copy);
+    return strstr(copy, NEG_SESSION_KEY) != NULL
+        || ap_strcasestr(value, NEG_SESSION_KEY) != NULL;
+}
+
+typedef struct {
+    request_rec *r;
+    int found;
+} guard_scan;
+
+static int scan_header(void *data, const char *key, const char *value)
+{
+    guard_scan *g = data;
+
+    (void)key;
+    if (names_identity(g->r->pool, value))
+        g->found = 1;
+    return 1;
+}
+
+static void drop_identity_header(request_rec *r, const char *header)
+{
+    guard_scan g = { r, 0 };
+
+    apr_table_do(scan_header, &g, r->headers_out, header, NULL);
+    apr_table_do(scan_header, &g, r->err_headers_out, header, NULL);
+    if (!g.found)
+        return;
+    apr_table_unset(r->headers_out, header);
+    apr_table_unset(r->err_headers_out, header);
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "NEG0906: the application "
+                  "sent %s (SessionHeader) with the session entry %s, which "
+                  "says who the user is and only this module may write: the "
+                  "header was dropped and the session keeps the identity "
+                  "the logon proved; let the application write other "
+                  "entries only", header, NEG_SESSION_KEY);
+}
+
+static apr_status_t session_guard_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r;
+
+    for (r = f->r->main ? f->r->main : f->r; r != NULL; r = r->next) {
+        const session_dir_conf *sc = session_conf(r);
+
+        if (sc != NULL && sc->header_set && sc->header != NULL)
+            drop_identity_header(r, sc->header);
+    }
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
+static void insert_session_guard(request_rec *r)
+{
+    const session_dir_conf *sc = session_conf(r);
+
+    if (sc != NULL && sc->enabled && sc->header_set && sc->header != NULL)
+        ap_add_output_filter(GUARD_FILTER, NULL, r, r->connection);
+}
+
+void neg_session_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    /* before mod_session's MOD_SESSION_OUT (AP_FTYPE_CONTENT_SET), which
+     * reads the header when the response starts */
+    ap_register_output_filter(GUARD_FILTER, session_guard_filter, NULL,
+                              AP_FTYPE_CONTENT_SET - 1);
+    ap_hook_insert_filter(insert_session_guard, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_insert_error_filter(insert_session_guard, NULL, NULL, APR_HOOK_MIDDLE);
 }

@@ -27,4 +27,8 @@
 void neg_session_logon(request_rec *r, const neg_logon_ctx *ctx,
                        const char *authorization, neg_verdict *v);
 
+/* The output filter that keeps applications from writing the session's
+ * identity through mod_session's SessionHeader (NEG0906). */
+void neg_session_register_hooks(apr_pool_t *p);
+
 #endif

@@ -16,7 +16,7 @@ use Apache::TestUtil;
 use File::Temp qw(tempfile);
 use NegTest;
 
-plan tests => 52;
+plan tests => 56;
 
 my $alice = kinit_user('alice');
 my $bob = kinit_user('bob');
@@ -169,6 +169,27 @@ PY
     t_debug("memo hits $h0 -> $h1, misses $m0 -> $m1");
     ok(($h1 - $h0) == 2 && ($m1 - $m0) == 1);
     ok t_cmp(($fresh // '') =~ /^negotiate_session=/ ? 1 : 0, 1, 'memo: the short session had a cookie');
+}
+
+# ---------------------------------------------------------------- SessionHeader
+# An application that may write the session (mod_session's SessionHeader)
+# rewrites alice's identity into administrator's: the header is dropped,
+# the session keeps the identity the logon proved.
+{
+    $mark = log_mark();
+    my $r = curl('/sesshdr/rewrite', ccache => $alice);
+    ok t_cmp($r->{status}, 200, 'SessionHeader: alice signs in where the application may write the session');
+    my $c = cookie_of(set_cookie($r));
+    $r = with_cookie('/sess/whoami', $c // 'negotiate_session=none');
+    ok t_cmp("$r->{status} " . (body_var($r->{body}, 'REMOTE_USER') // ''), '200 alice@EXAMPLE.TEST',
+             'SessionHeader: the session is still alice\'s, not the one the application wrote');
+    ok t_cmp(log_since($mark), qr/NEG0906: .*X-Replace-Session.*negotiate-identity/,
+             'SessionHeader: logged that the header was dropped');
+    $r = curl('/sesshdr/rewrite?escaped', ccache => $alice);
+    $c = cookie_of(set_cookie($r));
+    $r = with_cookie('/sess/whoami', $c // 'negotiate_session=none');
+    ok t_cmp("$r->{status} " . (body_var($r->{body}, 'REMOTE_USER') // ''), '200 alice@EXAMPLE.TEST',
+             'SessionHeader: the entry named Negotiate%2dIdentity is dropped too');
 }
 
 # ---------------------------------------------------------------- authorization
