@@ -161,9 +161,12 @@ void neg_session_logon(request_rec *r, const neg_logon_ctx *ctx,
  * with a response header, which mod_session_crypto then encrypts like the
  * module's own: an application could write NEG_SESSION_KEY and be whoever
  * it names on the next request, at every location sharing the passphrase.
- * Wherever SessionHeader applies, a header that names that entry (however
- * it is escaped or cased: mod_session unescapes the names, and session
- * entries are case-insensitive) is dropped before mod_session reads it. */
+ * Wherever SessionHeader applies, a header that would change that entry
+ * is dropped before mod_session reads it. The header is read as
+ * mod_session reads it (its session_identity_decode): pairs split on '&',
+ * name and value on '=', both unescaped, names case-insensitive (an apr
+ * table's), a pair whose name or value does not unescape ignored, one with
+ * an empty value removing the entry (which only signs the user out). */
 #define GUARD_FILTER "NEGOTIATE_SESSION_GUARD"
 
 static const session_dir_conf *session_conf(request_rec *r)
@@ -173,14 +176,28 @@ static const session_dir_conf *session_conf(request_rec *r)
     return m ? ap_get_module_config(r->per_dir_config, m) : NULL;
 }
 
-static int names_identity(apr_pool_t *p, const char *value)
+/* Would mod_session, reading this header value, set the identity entry to
+ * something other than what the session holds now? */
+static int rewrites_identity(request_rec *r, const char *value)
 {
-    char *copy = apr_pstrdup(p, value);
+    APR_OPTIONAL_FN_TYPE(ap_session_get) *get = APR_RETRIEVE_OPTIONAL_FN(ap_session_get);
+    char *copy = apr_pstrdup(r->pool, value), *last = NULL, *pair;
+    const char *now = NULL;
 
-    (void)ap_unescape_all(copy);        /* a partial unescape is searched too */
-    ap_str_tolower(copy);
-    return strstr(copy, NEG_SESSION_KEY) != NULL
-        || ap_strcasestr(value, NEG_SESSION_KEY) != NULL;
+    for (pair = apr_strtok(copy, "&", &last); pair != NULL && *pair;
+         pair = apr_strtok(NULL, "&", &last)) {
+        char *plast = NULL, *key = apr_strtok(pair, "=", &plast);
+        char *val = apr_strtok(NULL, "=", &plast);
+
+        if (key == NULL || *key == '\0' || val == NULL || *val == '\0'
+            || ap_unescape_all(key) != OK || ap_unescape_all(val) != OK
+            || strcasecmp(key, NEG_SESSION_KEY) != 0)
+            continue;
+        if (get == NULL || get(r, NULL, NEG_SESSION_KEY, &now) != APR_SUCCESS
+            || now == NULL || strcmp(now, val) != 0)
+            return 1;
+    }
+    return 0;
 }
 
 typedef struct {
@@ -193,7 +210,7 @@ static int scan_header(void *data, const char *key, const char *value)
     guard_scan *g = data;
 
     (void)key;
-    if (names_identity(g->r->pool, value))
+    if (rewrites_identity(g->r, value))
         g->found = 1;
     return 1;
 }
@@ -209,13 +226,16 @@ static void drop_identity_header(request_rec *r, const char *header)
     apr_table_unset(r->headers_out, header);
     apr_table_unset(r->err_headers_out, header);
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "NEG0906: the application "
-                  "sent %s (SessionHeader) with the session entry %s, which "
-                  "says who the user is and only this module may write: the "
-                  "header was dropped and the session keeps the identity "
-                  "the logon proved; let the application write other "
-                  "entries only", header, NEG_SESSION_KEY);
+                  "sent %s (SessionHeader) changing the session entry %s, "
+                  "which says who the user is and only this module may "
+                  "write: the header was dropped and the session keeps the "
+                  "identity the logon proved; let the application write "
+                  "other entries only", header, NEG_SESSION_KEY);
 }
 
+/* On every brigade, not only the first: mod_session reads the header when
+ * its own filter sees its first brigade, which a buffering filter between
+ * the two may delay; each brigade reaching it has passed here first. */
 static apr_status_t session_guard_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     request_rec *r;
@@ -226,7 +246,6 @@ static apr_status_t session_guard_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         if (sc != NULL && sc->header_set && sc->header != NULL)
             drop_identity_header(r, sc->header);
     }
-    ap_remove_output_filter(f);
     return ap_pass_brigade(f->next, bb);
 }
 

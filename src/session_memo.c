@@ -8,12 +8,11 @@
  * the session's entries and expiry. The memo runs before both (lookup) and
  * after both (store):
  *   lookup: key = SHA-256 over the configuration generation, the
- *     location's passphrase list and cipher (as mod_session_crypto's merged
- *     configuration points to them: made once when the configuration is
- *     read, the same for every request of a location) and the cookie's
- *     text. A hit fills the entries and expiry and empties the text, so
- *     that neither later hook has anything left to do; a miss remembers the
- *     key for this session.
+ *     location's passphrases and cipher (their text: a configuration read
+ *     from .htaccess is made anew for each request) and the cookie's text.
+ *     A hit fills the entries and expiry and empties the text, so that
+ *     neither later hook has anything left to do; a miss remembers the key
+ *     for the store hook of this same decoding.
  *   store: after mod_session_crypto accepted the cookie (a cookie it
  *     refuses stops the hooks: store never sees it) and mod_session parsed
  *     it, the entries and expiry are kept under that key.
@@ -61,9 +60,15 @@ typedef struct {
 static memo_slot slots[MEMO_SLOTS];
 static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* A miss: the key, for the store hook of the same session. */
+/* A miss: the key, for the store hook of the same decoding. The lookup
+ * hook runs first in every decoding and clears it, so a key is only ever
+ * used by the decoding that made it (an internal redirect shares r->pool
+ * and the session_rec: a key left by a decoding that mod_session_crypto
+ * refused must not be used by a later one where no passphrase applies). */
 typedef struct {
+    const request_rec *r;
     const session_rec *z;
+    const neg_crypto_conf_view *crypto;
     unsigned char key[32];
 } pending_key;
 
@@ -95,25 +100,42 @@ static int memo_applies(request_rec *r, const neg_crypto_conf_view **crypto)
     return *crypto != NULL;
 }
 
-static void memo_key(const neg_crypto_conf_view *crypto, const char *text,
-                     unsigned char key[32])
+static void digest_text(EVP_MD_CTX *ctx, const char *text)
+{
+    apr_uint64_t n = text ? strlen(text) : 0;
+
+    EVP_DigestUpdate(ctx, &n, sizeof(n));
+    if (n > 0)
+        EVP_DigestUpdate(ctx, text, (size_t)n);
+}
+
+/* The memo's key: the configuration generation, what the passphrases and
+ * cipher SAY (not where they are: a configuration read from .htaccess is
+ * made anew in each request's pool, often at the same address), and the
+ * cookie's text, each with its length. 0 if it cannot be computed. */
+static int memo_key(const neg_crypto_conf_view *crypto, const char *text,
+                    unsigned char key[32])
 {
     static const char label[] = "mod_auth_negotiate session memo";
-    int gen = 0;
-    const void *pp = crypto->passphrases;
-    const char *cipher = crypto->cipher ? crypto->cipher : "";
+    const char *const *pass = (const char *const *)crypto->passphrases->elts;
+    int gen = 0, i;
     EVP_MD_CTX *ctx = EVP_MD_CTX_create();
     unsigned int n = 32;
 
+    if (ctx == NULL)
+        return 0;
     ap_mpm_query(AP_MPMQ_GENERATION, &gen);
     EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
     EVP_DigestUpdate(ctx, label, sizeof(label));
     EVP_DigestUpdate(ctx, &gen, sizeof(gen));
-    EVP_DigestUpdate(ctx, &pp, sizeof(pp));
-    EVP_DigestUpdate(ctx, cipher, strlen(cipher) + 1);
-    EVP_DigestUpdate(ctx, text, strlen(text));
+    EVP_DigestUpdate(ctx, &crypto->passphrases->nelts, sizeof(int));
+    for (i = 0; i < crypto->passphrases->nelts; i++)
+        digest_text(ctx, pass[i]);
+    digest_text(ctx, crypto->cipher);
+    digest_text(ctx, text);
     EVP_DigestFinal_ex(ctx, key, &n);
     EVP_MD_CTX_destroy(ctx);
+    return 1;
 }
 
 static memo_slot *slot_for(const unsigned char key[32])
@@ -126,30 +148,40 @@ static memo_slot *slot_for(const unsigned char key[32])
 /* ----------------------------------------------------------- the hooks */
 
 /* Before mod_session_crypto: a cookie decoded before is decoded again from
- * the memo. */
+ * the memo. Only a session with no entries yet (mod_session adds the
+ * decoded ones to those it has), so a hit gives exactly what decoding
+ * would. */
 static int memo_lookup(request_rec *r, session_rec *z)
 {
     const neg_crypto_conf_view *crypto;
+    apr_table_t *found;
     pending_key *pk;
     memo_slot *s;
     char *blob = NULL;
     apr_size_t len = 0;
     apr_time_t expiry = 0;
 
-    if (z->encoded == NULL || *z->encoded == '\0' || !memo_applies(r, &crypto))
+    apr_pool_userdata_setn(NULL, MEMO_NOTE, NULL, r->pool);
+    if (z->encoded == NULL || *z->encoded == '\0' || z->entries == NULL
+        || !apr_is_empty_table(z->entries) || !memo_applies(r, &crypto))
         return DECLINED;
     pk = apr_pcalloc(r->pool, sizeof(*pk));
+    pk->r = r;
     pk->z = z;
-    memo_key(crypto, z->encoded, pk->key);
+    pk->crypto = crypto;
+    if (!memo_key(crypto, z->encoded, pk->key))
+        return DECLINED;
     s = slot_for(pk->key);
     pthread_mutex_lock(&memo_lock);
     if (s->used && memcmp(s->key, pk->key, sizeof(pk->key)) == 0) {
-        blob = apr_pmemdup(r->pool, s->blob, s->len);
+        blob = apr_pmemdup(r->pool, s->blob, s->len ? s->len : 1);
         len = s->len;
         expiry = s->expiry;
     }
     pthread_mutex_unlock(&memo_lock);
-    if (blob != NULL && neg_session_entries_unpack(blob, len, z->entries)) {
+    found = apr_table_make(r->pool, 4);
+    if (blob != NULL && neg_session_entries_unpack(blob, len, found)) {
+        apr_table_overlap(z->entries, found, APR_OVERLAP_TABLES_SET);
         z->expiry = expiry;
         z->encoded = NULL;              /* nothing left for the others */
         neg_status_add(NEG_STAT_SESSION_MEMO_HITS, 1);
@@ -160,9 +192,11 @@ static int memo_lookup(request_rec *r, session_rec *z)
     return OK;
 }
 
-/* After mod_session_crypto accepted the cookie and mod_session parsed it. */
+/* After mod_session_crypto accepted the cookie and mod_session parsed it,
+ * in the same decoding as the lookup that missed. */
 static int memo_store(request_rec *r, session_rec *z)
 {
+    const neg_crypto_conf_view *crypto;
     void *data = NULL;
     pending_key *pk;
     memo_slot *s;
@@ -171,9 +205,12 @@ static int memo_store(request_rec *r, session_rec *z)
 
     apr_pool_userdata_get(&data, MEMO_NOTE, r->pool);
     pk = data;
-    if (pk == NULL || pk->z != z || z->encoded != NULL)
+    if (pk == NULL)
         return OK;
     apr_pool_userdata_setn(NULL, MEMO_NOTE, NULL, r->pool);
+    if (pk->r != r || pk->z != z || z->encoded != NULL
+        || !memo_applies(r, &crypto) || crypto != pk->crypto)
+        return OK;
     blob = neg_session_entries_pack(z->entries, MEMO_MAX_BLOB, &len, r->pool);
     if (blob == NULL || (copy = malloc(len ? len : 1)) == NULL)
         return OK;

@@ -541,14 +541,19 @@ static uint64_t now_mono_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + 1;
 }
 
-static int is_abandoned(const wb_job *job)
+/* A job its caller gave up while it waited for a connect slot is not run,
+ * unless its late answer is still kept (cache_late_answer: names of SIDs,
+ * SIDs of groups). */
+static int is_given_up(const wb_job *job)
 {
-    return __atomic_load_n(&job->abandoned, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&job->abandoned, __ATOMIC_ACQUIRE)
+        && job->kind != JOB_SID2NAME && job->kind != JOB_GROUP2SIDS;
 }
 
 /* Take a free or expired slot: its index, with the lease's stamp in
  * *stamp; -1 if none came free within CONNECT_WAIT_MS (the call then goes
- * ahead without one), -2 if the caller gave the job up meanwhile.
+ * ahead without one), -2 if the caller gave the job up meanwhile (see
+ * is_given_up).
  * CLOCK_MONOTONIC is one clock for every process. */
 static int take_slot(const wb_job *job, uint64_t *stamp)
 {
@@ -567,7 +572,7 @@ static int take_slot(const wb_job *job, uint64_t *stamp)
                 return i;
             }
         }
-        if (is_abandoned(job))
+        if (is_given_up(job))
             return -2;
         nanosleep(&pause, NULL);
         now = now_mono_ns();

@@ -16,7 +16,7 @@ use Apache::TestUtil;
 use File::Temp qw(tempfile);
 use NegTest;
 
-plan tests => 56;
+plan tests => 62;
 
 my $alice = kinit_user('alice');
 my $bob = kinit_user('bob');
@@ -106,12 +106,13 @@ sub memo_figures {
     return ($f{SessionMemoHits} // 0, $f{SessionMemoMisses} // 0);
 }
 
-# One connection, one request per [path, cookie]: the statuses, joined.
+# One connection, one request per [path, cookie]: "status:new connections,"
+# for each (curl reuses the connection: 1 for the first, 0 after).
 sub one_connection {
     my @cmd;
     for my $req (@_) {
         push @cmd, '--next' if @cmd;
-        push @cmd, '-s', '-S', '-o', '/dev/null', '-w', '%{http_code},',
+        push @cmd, '-s', '-S', '-o', '/dev/null', '-w', '%{http_code}:%{num_connects},',
             '-H', "Cookie: $req->[1]", url($req->[0]);
     }
     return NegClient::run_curl(@cmd)->{out};
@@ -119,7 +120,7 @@ sub one_connection {
 
 {
     my ($h0, $m0) = memo_figures();
-    ok t_cmp(one_connection(map { ['/sess/whoami', $cookie] } 1 .. 3), '200,200,200,',
+    ok t_cmp(one_connection(map { ['/sess/whoami', $cookie] } 1 .. 3), '200:1,200:0,200:0,',
              'memo: the same cookie three times on one connection: 200 each');
     my ($h1, $m1) = memo_figures();
     t_debug("memo hits $h0 -> $h1, misses $m0 -> $m1");
@@ -129,26 +130,40 @@ sub one_connection {
     my $i = int(length($v) / 3);
     substr($v, $i, 1) = substr($v, $i, 1) eq 'Q' ? 'R' : 'Q';
     ok t_cmp(one_connection(['/sess/whoami', $cookie], ['/sess/whoami', "negotiate_session=$v"]),
-             '200,401,', 'memo: a cookie altered in one character after the genuine one was memoised: 401');
+             '200:1,401:0,', 'memo: a cookie altered in one character after the genuine one was memoised: 401');
     ok t_cmp(one_connection(['/sess/whoami', $cookie], ['/sessother/whoami', $cookie]),
-             '200,401,', 'memo: the memoised cookie where another passphrase applies: 401');
+             '200:1,401:0,', 'memo: the memoised cookie where another passphrase applies: 401');
     $mark = log_mark();
     ok t_cmp(one_connection(['/sess/whoami', $cookie], ['/sessshort/whoami', $cookie]),
-             '200,401,', 'memo: the memoised cookie where the lifetime is shorter: 401');
+             '200:1,401:0,', 'memo: the memoised cookie where the lifetime is shorter: 401');
     ok t_cmp(log_since($mark), qr/NEG0904: .*longer lifetime/, 'memo: checked as a fresh decoding');
 }
 
-# A session that expires while memoised: three requests on one connection
-# (the gaps shorter than httpd's KeepAliveTimeout of 5 s), the last after
-# the 5-second lifetime.
+# A plaintext session (alice's, as the application sees it, turned into
+# administrator's) refused by mod_session_crypto at /sesserr/, whose 401 is
+# answered by /plainsess/ (no passphrase): what /plainsess/ read from it
+# must not be memoised for the passphrase of /sesserr/.
 {
-    my $fresh = cookie_of(set_cookie(curl('/sessshort/whoami', ccache => $alice)));
+    my $plain = body_var(with_cookie('/sesshdr/rewrite?show', $cookie)->{body}, 'SESSION') // '';
+    ok t_cmp($plain, qr/^negotiate-identity=neg1%0a/i, 'the session as the application sees it');
+    (my $forged = $plain) =~ s/alice/administrator/g;
+    ok t_cmp(one_connection(['/sesserr/whoami', "negotiate_session=$forged"],
+                            ['/sess/whoami', "negotiate_session=$forged"]),
+             '401:1,401:0,', 'memo: a refused cookie read by an ErrorDocument location is not memoised');
+}
+
+# A session that expires while memoised: three requests on one connection
+# (the gaps shorter than httpd's KeepAliveTimeout of 5 s), the second within
+# the 5-second lifetime (4 to 5 s: kept in whole seconds), the last after.
+{
     my ($h0, $m0) = memo_figures();
+    $mark = log_mark();
+    my $fresh = cookie_of(set_cookie(curl('/sessshort/whoami', ccache => $alice)));
     my $py = <<'PY';
 import http.client, sys, time
 c = http.client.HTTPConnection("localhost", int(sys.argv[1]))
 out = []
-for pause in (0, 3.0, 3.5):
+for pause in (0, 2.0, 3.5):
     time.sleep(pause)
     c.request("GET", "/sessshort/whoami", headers={"Cookie": sys.argv[2]})
     r = c.getresponse()
@@ -159,7 +174,6 @@ PY
     my ($fh, $script) = tempfile(SUFFIX => '.py', UNLINK => 1);
     print $fh $py;
     close $fh;
-    $mark = log_mark();
     my $codes = `/usr/bin/python3 $script @{[port()]} '$fresh'`;
     chomp $codes;
     ok t_cmp($codes, '200,200,401', 'memo: a 5-second session on one connection: valid twice, then refused');
@@ -185,11 +199,22 @@ PY
              'SessionHeader: the session is still alice\'s, not the one the application wrote');
     ok t_cmp(log_since($mark), qr/NEG0906: .*X-Replace-Session.*negotiate-identity/,
              'SessionHeader: logged that the header was dropped');
-    $r = curl('/sesshdr/rewrite?escaped', ccache => $alice);
+    for my $how ('escaped', 'nul') {
+        $r = curl("/sesshdr/rewrite?$how", ccache => $alice);
+        $c = cookie_of(set_cookie($r));
+        $r = with_cookie('/sess/whoami', $c // 'negotiate_session=none');
+        ok t_cmp("$r->{status} " . (body_var($r->{body}, 'REMOTE_USER') // ''), '200 alice@EXAMPLE.TEST',
+                 "SessionHeader ($how): the rewritten identity is dropped too");
+    }
+    # an application that writes an entry of its own
+    $mark = log_mark();
+    $r = curl('/sesshdr/rewrite?own', ccache => $alice);
     $c = cookie_of(set_cookie($r));
-    $r = with_cookie('/sess/whoami', $c // 'negotiate_session=none');
-    ok t_cmp("$r->{status} " . (body_var($r->{body}, 'REMOTE_USER') // ''), '200 alice@EXAMPLE.TEST',
-             'SessionHeader: the entry named Negotiate%2dIdentity is dropped too');
+    $r = with_cookie('/sesshdr/rewrite?show', $c // 'negotiate_session=none');
+    ok t_cmp(body_var($r->{body}, 'REMOTE_USER'), 'alice@EXAMPLE.TEST',
+             'SessionHeader: an application that writes its own entry only');
+    ok t_cmp(body_var($r->{body}, 'SESSION'), qr/(^|&)app=kept(&|$)/, 'keeps its own entry');
+    ok t_cmp(log_since($mark) !~ /NEG0906/, 1, 'and nothing is logged');
 }
 
 # ---------------------------------------------------------------- authorization
