@@ -103,8 +103,7 @@ start_pair() {   # cache
         mkdir -p "$WORK/run" "$WORK/logs"
         chown www-data "$WORK/run" "$WORK/logs"
         {
-            neg_httpd_conf "$WORK" "$ADDR:$port" "$PIDFILE" "$WORK/logs/error.log" "$MODULE" \
-                mime socache_redis socache_memcache
+            neg_httpd_conf "$WORK" "$ADDR:$port" "$PIDFILE" "$WORK/logs/error.log" "$MODULE" mime
             fixed_children_conf 1 32
             WORK=$TOPWORK static_site_conf
             cat <<EOF
