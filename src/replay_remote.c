@@ -9,46 +9,52 @@
  * NEG_REMOTE_TIMEOUT_S: logons in between are refused at once instead of
  * each holding a thread for the connect timeout (a cache host that drops
  * packets would otherwise stall every thread).
- * memcached: apr_memcache is thread-safe, with a pool of connections per
- * child (at most ThreadsPerChild); it marks a server that failed dead and
- * tries it again every 5 s (apr-util's own rule), connects with a 1 s
- * timeout, and over IPv4 only.
+ * memcached: the same, over a socket of the thread's own with the same
+ * timeouts, speaking the text protocol's "add" (memcache_proto.c).
+ * apr-util's apr_memcache would do the "add", but (APR-util 1.6.3) it has
+ * no timeout once connected: a memcached that stops answering (SIGSTOP)
+ * held apr_memcache_add for more than 30 s, and every httpd thread with it.
  */
 #include "replay_remote.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <hiredis/hiredis.h>
 
-#include "ap_mpm.h"
 #include "http_log.h"
 #include "apr_atomic.h"
-#include "apr_memcache.h"
 #include "apr_network_io.h"
 #include "apr_strings.h"
 #include "apr_thread_mutex.h"
 
-APLOG_USE_MODULE(auth_negotiate);
+#include "memcache_proto.h"
 
-/* memcached reads an expiry above 30 days as a Unix time */
-#define MEMCACHE_MAX_RELATIVE_S (30 * 24 * 3600)
-/* idle connections of apr_memcache's pool are closed after this (us) */
-#define MEMCACHE_IDLE_US (60 * 1000000u)
+APLOG_USE_MODULE(auth_negotiate);
 
 struct neg_remote {
     neg_remote_kind kind;
     const char *host;               /* without brackets */
     apr_port_t port;
     const char *label;              /* "redis at HOST:PORT" */
-    apr_memcache_t *mc;             /* memcache: this child's client */
-    volatile apr_uint32_t retry_at; /* redis: no connect before (s) */
+    volatile apr_uint32_t retry_at; /* no new connection before (s) */
     apr_thread_mutex_t *lock;       /* guards last_error */
     char last_error[200];
     apr_time_t last_error_at;
 };
 
-static pthread_key_t redis_key;
-static int redis_key_made;
+/* The thread's connection: a redisContext, or for memcache the socket's
+ * descriptor + 1 (NULL: none). One kind per process. */
+static pthread_key_t conn_key;
+static int conn_key_made;
 
 /* ------------------------------------------------------------ config */
 
@@ -70,10 +76,6 @@ const char *neg_remote_parse(apr_pool_t *p, neg_remote_kind kind,
         return apr_psprintf(p, "NegotiateReplayCache %s:%s: write an IPv6 "
                             "address in brackets, [%s]:%u", name, hostport,
                             host, port);
-    if (kind == NEG_REMOTE_MEMCACHE && strchr(host, ':') != NULL)
-        return apr_psprintf(p, "NegotiateReplayCache %s:%s: apr-util's "
-                            "memcache client connects over IPv4 only; give "
-                            "an IPv4 address or a name", name, hostport);
     r = apr_pcalloc(p, sizeof(*r));
     r->kind = kind;
     r->host = host;
@@ -81,20 +83,6 @@ const char *neg_remote_parse(apr_pool_t *p, neg_remote_kind kind,
     r->label = apr_psprintf(p, "%s at %s", name, hostport);
     *out = r;
     return NULL;
-}
-
-void neg_remote_hex_key(const unsigned char key[32],
-                        char out[sizeof(NEG_REMOTE_PREFIX) + 64])
-{
-    static const char digits[] = "0123456789abcdef";
-    size_t n = sizeof(NEG_REMOTE_PREFIX) - 1, i;
-
-    memcpy(out, NEG_REMOTE_PREFIX, n);
-    for (i = 0; i < 32; i++) {
-        out[n + 2 * i] = digits[key[i] >> 4];
-        out[n + 2 * i + 1] = digits[key[i] & 0x0f];
-    }
-    out[n + 64] = '\0';
 }
 
 /* ------------------------------------------------------------ errors */
@@ -166,12 +154,12 @@ static neg_replay_result redis_verdict(neg_remote *r, const redisReply *reply,
 
 static redisContext *thread_context(void)
 {
-    return pthread_getspecific(redis_key);
+    return pthread_getspecific(conn_key);
 }
 
 static void keep_context(redisContext *c)
 {
-    pthread_setspecific(redis_key, c);
+    pthread_setspecific(conn_key, c);
 }
 
 /* One SET ... NX PX on c. When the connection failed, c is freed and
@@ -201,20 +189,32 @@ static neg_replay_result redis_set_nx(neg_remote *r, redisContext *c,
     return result;
 }
 
-/* A new connection, unless one failed less than NEG_REMOTE_TIMEOUT_S ago. */
+/* May this process try a new connection? Not within NEG_REMOTE_TIMEOUT_S
+ * of a failed one. */
+static int may_connect(neg_remote *r, apr_pool_t *p, const char **why)
+{
+    if ((apr_uint32_t)apr_time_sec(apr_time_now()) >= apr_atomic_read32(&r->retry_at))
+        return 1;
+    *why = apr_psprintf(p, "%s: not tried again within %d s of a failed "
+                        "connection", r->label, NEG_REMOTE_TIMEOUT_S);
+    return 0;
+}
+
+static void connect_failed(neg_remote *r)
+{
+    apr_atomic_set32(&r->retry_at, (apr_uint32_t)apr_time_sec(apr_time_now())
+                     + NEG_REMOTE_TIMEOUT_S);
+}
+
 static redisContext *redis_reconnect(neg_remote *r, apr_pool_t *p, const char **why)
 {
-    apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
     redisContext *c;
 
-    if (now < apr_atomic_read32(&r->retry_at)) {
-        *why = apr_psprintf(p, "%s: not tried again within %d s of a failed "
-                            "connection", r->label, NEG_REMOTE_TIMEOUT_S);
+    if (!may_connect(r, p, why))
         return NULL;
-    }
     c = redis_connect(r, p, why);
     if (c == NULL)
-        apr_atomic_set32(&r->retry_at, now + NEG_REMOTE_TIMEOUT_S);
+        connect_failed(r);
     return c;
 }
 
@@ -227,7 +227,7 @@ static neg_replay_result redis_check(neg_remote *r, const unsigned char key[32],
     neg_replay_result result;
     int closed = 0;
 
-    if (!redis_key_made) {
+    if (!conn_key_made) {
         *why = failed(r, p, "no per-thread connection slot in this process "
                       "(see the NEG0806 line logged when it started)");
         return NEG_REPLAY_ERROR;
@@ -272,77 +272,228 @@ static const char *redis_probe(neg_remote *r, apr_pool_t *p)
 
 /* ------------------------------------------------------------ memcache */
 
-/* A client of one server, with up to conns connections; *server (when
- * not NULL) is that server. */
-static apr_status_t memcache_client(neg_remote *r, apr_pool_t *p, int conns,
-                                    apr_memcache_t **mc,
-                                    apr_memcache_server_t **server)
+static int mc_fd(void)
 {
-    apr_memcache_server_t *ms = NULL;
-    apr_status_t rv;
-
-    rv = apr_memcache_create(p, 1, 0, mc);
-    if (rv == APR_SUCCESS)
-        rv = apr_memcache_server_create(p, r->host, r->port, 0, (apr_uint32_t)conns,
-                                        (apr_uint32_t)conns, MEMCACHE_IDLE_US, &ms);
-    if (rv == APR_SUCCESS)
-        rv = apr_memcache_add_server(*mc, ms);
-    if (server != NULL)
-        *server = ms;
-    return rv;
+    return (int)(intptr_t)pthread_getspecific(conn_key) - 1;
 }
 
-static apr_uint32_t memcache_expiry(apr_time_t expiry)
+static void mc_keep(int fd)
 {
-    apr_time_t us = expiry - apr_time_now();
-    apr_time_t secs = (us + APR_USEC_PER_SEC - 1) / APR_USEC_PER_SEC;
+    pthread_setspecific(conn_key, (void *)(intptr_t)(fd + 1));
+}
 
-    if (secs < 1)
-        secs = 1;
-    if (secs > MEMCACHE_MAX_RELATIVE_S)
-        return (apr_uint32_t)apr_time_sec(expiry) + 1;
-    return (apr_uint32_t)secs;
+static void free_mc(void *fd1)
+{
+    close((int)(intptr_t)fd1 - 1);
+}
+
+static void mc_drop(int fd)
+{
+    if (mc_fd() == fd)
+        mc_keep(-1);
+    close(fd);
+}
+
+/* connect() on a non-blocking socket, waiting at most the timeout; 0 or
+ * an errno (ETIMEDOUT when it took too long). */
+static int connect_within(int fd, const struct sockaddr *sa, socklen_t len)
+{
+    struct pollfd pfd = { fd, POLLOUT, 0 };
+    int err = 0, n;
+    socklen_t elen = sizeof(err);
+
+    if (connect(fd, sa, len) == 0)
+        return 0;
+    if (errno != EINPROGRESS)
+        return errno;
+    do
+        n = poll(&pfd, 1, NEG_REMOTE_TIMEOUT_S * 1000);
+    while (n < 0 && errno == EINTR);
+    if (n == 0)
+        return ETIMEDOUT;
+    if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0)
+        return errno;
+    return err;
+}
+
+/* A blocking socket with send and receive timeouts, connected to ai. */
+static int mc_socket(const struct addrinfo *ai, int *err)
+{
+    struct timeval tv = timeout();
+    int one = 1, fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+                             ai->ai_protocol);
+
+    if (fd < 0) {
+        *err = errno;
+        return -1;
+    }
+    if (fcntl(fd, F_SETFL, O_NONBLOCK) != 0
+        || (*err = connect_within(fd, ai->ai_addr, ai->ai_addrlen)) != 0
+        || fcntl(fd, F_SETFL, 0) != 0
+        || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0
+        || setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0
+        || setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0) {
+        if (*err == 0)
+            *err = errno;
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int mc_connect(neg_remote *r, apr_pool_t *p, const char **why)
+{
+    struct addrinfo hints = { 0 }, *res = NULL, *ai;
+    char port[8], err_text[120];
+    int fd = -1, err = 0, rc;
+
+    hints.ai_socktype = SOCK_STREAM;
+    apr_snprintf(port, sizeof(port), "%u", r->port);
+    rc = getaddrinfo(r->host, port, &hints, &res);
+    if (rc != 0) {
+        *why = failed(r, p, apr_psprintf(p, "cannot resolve %s: %s", r->host,
+                                         gai_strerror(rc)));
+        return -1;
+    }
+    for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next)
+        fd = mc_socket(ai, &err);
+    freeaddrinfo(res);
+    if (fd < 0)
+        *why = failed(r, p, apr_pstrcat(p, "cannot connect: ", err == ETIMEDOUT
+            ? apr_psprintf(p, "no answer within %d s", NEG_REMOTE_TIMEOUT_S)
+            : apr_strerror(APR_FROM_OS_ERROR(err), err_text, sizeof(err_text)),
+            NULL));
+    return fd;
+}
+
+/* What a failed send or recv means, in words. */
+static const char *mc_io_error(int err, apr_pool_t *p)
+{
+    char text[120];
+
+    if (err == EAGAIN || err == EWOULDBLOCK)
+        return apr_psprintf(p, "no answer within %d s", NEG_REMOTE_TIMEOUT_S);
+    if (err == 0)
+        return "the server closed the connection";
+    return apr_pstrdup(p, apr_strerror(APR_FROM_OS_ERROR(err), text, sizeof(text)));
+}
+
+/* The whole command out, then one reply line in: its kind, or
+ * NEG_MC_INCOMPLETE with *err set (0: the server closed the connection). */
+static neg_mc_reply mc_exchange(int fd, const char *cmd, size_t len,
+                                char *reply, size_t cap, size_t *line_len, int *err)
+{
+    size_t have = 0;
+    ssize_t n;
+    neg_mc_reply kind = NEG_MC_INCOMPLETE;
+
+    while (len > 0) {
+        n = send(fd, cmd, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            *err = n < 0 ? errno : 0;
+            return NEG_MC_INCOMPLETE;
+        }
+        cmd += n;
+        len -= (size_t)n;
+    }
+    while (kind == NEG_MC_INCOMPLETE && have < cap) {
+        n = recv(fd, reply + have, cap - have, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            *err = n < 0 ? errno : 0;
+            return NEG_MC_INCOMPLETE;
+        }
+        have += (size_t)n;
+        kind = neg_mc_parse_reply(reply, have, line_len);
+    }
+    if (kind == NEG_MC_INCOMPLETE)
+        *line_len = have;           /* a line longer than the buffer */
+    return kind == NEG_MC_INCOMPLETE ? NEG_MC_OTHER : kind;
+}
+
+/* One "add" on fd; fd is closed (and forgotten) unless the answer was
+ * STORED or NOT_STORED. *closed: the server had closed the connection. */
+static neg_replay_result mc_add(neg_remote *r, int fd, const char *cmd, size_t len,
+                                apr_pool_t *p, const char **why, int *closed)
+{
+    char reply[128];
+    size_t line = 0;
+    int err = 0;
+    neg_mc_reply kind = mc_exchange(fd, cmd, len, reply, sizeof(reply), &line, &err);
+
+    *closed = 0;
+    if (kind == NEG_MC_STORED)
+        return NEG_REPLAY_FRESH;
+    if (kind == NEG_MC_NOT_STORED)
+        return NEG_REPLAY_SEEN;
+    if (kind == NEG_MC_INCOMPLETE) {
+        *closed = err == 0 || err == ECONNRESET || err == EPIPE;
+        *why = failed(r, p, mc_io_error(err, p));
+    }
+    else {
+        *why = failed(r, p, apr_psprintf(p, "unexpected reply \"%.*s\"",
+                                         (int)(line > 100 ? 100 : line), reply));
+    }
+    mc_drop(fd);
+    return NEG_REPLAY_ERROR;
 }
 
 static neg_replay_result memcache_check(neg_remote *r, const unsigned char key[32],
                                         apr_time_t expiry, apr_pool_t *p,
                                         const char **why)
 {
-    char text[sizeof(NEG_REMOTE_PREFIX) + 64], one[] = "1", err[120];
-    apr_status_t rv;
+    char text[NEG_MC_KEY_SIZE], cmd[128];
+    apr_time_t now = apr_time_now();
+    size_t len;
+    int fd, closed = 0;
+    neg_replay_result result;
 
-    if (r->mc == NULL) {
-        *why = failed(r, p, "no client in this process (see the NEG0806 line "
-                      "logged when it started)");
+    if (!conn_key_made) {
+        *why = failed(r, p, "no per-thread connection slot in this process "
+                      "(see the NEG0806 line logged when it started)");
         return NEG_REPLAY_ERROR;
     }
-    neg_remote_hex_key(key, text);
-    rv = apr_memcache_add(r->mc, text, one, 1, memcache_expiry(expiry), 0);
-    if (rv == APR_SUCCESS)
-        return NEG_REPLAY_FRESH;
-    if (rv == APR_EEXIST)
-        return NEG_REPLAY_SEEN;
-    if (rv == APR_NOTFOUND)
-        *why = failed(r, p, "the server is marked down after a failure "
-                      "(apr_memcache tries it again every 5 s)");
-    else
-        *why = failed(r, p, apr_strerror(rv, err, sizeof(err)));
-    return NEG_REPLAY_ERROR;
+    neg_mc_key(NEG_REMOTE_PREFIX, key, text);
+    len = neg_mc_add_command(cmd, sizeof(cmd), text,
+                             (long)((expiry - now + APR_USEC_PER_SEC - 1) / APR_USEC_PER_SEC),
+                             (long)apr_time_sec(now));
+    if ((fd = mc_fd()) >= 0) {
+        result = mc_add(r, fd, cmd, len, p, why, &closed);
+        if (result != NEG_REPLAY_ERROR || !closed)
+            return result;
+    }
+    if (!may_connect(r, p, why))
+        return NEG_REPLAY_ERROR;
+    if ((fd = mc_connect(r, p, why)) < 0) {
+        connect_failed(r);
+        return NEG_REPLAY_ERROR;
+    }
+    mc_keep(fd);
+    return mc_add(r, fd, cmd, len, p, why, &closed);
 }
 
 static const char *memcache_probe(neg_remote *r, apr_pool_t *p)
 {
-    apr_memcache_t *mc;
-    apr_memcache_server_t *ms;
-    apr_status_t rv;
-    char *version = NULL, err[120];
+    static const char cmd[] = "version\r\n";
+    const char *why = NULL;
+    char reply[128];
+    size_t line = 0;
+    int err = 0, fd = mc_connect(r, p, &why);
 
-    rv = memcache_client(r, p, 1, &mc, &ms);
-    if (rv == APR_SUCCESS)
-        rv = apr_memcache_version(ms, p, &version);
-    if (rv == APR_SUCCESS)
-        return NULL;
-    return apr_psprintf(p, "%s: %s", r->label, apr_strerror(rv, err, sizeof(err)));
+    if (fd < 0)
+        return why;
+    /* "VERSION 1.6.18": not STORED, so NEG_MC_OTHER when it answered */
+    if (mc_exchange(fd, cmd, sizeof(cmd) - 1, reply, sizeof(reply), &line, &err)
+            == NEG_MC_INCOMPLETE)
+        why = apr_psprintf(p, "%s: %s", r->label, mc_io_error(err, p));
+    else if (line < 8 || strncmp(reply, "VERSION ", 8) != 0)
+        why = apr_psprintf(p, "%s: version answered \"%.*s\"", r->label,
+                           (int)(line > 100 ? 100 : line), reply);
+    close(fd);
+    return why;
 }
 
 /* ------------------------------------------------------------ dispatch */
@@ -354,24 +505,15 @@ const char *neg_remote_probe(neg_remote *r, apr_pool_t *p)
 
 void neg_remote_child_init(neg_remote *r, apr_pool_t *pchild, server_rec *s)
 {
-    int threads = 1;
-    apr_status_t rv = APR_SUCCESS;
+    int rv = 0;
 
     apr_thread_mutex_create(&r->lock, APR_THREAD_MUTEX_DEFAULT, pchild);
-    if (r->kind == NEG_REMOTE_REDIS) {
-        if (!redis_key_made) {
-            rv = pthread_key_create(&redis_key, free_redis);
-            redis_key_made = rv == 0;
-        }
+    if (!conn_key_made) {
+        rv = pthread_key_create(&conn_key, r->kind == NEG_REMOTE_REDIS
+                                ? free_redis : free_mc);
+        conn_key_made = rv == 0;
     }
-    else {
-        if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS || threads < 1)
-            threads = 1;
-        rv = memcache_client(r, pchild, threads, &r->mc, NULL);
-        if (rv != APR_SUCCESS)
-            r->mc = NULL;
-    }
-    if (rv != APR_SUCCESS)
+    if (rv != 0)
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "NEG0806: cannot set up the "
                      "client of the Kerberos replay cache (%s) in this process: "
                      "its Kerberos logons are refused (NEG0207)", r->label);

@@ -1,6 +1,7 @@
 /*
  * replay_remote.h - the replay cache shared by a web farm: redis (hiredis)
- * or memcached (apr-util's apr_memcache), one atomic call per logon.
+ * or memcached (its text protocol, memcache_proto.h), one atomic call per
+ * logon, on a connection of the thread's own.
  *
  * mod_socache cannot say "store unless present": a check and a store are
  * two round trips, and two servers given the same token at once both
@@ -31,7 +32,7 @@ typedef struct neg_remote neg_remote;
 /* Connect and command timeout (each), seconds. */
 #define NEG_REMOTE_TIMEOUT_S 1
 
-/* HOST:PORT ([IPv6]:PORT for redis) for kind: *out, or NULL and an error
+/* HOST:PORT or [IPv6]:PORT for kind: *out, or NULL and an error
  * message saying what is wrong (allocated from p). */
 const char *neg_remote_parse(apr_pool_t *p, neg_remote_kind kind,
                              const char *hostport, neg_remote **out);
@@ -53,10 +54,5 @@ neg_replay_result neg_remote_check(neg_remote *r, const unsigned char key[32],
 /* "Key: value" lines (mod_status's short form) for the status page: the
  * server, and this process's last error. */
 const char *neg_remote_status(neg_remote *r, apr_pool_t *p);
-
-/* memcached keys are text: NEG_REMOTE_PREFIX and the key in lower-case
- * hex, NUL-terminated, into out (sizeof NEG_REMOTE_PREFIX + 64 bytes). */
-void neg_remote_hex_key(const unsigned char key[32],
-                        char out[sizeof(NEG_REMOTE_PREFIX) + 64]);
 
 #endif
