@@ -1,19 +1,23 @@
 /*
- * replay.c - Kerberos replay cache over mod_socache (see replay.h).
+ * replay.c - the Kerberos replay cache (see replay.h).
  *
  * One cache for the whole server, set in the main server configuration
- * (like SSLSessionCache). Providers that are not safe across processes
- * (shmcb) are guarded by a global mutex, which also makes the check and
- * the store one step; across a farm (redis, memcache) they are two, and a
- * replay sent to two servers in the same millisecond could pass both.
+ * (like SSLSessionCache). shmcb goes through mod_socache, guarded by a
+ * global mutex, which also makes the check and the store one step. A
+ * farm's cache (redis, memcache) is shared by servers that share no lock:
+ * there the check and the store must be one atomic command, which
+ * mod_socache cannot express, so replay_remote.c speaks to it directly.
  */
 #include "replay.h"
+#include "replay_remote.h"
 #include "status.h"
 
 #include "ap_socache.h"
 #include "ap_provider.h"
 #include "http_config.h"
 #include "http_log.h"
+#include "http_core.h"
+#include "http_protocol.h"
 #include "util_mutex.h"
 #include "apr_global_mutex.h"
 #include "apr_strings.h"
@@ -35,6 +39,7 @@ static const char *cache_label = "shmcb";       /* as configured, for logs */
 static const ap_socache_provider_t *provider;
 static ap_socache_instance_t *instance;
 static apr_global_mutex_t *mutex;
+static neg_remote *remote;                      /* redis, memcache */
 
 const char *neg_replay_set(apr_pool_t *p, const char *arg)
 {
@@ -51,6 +56,14 @@ const char *neg_replay_set(apr_pool_t *p, const char *arg)
         return apr_psprintf(p, "NegotiateReplayCache %s needs HOST:PORT, e.g. "
                             "%s:127.0.0.1:%s", name, name,
                             strcasecmp(name, "redis") == 0 ? "6379" : "11211");
+    remote = NULL;
+    if (strcasecmp(name, "redis") == 0 || strcasecmp(name, "memcache") == 0) {
+        const char *err = neg_remote_parse(p, strcasecmp(name, "redis") == 0
+                                           ? NEG_REMOTE_REDIS : NEG_REMOTE_MEMCACHE,
+                                           colon + 1, &remote);
+        if (err != NULL)
+            return err;
+    }
     cache_name = apr_pstrdup(p, name);
     cache_arg = colon ? apr_pstrdup(p, colon + 1) : NULL;
     cache_label = apr_pstrdup(p, arg);
@@ -101,6 +114,24 @@ static apr_status_t create_mutex(server_rec *s)
     return rv;
 }
 
+/* A farm's cache that does not answer is no reason not to start (it may
+ * come up after this server): say so now, and refuse Kerberos logons
+ * (NEG0207) until it answers. Once, not in httpd's first configuration
+ * pass. */
+static void probe_remote(server_rec *s, apr_pool_t *ptemp)
+{
+    const char *why;
+
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
+        return;
+    why = neg_remote_probe(remote, ptemp);
+    if (why != NULL)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "NEG0805: the Kerberos "
+                     "replay cache (NegotiateReplayCache %s) does not answer "
+                     "(%s): httpd starts, but refuses every Kerberos logon "
+                     "(NEG0207) until it does", neg_replay_name(), why);
+}
+
 int neg_replay_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
     static const struct ap_socache_hints hints = { 32, 1, apr_time_from_sec(30) };
@@ -111,22 +142,22 @@ int neg_replay_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     mutex = NULL;
     if (strcasecmp(cache_name, "none") == 0)
         return OK;
+    if (remote != NULL) {
+        probe_remote(s, ptemp);
+        return OK;
+    }
     provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, cache_name,
                                   AP_SOCACHE_PROVIDER_VERSION);
     if (provider == NULL) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "NEG0801: the Kerberos "
-                     "replay cache '%s' needs mod_socache_%s, which is not "
-                     "loaded: next to this module's own LoadModule line, add "
-                     "\"LoadModule socache_%s_module "
-                     "/usr/lib/apache2/modules/mod_socache_%s.so\" (Debian's "
-                     "module directory), or on Debian %s; or choose another "
-                     "cache with NegotiateReplayCache",
-                     cache_name, cache_name, cache_name, cache_name,
-                     strcasecmp(cache_name, "shmcb") == 0
-                         ? "load this module with \"a2enmod auth_negotiate\" "
-                           "instead, which loads mod_socache_shmcb too"
-                         : apr_pstrcat(ptemp, "run \"a2enmod socache_",
-                                       cache_name, "\"", NULL));
+                     "replay cache 'shmcb' needs mod_socache_shmcb, which is "
+                     "not loaded: next to this module's own LoadModule line, "
+                     "add \"LoadModule socache_shmcb_module "
+                     "/usr/lib/apache2/modules/mod_socache_shmcb.so\" "
+                     "(Debian's module directory), or on Debian load this "
+                     "module with \"a2enmod auth_negotiate\" instead, which "
+                     "loads mod_socache_shmcb too; or choose another cache "
+                     "with NegotiateReplayCache");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     arg = cache_arg;
@@ -161,8 +192,18 @@ int neg_replay_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 
 void neg_replay_child_init(apr_pool_t *pchild, server_rec *s)
 {
+    if (remote != NULL)
+        neg_remote_child_init(remote, pchild, s);
     if (mutex != NULL)
         apr_global_mutex_child_init(&mutex, apr_global_mutex_lockfile(mutex), pchild);
+}
+
+static neg_replay_result counted(neg_replay_result result)
+{
+    neg_status_add(result == NEG_REPLAY_FRESH ? NEG_STAT_REPLAY_STORES
+                   : result == NEG_REPLAY_SEEN ? NEG_STAT_REPLAY_SEEN
+                   : NEG_STAT_REPLAY_ERRORS, 1);
+    return result;
 }
 
 neg_replay_result neg_replay_check(server_rec *s, const unsigned char key[32],
@@ -177,6 +218,8 @@ neg_replay_result neg_replay_check(server_rec *s, const unsigned char key[32],
     char err[120];
 
     *why = NULL;
+    if (remote != NULL)
+        return counted(neg_remote_check(remote, key, expiry, p, why));
     if (instance == NULL)
         return NEG_REPLAY_FRESH;            /* NegotiateReplayCache none */
     if (mutex != NULL && (rv = apr_global_mutex_lock(mutex)) != APR_SUCCESS)
@@ -194,19 +237,17 @@ neg_replay_result neg_replay_check(server_rec *s, const unsigned char key[32],
     }
     if (mutex != NULL)
         apr_global_mutex_unlock(mutex);
-    if (result != NEG_REPLAY_ERROR) {
-        neg_status_add(result == NEG_REPLAY_FRESH ? NEG_STAT_REPLAY_STORES
-                       : NEG_STAT_REPLAY_SEEN, 1);
-        return result;
-    }
+    if (result != NEG_REPLAY_ERROR)
+        return counted(result);
 fail:
-    neg_status_add(NEG_STAT_REPLAY_ERRORS, 1);
     *why = apr_psprintf(p, "%s: %s", step, apr_strerror(rv, err, sizeof(err)));
-    return NEG_REPLAY_ERROR;
+    return counted(NEG_REPLAY_ERROR);
 }
 
 void neg_replay_provider_status(request_rec *r, int flags)
 {
-    if (instance != NULL && provider->status != NULL)
+    if (remote != NULL)
+        ap_rputs(neg_remote_status(remote, r->pool), r);
+    else if (instance != NULL && provider->status != NULL)
         provider->status(instance, r, flags);
 }

@@ -1,6 +1,7 @@
 /*
- * replay.h - the Kerberos replay cache, over httpd's mod_socache (shmcb on
- * one server; memcache or redis shared by a web farm).
+ * replay.h - the Kerberos replay cache: shmcb through httpd's mod_socache on
+ * one server; redis or memcached shared by a web farm, spoken to directly
+ * (replay_remote.h) with one atomic store-if-absent per logon.
  *
  * Heimdal 7.8's acceptor has no replay cache: the same AP-REQ is accepted
  * twice (t/08_replay.t shows it with NegotiateReplayCache none). We key on
@@ -38,7 +39,8 @@ neg_replay_result neg_replay_check(server_rec *s, const unsigned char key[32],
 /* The socache provider's own status (mod_status's AP_STATUS_SHORT flag
  * for "Key: value" lines, else HTML) written to r; nothing for "none".
  * Only the provider can tell entries it dropped before their time (shmcb:
- * CacheDiscardCount): the socache API has no such notice. */
+ * CacheDiscardCount): the socache API has no such notice. For redis and
+ * memcache: "CacheServer: ..." and this process's last error, if any. */
 void neg_replay_provider_status(request_rec *r, int flags);
 
 /* "shmcb", "redis:127.0.0.1:6379", "none": for log lines. */

@@ -463,8 +463,9 @@ static void winbind(page *pg, const neg_status_block *b)
 }
 
 /* "CacheDiscardCount: 0" lines of the socache provider (shmcb: every
- * line; memcache and redis say little). Those Prometheus can use are
- * named; all go to HTML and ?auto. */
+ * line; memcache and redis: the server and this process's last error,
+ * from replay_remote.c). Those Prometheus can use are named; all go to
+ * HTML and ?auto. */
 static void replay(page *pg, const neg_status_block *b, const char *lines)
 {
     static const struct {

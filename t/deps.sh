@@ -6,14 +6,14 @@ set -euo pipefail
 packages=(
     # build
     build-essential autoconf automake libtool pkg-config
-    apache2 apache2-dev heimdal-dev libwbclient-dev
+    apache2 apache2-dev heimdal-dev libwbclient-dev libhiredis-dev
     # test domain (t/domain/domain.sh) and Kerberos clients
     samba-ad-dc samba-ad-provision samba-dsdb-modules samba-vfs-modules winbind
     heimdal-clients
     # integration suite: Apache::Test and real clients
     libapache2-mod-perl2 curl python3 python3-gssapi
     python3-requests-ntlm python3-ntlm-auth gss-ntlmssp python3-h2
-    openssl redis-server
+    openssl redis-server memcached
     # application tests (t/root/50_django.rt, 55_php.rt, 60_proxy.rt)
     libapache2-mod-wsgi-py3 python3-django libapache2-mod-php php-fpm
     # the browser tests (t/10_browser.t): Debian's Chromium, driven by

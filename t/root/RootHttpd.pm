@@ -43,7 +43,7 @@ sub conf {
     return $self->{conf_sub}->($self) if $self->{conf_sub};
     my $d = $self->{dir};
     my $t = $ENV{NEGOTIATE_T_DIR};
-    return $self->head(qw(cgid socache_redis), @{ $self->{modules} }) . <<"EOC";
+    return $self->head(qw(cgid), @{ $self->{modules} }) . <<"EOC";
 LogLevel warn auth_negotiate:info
 ScriptSock $d/cgid.sock
 ScriptAlias /app/ $t/htdocs/cgi/

@@ -1,0 +1,50 @@
+/*
+ * memcache_proto.c - memcached's "add" and its reply (see memcache_proto.h).
+ */
+#include "memcache_proto.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void neg_mc_key(const char *prefix7, const unsigned char key[32],
+                char out[NEG_MC_KEY_SIZE])
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t i;
+
+    memcpy(out, prefix7, 7);
+    for (i = 0; i < 32; i++) {
+        out[7 + 2 * i] = digits[key[i] >> 4];
+        out[7 + 2 * i + 1] = digits[key[i] & 0x0f];
+    }
+    out[7 + 64] = '\0';
+}
+
+size_t neg_mc_add_command(char *out, size_t cap, const char *key,
+                          long seconds, long now_unix)
+{
+    long exptime = seconds < 1 ? 1 : seconds;
+    int n;
+
+    if (exptime > NEG_MC_MAX_RELATIVE_S)
+        exptime = now_unix + exptime;
+    n = snprintf(out, cap, "add %s 0 %ld 1\r\n1\r\n", key, exptime);
+    return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+}
+
+neg_mc_reply neg_mc_parse_reply(const char *buf, size_t len, size_t *line_len)
+{
+    const char *end = len >= 2 ? memchr(buf, '\n', len) : NULL;
+    size_t n;
+
+    *line_len = 0;
+    if (end == NULL || end == buf || end[-1] != '\r')
+        return end == NULL ? NEG_MC_INCOMPLETE : NEG_MC_OTHER;
+    n = (size_t)(end - buf) - 1;
+    *line_len = n;
+    if (n == 6 && memcmp(buf, "STORED", 6) == 0)
+        return NEG_MC_STORED;
+    if (n == 10 && memcmp(buf, "NOT_STORED", 10) == 0)
+        return NEG_MC_NOT_STORED;
+    return NEG_MC_OTHER;
+}

@@ -1,0 +1,43 @@
+/*
+ * memcache_proto.h - the few bytes of memcached's text protocol that the
+ * replay cache needs (pure; t/unit/test_memcache_proto.c): a key, the
+ * "add" command and its one-line reply.
+ *
+ * memcached's protocol.txt: keys are text of at most 250 bytes without
+ * spaces or control characters; "add <key> <flags> <exptime> <bytes>\r\n
+ * <data>\r\n" stores the item only if the key holds none, and answers
+ * "STORED\r\n" or "NOT_STORED\r\n" (else an "ERROR", "CLIENT_ERROR ..." or
+ * "SERVER_ERROR ..." line). An exptime above 30 days is read as a Unix
+ * time.
+ */
+#ifndef NEG_MEMCACHE_PROTO_H
+#define NEG_MEMCACHE_PROTO_H
+
+#include <stddef.h>
+
+/* "neg-rc:" and 64 hex digits, NUL-terminated */
+#define NEG_MC_KEY_SIZE (7 + 64 + 1)
+#define NEG_MC_MAX_RELATIVE_S (30L * 24 * 3600)
+
+typedef enum {
+    NEG_MC_STORED,          /* "STORED": the key was new */
+    NEG_MC_NOT_STORED,      /* "NOT_STORED": it was there */
+    NEG_MC_OTHER,           /* another line (an error) */
+    NEG_MC_INCOMPLETE       /* no end of line yet */
+} neg_mc_reply;
+
+/* The key for a 32-byte replay key: prefix and lower-case hex. */
+void neg_mc_key(const char *prefix7, const unsigned char key[32],
+                char out[NEG_MC_KEY_SIZE]);
+
+/* "add KEY 0 EXPTIME 1\r\n1\r\n" into out; its length, or 0 when cap is
+ * too small. exptime: seconds from now (1 at least), or, above 30 days,
+ * now_unix + seconds. */
+size_t neg_mc_add_command(char *out, size_t cap, const char *key,
+                          long seconds, long now_unix);
+
+/* The reply in buf[0..len): which one, and in *line_len the length of its
+ * line without CR LF (for NEG_MC_OTHER: what to log). */
+neg_mc_reply neg_mc_parse_reply(const char *buf, size_t len, size_t *line_len);
+
+#endif

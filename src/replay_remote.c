@@ -1,0 +1,545 @@
+/*
+ * replay_remote.c - the farm's replay cache: redis or memcached, one
+ * atomic command per Kerberos logon (see replay_remote.h).
+ *
+ * redis: hiredis contexts are not thread-safe, so each thread has its own
+ * (a pthread key whose destructor frees it), connected at its first logon
+ * and freed on any error so that the next logon connects again. When a
+ * connection cannot be made, the process does not try again for
+ * NEG_REMOTE_TIMEOUT_S: logons in between are refused at once instead of
+ * each holding a thread for the connect timeout (a cache host that drops
+ * packets would otherwise stall every thread).
+ * memcached: the same, over a socket of the thread's own with the same
+ * timeouts, speaking the text protocol's "add" (memcache_proto.c).
+ * apr-util's apr_memcache would do the "add", but (APR-util 1.6.3) it has
+ * no timeout once connected: a memcached that stops answering (SIGSTOP)
+ * held apr_memcache_add for more than 30 s, and every httpd thread with it.
+ */
+#include "replay_remote.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <hiredis/hiredis.h>
+
+#include "http_log.h"
+#include "apr_atomic.h"
+#include "apr_network_io.h"
+#include "apr_strings.h"
+#include "apr_thread_mutex.h"
+
+#include "memcache_proto.h"
+
+APLOG_USE_MODULE(auth_negotiate);
+
+struct neg_remote {
+    neg_remote_kind kind;
+    const char *host;               /* without brackets */
+    apr_port_t port;
+    const char *label;              /* "redis at HOST:PORT" */
+    volatile apr_uint32_t retry_at; /* no new connection before (s) */
+    apr_thread_mutex_t *lock;       /* guards last_error */
+    char last_error[200];
+    apr_time_t last_error_at;
+};
+
+/* The thread's connection: a redisContext, or for memcache the socket's
+ * descriptor + 1 (NULL: none). One kind per process. */
+static pthread_key_t conn_key;
+static int conn_key_made;
+
+/* ------------------------------------------------------------ config */
+
+const char *neg_remote_parse(apr_pool_t *p, neg_remote_kind kind,
+                             const char *hostport, neg_remote **out)
+{
+    const char *name = kind == NEG_REMOTE_REDIS ? "redis" : "memcache";
+    char *host = NULL, *scope = NULL;
+    apr_port_t port = 0;
+    neg_remote *r;
+
+    if (apr_parse_addr_port(&host, &scope, &port, hostport, p) != APR_SUCCESS
+        || host == NULL || scope != NULL || port == 0)
+        return apr_psprintf(p, "NegotiateReplayCache %s:%s: not HOST:PORT with "
+                            "a port from 1 to 65535 (an IPv6 address goes in "
+                            "brackets, without a zone: [::1]:%s)", name, hostport,
+                            kind == NEG_REMOTE_REDIS ? "6379" : "11211");
+    if (hostport[0] != '[' && strchr(host, ':') != NULL)
+        return apr_psprintf(p, "NegotiateReplayCache %s:%s: write an IPv6 "
+                            "address in brackets, [%s]:%u", name, hostport,
+                            host, port);
+    r = apr_pcalloc(p, sizeof(*r));
+    r->kind = kind;
+    r->host = host;
+    r->port = port;
+    r->label = apr_psprintf(p, "%s at %s", name, hostport);
+    *out = r;
+    return NULL;
+}
+
+/* ------------------------------------------------------------ errors */
+
+static const char *failed(neg_remote *r, apr_pool_t *p, const char *what)
+{
+    const char *why = apr_psprintf(p, "%s: %s", r->label, what);
+
+    if (r->lock != NULL && apr_thread_mutex_lock(r->lock) == APR_SUCCESS) {
+        apr_cpystrn(r->last_error, why, sizeof(r->last_error));
+        r->last_error_at = apr_time_now();
+        apr_thread_mutex_unlock(r->lock);
+    }
+    return why;
+}
+
+/* ------------------------------------------------------------ redis */
+
+static struct timeval timeout(void)
+{
+    struct timeval tv = { NEG_REMOTE_TIMEOUT_S, 0 };
+
+    return tv;
+}
+
+/* What went wrong on c, in words (hiredis reports a timeout as EAGAIN). */
+static const char *redis_error(const redisContext *c, int err_no, apr_pool_t *p)
+{
+    if (c->err == REDIS_ERR_IO && (err_no == EAGAIN || err_no == EWOULDBLOCK))
+        return apr_psprintf(p, "no answer within %d s", NEG_REMOTE_TIMEOUT_S);
+    if (c->err == REDIS_ERR_EOF)
+        return "the server closed the connection";
+    return apr_pstrdup(p, c->errstr[0] ? c->errstr : "unknown error");
+}
+
+static redisContext *redis_connect(neg_remote *r, apr_pool_t *p, const char **why)
+{
+    redisContext *c = redisConnectWithTimeout(r->host, r->port, timeout());
+    int err_no = errno;
+
+    if (c == NULL) {
+        *why = failed(r, p, "cannot connect: out of memory");
+        return NULL;
+    }
+    if (c->err == 0 && redisSetTimeout(c, timeout()) == REDIS_OK)
+        return c;
+    *why = failed(r, p, apr_pstrcat(p, "cannot connect: ",
+                                    redis_error(c, err_no, p), NULL));
+    redisFree(c);
+    return NULL;
+}
+
+/* A reply to SET ... NX: "OK" stored, nil there already. */
+static neg_replay_result redis_verdict(neg_remote *r, const redisReply *reply,
+                                       apr_pool_t *p, const char **why)
+{
+    if (reply->type == REDIS_REPLY_STATUS && strcmp(reply->str, "OK") == 0)
+        return NEG_REPLAY_FRESH;
+    if (reply->type == REDIS_REPLY_NIL)
+        return NEG_REPLAY_SEEN;
+    if (reply->type == REDIS_REPLY_ERROR || reply->type == REDIS_REPLY_STATUS)
+        *why = failed(r, p, apr_psprintf(p, "unexpected reply \"%.100s\"",
+                                         reply->str));
+    else
+        *why = failed(r, p, apr_psprintf(p, "unexpected reply of type %d",
+                                         reply->type));
+    return NEG_REPLAY_ERROR;
+}
+
+static redisContext *thread_context(void)
+{
+    return pthread_getspecific(conn_key);
+}
+
+static void keep_context(redisContext *c)
+{
+    pthread_setspecific(conn_key, c);
+}
+
+/* One SET ... NX PX on c. When the connection failed, c is freed and
+ * forgotten, and *closed says whether the server had closed it (a kept
+ * connection after a redis restart: worth one more try). */
+static neg_replay_result redis_set_nx(neg_remote *r, redisContext *c,
+                                      const unsigned char key[32], long long ms,
+                                      apr_pool_t *p, const char **why, int *closed)
+{
+    redisReply *reply = redisCommand(c, "SET " NEG_REMOTE_PREFIX "%b 1 NX PX %lld",
+                                     key, (size_t)32, ms);
+    int err_no = errno;
+    neg_replay_result result;
+
+    *closed = 0;
+    if (reply == NULL) {
+        *closed = c->err == REDIS_ERR_EOF
+                  || (c->err == REDIS_ERR_IO && (err_no == ECONNRESET || err_no == EPIPE));
+        *why = failed(r, p, redis_error(c, err_no, p));
+        if (thread_context() == c)
+            keep_context(NULL);
+        redisFree(c);
+        return NEG_REPLAY_ERROR;
+    }
+    result = redis_verdict(r, reply, p, why);
+    freeReplyObject(reply);
+    return result;
+}
+
+/* May this process try a new connection? Not within NEG_REMOTE_TIMEOUT_S
+ * of a failed one. */
+static int may_connect(neg_remote *r, apr_pool_t *p, const char **why)
+{
+    if ((apr_uint32_t)apr_time_sec(apr_time_now()) >= apr_atomic_read32(&r->retry_at))
+        return 1;
+    *why = apr_psprintf(p, "%s: not tried again within %d s of a failed "
+                        "connection", r->label, NEG_REMOTE_TIMEOUT_S);
+    return 0;
+}
+
+static void connect_failed(neg_remote *r)
+{
+    apr_atomic_set32(&r->retry_at, (apr_uint32_t)apr_time_sec(apr_time_now())
+                     + NEG_REMOTE_TIMEOUT_S);
+}
+
+static redisContext *redis_reconnect(neg_remote *r, apr_pool_t *p, const char **why)
+{
+    redisContext *c;
+
+    if (!may_connect(r, p, why))
+        return NULL;
+    c = redis_connect(r, p, why);
+    if (c == NULL)
+        connect_failed(r);
+    return c;
+}
+
+static neg_replay_result redis_check(neg_remote *r, const unsigned char key[32],
+                                     apr_time_t expiry, apr_pool_t *p,
+                                     const char **why)
+{
+    long long ms = (long long)apr_time_as_msec(expiry - apr_time_now());
+    redisContext *c;
+    neg_replay_result result;
+    int closed = 0;
+
+    if (!conn_key_made) {
+        *why = failed(r, p, "no per-thread connection slot in this process "
+                      "(see the NEG0806 line logged when it started)");
+        return NEG_REPLAY_ERROR;
+    }
+    c = thread_context();
+    if (ms < 1)
+        ms = 1;
+    if (c != NULL) {
+        result = redis_set_nx(r, c, key, ms, p, why, &closed);
+        if (result != NEG_REPLAY_ERROR || !closed)
+            return result;
+    }
+    if ((c = redis_reconnect(r, p, why)) == NULL)
+        return NEG_REPLAY_ERROR;
+    keep_context(c);
+    return redis_set_nx(r, c, key, ms, p, why, &closed);
+}
+
+static void free_redis(void *c)
+{
+    redisFree(c);
+}
+
+static const char *redis_probe(neg_remote *r, apr_pool_t *p)
+{
+    const char *why = NULL;
+    redisContext *c = redis_connect(r, p, &why);
+    redisReply *reply;
+
+    if (c == NULL)
+        return why;
+    reply = redisCommand(c, "PING");
+    if (reply == NULL)
+        why = apr_psprintf(p, "%s: %s", r->label, redis_error(c, errno, p));
+    else if (reply->type == REDIS_REPLY_ERROR)
+        why = apr_psprintf(p, "%s: PING answered \"%.100s\"", r->label, reply->str);
+    if (reply != NULL)
+        freeReplyObject(reply);
+    redisFree(c);
+    return why;
+}
+
+/* ------------------------------------------------------------ memcache */
+
+static int mc_fd(void)
+{
+    return (int)(intptr_t)pthread_getspecific(conn_key) - 1;
+}
+
+static void mc_keep(int fd)
+{
+    pthread_setspecific(conn_key, (void *)(intptr_t)(fd + 1));
+}
+
+static void free_mc(void *fd1)
+{
+    close((int)(intptr_t)fd1 - 1);
+}
+
+static void mc_drop(int fd)
+{
+    if (mc_fd() == fd)
+        mc_keep(-1);
+    close(fd);
+}
+
+/* connect() on a non-blocking socket, waiting at most the timeout; 0 or
+ * an errno (ETIMEDOUT when it took too long). */
+static int connect_within(int fd, const struct sockaddr *sa, socklen_t len)
+{
+    struct pollfd pfd = { fd, POLLOUT, 0 };
+    int err = 0, n;
+    socklen_t elen = sizeof(err);
+
+    if (connect(fd, sa, len) == 0)
+        return 0;
+    if (errno != EINPROGRESS)
+        return errno;
+    do
+        n = poll(&pfd, 1, NEG_REMOTE_TIMEOUT_S * 1000);
+    while (n < 0 && errno == EINTR);
+    if (n == 0)
+        return ETIMEDOUT;
+    if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0)
+        return errno;
+    return err;
+}
+
+/* A blocking socket with send and receive timeouts, connected to ai. */
+static int mc_socket(const struct addrinfo *ai, int *err)
+{
+    struct timeval tv = timeout();
+    int one = 1, fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+                             ai->ai_protocol);
+
+    if (fd < 0) {
+        *err = errno;
+        return -1;
+    }
+    if (fcntl(fd, F_SETFL, O_NONBLOCK) != 0
+        || (*err = connect_within(fd, ai->ai_addr, ai->ai_addrlen)) != 0
+        || fcntl(fd, F_SETFL, 0) != 0
+        || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0
+        || setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0
+        || setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0) {
+        if (*err == 0)
+            *err = errno;
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int mc_connect(neg_remote *r, apr_pool_t *p, const char **why)
+{
+    struct addrinfo hints = { 0 }, *res = NULL, *ai;
+    char port[8], err_text[120];
+    int fd = -1, err = 0, rc;
+
+    hints.ai_socktype = SOCK_STREAM;
+    apr_snprintf(port, sizeof(port), "%u", r->port);
+    rc = getaddrinfo(r->host, port, &hints, &res);
+    if (rc != 0) {
+        *why = failed(r, p, apr_psprintf(p, "cannot resolve %s: %s", r->host,
+                                         gai_strerror(rc)));
+        return -1;
+    }
+    for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next)
+        fd = mc_socket(ai, &err);
+    freeaddrinfo(res);
+    if (fd < 0)
+        *why = failed(r, p, apr_pstrcat(p, "cannot connect: ", err == ETIMEDOUT
+            ? apr_psprintf(p, "no answer within %d s", NEG_REMOTE_TIMEOUT_S)
+            : apr_strerror(APR_FROM_OS_ERROR(err), err_text, sizeof(err_text)),
+            NULL));
+    return fd;
+}
+
+/* What a failed send or recv means, in words. */
+static const char *mc_io_error(int err, apr_pool_t *p)
+{
+    char text[120];
+
+    if (err == EAGAIN || err == EWOULDBLOCK)
+        return apr_psprintf(p, "no answer within %d s", NEG_REMOTE_TIMEOUT_S);
+    if (err == 0)
+        return "the server closed the connection";
+    return apr_pstrdup(p, apr_strerror(APR_FROM_OS_ERROR(err), text, sizeof(text)));
+}
+
+/* The whole command out, then one reply line in: its kind, or
+ * NEG_MC_INCOMPLETE with *err set (0: the server closed the connection). */
+static neg_mc_reply mc_exchange(int fd, const char *cmd, size_t len,
+                                char *reply, size_t cap, size_t *line_len, int *err)
+{
+    size_t have = 0;
+    ssize_t n;
+    neg_mc_reply kind = NEG_MC_INCOMPLETE;
+
+    while (len > 0) {
+        n = send(fd, cmd, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            *err = n < 0 ? errno : 0;
+            return NEG_MC_INCOMPLETE;
+        }
+        cmd += n;
+        len -= (size_t)n;
+    }
+    while (kind == NEG_MC_INCOMPLETE && have < cap) {
+        n = recv(fd, reply + have, cap - have, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            *err = n < 0 ? errno : 0;
+            return NEG_MC_INCOMPLETE;
+        }
+        have += (size_t)n;
+        kind = neg_mc_parse_reply(reply, have, line_len);
+    }
+    if (kind == NEG_MC_INCOMPLETE)
+        *line_len = have;           /* a line longer than the buffer */
+    return kind == NEG_MC_INCOMPLETE ? NEG_MC_OTHER : kind;
+}
+
+/* One "add" on fd; fd is closed (and forgotten) unless the answer was
+ * STORED or NOT_STORED. *closed: the server had closed the connection. */
+static neg_replay_result mc_add(neg_remote *r, int fd, const char *cmd, size_t len,
+                                apr_pool_t *p, const char **why, int *closed)
+{
+    char reply[128];
+    size_t line = 0;
+    int err = 0;
+    neg_mc_reply kind = mc_exchange(fd, cmd, len, reply, sizeof(reply), &line, &err);
+
+    *closed = 0;
+    if (kind == NEG_MC_STORED)
+        return NEG_REPLAY_FRESH;
+    if (kind == NEG_MC_NOT_STORED)
+        return NEG_REPLAY_SEEN;
+    if (kind == NEG_MC_INCOMPLETE) {
+        *closed = err == 0 || err == ECONNRESET || err == EPIPE;
+        *why = failed(r, p, mc_io_error(err, p));
+    }
+    else {
+        *why = failed(r, p, apr_psprintf(p, "unexpected reply \"%.*s\"",
+                                         (int)(line > 100 ? 100 : line), reply));
+    }
+    mc_drop(fd);
+    return NEG_REPLAY_ERROR;
+}
+
+static neg_replay_result memcache_check(neg_remote *r, const unsigned char key[32],
+                                        apr_time_t expiry, apr_pool_t *p,
+                                        const char **why)
+{
+    char text[NEG_MC_KEY_SIZE], cmd[128];
+    apr_time_t now = apr_time_now();
+    size_t len;
+    int fd, closed = 0;
+    neg_replay_result result;
+
+    if (!conn_key_made) {
+        *why = failed(r, p, "no per-thread connection slot in this process "
+                      "(see the NEG0806 line logged when it started)");
+        return NEG_REPLAY_ERROR;
+    }
+    neg_mc_key(NEG_REMOTE_PREFIX, key, text);
+    len = neg_mc_add_command(cmd, sizeof(cmd), text,
+                             (long)((expiry - now + APR_USEC_PER_SEC - 1) / APR_USEC_PER_SEC),
+                             (long)apr_time_sec(now));
+    if ((fd = mc_fd()) >= 0) {
+        result = mc_add(r, fd, cmd, len, p, why, &closed);
+        if (result != NEG_REPLAY_ERROR || !closed)
+            return result;
+    }
+    if (!may_connect(r, p, why))
+        return NEG_REPLAY_ERROR;
+    if ((fd = mc_connect(r, p, why)) < 0) {
+        connect_failed(r);
+        return NEG_REPLAY_ERROR;
+    }
+    mc_keep(fd);
+    return mc_add(r, fd, cmd, len, p, why, &closed);
+}
+
+static const char *memcache_probe(neg_remote *r, apr_pool_t *p)
+{
+    static const char cmd[] = "version\r\n";
+    const char *why = NULL;
+    char reply[128];
+    size_t line = 0;
+    int err = 0, fd = mc_connect(r, p, &why);
+
+    if (fd < 0)
+        return why;
+    /* "VERSION 1.6.18": not STORED, so NEG_MC_OTHER when it answered */
+    if (mc_exchange(fd, cmd, sizeof(cmd) - 1, reply, sizeof(reply), &line, &err)
+            == NEG_MC_INCOMPLETE)
+        why = apr_psprintf(p, "%s: %s", r->label, mc_io_error(err, p));
+    else if (line < 8 || strncmp(reply, "VERSION ", 8) != 0)
+        why = apr_psprintf(p, "%s: version answered \"%.*s\"", r->label,
+                           (int)(line > 100 ? 100 : line), reply);
+    close(fd);
+    return why;
+}
+
+/* ------------------------------------------------------------ dispatch */
+
+const char *neg_remote_probe(neg_remote *r, apr_pool_t *p)
+{
+    return r->kind == NEG_REMOTE_REDIS ? redis_probe(r, p) : memcache_probe(r, p);
+}
+
+void neg_remote_child_init(neg_remote *r, apr_pool_t *pchild, server_rec *s)
+{
+    int rv = 0;
+
+    apr_thread_mutex_create(&r->lock, APR_THREAD_MUTEX_DEFAULT, pchild);
+    if (!conn_key_made) {
+        rv = pthread_key_create(&conn_key, r->kind == NEG_REMOTE_REDIS
+                                ? free_redis : free_mc);
+        conn_key_made = rv == 0;
+    }
+    if (rv != 0)
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "NEG0806: cannot set up the "
+                     "client of the Kerberos replay cache (%s) in this process: "
+                     "its Kerberos logons are refused (NEG0207)", r->label);
+}
+
+neg_replay_result neg_remote_check(neg_remote *r, const unsigned char key[32],
+                                   apr_time_t expiry, apr_pool_t *p,
+                                   const char **why)
+{
+    if (r->kind == NEG_REMOTE_REDIS)
+        return redis_check(r, key, expiry, p, why);
+    return memcache_check(r, key, expiry, p, why);
+}
+
+const char *neg_remote_status(neg_remote *r, apr_pool_t *p)
+{
+    const char *lines = apr_psprintf(p, "CacheServer: %s\n", r->label);
+    char when[APR_RFC822_DATE_LEN];
+
+    if (r->lock == NULL || apr_thread_mutex_lock(r->lock) != APR_SUCCESS)
+        return lines;
+    if (r->last_error_at != 0) {
+        apr_rfc822_date(when, r->last_error_at);
+        lines = apr_psprintf(p, "%sCacheLastErrorInThisProcess: %s, %s\n",
+                             lines, when, r->last_error);
+    }
+    apr_thread_mutex_unlock(r->lock);
+    return lines;
+}
