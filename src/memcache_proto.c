@@ -3,6 +3,7 @@
  */
 #include "memcache_proto.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,8 +27,11 @@ size_t neg_mc_add_command(char *out, size_t cap, const char *key,
     long exptime = seconds < 1 ? 1 : seconds;
     int n;
 
+    /* over 30 days memcached reads a Unix time; one past LONG_MAX stays
+     * LONG_MAX, which memcached refuses (a refused logon, not a wrap) */
     if (exptime > NEG_MC_MAX_RELATIVE_S)
-        exptime = now_unix + exptime;
+        exptime = now_unix > 0 && exptime > LONG_MAX - now_unix ? LONG_MAX
+                                                                : now_unix + exptime;
     n = snprintf(out, cap, "add %s 0 %ld 1\r\n1\r\n", key, exptime);
     return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }

@@ -2,6 +2,7 @@
  * test_memcache_proto.c - memcached's "add" command and reply
  * (src/memcache_proto.c).
  */
+#include <limits.h>
 #include <string.h>
 
 #include "check.h"
@@ -46,6 +47,10 @@ static void test_command(void)
     CHECK(strcmp(out, "add k 0 1702592001 1\r\n1\r\n") == 0,
           "add: above 30 days, a Unix time (memcached would read it as one)");
     CHECK(neg_mc_add_command(out, 10, "neg-rc:ab", 600, 0) == 0, "add: a buffer too small: 0");
+    /* t/fuzz/regressions/memcache/overflow-exptime: now + seconds overflowed */
+    neg_mc_add_command(out, sizeof(out), "k", LONG_MAX, 1700000000L);
+    CHECK(strstr(out, "add k 0 9223372036854775807 1\r\n") == out || sizeof(long) != 8,
+          "add: a lifetime past LONG_MAX stays LONG_MAX (memcached refuses it)");
 }
 
 static void test_reply(void)
