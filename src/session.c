@@ -169,13 +169,6 @@ void neg_session_logon(request_rec *r, const neg_logon_ctx *ctx,
  * an empty value removing the entry (which only signs the user out). */
 #define GUARD_FILTER "NEGOTIATE_SESSION_GUARD"
 
-static const session_dir_conf *session_conf(request_rec *r)
-{
-    module *m = ap_find_linked_module("mod_session.c");
-
-    return m ? ap_get_module_config(r->per_dir_config, m) : NULL;
-}
-
 /* Would mod_session, reading this header value, set the identity entry to
  * something other than what the session holds now? */
 static int rewrites_identity(request_rec *r, const char *value)
@@ -241,7 +234,7 @@ static apr_status_t session_guard_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     request_rec *r;
 
     for (r = f->r->main ? f->r->main : f->r; r != NULL; r = r->next) {
-        const session_dir_conf *sc = session_conf(r);
+        const session_dir_conf *sc = neg_session_conf(r);
 
         if (sc != NULL && sc->header_set && sc->header != NULL)
             drop_identity_header(r, sc->header);
@@ -251,7 +244,7 @@ static apr_status_t session_guard_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 
 static void insert_session_guard(request_rec *r)
 {
-    const session_dir_conf *sc = session_conf(r);
+    const session_dir_conf *sc = neg_session_conf(r);
 
     if (sc != NULL && sc->enabled && sc->header_set && sc->header != NULL)
         ap_add_output_filter(GUARD_FILTER, NULL, r, r->connection);

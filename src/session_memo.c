@@ -72,14 +72,23 @@ typedef struct {
     unsigned char key[32];
 } pending_key;
 
+/* mod_session and mod_session_crypto, found once per configuration pass
+ * (in pre_config: LoadModule has run) rather than by a walk of the module
+ * list on every request. */
+static module *session_mod, *crypto_mod;
+
+const session_dir_conf *neg_session_conf(request_rec *r)
+{
+    return session_mod ? ap_get_module_config(r->per_dir_config, session_mod) : NULL;
+}
+
 const neg_crypto_conf_view *neg_session_crypto_conf(request_rec *r)
 {
-    module *m = ap_find_linked_module("mod_session_crypto.c");
     const neg_crypto_conf_view *c;
 
-    if (m == NULL)
+    if (crypto_mod == NULL)
         return NULL;
-    c = ap_get_module_config(r->per_dir_config, m);
+    c = ap_get_module_config(r->per_dir_config, crypto_mod);
     if (c != NULL && c->passphrases_set == 1 && c->passphrases != NULL
         && c->passphrases->nelts > 0
         && c->passphrases->elt_size == (int)sizeof(const char *))
@@ -238,6 +247,8 @@ void neg_session_memo_pre_config(void)
     hook_session_decode_fn *hook;
     const char *was = apr_hook_debug_current;
 
+    session_mod = ap_find_linked_module("mod_session.c");
+    crypto_mod = ap_find_linked_module("mod_session_crypto.c");
     /* mod_session (and so its hook functions) is loaded by now, if it is:
      * LoadModule runs before pre_config, and hooks are sorted after it. */
     *(void **)&hook = dlsym(RTLD_DEFAULT, "ap_hook_session_decode");

@@ -17,6 +17,7 @@
 #define NEG_SESSION_MEMO_H
 
 #include "httpd.h"
+#include "mod_session.h"
 
 /* mod_session_crypto's per-directory configuration as httpd 2.4 lays it
  * out (modules/session/mod_session_crypto.c keeps it private). */
@@ -27,11 +28,15 @@ typedef struct {
     int cipher_set;
 } neg_crypto_conf_view;
 
+/* This location's mod_session configuration; NULL without mod_session. */
+const session_dir_conf *neg_session_conf(request_rec *r);
+
 /* This location's mod_session_crypto configuration where a passphrase
  * applies here; NULL where none does (or the layout is not this one). */
 const neg_crypto_conf_view *neg_session_crypto_conf(request_rec *r);
 
-/* In pre_config: hook the memo into mod_session's decoding, when
+/* In pre_config: find mod_session and mod_session_crypto, and hook the
+ * memo into mod_session's decoding, when
  * mod_session is loaded (its hooks are looked up, not linked: this module
  * loads without it). */
 void neg_session_memo_pre_config(void);
