@@ -27,15 +27,35 @@
  * or empty for none), the result of the next gss_init_sec_context:
  * "token=BASE64" (another leg), "complete", or "error=...". --spnego:
  * the SPNEGO mechanism instead of krb5.
+ *
+ *   krb5_token --forge [--service HTTP@localhost] [--offset SECONDS]
+ *              [--client NAME@REALM] [--gss-flags N] [--bindings HEX32]
+ *              [--no-checksum]
+ *
+ * --forge: tokens a real initiator refuses to make (an authenticator for a
+ * ticket that is over, or naming another client than the ticket). The
+ * AP-REQ is put together here from Heimdal's krb5 and ASN.1 functions:
+ * the service ticket is taken from KRB5CCNAME as it is (matched by server
+ * name only, its times are not looked at), the Authenticator (RFC 4120
+ * 5.5.1) carries crealm/cname of the ticket's client or --client, ctime =
+ * the real time + --offset, the GSS checksum of RFC 4121 4.1.1 (--gss-flags,
+ * default 0x3e; --bindings: the 16 bytes of Bnd; --no-checksum: none), a
+ * fresh subkey and sequence number, and is sealed with the ticket's
+ * session key (key usage 11). The AP-REQ is framed as RFC 4121 4.1 says:
+ * the krb5 OID, TOK_ID 01 00, the AP-REQ. Flag 0x1 (DELEG) is not given
+ * its Deleg field: the checksum stays 24 bytes whatever the flags.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_krb5.h>
 #include <krb5.h>
+#include <krb5_asn1.h>
 
 static const char b64chars[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -164,11 +184,253 @@ static krb5_boolean is_tgt(krb5_context ctx, void *data, const krb5_creds *c)
         && strcmp(krb5_principal_get_comp_string(ctx, c->server, 0), "krbtgt") == 0;
 }
 
+/* --forge: what the test chooses for the token */
+struct forge_opts {
+    const char *service;        /* service@host, as for the other modes */
+    long offset;                /* seconds added to the authenticator's ctime */
+    const char *client;         /* NAME@REALM for cname/crealm, or NULL */
+    unsigned long gss_flags;    /* RFC 4121 4.1.1.1 context flags */
+    unsigned char bnd[16];      /* channel binding hash, zeros for none */
+    int no_checksum;
+};
+
+/* Exactly 32 hex digits into 16 bytes; 0 on success. */
+static int parse_hex16(const char *in, unsigned char out[16])
+{
+    unsigned v;
+    int i;
+
+    if (strlen(in) != 32 || strspn(in, "0123456789abcdefABCDEF") != 32)
+        return -1;
+    for (i = 0; i < 16; i++) {
+        if (sscanf(in + 2 * i, "%2x", &v) != 1)
+            return -1;
+        out[i] = (unsigned char)v;
+    }
+    return 0;
+}
+
+/* The credential whose server is the given principal, whatever its times
+ * (krb5_cc_retrieve_cred would not help: the point is to take tickets that
+ * are over). */
+static void find_service_cred(krb5_context ctx, krb5_ccache cc,
+                              krb5_const_principal server, krb5_creds *found)
+{
+    krb5_cc_cursor cursor;
+    krb5_creds c;
+    krb5_error_code code;
+    int have = 0;
+
+    if ((code = krb5_cc_start_seq_get(ctx, cc, &cursor)) != 0)
+        die_krb5(ctx, code, "krb5_cc_start_seq_get");
+    while (!have && krb5_cc_next_cred(ctx, cc, &cursor, &c) == 0) {
+        if (krb5_principal_compare(ctx, c.server, server)) {
+            if ((code = krb5_copy_creds_contents(ctx, &c, found)) != 0)
+                die_krb5(ctx, code, "krb5_copy_creds_contents");
+            have = 1;
+        }
+        krb5_free_cred_contents(ctx, &c);
+    }
+    krb5_cc_end_seq_get(ctx, cc, &cursor);
+    if (!have) {
+        fprintf(stderr, "error=no ticket for the service in KRB5CCNAME\n");
+        exit(2);
+    }
+}
+
+/* Append a 32-bit value little-endian, as RFC 4121 4.1.1 wants Lgth and
+ * Flags (unlike the rest of Kerberos). */
+static unsigned char *put_le32(unsigned char *p, unsigned long v)
+{
+    p[0] = (unsigned char)(v & 0xff);
+    p[1] = (unsigned char)((v >> 8) & 0xff);
+    p[2] = (unsigned char)((v >> 16) & 0xff);
+    p[3] = (unsigned char)((v >> 24) & 0xff);
+    return p + 4;
+}
+
+/* The authenticator checksum of RFC 4121 4.1.1: type 0x8003, 24 bytes:
+ * Lgth (16), Bnd (MD5 of the channel bindings, or zeros), Flags. */
+static Checksum *gss_checksum(const struct forge_opts *o)
+{
+    Checksum *ck = calloc(1, sizeof(*ck));
+    unsigned char *p = malloc(24);
+
+    if (ck == NULL || p == NULL) {
+        fprintf(stderr, "error=out of memory\n");
+        exit(2);
+    }
+    ck->cksumtype = CKSUMTYPE_GSSAPI;
+    ck->checksum.length = 24;
+    ck->checksum.data = p;
+    p = put_le32(p, 16);
+    memcpy(p, o->bnd, 16);
+    put_le32(p + 16, o->gss_flags);
+    return ck;
+}
+
+/* The Authenticator (RFC 4120 5.5.1) for the credential, times and names
+ * as the test chose them. */
+static void build_authenticator(krb5_context ctx, const struct forge_opts *o,
+                                krb5_creds *cred, Authenticator *a)
+{
+    krb5_principal who = cred->client, named = NULL;
+    krb5_error_code code;
+    struct timeval now;
+    uint32_t seq;
+
+    memset(a, 0, sizeof(*a));
+    if (o->client != NULL) {
+        if ((code = krb5_parse_name(ctx, o->client, &named)) != 0)
+            die_krb5(ctx, code, "--client");
+        who = named;
+    }
+    a->authenticator_vno = 5;
+    if (copy_Realm(&who->realm, &a->crealm) != 0
+        || copy_PrincipalName(&who->name, &a->cname) != 0) {
+        fprintf(stderr, "error=out of memory\n");
+        exit(2);
+    }
+    gettimeofday(&now, NULL);
+    a->ctime = (KerberosTime)(now.tv_sec + o->offset);
+    a->cusec = (krb5int32)now.tv_usec;
+    if (!o->no_checksum)
+        a->cksum = gss_checksum(o);
+    a->subkey = calloc(1, sizeof(*a->subkey));
+    a->seq_number = calloc(1, sizeof(*a->seq_number));
+    if (a->subkey == NULL || a->seq_number == NULL) {
+        fprintf(stderr, "error=out of memory\n");
+        exit(2);
+    }
+    if ((code = krb5_generate_random_keyblock(ctx, cred->session.keytype,
+                                              a->subkey)) != 0)
+        die_krb5(ctx, code, "krb5_generate_random_keyblock");
+    if ((code = krb5_generate_seq_number(ctx, &cred->session, &seq)) != 0)
+        die_krb5(ctx, code, "krb5_generate_seq_number");
+    *a->seq_number = seq;
+    fprintf(stderr, "now=%ld\nctime=%ld\nendtime=%ld\nenctype=%d\n",
+            (long)now.tv_sec, (long)a->ctime, (long)cred->times.endtime,
+            (int)cred->session.keytype);
+    if (named != NULL)
+        krb5_free_principal(ctx, named);
+}
+
+/* The authenticator, DER-encoded and sealed with the session key
+ * (RFC 4120 7.5.1: key usage 11, KRB5_KU_AP_REQ_AUTH). */
+static void seal_authenticator(krb5_context ctx, krb5_creds *cred,
+                               const Authenticator *a, EncryptedData *out)
+{
+    unsigned char *der = NULL;
+    size_t len = 0, size = 0;
+    krb5_crypto crypto;
+    krb5_error_code code;
+
+    ASN1_MALLOC_ENCODE(Authenticator, der, len, a, &size, code);
+    if (code != 0 || size != len)
+        die_krb5(ctx, code ? code : EINVAL, "encode_Authenticator");
+    if ((code = krb5_crypto_init(ctx, &cred->session, 0, &crypto)) != 0)
+        die_krb5(ctx, code, "krb5_crypto_init");
+    if ((code = krb5_encrypt_EncryptedData(ctx, crypto, KRB5_KU_AP_REQ_AUTH,
+                                           der, len, 0, out)) != 0)
+        die_krb5(ctx, code, "krb5_encrypt_EncryptedData");
+    krb5_crypto_destroy(ctx, crypto);
+    free(der);
+}
+
+/* The AP-REQ (RFC 4120 5.5.1) in GSS framing (RFC 4121 4.1, RFC 2743 3.1):
+ * [APPLICATION 0] { krb5 OID, TOK_ID 01 00, AP-REQ }. */
+static void print_ap_req(krb5_context ctx, krb5_creds *cred, EncryptedData *auth)
+{
+    AP_REQ ap;
+    unsigned char *der = NULL, *inner;
+    size_t len = 0, size = 0;
+    krb5_error_code code;
+    gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER;
+    OM_uint32 minor;
+
+    memset(&ap, 0, sizeof(ap));
+    ap.pvno = 5;
+    ap.msg_type = krb_ap_req;
+    ap.ap_options.mutual_required = 1;
+    if ((code = decode_Ticket(cred->ticket.data, cred->ticket.length,
+                              &ap.ticket, &size)) != 0)
+        die_krb5(ctx, code, "decode_Ticket");
+    ap.authenticator = *auth;
+    ASN1_MALLOC_ENCODE(AP_REQ, der, len, &ap, &size, code);
+    if (code != 0 || size != len)
+        die_krb5(ctx, code ? code : EINVAL, "encode_AP_REQ");
+    free_Ticket(&ap.ticket);
+    if ((inner = malloc(len + 2)) == NULL) {
+        fprintf(stderr, "error=out of memory\n");
+        exit(2);
+    }
+    inner[0] = 0x01;                    /* TOK_ID of KRB_AP_REQ */
+    inner[1] = 0x00;
+    memcpy(inner + 2, der, len);
+    in.value = inner;
+    in.length = len + 2;
+    if (gss_encapsulate_token(&in, GSS_KRB5_MECHANISM, &out) != GSS_S_COMPLETE) {
+        fprintf(stderr, "error=gss_encapsulate_token failed\n");
+        exit(2);
+    }
+    print_base64(out.value, out.length);
+    fflush(stdout);
+    gss_release_buffer(&minor, &out);
+    free(inner);
+    free(der);
+}
+
+/* --forge: the token from the service ticket in KRB5CCNAME. */
+static int forge(const struct forge_opts *o)
+{
+    krb5_context ctx;
+    krb5_ccache cc;
+    krb5_principal me, server;
+    krb5_creds cred;
+    krb5_error_code code;
+    Authenticator a;
+    EncryptedData sealed;
+    char host_svc[256], *at;
+
+    snprintf(host_svc, sizeof(host_svc), "%s", o->service);
+    if ((at = strchr(host_svc, '@')) == NULL) {
+        fprintf(stderr, "error=--service must be service@host\n");
+        return 2;
+    }
+    *at = '\0';
+    if (krb5_init_context(&ctx) != 0)
+        return 2;
+    if ((code = krb5_cc_default(ctx, &cc)) != 0)
+        die_krb5(ctx, code, "krb5_cc_default");
+    if ((code = krb5_cc_get_principal(ctx, cc, &me)) != 0)
+        die_krb5(ctx, code, "no credentials in KRB5CCNAME");
+    if ((code = krb5_make_principal(ctx, &server, krb5_principal_get_realm(ctx, me),
+                                    host_svc, at + 1, NULL)) != 0)
+        die_krb5(ctx, code, "krb5_make_principal");
+    memset(&cred, 0, sizeof(cred));
+    find_service_cred(ctx, cc, server, &cred);
+    build_authenticator(ctx, o, &cred, &a);
+    memset(&sealed, 0, sizeof(sealed));
+    seal_authenticator(ctx, &cred, &a, &sealed);
+    print_ap_req(ctx, &cred, &sealed);
+
+    free_EncryptedData(&sealed);
+    free_Authenticator(&a);
+    krb5_free_cred_contents(ctx, &cred);
+    krb5_free_principal(ctx, server);
+    krb5_free_principal(ctx, me);
+    krb5_cc_close(ctx, cc);
+    krb5_free_context(ctx);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *service = "HTTP@localhost";
     long lifetime = 0, offset = 0;
     int have_lifetime = 0, from_cache = 0, talk = 0, spnego = 0, i;
+    int forging = 0;
+    struct forge_opts fo = { NULL, 0, NULL, 0x3e, { 0 }, 0 };
     static gss_OID_desc spnego_oid = { 6, (void *)"\x2b\x06\x01\x05\x05\x02" };
     gss_OID mech = GSS_KRB5_MECHANISM;
     char go[16];
@@ -199,11 +461,30 @@ int main(int argc, char **argv)
             talk = 1;
         else if (strcmp(argv[i], "--spnego") == 0)
             spnego = 1;
+        else if (strcmp(argv[i], "--forge") == 0)
+            forging = 1;
+        else if (strcmp(argv[i], "--client") == 0 && i + 1 < argc)
+            fo.client = argv[++i];
+        else if (strcmp(argv[i], "--gss-flags") == 0 && i + 1 < argc)
+            fo.gss_flags = strtoul(argv[++i], NULL, 0);
+        else if (strcmp(argv[i], "--bindings") == 0 && i + 1 < argc
+                 && parse_hex16(argv[i + 1], fo.bnd) == 0)
+            i++;
+        else if (strcmp(argv[i], "--no-checksum") == 0)
+            fo.no_checksum = 1;
         else {
             fprintf(stderr, "usage: %s [--service svc@host] [--lifetime s] "
-                    "[--offset s] [--from-cache]\n", argv[0]);
+                    "[--offset s] [--from-cache] [--converse [--spnego]]\n"
+                    "       %s --forge [--service svc@host] [--offset s] "
+                    "[--client name@REALM] [--gss-flags n] [--bindings hex32] "
+                    "[--no-checksum]\n", argv[0], argv[0]);
             return 2;
         }
+    }
+    if (forging) {
+        fo.service = service;
+        fo.offset = offset;
+        return forge(&fo);
     }
     /* 1. the service ticket, at the real time */
     if ((code = krb5_init_context(&ctx)) != 0)
