@@ -69,6 +69,7 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     c->basic_plain_http = -1;
     c->require_tls = -1;
     c->persist_kerberos = -1;
+    c->ticket_cache = -1;
     c->machine_accounts = -1;
     c->extended_protection = -1;
     c->session = -1;
@@ -108,6 +109,7 @@ static void *merge_dir_conf(apr_pool_t *p, void *base_v, void *add_v)
     MERGE_INT(basic_plain_http);
     MERGE_INT(require_tls);
     MERGE_INT(persist_kerberos);
+    MERGE_INT(ticket_cache);
     MERGE_INT(machine_accounts);
     MERGE_INT(extended_protection);
     MERGE_INT(session);
@@ -446,6 +448,12 @@ static const command_rec neg_cmds[] = {
                  "On to let later requests on a connection that authenticated "
                  "by Kerberos through without a token, as IIS's "
                  "authPersistNonNTLM (default Off)"),
+    AP_INIT_FLAG("NegotiateTicketCache", ap_set_flag_slot,
+                 (void *)APR_OFFSETOF(neg_dir_conf, ticket_cache),
+                 ACCESS_CONF | RSRC_CONF,
+                 "Off to send every Kerberos ticket through Heimdal's full "
+                 "acceptor; On (default) lets a ticket verified before cost "
+                 "only its authenticator's checks"),
     AP_INIT_FLAG("NegotiateMachineAccounts", ap_set_flag_slot,
                  (void *)APR_OFFSETOF(neg_dir_conf, machine_accounts),
                  ACCESS_CONF | RSRC_CONF,

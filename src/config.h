@@ -46,6 +46,7 @@ typedef struct {
     int basic_plain_http;               /* -1: unset (Off) */
     int require_tls;                    /* -1: unset (Off) */
     int persist_kerberos;               /* -1: unset (Off) */
+    int ticket_cache;                   /* -1: unset (On); kerberos.c */
     int machine_accounts;               /* -1: unset (Off) */
     int extended_protection;            /* -1: unset (NEG_EPA_OFF) */
     int session;                        /* -1: unset (Off); session.c */

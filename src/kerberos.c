@@ -23,6 +23,7 @@
 #include <krb5_asn1.h>
 
 #define HC_DEPRECATED_CRYPTO
+#include <hcrypto/md5.h>
 #include <hcrypto/sha.h>
 
 #include "apr_hash.h"
@@ -31,9 +32,14 @@
 #include "apr_time.h"
 
 #include "status.h"
+#include "ticket_cache.h"
 
 /* How often a keytab file is checked for replacement. */
 static apr_interval_time_t keytab_check_interval = APR_USEC_PER_SEC;
+
+/* The verified tickets an acceptor keeps (README, "The ticket cache"). */
+#define TICKET_CACHE_ENTRIES 1024
+#define TICKET_CACHE_BYTES (8 * 1024 * 1024)
 
 typedef struct {
     const char *principal;
@@ -50,6 +56,7 @@ struct neg_krb5_acceptor {
     const char *scope;              /* "any principal" or the configured list */
     apr_array_header_t *allowed;    /* configured principals; empty: any */
     apr_array_header_t *keys;       /* key_info: what we loaded, for diagnostics */
+    neg_ticket_cache *tickets;      /* verified tickets (ticket_cache.h) */
     int refs;
     int retired;
 };
@@ -341,6 +348,9 @@ static neg_krb5_acceptor *load_acceptor(const char *keytab,
         *error = apr_pstrdup(msg_pool, *error);
         goto fail;
     }
+    /* a new load (a changed keytab) starts with an empty cache */
+    a->tickets = neg_ticket_cache_create(pool, TICKET_CACHE_ENTRIES,
+                                         TICKET_CACHE_BYTES);
     major = gss_krb5_import_cred(&minor, NULL, NULL, a->mem_keytab, &a->cred);
     if (GSS_ERROR(major)) {
         a->cred = GSS_C_NO_CREDENTIAL;
@@ -854,6 +864,73 @@ static int announces_cbt(const AuthorizationData *ad)
     return 0;
 }
 
+/* The ticket's encrypted part, decrypted with the service key that
+ * Heimdal's acceptor used for it (RFC 4120 5.3, key usage 2). Free *et with
+ * free_EncTicketPart when 1 is returned. */
+static int decrypt_ticket(neg_krb5_acceptor *a, gss_ctx_id_t ctx,
+                          const AP_REQ *req, EncTicketPart *et)
+{
+    struct EncryptionKey *service_key = NULL;
+    krb5_crypto crypto = NULL;
+    krb5_data plain;
+    OM_uint32 minor;
+    size_t used;
+    int ok = 0;
+
+    memset(et, 0, sizeof(*et));
+    krb5_data_zero(&plain);
+    if (gsskrb5_extract_service_keyblock(&minor, ctx, &service_key) == GSS_S_COMPLETE
+        && krb5_crypto_init(a->kctx, service_key, 0, &crypto) == 0
+        && krb5_decrypt_EncryptedData(a->kctx, crypto, KRB5_KU_TICKET,
+                                      &req->ticket.enc_part, &plain) == 0
+        && decode_EncTicketPart(plain.data, plain.length, et, &used) == 0)
+        ok = 1;
+    krb5_data_free(&plain);
+    if (crypto != NULL)
+        krb5_crypto_destroy(a->kctx, crypto);
+    if (service_key != NULL)
+        krb5_free_keyblock(a->kctx, service_key);
+    return ok;
+}
+
+/* The authenticator, decrypted with the ticket's session key (key usage
+ * 11) into *auth (which the caller frees). */
+static int decrypt_authenticator(neg_krb5_acceptor *a, const krb5_keyblock *key,
+                                 const AP_REQ *req, Authenticator *auth)
+{
+    krb5_crypto crypto = NULL;
+    krb5_data plain;
+    size_t used;
+    int ok = 0;
+
+    krb5_data_zero(&plain);
+    if (krb5_crypto_init(a->kctx, key, 0, &crypto) == 0
+        && krb5_decrypt_EncryptedData(a->kctx, crypto, KRB5_KU_AP_REQ_AUTH,
+                                      &req->authenticator, &plain) == 0
+        && decode_Authenticator(plain.data, plain.length, auth, &used) == 0)
+        ok = 1;
+    krb5_data_free(&plain);
+    if (crypto != NULL)
+        krb5_crypto_destroy(a->kctx, crypto);
+    return ok;
+}
+
+/* The Bnd field of a GSS checksum (RFC 4121 4.1.1: Lgth, Bnd, Flags) as
+ * the bindings it shows: some, none, or none though the client announces
+ * them (KERB_AP_OPTIONS_CBT). */
+static neg_krb5_bindings bindings_shown(const Authenticator *auth)
+{
+    static const unsigned char zeros[16];
+
+    if (auth->cksum == NULL || auth->cksum->cksumtype != CKSUMTYPE_GSSAPI
+        || auth->cksum->checksum.length < 20)
+        return NEG_KRB5_BOUND_UNKNOWN;
+    if (memcmp((unsigned char *)auth->cksum->checksum.data + 4, zeros, 16) != 0)
+        return NEG_KRB5_BOUND;
+    return announces_cbt(auth->authorization_data)
+        ? NEG_KRB5_UNBOUND_BUT_ANNOUNCED : NEG_KRB5_UNBOUND;
+}
+
 /* What the client's authenticator says of channel bindings, once Heimdal
  * accepted the token with ours (it compares them only when the client sent
  * some: all-zero bindings pass, RFC 4121 4.1.1.2). Read with Heimdal's krb5
@@ -863,52 +940,362 @@ static int announces_cbt(const AuthorizationData *ad)
 static neg_krb5_bindings initiator_bindings(neg_krb5_acceptor *a, gss_ctx_id_t ctx,
                                             const AP_REQ *req)
 {
-    static const unsigned char zeros[16];
     neg_krb5_bindings found = NEG_KRB5_BOUND_UNKNOWN;
-    struct EncryptionKey *service_key = NULL;
-    krb5_crypto crypto = NULL;
-    krb5_data plain;
     EncTicketPart et;
     Authenticator auth;
-    OM_uint32 minor;
-    size_t used;
 
-    memset(&et, 0, sizeof(et));
     memset(&auth, 0, sizeof(auth));
-    krb5_data_zero(&plain);
-    if (gsskrb5_extract_service_keyblock(&minor, ctx, &service_key) != GSS_S_COMPLETE
-        || krb5_crypto_init(a->kctx, service_key, 0, &crypto) != 0
-        || krb5_decrypt_EncryptedData(a->kctx, crypto, KRB5_KU_TICKET,
-                                      &req->ticket.enc_part, &plain) != 0
-        || decode_EncTicketPart(plain.data, plain.length, &et, &used) != 0)
-        goto done;
-    krb5_data_free(&plain);
-    krb5_crypto_destroy(a->kctx, crypto);
-    crypto = NULL;
-    if (krb5_crypto_init(a->kctx, &et.key, 0, &crypto) != 0
-        || krb5_decrypt_EncryptedData(a->kctx, crypto, KRB5_KU_AP_REQ_AUTH,
-                                      &req->authenticator, &plain) != 0
-        || decode_Authenticator(plain.data, plain.length, &auth, &used) != 0)
-        goto done;
-    if (auth.cksum == NULL || auth.cksum->cksumtype != CKSUMTYPE_GSSAPI
-        || auth.cksum->checksum.length < 20)
-        goto done;
-    if (memcmp((unsigned char *)auth.cksum->checksum.data + 4, zeros, 16) != 0)
-        found = NEG_KRB5_BOUND;
-    else if (announces_cbt(auth.authorization_data))
-        found = NEG_KRB5_UNBOUND_BUT_ANNOUNCED;
-    else
-        found = NEG_KRB5_UNBOUND;
-
-done:
+    if (!decrypt_ticket(a, ctx, req, &et))
+        return found;
+    if (decrypt_authenticator(a, &et.key, req, &auth))
+        found = bindings_shown(&auth);
     free_Authenticator(&auth);
     free_EncTicketPart(&et);
-    krb5_data_free(&plain);
-    if (crypto != NULL)
-        krb5_crypto_destroy(a->kctx, crypto);
-    if (service_key != NULL)
-        krb5_free_keyblock(a->kctx, service_key);
     return found;
+}
+
+/* ------------------------------------------------------------ ticket cache
+ *
+ * A client sends the same service ticket with every request for the
+ * ticket's life; only the authenticator changes. Once Heimdal's acceptor
+ * has accepted a ticket, what its decryption gave (session key, client,
+ * times, the PAC it verified) is kept under a SHA-256 of the ticket as the
+ * client sent it (ticket_cache.h). A request whose ticket is known then
+ * costs the authenticator only, checked here as Heimdal's acceptor checks
+ * it (krb5_verify_ap_req2, _gsskrb5_verify_8003_checksum, RFC 4120 3.2.3,
+ * RFC 4121 4.1.1): decrypted with the session key, the same client as the
+ * ticket's, its time within the skew, the ticket's times now, a GSS
+ * checksum whose channel bindings match; the AP-REP is built by Heimdal's
+ * krb5_mk_rep as its acceptor builds it. Whatever this path does not
+ * handle, or doubts, goes to gss_accept_sec_context as before (delegation,
+ * DCE style, anonymous, other checksums, a failed check: Heimdal then says
+ * why): it only ever says yes or "ask Heimdal". README, "The ticket
+ * cache", has the argument. */
+
+enum { TICKET_NOT_CACHED, TICKET_DECLINED, TICKET_ACCEPTED };
+
+static void split_principal(apr_pool_t *p, const char *principal,
+                            neg_krb5_result *res);
+
+static void put_be32(SHA256_CTX *sha, uint32_t v)
+{
+    unsigned char b[4];
+
+    b[0] = (unsigned char)(v >> 24);
+    b[1] = (unsigned char)(v >> 16);
+    b[2] = (unsigned char)(v >> 8);
+    b[3] = (unsigned char)v;
+    SHA256_Update(sha, b, sizeof(b));
+}
+
+static void put_string(SHA256_CTX *sha, const char *s)
+{
+    put_be32(sha, (uint32_t)strlen(s));
+    SHA256_Update(sha, s, strlen(s));
+}
+
+/* The cache key: everything of the ticket that selects the key and feeds
+ * the decryption (the clear-text service name and realm, kvno, enctype)
+ * and the ciphertext, each with its length. A ticket altered in any byte,
+ * or the same ciphertext under another name, is another key. */
+static void ticket_key(const AP_REQ *req, unsigned char out[NEG_TICKET_KEY_LEN])
+{
+    static const char label[] = "mod_auth_negotiate verified ticket v1";
+    const Ticket *t = &req->ticket;
+    SHA256_CTX sha;
+    size_t i;
+
+    SHA256_Init(&sha);
+    SHA256_Update(&sha, label, sizeof(label));
+    put_be32(&sha, (uint32_t)t->enc_part.etype);
+    put_be32(&sha, t->enc_part.kvno ? 1 : 0);
+    put_be32(&sha, t->enc_part.kvno ? (uint32_t)*t->enc_part.kvno : 0);
+    put_be32(&sha, (uint32_t)t->sname.name_string.len);
+    for (i = 0; i < t->sname.name_string.len; i++)
+        put_string(&sha, t->sname.name_string.val[i]);
+    put_string(&sha, t->realm);
+    put_be32(&sha, (uint32_t)t->enc_part.cipher.length);
+    SHA256_Update(&sha, t->enc_part.cipher.data, t->enc_part.cipher.length);
+    SHA256_Final(out, &sha);
+}
+
+/* A client name as bytes for an exact comparison: each component and the
+ * realm followed by a NUL (components cannot hold one: GeneralString). */
+static unsigned char *flat_client(apr_pool_t *p, const PrincipalName *name,
+                                  const char *realm, size_t *len)
+{
+    size_t i, n = strlen(realm) + 1;
+    unsigned char *out, *at;
+
+    for (i = 0; i < name->name_string.len; i++)
+        n += strlen(name->name_string.val[i]) + 1;
+    at = out = apr_palloc(p, n);
+    for (i = 0; i < name->name_string.len; i++) {
+        size_t l = strlen(name->name_string.val[i]) + 1;
+
+        memcpy(at, name->name_string.val[i], l);
+        at += l;
+    }
+    memcpy(at, realm, strlen(realm) + 1);
+    *len = n;
+    return out;
+}
+
+/* After Heimdal accepted the ticket: remember what it held. */
+static void remember_ticket(neg_krb5_acceptor *a, gss_ctx_id_t ctx,
+                            const AP_REQ *req, const unsigned char *key,
+                            apr_pool_t *p, const neg_krb5_result *res)
+{
+    neg_ticket_entry e;
+    EncTicketPart et;
+
+    if (!decrypt_ticket(a, ctx, req, &et))
+        return;
+    if (!et.flags.invalid && et.key.keyvalue.length <= sizeof(e.session_key)) {
+        memset(&e, 0, sizeof(e));
+        e.enctype = (int32_t)et.key.keytype;
+        e.session_key_len = et.key.keyvalue.length;
+        memcpy(e.session_key, et.key.keyvalue.data, et.key.keyvalue.length);
+        e.authtime = et.authtime;
+        e.starttime = et.starttime ? *et.starttime : et.authtime;
+        e.endtime = et.endtime;
+        e.client = flat_client(p, &et.cname, et.crealm, &e.client_len);
+        e.principal = res->principal;
+        e.pac = res->pac;
+        e.pac_len = res->pac_len;
+        neg_ticket_cache_put(a->tickets, key, &e);
+        memset(e.session_key, 0, sizeof(e.session_key));
+    }
+    free_EncTicketPart(&et);
+}
+
+/* The ticket's times now, as krb5_decrypt_ticket checks them. */
+static int ticket_current(const neg_ticket_entry *t, krb5_timestamp now,
+                          krb5_deltat skew)
+{
+    return t->starttime - now <= skew && now - t->endtime <= skew;
+}
+
+/* MD5 of the gss_channel_bindings_struct with no addresses and the
+ * application data (RFC 4121 4.1.1.2), as the Bnd field carries it. */
+static void bindings_hash(const unsigned char *cb, size_t cb_len,
+                          unsigned char out[16])
+{
+    static const unsigned char zeros[16];
+    unsigned char len[4];
+    MD5_CTX md5;
+
+    len[0] = (unsigned char)cb_len;
+    len[1] = (unsigned char)(cb_len >> 8);
+    len[2] = (unsigned char)(cb_len >> 16);
+    len[3] = (unsigned char)(cb_len >> 24);
+    MD5_Init(&md5);
+    MD5_Update(&md5, zeros, sizeof(zeros));
+    MD5_Update(&md5, len, sizeof(len));
+    MD5_Update(&md5, cb, cb_len);
+    MD5_Final(out, &md5);
+}
+
+static int same_bytes(const unsigned char *x, const unsigned char *y, size_t n)
+{
+    unsigned char d = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        d |= x[i] ^ y[i];
+    return d == 0;
+}
+
+/* The GSS checksum (RFC 4121 4.1.1) as this path takes it: 24 bytes, Lgth
+ * 16, no delegation, not DCE style or anonymous; bindings, when the
+ * connection has some, equal to ours or none. Else 0 (Heimdal decides). */
+static int checksum_acceptable(const Authenticator *auth, const unsigned char *cb,
+                               size_t cb_len, OM_uint32 *flags,
+                               neg_krb5_bindings *bindings)
+{
+    const unsigned char *c;
+    unsigned char want[16];
+
+    if (auth->cksum == NULL || auth->cksum->cksumtype != CKSUMTYPE_GSSAPI
+        || auth->cksum->checksum.length != 24)
+        return 0;
+    c = auth->cksum->checksum.data;
+    if ((c[0] | c[1] << 8 | c[2] << 16 | (uint32_t)c[3] << 24) != 16)
+        return 0;
+    *flags = c[20] | c[21] << 8 | c[22] << 16 | (uint32_t)c[23] << 24;
+    if (*flags & (GSS_C_DELEG_FLAG | GSS_C_ANON_FLAG | GSS_C_DCE_STYLE))
+        return 0;
+    *bindings = NEG_KRB5_BOUND_UNCHECKED;
+    if (cb == NULL)
+        return 1;                   /* Extended Protection Off: not looked at */
+    *bindings = bindings_shown(auth);
+    if (*bindings != NEG_KRB5_BOUND || cb_len == 0)
+        return 1;
+    bindings_hash(cb, cb_len, want);
+    return same_bytes(want, c + 4, sizeof(want));
+}
+
+/* RFC 4537: the enctypes the client accepts for the acceptor's subkey, in
+ * AD-IF-RELEVANT; the first one this library knows goes to ac->keytype, as
+ * krb5_verify_ap_req2 does. 0 if the authorization data cannot be read. */
+static int choose_subkey_type(neg_krb5_acceptor *a, const AuthorizationData *ad,
+                              krb5_auth_context ac)
+{
+    size_t i, j, k, used;
+    int ok = 1;
+
+    for (i = 0; ad != NULL && i < ad->len && ok; i++) {
+        AuthorizationData inner;
+
+        if (ad->val[i].ad_type == KRB5_AUTHDATA_GSS_API_ETYPE_NEGOTIATION)
+            return 0;               /* not where clients put it: ask Heimdal */
+        if (ad->val[i].ad_type != KRB5_AUTHDATA_IF_RELEVANT)
+            continue;
+        if (decode_AuthorizationData(ad->val[i].ad_data.data,
+                                     ad->val[i].ad_data.length, &inner, &used) != 0)
+            return 0;
+        for (j = 0; j < inner.len && ok; j++) {
+            EtypeList types;
+
+            if (inner.val[j].ad_type == KRB5_AUTHDATA_IF_RELEVANT)
+                ok = 0;             /* nested: ask Heimdal */
+            if (inner.val[j].ad_type != KRB5_AUTHDATA_GSS_API_ETYPE_NEGOTIATION
+                || ac->keytype != ETYPE_NULL)
+                continue;
+            if (decode_EtypeList(inner.val[j].ad_data.data,
+                                 inner.val[j].ad_data.length, &types, &used) != 0) {
+                ok = 0;
+                continue;
+            }
+            for (k = 0; k < types.len && ac->keytype == ETYPE_NULL; k++) {
+                if (krb5_enctype_valid(a->kctx, types.val[k]) == 0)
+                    ac->keytype = types.val[k];
+            }
+            free_EtypeList(&types);
+        }
+        free_AuthorizationData(&inner);
+    }
+    return ok;
+}
+
+static int is_cfx_key(krb5_enctype e)
+{
+    switch (e) {
+    case ETYPE_DES_CBC_CRC: case ETYPE_DES_CBC_MD4: case ETYPE_DES_CBC_MD5:
+    case ETYPE_DES3_CBC_MD5: case ETYPE_OLD_DES3_CBC_SHA1:
+    case ETYPE_DES3_CBC_SHA1: case ETYPE_ARCFOUR_HMAC_MD5:
+    case ETYPE_ARCFOUR_HMAC_MD5_56:
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+/* The AP-REP (mutual authentication) as Heimdal's acceptor makes it: an
+ * acceptor subkey for CFX enctypes or when the client offered subkey
+ * enctypes, else the client's subkey echoed (as Windows does); then
+ * krb5_mk_rep, in GSS framing with TOK_ID 02 00 (RFC 4121 4.1). */
+static int make_reply(neg_krb5_acceptor *a, krb5_auth_context ac,
+                      apr_pool_t *p, neg_krb5_result *res)
+{
+    const Authenticator *auth = ac->authenticator;
+    krb5_keyblock *key = auth->subkey ? auth->subkey : ac->keyblock;
+    gss_buffer_desc inner, framed = GSS_C_EMPTY_BUFFER;
+    krb5_data rep;
+    OM_uint32 minor;
+    int use_subkey = 0, ok;
+
+    if (auth->subkey != NULL
+        && krb5_auth_con_setremotesubkey(a->kctx, ac, auth->subkey) != 0)
+        return 0;
+    if (is_cfx_key(key->keytype) || ac->keytype != ETYPE_NULL)
+        use_subkey = 1;
+    else if (auth->subkey != NULL)
+        use_subkey = krb5_auth_con_setlocalsubkey(a->kctx, ac, auth->subkey) == 0;
+    if (use_subkey)
+        krb5_auth_con_addflags(a->kctx, ac, KRB5_AUTH_CONTEXT_USE_SUBKEY, NULL);
+    krb5_data_zero(&rep);
+    if (krb5_mk_rep(a->kctx, ac, &rep) != 0)
+        return 0;
+    inner.length = rep.length + 2;
+    inner.value = apr_palloc(p, inner.length);
+    memcpy(inner.value, "\x02\x00", 2);
+    memcpy((unsigned char *)inner.value + 2, rep.data, rep.length);
+    krb5_data_free(&rep);
+    ok = gss_encapsulate_token(&inner, GSS_KRB5_MECHANISM, &framed) == GSS_S_COMPLETE;
+    if (ok) {
+        res->reply = apr_pmemdup(p, framed.value, framed.length);
+        res->reply_len = framed.length;
+    }
+    gss_release_buffer(&minor, &framed);
+    return ok;
+}
+
+/* The authenticator of a known ticket, checked as Heimdal checks it. */
+static int authenticator_acceptable(neg_krb5_acceptor *a, const neg_ticket_entry *t,
+                                    const AP_REQ *req, krb5_auth_context ac,
+                                    apr_pool_t *p, krb5_timestamp now,
+                                    krb5_deltat skew)
+{
+    krb5_keyblock key;
+    size_t len;
+    const unsigned char *client;
+
+    memset(&key, 0, sizeof(key));
+    key.keytype = t->enctype;
+    key.keyvalue.length = t->session_key_len;
+    key.keyvalue.data = (void *)t->session_key;
+    if (!decrypt_authenticator(a, &key, req, ac->authenticator)
+        || krb5_auth_con_setkey(a->kctx, ac, &key) != 0)
+        return 0;
+    client = flat_client(p, &ac->authenticator->cname, ac->authenticator->crealm,
+                         &len);
+    return len == t->client_len && memcmp(client, t->client, len) == 0
+        && ac->authenticator->ctime - now <= skew
+        && now - ac->authenticator->ctime <= skew;
+}
+
+/* A token whose ticket is in the cache: accepted (res filled as the full
+ * acceptor fills it), declined (Heimdal will see it), or not cached. */
+static int accept_cached(neg_krb5_acceptor *a, const AP_REQ *req,
+                         const unsigned char *key, apr_pool_t *p,
+                         const unsigned char *cb, size_t cb_len,
+                         neg_krb5_result *res)
+{
+    neg_ticket_entry t;
+    krb5_auth_context ac = NULL;
+    krb5_deltat skew = krb5_get_max_time_skew(a->kctx);
+    krb5_timestamp now;
+    OM_uint32 flags = 0;
+    neg_krb5_bindings bindings = NEG_KRB5_BOUND_UNCHECKED;
+    int verdict = TICKET_DECLINED;
+
+    krb5_timeofday(a->kctx, &now);
+    if (!neg_ticket_cache_get(a->tickets, key, now, skew, p, &t))
+        return TICKET_NOT_CACHED;
+    if (req->ap_options.use_session_key || !ticket_current(&t, now, skew)
+        || krb5_auth_con_init(a->kctx, &ac) != 0)
+        goto done;
+    if (!authenticator_acceptable(a, &t, req, ac, p, now, skew)
+        || !checksum_acceptable(ac->authenticator, cb, cb_len, &flags, &bindings)
+        || !choose_subkey_type(a, ac->authenticator->authorization_data, ac)
+        || ((flags & GSS_C_MUTUAL_FLAG) && !make_reply(a, ac, p, res))
+        || check_ticket_service(p, a, req, res) != NULL)
+        goto done;
+    res->bindings = bindings;
+    res->skew = (int)skew;
+    split_principal(p, t.principal, res);
+    res->pac = t.pac;
+    res->pac_len = t.pac_len;
+    verdict = TICKET_ACCEPTED;
+
+done:
+    memset(t.session_key, 0, sizeof(t.session_key));
+    if (ac != NULL)
+        krb5_auth_con_free(a->kctx, ac);
+    if (verdict != TICKET_ACCEPTED)
+        memset(res, 0, sizeof(*res));
+    return verdict;
 }
 
 /* RFC 6112 section 3: the anonymous principal WELLKNOWN/ANONYMOUS in the
@@ -1077,13 +1464,38 @@ int neg_krb5_accept(neg_krb5_acceptor *a, const unsigned char *token,
                     const unsigned char *cb, size_t cb_len, neg_krb5_result *res)
 {
     return neg_krb5_accept_keep(a, token, len, p, delegation_dir, cb, cb_len,
-                                NULL, res);
+                                0, NULL, res);
+}
+
+/* With the ticket cache: a known ticket is accepted here (keep == NULL:
+ * no GSS context is wanted afterwards), else *remember says whether
+ * Heimdal's answer should be remembered. 1 when accepted. */
+static int try_ticket_cache(neg_krb5_acceptor *a, const AP_REQ *req,
+                            unsigned char key[NEG_TICKET_KEY_LEN], apr_pool_t *p,
+                            const unsigned char *cb, size_t cb_len,
+                            apr_pool_t *keep, neg_krb5_result *res, int *remember)
+{
+    ticket_key(req, key);
+    switch (keep == NULL ? accept_cached(a, req, key, p, cb, cb_len, res)
+                         : TICKET_DECLINED) {
+    case TICKET_ACCEPTED:
+        neg_status_add(NEG_STAT_TICKET_CACHE_HITS, 1);
+        return 1;
+    case TICKET_NOT_CACHED:
+        neg_status_add(NEG_STAT_TICKET_CACHE_MISSES, 1);
+        *remember = 1;
+        return 0;
+    default:
+        neg_status_add(NEG_STAT_TICKET_CACHE_DECLINED, 1);
+        return 0;
+    }
 }
 
 int neg_krb5_accept_keep(neg_krb5_acceptor *a, const unsigned char *token,
                          size_t len, apr_pool_t *p, const char *delegation_dir,
                          const unsigned char *cb, size_t cb_len,
-                         apr_pool_t *keep, neg_krb5_result *res)
+                         int ticket_cache, apr_pool_t *keep,
+                         neg_krb5_result *res)
 {
     gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
     gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER, name = GSS_C_EMPTY_BUFFER;
@@ -1092,12 +1504,19 @@ int neg_krb5_accept_keep(neg_krb5_acceptor *a, const unsigned char *token,
     struct gss_channel_bindings_struct bindings;
     OM_uint32 major, minor, ignored, flags = 0;
     AP_REQ req;
-    int ok = 0, have_req = 0;
+    unsigned char key[NEG_TICKET_KEY_LEN];
+    int ok = 0, have_req, remember = 0;
     uint64_t started = neg_status_now_us();
 
     memset(res, 0, sizeof(*res));
     in.value = (void *)normalise_oid(p, token, len);
     in.length = len;
+    have_req = decode_ap_req(in.value, len, &req);
+    if (have_req && ticket_cache && a->tickets != NULL
+        && try_ticket_cache(a, &req, key, p, cb, cb_len, keep, res, &remember)) {
+        ok = 1;
+        goto cleanup;
+    }
     /* RFC 4121 4.1.1.2: no addresses, the application data only */
     memset(&bindings, 0, sizeof(bindings));
     bindings.application_data.value = (void *)cb;
@@ -1117,7 +1536,7 @@ int neg_krb5_accept_keep(neg_krb5_acceptor *a, const unsigned char *token,
         keep_error_token(p, major, &out, res);
         goto cleanup;
     }
-    if (!(have_req = decode_ap_req(in.value, len, &req))) {
+    if (!have_req) {
         res->error = "the service principal of the ticket cannot be read";
         goto cleanup;
     }
@@ -1144,6 +1563,8 @@ int neg_krb5_accept_keep(neg_krb5_acceptor *a, const unsigned char *token,
     extract_pac(p, ctx, res);
     if (deleg != GSS_C_NO_CREDENTIAL && (flags & GSS_C_DELEG_FLAG))
         store_delegated(p, a, deleg, delegation_dir, res);
+    if (remember)
+        remember_ticket(a, ctx, &req, key, p, res);
     if (keep != NULL)
         keep_context(keep, &ctx, res);
     ok = 1;

@@ -97,11 +97,16 @@ int neg_krb5_accept(neg_krb5_acceptor *a, const unsigned char *token,
 
 /* neg_krb5_accept, and on success the established context is kept in
  * res->context until the pool keep is cleared (or destroyed), for the MICs
- * below. The context is used by one thread at a time (one connection's). */
+ * below. The context is used by one thread at a time (one connection's).
+ * With ticket_cache (NegotiateTicketCache On), a ticket this acceptor has
+ * accepted before costs only its authenticator's checks (without keep:
+ * that path makes no GSS context), and a newly accepted one is
+ * remembered; see "ticket cache" in kerberos.c and ticket_cache.h. */
 int neg_krb5_accept_keep(neg_krb5_acceptor *a, const unsigned char *token,
                          size_t len, apr_pool_t *p, const char *delegation_dir,
                          const unsigned char *cb, size_t cb_len,
-                         apr_pool_t *keep, neg_krb5_result *res);
+                         int ticket_cache, apr_pool_t *keep,
+                         neg_krb5_result *res);
 
 /* gss_get_mic over msg with the context (in p); 1 on success. */
 int neg_krb5_get_mic(neg_krb5_context *c, const unsigned char *msg, size_t len,

@@ -265,7 +265,7 @@ neg_identity *neg_krb5_accept_ticket(const neg_logon_ctx *ctx, const neg_bytes *
         return NULL;
     ok = neg_krb5_accept_keep(acc, token->data, token->len, ctx->pool,
                               ctx->conf->delegation_dir, cb ? cb->app_data : NULL,
-                              cb_len, keep, k);
+                              cb_len, ctx->conf->ticket_cache != 0, keep, k);
     neg_krb5_release(acc);
     if (!ok && k->bindings == NEG_KRB5_BOUND_ELSEWHERE) {
         refuse_unbound(ctx, k, bound_elsewhere(ctx), v);

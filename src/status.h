@@ -27,6 +27,9 @@ typedef enum {
     NEG_STAT_REPLAY_ERRORS,         /* the cache did not answer */
     NEG_STAT_SESSION_MEMO_HITS,     /* session cookies decoded from the memo */
     NEG_STAT_SESSION_MEMO_MISSES,   /* ... by mod_session_crypto */
+    NEG_STAT_TICKET_CACHE_HITS,     /* Kerberos tickets known: authenticator only */
+    NEG_STAT_TICKET_CACHE_MISSES,   /* ... not known: Heimdal's acceptor */
+    NEG_STAT_TICKET_CACHE_DECLINED, /* ... known, but left to Heimdal's acceptor */
     NEG_STAT_COUNT
 } neg_stat;
 

@@ -664,6 +664,18 @@ static page *build(request_rec *r, const neg_status_block *b, const char *replay
     counter(pg, "negotiate_session_memo_misses_total", "SessionMemoMisses",
             "NegotiateSession cookies decoded by mod_session_crypto",
             b->stat[NEG_STAT_SESSION_MEMO_MISSES]);
+    counter(pg, "negotiate_ticket_cache_hits_total", "TicketCacheHits",
+            "Kerberos tokens whose ticket was verified before: only the "
+            "authenticator was decrypted and checked",
+            b->stat[NEG_STAT_TICKET_CACHE_HITS]);
+    counter(pg, "negotiate_ticket_cache_misses_total", "TicketCacheMisses",
+            "Kerberos tokens with a ticket not verified before: Heimdal's "
+            "acceptor decrypted it",
+            b->stat[NEG_STAT_TICKET_CACHE_MISSES]);
+    counter(pg, "negotiate_ticket_cache_declined_total", "TicketCacheDeclined",
+            "Kerberos tokens with a known ticket left to Heimdal's acceptor "
+            "(delegation, a SPNEGO MIC, or a check that failed)",
+            b->stat[NEG_STAT_TICKET_CACHE_DECLINED]);
     keytabs(pg, b);
     return pg;
 }

@@ -48,6 +48,8 @@ A step is space-separated key=value words (values %-escaped where needed):
   h=VALUE      the whole Authorization value, literally (%-escaped)
   dup          send the Authorization header twice
   add=VALUE    a second Authorization header with this value
+  sleep=S      wait S seconds before sending (on the same connection)
+  wait=PATH    wait (up to 120 s) until the file PATH exists, then send
 """
 import argparse
 import base64
@@ -56,6 +58,7 @@ import json
 import os
 import struct
 import sys
+import time
 import traceback
 import urllib.parse
 
@@ -321,6 +324,12 @@ class Scenario:
         raise ValueError('unknown token source ' + src)
 
     def run_step(self, i, step):
+        if 'sleep' in step:
+            time.sleep(float(step['sleep']))
+        if 'wait' in step:
+            deadline = time.time() + 120
+            while not os.path.exists(step['wait']) and time.time() < deadline:
+                time.sleep(0.05)
         scheme = step.get('s', 'NTLM')
         headers = {'Host': '%s:%d' % (self.host, self.a.port)}
         src = step.get('tok', 'none')

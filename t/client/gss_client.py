@@ -96,6 +96,49 @@ def replay(a):
     return 0
 
 
+def repeat(a):
+    """--repeat: one connection, a new security context per request."""
+    name = gssapi.Name('HTTP@' + a.host, gssapi.NameType.hostbased_service)
+    conn, cb = open_conn(a)
+    kinds = (a.repeat_cbt or '').split(',')
+    statuses, users, mutuals = [], [], []
+    for i in range(a.repeat):
+        kind = kinds[i] if i < len(kinds) and kinds[i] else None
+        if kind == 'auto':
+            cb = gssapi.raw.ChannelBindings(
+                application_data=tls_server_end_point(peer_certificate(conn)))
+        elif kind == 'other':
+            cb = gssapi.raw.ChannelBindings(
+                application_data=tls_server_end_point(pem_to_der(a.cbt_cert)))
+        elif kind == 'none':
+            cb = None
+        ctx = gssapi.SecurityContext(name=name, usage='initiate', channel_bindings=cb,
+                                     flags=gssapi.RequirementFlag.mutual_authentication,
+                                     mech=SPNEGO if a.mech == 'spnego' else KRB5)
+        conn.request('GET', a.path, headers={
+            'Host': '%s:%d' % (a.host, a.port),
+            'Authorization': 'Negotiate ' + base64.b64encode(ctx.step()).decode()})
+        resp = conn.getresponse()
+        body = resp.read().decode(errors='replace')
+        statuses.append(str(resp.status))
+        users.append(next((l.split('=', 1)[1] for l in body.splitlines()
+                           if l.startswith('REMOTE_USER=')), ''))
+        done = 0
+        for value in resp.headers.get_all('WWW-Authenticate') or []:
+            scheme, _, b64 = value.partition(' ')
+            if scheme.lower() == 'negotiate' and b64:
+                try:
+                    ctx.step(base64.b64decode(b64))
+                    done = 1 if ctx.complete else 0
+                except gssapi.exceptions.GSSError as e:
+                    print('repeat_error=%s' % str(e).replace('\n', ' '))
+        mutuals.append(str(done))
+    print('repeat_statuses=%s' % ','.join(statuses))
+    print('repeat_users=%s' % ','.join(users))
+    print('repeat_mutual=%s' % ','.join(mutuals))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     add_target_arguments(ap)
@@ -106,9 +149,17 @@ def main():
     add_tls_arguments(ap)
     ap.add_argument('--also', help='send the very same token to this path too, '
                     'on a new connection: also_status')
+    ap.add_argument('--repeat', type=int, help='N logons on one connection '
+                    '(so one httpd child), a new context each: repeat_statuses, '
+                    'repeat_users, repeat_mutual (1 when the server\'s token '
+                    'completed that context)')
+    ap.add_argument('--repeat-cbt', help='with --repeat: the channel bindings of '
+                    'each request, comma-separated auto|other|none (default: --cbt)')
     a = ap.parse_args()
     if a.send:
         return replay(a)
+    if a.repeat:
+        return repeat(a)
 
     name = gssapi.Name('HTTP@' + a.host, gssapi.NameType.hostbased_service)
     flags = gssapi.RequirementFlag.mutual_authentication

@@ -154,7 +154,9 @@ sub python_gss {
                ($o{tls} ? ('--tls') : ()),
                ($o{cbt} ? ('--cbt', $o{cbt}) : ()),
                ($o{cbt_cert} ? ('--cbt-cert', $o{cbt_cert}) : ()),
-               ($o{also} ? ('--also', $o{also}) : ()));
+               ($o{also} ? ('--also', $o{also}) : ()),
+               ($o{repeat} ? ('--repeat', $o{repeat}) : ()),
+               ($o{repeat_cbt} ? ('--repeat-cbt', $o{repeat_cbt}) : ()));
     local $ENV{KRB5CCNAME} = "FILE:$o{ccache}";
     return run_client(@cmd);
 }
