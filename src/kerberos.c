@@ -866,7 +866,7 @@ static int announces_cbt(const AuthorizationData *ad)
 
 /* The ticket's encrypted part, decrypted with the service key that
  * Heimdal's acceptor used for it (RFC 4120 5.3, key usage 2). Free *et with
- * free_EncTicketPart when 1 is returned. */
+ * forget_ticket when 1 is returned. */
 static int decrypt_ticket(neg_krb5_acceptor *a, gss_ctx_id_t ctx,
                           const AP_REQ *req, EncTicketPart *et)
 {
@@ -885,12 +885,21 @@ static int decrypt_ticket(neg_krb5_acceptor *a, gss_ctx_id_t ctx,
                                       &req->ticket.enc_part, &plain) == 0
         && decode_EncTicketPart(plain.data, plain.length, et, &used) == 0)
         ok = 1;
+    neg_ticket_wipe(plain.data, plain.length);      /* holds the session key */
     krb5_data_free(&plain);
     if (crypto != NULL)
         krb5_crypto_destroy(a->kctx, crypto);
     if (service_key != NULL)
         krb5_free_keyblock(a->kctx, service_key);
     return ok;
+}
+
+/* free_EncTicketPart, the session key overwritten first. */
+static void forget_ticket(EncTicketPart *et)
+{
+    if (et->key.keyvalue.data != NULL)
+        neg_ticket_wipe(et->key.keyvalue.data, et->key.keyvalue.length);
+    free_EncTicketPart(et);
 }
 
 /* The authenticator, decrypted with the ticket's session key (key usage
@@ -909,6 +918,7 @@ static int decrypt_authenticator(neg_krb5_acceptor *a, const krb5_keyblock *key,
                                       &req->authenticator, &plain) == 0
         && decode_Authenticator(plain.data, plain.length, auth, &used) == 0)
         ok = 1;
+    neg_ticket_wipe(plain.data, plain.length);      /* holds the subkey */
     krb5_data_free(&plain);
     if (crypto != NULL)
         krb5_crypto_destroy(a->kctx, crypto);
@@ -950,7 +960,7 @@ static neg_krb5_bindings initiator_bindings(neg_krb5_acceptor *a, gss_ctx_id_t c
     if (decrypt_authenticator(a, &et.key, req, &auth))
         found = bindings_shown(&auth);
     free_Authenticator(&auth);
-    free_EncTicketPart(&et);
+    forget_ticket(&et);
     return found;
 }
 
@@ -970,7 +980,15 @@ static neg_krb5_bindings initiator_bindings(neg_krb5_acceptor *a, gss_ctx_id_t c
  * handle, or doubts, goes to gss_accept_sec_context as before (delegation,
  * DCE style, anonymous, other checksums, a failed check: Heimdal then says
  * why): it only ever says yes or "ask Heimdal". README, "The ticket
- * cache", has the argument. */
+ * cache", has the argument.
+ *
+ * Threads: the acceptor's krb5_context is shared by the threads of the
+ * process here (Heimdal's GSS layer keeps one per thread). What this path
+ * calls on it (krb5_crypto_init/decrypt, krb5_auth_con_*, krb5_mk_rep with
+ * its random subkey and sequence number, krb5_enctype_valid,
+ * krb5_timeofday, krb5_get_max_time_skew) only reads the context in 7.8,
+ * or takes its mutex to set an error message; the random generator has a
+ * global lock. State of one logon lives in its own auth context. */
 
 enum { TICKET_NOT_CACHED, TICKET_DECLINED, TICKET_ACCEPTED };
 
@@ -1064,16 +1082,28 @@ static void remember_ticket(neg_krb5_acceptor *a, gss_ctx_id_t ctx,
         e.pac = res->pac;
         e.pac_len = res->pac_len;
         neg_ticket_cache_put(a->tickets, key, &e);
-        memset(e.session_key, 0, sizeof(e.session_key));
+        neg_ticket_wipe(e.session_key, sizeof(e.session_key));
     }
-    free_EncTicketPart(&et);
+    forget_ticket(&et);
 }
 
-/* The ticket's times now, as krb5_decrypt_ticket checks them. */
+/* The ticket's times now, as krb5_decrypt_ticket checks them. The cache
+ * drops an entry past its end already (neg_ticket_cache_get, with the same
+ * skew); this checks both ends again on the entry in hand, which also
+ * covers a start time in the future after the clock was set back. */
 static int ticket_current(const neg_ticket_entry *t, krb5_timestamp now,
                           krb5_deltat skew)
 {
     return t->starttime - now <= skew && now - t->endtime <= skew;
+}
+
+/* The clear-text version numbers krb5_decode_ap_req checks (RFC 4120
+ * 5.5.1, 5.3): the full acceptor refuses other values, so this path does
+ * not take them. */
+static int versions_acceptable(const AP_REQ *req)
+{
+    return req->pvno == 5 && req->msg_type == krb_ap_req
+        && req->ticket.tkt_vno == 5;
 }
 
 /* MD5 of the gss_channel_bindings_struct with no addresses and the
@@ -1142,7 +1172,7 @@ static int choose_subkey_type(neg_krb5_acceptor *a, const AuthorizationData *ad,
                               krb5_auth_context ac)
 {
     size_t i, j, k, used;
-    int ok = 1;
+    int ok = 1, seen = 0;
 
     for (i = 0; ad != NULL && i < ad->len && ok; i++) {
         AuthorizationData inner;
@@ -1160,8 +1190,8 @@ static int choose_subkey_type(neg_krb5_acceptor *a, const AuthorizationData *ad,
             if (inner.val[j].ad_type == KRB5_AUTHDATA_IF_RELEVANT)
                 ok = 0;             /* nested: ask Heimdal */
             if (inner.val[j].ad_type != KRB5_AUTHDATA_GSS_API_ETYPE_NEGOTIATION
-                || ac->keytype != ETYPE_NULL)
-                continue;
+                || seen++ > 0)
+                continue;           /* Heimdal reads the first one only */
             if (decode_EtypeList(inner.val[j].ad_data.data,
                                  inner.val[j].ad_data.length, &types, &used) != 0) {
                 ok = 0;
@@ -1193,8 +1223,9 @@ static int is_cfx_key(krb5_enctype e)
 
 /* The AP-REP (mutual authentication) as Heimdal's acceptor makes it: an
  * acceptor subkey for CFX enctypes or when the client offered subkey
- * enctypes, else the client's subkey echoed (as Windows does); then
- * krb5_mk_rep, in GSS framing with TOK_ID 02 00 (RFC 4121 4.1). */
+ * enctypes, else the client's subkey echoed (as Windows does); a sequence
+ * number; then krb5_mk_rep, in GSS framing with TOK_ID 02 00 (RFC 4121
+ * 4.1). */
 static int make_reply(neg_krb5_acceptor *a, krb5_auth_context ac,
                       apr_pool_t *p, neg_krb5_result *res)
 {
@@ -1214,6 +1245,9 @@ static int make_reply(neg_krb5_acceptor *a, krb5_auth_context ac,
         use_subkey = krb5_auth_con_setlocalsubkey(a->kctx, ac, auth->subkey) == 0;
     if (use_subkey)
         krb5_auth_con_addflags(a->kctx, ac, KRB5_AUTH_CONTEXT_USE_SUBKEY, NULL);
+    /* Heimdal's acceptor context asks for a sequence number
+     * (_gsskrb5_create_ctx): krb5_mk_rep then sends a random one */
+    krb5_auth_con_addflags(a->kctx, ac, KRB5_AUTH_CONTEXT_DO_SEQUENCE, NULL);
     krb5_data_zero(&rep);
     if (krb5_mk_rep(a->kctx, ac, &rep) != 0)
         return 0;
@@ -1273,8 +1307,8 @@ static int accept_cached(neg_krb5_acceptor *a, const AP_REQ *req,
     krb5_timeofday(a->kctx, &now);
     if (!neg_ticket_cache_get(a->tickets, key, now, skew, p, &t))
         return TICKET_NOT_CACHED;
-    if (req->ap_options.use_session_key || !ticket_current(&t, now, skew)
-        || krb5_auth_con_init(a->kctx, &ac) != 0)
+    if (!versions_acceptable(req) || req->ap_options.use_session_key
+        || !ticket_current(&t, now, skew) || krb5_auth_con_init(a->kctx, &ac) != 0)
         goto done;
     if (!authenticator_acceptable(a, &t, req, ac, p, now, skew)
         || !checksum_acceptable(ac->authenticator, cb, cb_len, &flags, &bindings)
@@ -1290,7 +1324,7 @@ static int accept_cached(neg_krb5_acceptor *a, const AP_REQ *req,
     verdict = TICKET_ACCEPTED;
 
 done:
-    memset(t.session_key, 0, sizeof(t.session_key));
+    neg_ticket_wipe(t.session_key, sizeof(t.session_key));
     if (ac != NULL)
         krb5_auth_con_free(a->kctx, ac);
     if (verdict != TICKET_ACCEPTED)
@@ -1476,8 +1510,11 @@ static int try_ticket_cache(neg_krb5_acceptor *a, const AP_REQ *req,
                             apr_pool_t *keep, neg_krb5_result *res, int *remember)
 {
     ticket_key(req, key);
-    switch (keep == NULL ? accept_cached(a, req, key, p, cb, cb_len, res)
-                         : TICKET_DECLINED) {
+    if (keep != NULL) {
+        *remember = 1;              /* a MIC follows: Heimdal's context */
+        return 0;
+    }
+    switch (accept_cached(a, req, key, p, cb, cb_len, res)) {
     case TICKET_ACCEPTED:
         neg_status_add(NEG_STAT_TICKET_CACHE_HITS, 1);
         return 1;

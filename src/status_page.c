@@ -674,7 +674,8 @@ static page *build(request_rec *r, const neg_status_block *b, const char *replay
             b->stat[NEG_STAT_TICKET_CACHE_MISSES]);
     counter(pg, "negotiate_ticket_cache_declined_total", "TicketCacheDeclined",
             "Kerberos tokens with a known ticket left to Heimdal's acceptor "
-            "(delegation, a SPNEGO MIC, or a check that failed)",
+            "(delegation, DCE style, another checksum, or a check that "
+            "failed)",
             b->stat[NEG_STAT_TICKET_CACHE_DECLINED]);
     keytabs(pg, b);
     return pg;

@@ -31,6 +31,14 @@ struct neg_ticket_cache {
     size_t bytes, max_bytes;
 };
 
+void neg_ticket_wipe(void *p, size_t n)
+{
+    volatile unsigned char *v = p;
+
+    while (n-- > 0)
+        *v++ = 0;
+}
+
 static void unlink_node(neg_ticket_cache *c, node *n)
 {
     if (n->newer != NULL)
@@ -61,7 +69,7 @@ static void drop(neg_ticket_cache *c, node *n)
     apr_hash_set(c->index, n->key, NEG_TICKET_KEY_LEN, NULL);
     c->count--;
     c->bytes -= n->bytes;
-    memset(n->e.session_key, 0, sizeof(n->e.session_key));
+    neg_ticket_wipe(n->e.session_key, sizeof(n->e.session_key));
     free(n);
 }
 
@@ -156,6 +164,7 @@ void neg_ticket_cache_put(neg_ticket_cache *c, const unsigned char *key,
         || (n = make_node(key, e)) == NULL)
         return;
     if (n->bytes > c->max_bytes) {
+        neg_ticket_wipe(n->e.session_key, sizeof(n->e.session_key));
         free(n);
         return;
     }

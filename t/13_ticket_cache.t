@@ -21,7 +21,7 @@ use MIME::Base64;
 use Time::HiRes qw(time sleep);
 use NegTest;
 
-plan tests => 39, need { 'krb5_token (t/client/krb5_token.c)' => krb5_token_tool() };
+plan tests => 45, need { 'krb5_token (t/client/krb5_token.c)' => krb5_token_tool() };
 
 my $t = t_dir();
 my $spn = 'HTTP/localhost@EXAMPLE.TEST';
@@ -101,6 +101,25 @@ like(moved($before), first_either(3, 0), '... the last three from the cache');
 $m = python_gss(path => '/krb/whoami', mech => 'krb5', ccache => $alice, repeat => 3);
 is("$m->{repeat_statuses} $m->{repeat_mutual}", '200,200,200 1,1,1', 'MIT client, raw krb5: 200 and mutual each time');
 
+# The fast path's AP-REP next to the full acceptor's (/krbnc/: the cache
+# off), both decrypted with the ticket's session key: the same fields (an
+# acceptor subkey of the session key's enctype, a sequence number).
+{
+    my @f = map { krb5_token($alice, '--forge') } 1 .. 3;
+    my $rr = craft(path => '/krb/whoami', steps => [
+        map({ "s=Negotiate tok=hex:" . b64hex($_) } @f[0, 1]),
+        "s=Negotiate p=/krbnc/whoami tok=hex:" . b64hex($f[2])]);
+    is($rr->{statuses}, '200,200,200', 'forged tokens: 200 from the cache and from Heimdal');
+    my ($fast, $full) = map { my $h = b64hex($rr->{"reply$_"});
+                              my $o = `KRB5CCNAME=FILE:$alice '$t/tmp/krb5_token' --read-reply $h 2>&1`;
+                              chomp $o; $o } 2, 3;
+    like($fast, qr/^reply ctime=\d+ cusec=\d+ subkey=18 seq=present$/,
+         "the fast path's AP-REP: acceptor subkey (aes256), sequence number");
+    (my $shape_fast = $fast) =~ s/ctime=\d+ cusec=\d+ //;
+    (my $shape_full = $full) =~ s/ctime=\d+ cusec=\d+ //;
+    is($shape_fast, $shape_full, "... the same fields as Heimdal's acceptor's ($full)");
+}
+
 # NegotiateTicketCache Off: Heimdal's acceptor for every request.
 $before = figures();
 $r = on_one_connection('/krbnc/whoami', map { krb5_token($alice, '--from-cache') } 1 .. 2);
@@ -121,6 +140,22 @@ is($r->{statuses}, '200,401,200', 'genuine 200, altered ticket 401, genuine agai
 like(moved($before), qr/^(?:2,1|1,2),0$/, 'the altered ticket was not taken for the cached one (a miss)');
 like(log_since($mark), qr/NEG0203: Kerberos authentication failed: refused a Kerberos ticket for \Q$spn\E .*did not decrypt with the keytab's key/,
      '... and Heimdal refused it: it does not decrypt');
+
+# 1b. The cached ticket with its clear-text service name rewritten (same
+#    length) and a fresh authenticator: another cache key, so Heimdal's
+#    acceptor, whose key for the real name decrypts it, and the module's
+#    check of the name in clear text refuses it (issue 9).
+{
+    my ($c1, $c2) = map { krb5_token($alice, '--from-cache') } 1 .. 2;
+    (my $renamed = decode_base64($c2)) =~ s/localhost/localhosx/;
+    $mark = log_mark();
+    $before = figures();
+    $r = on_one_connection('/krb/whoami', $c1, encode_base64($renamed, ''));
+    is($r->{statuses}, '200,401', 'cached ticket with its sname rewritten: 401');
+    like(moved($before), qr/^(?:1,1|0,2),0$/, '... not taken for the cached ticket (a miss)');
+    like(log_since($mark), qr/NEG0203: .*HTTP\/localhosx\@EXAMPLE\.TEST.*no key of the keytab/,
+         '... refused for its name');
+}
 
 # 2. A replayed authenticator with a cached ticket: the replay cache still
 #    sees every authenticator.

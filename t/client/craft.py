@@ -11,6 +11,7 @@ says. Prints key=value lines:
   www<N>     the WWW-Authenticate headers of its response, comma-separated
              schemes, "+tok" when one carries a token ("NTLM+tok")
   user<N>    the REMOTE_USER the application saw
+  reply<N>   the token of its WWW-Authenticate: Negotiate header, if any
   statuses   every step's status, comma-separated
   error      what went wrong in the client (a broken scenario)
 
@@ -361,6 +362,10 @@ class Scenario:
         body = resp.read().decode(errors='replace')
         self.out['status%d' % i] = resp.status
         self.out['www%d' % i] = www_summary(resp)
+        for value in resp.headers.get_all('WWW-Authenticate') or []:
+            scheme_, _, b64 = value.partition(' ')
+            if scheme_.lower() == 'negotiate' and b64.strip():
+                self.out['reply%d' % i] = b64.strip()
         for line in body.splitlines():
             if line.startswith('REMOTE_USER='):
                 self.out['user%d' % i] = line.split('=', 1)[1]

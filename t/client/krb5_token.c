@@ -44,6 +44,13 @@
  * session key (key usage 11). The AP-REQ is framed as RFC 4121 4.1 says:
  * the krb5 OID, TOK_ID 01 00, the AP-REQ. Flag 0x1 (DELEG) is not given
  * its Deleg field: the checksum stays 24 bytes whatever the flags.
+ *
+ *   krb5_token --read-reply HEX [--service HTTP@localhost]
+ *
+ * --read-reply: the server's answer (its AP-REP, hex) to a token made from
+ * the ticket in KRB5CCNAME, decrypted with the ticket's session key:
+ * prints "reply ctime=... cusec=... subkey=ENCTYPE|none seq=present|none"
+ * (t/13_ticket_cache.t compares the fast path's answer with Heimdal's).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -192,6 +199,7 @@ struct forge_opts {
     unsigned long gss_flags;    /* RFC 4121 4.1.1.1 context flags */
     unsigned char bnd[16];      /* channel binding hash, zeros for none */
     int no_checksum;
+    const char *reply;          /* --read-reply: the server's AP-REP, hex */
 };
 
 /* Exactly 32 hex digits into 16 bytes; 0 on success. */
@@ -380,7 +388,79 @@ static void print_ap_req(krb5_context ctx, krb5_creds *cred, EncryptedData *auth
     free(der);
 }
 
-/* --forge: the token from the service ticket in KRB5CCNAME. */
+/* Hex digits into bytes (malloc'd, *len set); NULL if not hex. */
+static unsigned char *parse_hex(const char *in, size_t *len)
+{
+    size_t n = strlen(in), i;
+    unsigned char *out;
+    unsigned v;
+
+    if (n == 0 || n % 2 != 0 || strspn(in, "0123456789abcdefABCDEF") != n
+        || (out = malloc(n / 2)) == NULL)
+        return NULL;
+    for (i = 0; i < n / 2; i++) {
+        if (sscanf(in + 2 * i, "%2x", &v) != 1) {
+            free(out);
+            return NULL;
+        }
+        out[i] = (unsigned char)v;
+    }
+    *len = n / 2;
+    return out;
+}
+
+/* --read-reply HEX: the server's AP-REP (GSS framing, TOK_ID 02 00, RFC
+ * 4121 4.1), decrypted with the ticket's session key (key usage 12);
+ * prints what it carries: "reply ctime=... cusec=... subkey=ENCTYPE|none
+ * seq=present|none". */
+static void read_reply(krb5_context ctx, krb5_creds *cred, const char *hex)
+{
+    gss_buffer_desc in, inner = GSS_C_EMPTY_BUFFER;
+    unsigned char *tok;
+    size_t len, size;
+    OM_uint32 minor;
+    AP_REP rep;
+    EncAPRepPart part;
+    krb5_crypto crypto;
+    krb5_data plain;
+    krb5_error_code code;
+
+    if ((tok = parse_hex(hex, &len)) == NULL) {
+        fprintf(stderr, "error=--read-reply wants hex\n");
+        exit(2);
+    }
+    in.value = tok;
+    in.length = len;
+    if (gss_decapsulate_token(&in, GSS_KRB5_MECHANISM, &inner) != GSS_S_COMPLETE
+        || inner.length < 2 || memcmp(inner.value, "\x02\x00", 2) != 0) {
+        fprintf(stderr, "error=not a krb5 AP-REP token\n");
+        exit(2);
+    }
+    if ((code = decode_AP_REP((unsigned char *)inner.value + 2, inner.length - 2,
+                              &rep, &size)) != 0)
+        die_krb5(ctx, code, "decode_AP_REP");
+    if ((code = krb5_crypto_init(ctx, &cred->session, 0, &crypto)) != 0
+        || (code = krb5_decrypt_EncryptedData(ctx, crypto, KRB5_KU_AP_REQ_ENC_PART,
+                                              &rep.enc_part, &plain)) != 0)
+        die_krb5(ctx, code, "decrypting the AP-REP");
+    if ((code = decode_EncAPRepPart(plain.data, plain.length, &part, &size)) != 0)
+        die_krb5(ctx, code, "decode_EncAPRepPart");
+    printf("reply ctime=%ld cusec=%d subkey=", (long)part.ctime, (int)part.cusec);
+    if (part.subkey != NULL)
+        printf("%d", (int)part.subkey->keytype);
+    else
+        printf("none");
+    printf(" seq=%s\n", part.seq_number ? "present" : "none");
+    free_EncAPRepPart(&part);
+    krb5_data_free(&plain);
+    krb5_crypto_destroy(ctx, crypto);
+    free_AP_REP(&rep);
+    gss_release_buffer(&minor, &inner);
+    free(tok);
+}
+
+/* --forge: the token from the service ticket in KRB5CCNAME (or, with
+ * --read-reply, the server's answer to one). */
 static int forge(const struct forge_opts *o)
 {
     krb5_context ctx;
@@ -409,13 +489,17 @@ static int forge(const struct forge_opts *o)
         die_krb5(ctx, code, "krb5_make_principal");
     memset(&cred, 0, sizeof(cred));
     find_service_cred(ctx, cc, server, &cred);
-    build_authenticator(ctx, o, &cred, &a);
-    memset(&sealed, 0, sizeof(sealed));
-    seal_authenticator(ctx, &cred, &a, &sealed);
-    print_ap_req(ctx, &cred, &sealed);
-
-    free_EncryptedData(&sealed);
-    free_Authenticator(&a);
+    if (o->reply != NULL) {
+        read_reply(ctx, &cred, o->reply);
+    }
+    else {
+        build_authenticator(ctx, o, &cred, &a);
+        memset(&sealed, 0, sizeof(sealed));
+        seal_authenticator(ctx, &cred, &a, &sealed);
+        print_ap_req(ctx, &cred, &sealed);
+        free_EncryptedData(&sealed);
+        free_Authenticator(&a);
+    }
     krb5_free_cred_contents(ctx, &cred);
     krb5_free_principal(ctx, server);
     krb5_free_principal(ctx, me);
@@ -430,7 +514,7 @@ int main(int argc, char **argv)
     long lifetime = 0, offset = 0;
     int have_lifetime = 0, from_cache = 0, talk = 0, spnego = 0, i;
     int forging = 0;
-    struct forge_opts fo = { NULL, 0, NULL, 0x3e, { 0 }, 0 };
+    struct forge_opts fo = { NULL, 0, NULL, 0x3e, { 0 }, 0, NULL };
     static gss_OID_desc spnego_oid = { 6, (void *)"\x2b\x06\x01\x05\x05\x02" };
     gss_OID mech = GSS_KRB5_MECHANISM;
     char go[16];
@@ -472,12 +556,18 @@ int main(int argc, char **argv)
             i++;
         else if (strcmp(argv[i], "--no-checksum") == 0)
             fo.no_checksum = 1;
+        else if (strcmp(argv[i], "--read-reply") == 0 && i + 1 < argc) {
+            fo.reply = argv[++i];
+            forging = 1;
+        }
         else {
             fprintf(stderr, "usage: %s [--service svc@host] [--lifetime s] "
                     "[--offset s] [--from-cache] [--converse [--spnego]]\n"
                     "       %s --forge [--service svc@host] [--offset s] "
                     "[--client name@REALM] [--gss-flags n] [--bindings hex32] "
-                    "[--no-checksum]\n", argv[0], argv[0]);
+                    "[--no-checksum]\n"
+                    "       %s --read-reply HEX [--service svc@host]\n",
+                    argv[0], argv[0], argv[0]);
             return 2;
         }
     }

@@ -4,6 +4,7 @@
  * entries and bytes hold with the least recently used going first, a
  * second store of a key replaces the first.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "apr_general.h"
@@ -132,6 +133,62 @@ static void test_bytes(apr_pool_t *p)
     CHECK(neg_ticket_cache_count(c) == 0, "an entry larger than the cache is not kept");
 }
 
+/* Threads storing, finding and evicting at once (run under ASan/UBSan by
+ * the suite's sanitizer pass): every entry found is whole. */
+typedef struct {
+    neg_ticket_cache *c;
+    int seed, bad;
+} worker_arg;
+
+static void *worker(void *data)
+{
+    worker_arg *w = data;
+    apr_pool_t *p;
+    unsigned char key[NEG_TICKET_KEY_LEN], pac[64];
+    neg_ticket_entry e, out;
+    unsigned r = (unsigned)w->seed;
+    int i;
+
+    apr_pool_create(&p, NULL);
+    memset(pac, 3, sizeof(pac));
+    e = entry("alice@EXAMPLE.TEST", 5000, pac, sizeof(pac));
+    for (i = 0; i < 20000; i++) {
+        r = r * 1103515245u + 12345u;
+        key_of(key, (int)(r >> 16) % 64);
+        if (r & 0x100)
+            neg_ticket_cache_put(w->c, key, &e);
+        else if (neg_ticket_cache_get(w->c, key, 2000, 300, p, &out)
+                 && (out.pac_len != 64 || out.pac[63] != 3
+                     || strcmp(out.principal, "alice@EXAMPLE.TEST") != 0))
+            w->bad++;
+        if (i % 1000 == 0)
+            apr_pool_clear(p);
+    }
+    apr_pool_destroy(p);
+    return NULL;
+}
+
+static void test_threads(apr_pool_t *p)
+{
+    neg_ticket_cache *c = neg_ticket_cache_create(p, 16, 1 << 20);
+    pthread_t t[4];
+    worker_arg w[4];
+    int i, bad = 0;
+
+    for (i = 0; i < 4; i++) {
+        w[i].c = c;
+        w[i].seed = i + 1;
+        w[i].bad = 0;
+        pthread_create(&t[i], NULL, worker, &w[i]);
+    }
+    for (i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        bad += w[i].bad;
+    }
+    CHECK(bad == 0, "4 threads x 20,000 stores and lookups over 64 keys: every entry whole");
+    CHECK(neg_ticket_cache_count(c) <= 16, "and the bound held");
+}
+
 int main(void)
 {
     apr_pool_t *p;
@@ -142,6 +199,7 @@ int main(void)
     test_expiry(p);
     test_bounds(p);
     test_bytes(p);
+    test_threads(p);
     apr_pool_destroy(p);
     apr_terminate();
     return check_summary();
