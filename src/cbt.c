@@ -122,24 +122,22 @@ static const char *hash_for(const AlgorithmIdentifier *alg)
     return name ? name : "SHA-256";
 }
 
-/* The NTLM form: MD5 of the gss_channel_bindings_struct with no addresses
- * (RFC 4121 4.1.1.2; MS-NLMP 2.2.2.1 MsvAvChannelBindings): two address
- * types and lengths of 0, then the application data's length and bytes,
- * every integer 32-bit little-endian. */
-static void ntlm_form(neg_cbt *out)
+void neg_cbt_gss_hash(const unsigned char *app_data, size_t len,
+                      unsigned char out[16])
 {
     static const unsigned char zeros[16];
-    unsigned char len[4];
+    unsigned char le[4];
     MD5_CTX md5;
 
-    len[0] = (unsigned char)out->app_data_len;
-    len[1] = (unsigned char)(out->app_data_len >> 8);
-    len[2] = len[3] = 0;
+    le[0] = (unsigned char)len;
+    le[1] = (unsigned char)(len >> 8);
+    le[2] = (unsigned char)(len >> 16);
+    le[3] = (unsigned char)(len >> 24);
     MD5_Init(&md5);
     MD5_Update(&md5, zeros, sizeof(zeros));
-    MD5_Update(&md5, len, sizeof(len));
-    MD5_Update(&md5, out->app_data, out->app_data_len);
-    MD5_Final(out->ntlm, &md5);
+    MD5_Update(&md5, le, sizeof(le));
+    MD5_Update(&md5, app_data, len);
+    MD5_Final(out, &md5);
 }
 
 neg_cbt_result neg_cbt_from_der(const unsigned char *der, size_t len,
@@ -168,7 +166,7 @@ neg_cbt_result neg_cbt_from_der(const unsigned char *der, size_t len,
     EVP_DigestFinal_ex(ctx, out->app_data + NEG_CBT_PREFIX_LEN, &n);
     EVP_MD_CTX_destroy(ctx);
     out->app_data_len = NEG_CBT_PREFIX_LEN + n;
-    ntlm_form(out);
+    neg_cbt_gss_hash(out->app_data, out->app_data_len, out->ntlm);
     return NEG_CBT_OK;
 }
 

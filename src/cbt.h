@@ -47,6 +47,14 @@ neg_cbt_result neg_cbt_from_der(const unsigned char *der, size_t len,
  * block of pem, as mod_ssl's SSL_SERVER_CERT gives it). */
 neg_cbt_result neg_cbt_from_pem(const char *pem, neg_cbt *out);
 
+/* MD5 of the gss_channel_bindings_struct with no addresses (RFC 4121
+ * 4.1.1.2; MS-NLMP 2.2.2.1 MsvAvChannelBindings): two address types and
+ * lengths of 0, then the application data's length and bytes, every
+ * integer 32-bit little-endian. What a Kerberos authenticator's Bnd field
+ * and an NTLMv2 response carry. */
+void neg_cbt_gss_hash(const unsigned char *app_data, size_t len,
+                      unsigned char out[16]);
+
 /* The hash part of the application data, as hex, for log lines (the first
  * 8 bytes). */
 void neg_cbt_hash_prefix(const unsigned char *hash, size_t len, char out[17]);

@@ -23,7 +23,6 @@
 #include <krb5_asn1.h>
 
 #define HC_DEPRECATED_CRYPTO
-#include <hcrypto/md5.h>
 #include <hcrypto/sha.h>
 
 #include "apr_hash.h"
@@ -31,6 +30,8 @@
 #include "apr_thread_mutex.h"
 #include "apr_time.h"
 
+#include "cbt.h"
+#include "ntlm.h"           /* ntlm_equal: constant-time comparison */
 #include "status.h"
 #include "ticket_cache.h"
 
@@ -533,6 +534,18 @@ static const char *enctype_name(int e)
     }
 }
 
+/* A 32-bit value into a hash, big-endian. */
+static void put_be32(SHA256_CTX *sha, uint32_t v)
+{
+    unsigned char b[4];
+
+    b[0] = (unsigned char)(v >> 24);
+    b[1] = (unsigned char)(v >> 16);
+    b[2] = (unsigned char)(v >> 8);
+    b[3] = (unsigned char)v;
+    SHA256_Update(sha, b, sizeof(b));
+}
+
 /* The replay key (replay.h): the authenticator's enctype and ciphertext,
  * whatever framing carried them, and nothing the client can change without
  * the session key. The ticket's realm and sname are outside its encrypted
@@ -542,15 +555,9 @@ static const char *enctype_name(int e)
 static void replay_key(const AP_REQ *req, unsigned char out[32])
 {
     SHA256_CTX sha;
-    unsigned char etype[4];
-    uint32_t e = (uint32_t)req->authenticator.etype;
 
-    etype[0] = (unsigned char)(e >> 24);
-    etype[1] = (unsigned char)(e >> 16);
-    etype[2] = (unsigned char)(e >> 8);
-    etype[3] = (unsigned char)e;
     SHA256_Init(&sha);
-    SHA256_Update(&sha, etype, sizeof(etype));
+    put_be32(&sha, (uint32_t)req->authenticator.etype);
     SHA256_Update(&sha, req->authenticator.cipher.data, req->authenticator.cipher.length);
     SHA256_Final(out, &sha);
 }
@@ -864,6 +871,28 @@ static int announces_cbt(const AuthorizationData *ad)
     return 0;
 }
 
+/* Decrypt an encrypted part with key for its key usage into *plain
+ * (close it with close_sealed: it holds key material). */
+static int open_sealed(neg_krb5_acceptor *a, const krb5_keyblock *key,
+                       unsigned usage, const EncryptedData *enc, krb5_data *plain)
+{
+    krb5_crypto crypto;
+    int ok;
+
+    krb5_data_zero(plain);
+    if (krb5_crypto_init(a->kctx, key, 0, &crypto) != 0)
+        return 0;
+    ok = krb5_decrypt_EncryptedData(a->kctx, crypto, usage, enc, plain) == 0;
+    krb5_crypto_destroy(a->kctx, crypto);
+    return ok;
+}
+
+static void close_sealed(krb5_data *plain)
+{
+    neg_ticket_wipe(plain->data, plain->length);
+    krb5_data_free(plain);
+}
+
 /* The ticket's encrypted part, decrypted with the service key that
  * Heimdal's acceptor used for it (RFC 4120 5.3, key usage 2). Free *et with
  * forget_ticket when 1 is returned. */
@@ -871,26 +900,19 @@ static int decrypt_ticket(neg_krb5_acceptor *a, gss_ctx_id_t ctx,
                           const AP_REQ *req, EncTicketPart *et)
 {
     struct EncryptionKey *service_key = NULL;
-    krb5_crypto crypto = NULL;
     krb5_data plain;
     OM_uint32 minor;
     size_t used;
     int ok = 0;
 
     memset(et, 0, sizeof(*et));
-    krb5_data_zero(&plain);
-    if (gsskrb5_extract_service_keyblock(&minor, ctx, &service_key) == GSS_S_COMPLETE
-        && krb5_crypto_init(a->kctx, service_key, 0, &crypto) == 0
-        && krb5_decrypt_EncryptedData(a->kctx, crypto, KRB5_KU_TICKET,
-                                      &req->ticket.enc_part, &plain) == 0
-        && decode_EncTicketPart(plain.data, plain.length, et, &used) == 0)
-        ok = 1;
-    neg_ticket_wipe(plain.data, plain.length);      /* holds the session key */
-    krb5_data_free(&plain);
-    if (crypto != NULL)
-        krb5_crypto_destroy(a->kctx, crypto);
-    if (service_key != NULL)
-        krb5_free_keyblock(a->kctx, service_key);
+    if (gsskrb5_extract_service_keyblock(&minor, ctx, &service_key) != GSS_S_COMPLETE)
+        return 0;
+    if (open_sealed(a, service_key, KRB5_KU_TICKET, &req->ticket.enc_part, &plain)) {
+        ok = decode_EncTicketPart(plain.data, plain.length, et, &used) == 0;
+        close_sealed(&plain);
+    }
+    krb5_free_keyblock(a->kctx, service_key);
     return ok;
 }
 
@@ -907,21 +929,14 @@ static void forget_ticket(EncTicketPart *et)
 static int decrypt_authenticator(neg_krb5_acceptor *a, const krb5_keyblock *key,
                                  const AP_REQ *req, Authenticator *auth)
 {
-    krb5_crypto crypto = NULL;
     krb5_data plain;
     size_t used;
-    int ok = 0;
+    int ok;
 
-    krb5_data_zero(&plain);
-    if (krb5_crypto_init(a->kctx, key, 0, &crypto) == 0
-        && krb5_decrypt_EncryptedData(a->kctx, crypto, KRB5_KU_AP_REQ_AUTH,
-                                      &req->authenticator, &plain) == 0
-        && decode_Authenticator(plain.data, plain.length, auth, &used) == 0)
-        ok = 1;
-    neg_ticket_wipe(plain.data, plain.length);      /* holds the subkey */
-    krb5_data_free(&plain);
-    if (crypto != NULL)
-        krb5_crypto_destroy(a->kctx, crypto);
+    if (!open_sealed(a, key, KRB5_KU_AP_REQ_AUTH, &req->authenticator, &plain))
+        return 0;
+    ok = decode_Authenticator(plain.data, plain.length, auth, &used) == 0;
+    close_sealed(&plain);
     return ok;
 }
 
@@ -944,23 +959,20 @@ static neg_krb5_bindings bindings_shown(const Authenticator *auth)
 /* What the client's authenticator says of channel bindings, once Heimdal
  * accepted the token with ours (it compares them only when the client sent
  * some: all-zero bindings pass, RFC 4121 4.1.1.2). Read with Heimdal's krb5
- * and ASN.1 functions: the ticket decrypted with the service key that
- * accepted it (for its session key), the authenticator with that session
- * key, and the Bnd field of its GSS checksum (type 0x8003). */
-static neg_krb5_bindings initiator_bindings(neg_krb5_acceptor *a, gss_ctx_id_t ctx,
+ * and ASN.1 functions: the authenticator decrypted with the session key of
+ * the ticket (et, decrypt_ticket), and the Bnd field of its GSS checksum
+ * (type 0x8003). */
+static neg_krb5_bindings initiator_bindings(neg_krb5_acceptor *a,
+                                            const EncTicketPart *et,
                                             const AP_REQ *req)
 {
     neg_krb5_bindings found = NEG_KRB5_BOUND_UNKNOWN;
-    EncTicketPart et;
     Authenticator auth;
 
     memset(&auth, 0, sizeof(auth));
-    if (!decrypt_ticket(a, ctx, req, &et))
-        return found;
-    if (decrypt_authenticator(a, &et.key, req, &auth))
+    if (decrypt_authenticator(a, &et->key, req, &auth))
         found = bindings_shown(&auth);
     free_Authenticator(&auth);
-    forget_ticket(&et);
     return found;
 }
 
@@ -994,17 +1006,6 @@ enum { TICKET_NOT_CACHED, TICKET_DECLINED, TICKET_ACCEPTED };
 
 static void split_principal(apr_pool_t *p, const char *principal,
                             neg_krb5_result *res);
-
-static void put_be32(SHA256_CTX *sha, uint32_t v)
-{
-    unsigned char b[4];
-
-    b[0] = (unsigned char)(v >> 24);
-    b[1] = (unsigned char)(v >> 16);
-    b[2] = (unsigned char)(v >> 8);
-    b[3] = (unsigned char)v;
-    SHA256_Update(sha, b, sizeof(b));
-}
 
 static void put_string(SHA256_CTX *sha, const char *s)
 {
@@ -1059,32 +1060,29 @@ static unsigned char *flat_client(apr_pool_t *p, const PrincipalName *name,
     return out;
 }
 
-/* After Heimdal accepted the ticket: remember what it held. */
-static void remember_ticket(neg_krb5_acceptor *a, gss_ctx_id_t ctx,
-                            const AP_REQ *req, const unsigned char *key,
-                            apr_pool_t *p, const neg_krb5_result *res)
+/* After Heimdal accepted the ticket (et, decrypt_ticket): remember what it
+ * held. */
+static void remember_ticket(neg_krb5_acceptor *a, const EncTicketPart *et,
+                            const unsigned char *key, apr_pool_t *p,
+                            const neg_krb5_result *res)
 {
     neg_ticket_entry e;
-    EncTicketPart et;
 
-    if (!decrypt_ticket(a, ctx, req, &et))
+    if (et->flags.invalid || et->key.keyvalue.length > sizeof(e.session_key))
         return;
-    if (!et.flags.invalid && et.key.keyvalue.length <= sizeof(e.session_key)) {
-        memset(&e, 0, sizeof(e));
-        e.enctype = (int32_t)et.key.keytype;
-        e.session_key_len = et.key.keyvalue.length;
-        memcpy(e.session_key, et.key.keyvalue.data, et.key.keyvalue.length);
-        e.authtime = et.authtime;
-        e.starttime = et.starttime ? *et.starttime : et.authtime;
-        e.endtime = et.endtime;
-        e.client = flat_client(p, &et.cname, et.crealm, &e.client_len);
-        e.principal = res->principal;
-        e.pac = res->pac;
-        e.pac_len = res->pac_len;
-        neg_ticket_cache_put(a->tickets, key, &e);
-        neg_ticket_wipe(e.session_key, sizeof(e.session_key));
-    }
-    forget_ticket(&et);
+    memset(&e, 0, sizeof(e));
+    e.enctype = (int32_t)et->key.keytype;
+    e.session_key_len = et->key.keyvalue.length;
+    memcpy(e.session_key, et->key.keyvalue.data, et->key.keyvalue.length);
+    e.authtime = et->authtime;
+    e.starttime = et->starttime ? *et->starttime : et->authtime;
+    e.endtime = et->endtime;
+    e.client = flat_client(p, &et->cname, et->crealm, &e.client_len);
+    e.principal = res->principal;
+    e.pac = res->pac;
+    e.pac_len = res->pac_len;
+    neg_ticket_cache_put(a->tickets, key, &e);
+    neg_ticket_wipe(e.session_key, sizeof(e.session_key));
 }
 
 /* The ticket's times now, as krb5_decrypt_ticket checks them. The cache
@@ -1104,36 +1102,6 @@ static int versions_acceptable(const AP_REQ *req)
 {
     return req->pvno == 5 && req->msg_type == krb_ap_req
         && req->ticket.tkt_vno == 5;
-}
-
-/* MD5 of the gss_channel_bindings_struct with no addresses and the
- * application data (RFC 4121 4.1.1.2), as the Bnd field carries it. */
-static void bindings_hash(const unsigned char *cb, size_t cb_len,
-                          unsigned char out[16])
-{
-    static const unsigned char zeros[16];
-    unsigned char len[4];
-    MD5_CTX md5;
-
-    len[0] = (unsigned char)cb_len;
-    len[1] = (unsigned char)(cb_len >> 8);
-    len[2] = (unsigned char)(cb_len >> 16);
-    len[3] = (unsigned char)(cb_len >> 24);
-    MD5_Init(&md5);
-    MD5_Update(&md5, zeros, sizeof(zeros));
-    MD5_Update(&md5, len, sizeof(len));
-    MD5_Update(&md5, cb, cb_len);
-    MD5_Final(out, &md5);
-}
-
-static int same_bytes(const unsigned char *x, const unsigned char *y, size_t n)
-{
-    unsigned char d = 0;
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        d |= x[i] ^ y[i];
-    return d == 0;
 }
 
 /* The GSS checksum (RFC 4121 4.1.1) as this path takes it: 24 bytes, Lgth
@@ -1161,8 +1129,8 @@ static int checksum_acceptable(const Authenticator *auth, const unsigned char *c
     *bindings = bindings_shown(auth);
     if (*bindings != NEG_KRB5_BOUND || cb_len == 0)
         return 1;
-    bindings_hash(cb, cb_len, want);
-    return same_bytes(want, c + 4, sizeof(want));
+    neg_cbt_gss_hash(cb, cb_len, want);
+    return ntlm_equal(want, c + 4, sizeof(want));
 }
 
 /* RFC 4537: the enctypes the client accepts for the acceptor's subkey, in
@@ -1541,8 +1509,9 @@ int neg_krb5_accept_keep(neg_krb5_acceptor *a, const unsigned char *token,
     struct gss_channel_bindings_struct bindings;
     OM_uint32 major, minor, ignored, flags = 0;
     AP_REQ req;
+    EncTicketPart et;
     unsigned char key[NEG_TICKET_KEY_LEN];
-    int ok = 0, have_req, remember = 0;
+    int ok = 0, have_req, have_et = 0, remember = 0;
     uint64_t started = neg_status_now_us();
 
     memset(res, 0, sizeof(*res));
@@ -1580,8 +1549,11 @@ int neg_krb5_accept_keep(neg_krb5_acceptor *a, const unsigned char *token,
     res->error = check_ticket_service(p, a, &req, res);
     if (res->error != NULL)
         goto cleanup;
+    /* the ticket decrypted once, for the bindings and for the cache */
+    have_et = (cb != NULL || remember) && decrypt_ticket(a, ctx, &req, &et);
     if (cb != NULL)
-        res->bindings = initiator_bindings(a, ctx, &req);
+        res->bindings = have_et ? initiator_bindings(a, &et, &req)
+                                : NEG_KRB5_BOUND_UNKNOWN;
     major = gss_display_name(&minor, client, &name, NULL);
     if (GSS_ERROR(major)) {
         res->error = "the client's principal name cannot be displayed";
@@ -1600,13 +1572,15 @@ int neg_krb5_accept_keep(neg_krb5_acceptor *a, const unsigned char *token,
     extract_pac(p, ctx, res);
     if (deleg != GSS_C_NO_CREDENTIAL && (flags & GSS_C_DELEG_FLAG))
         store_delegated(p, a, deleg, delegation_dir, res);
-    if (remember)
-        remember_ticket(a, ctx, &req, key, p, res);
+    if (remember && have_et)
+        remember_ticket(a, &et, key, p, res);
     if (keep != NULL)
         keep_context(keep, &ctx, res);
     ok = 1;
 
 cleanup:
+    if (have_et)
+        forget_ticket(&et);
     if (have_req)
         free_AP_REQ(&req);
     if (deleg != GSS_C_NO_CREDENTIAL)

@@ -417,6 +417,38 @@ static void counter(page *pg, const char *name, const char *key,
     put_u64(pg, fam(pg, name, "counter", help), NULL, key, "total", v);
 }
 
+/* The per-process memos: session cookies (session_memo.c) and verified
+ * Kerberos tickets (ticket_cache.h), each a plain counter. */
+static const struct {
+    neg_stat stat;
+    const char *name, *key, *help;
+} memo_counter_defs[] = {
+    { NEG_STAT_SESSION_MEMO_HITS, "negotiate_session_memo_hits_total",
+      "SessionMemoHits", "NegotiateSession cookies decoded again from this "
+      "module's memo (no key derivation by mod_session_crypto)" },
+    { NEG_STAT_SESSION_MEMO_MISSES, "negotiate_session_memo_misses_total",
+      "SessionMemoMisses", "NegotiateSession cookies decoded by mod_session_crypto" },
+    { NEG_STAT_TICKET_CACHE_HITS, "negotiate_ticket_cache_hits_total",
+      "TicketCacheHits", "Kerberos tokens whose ticket was verified before: "
+      "only the authenticator was decrypted and checked" },
+    { NEG_STAT_TICKET_CACHE_MISSES, "negotiate_ticket_cache_misses_total",
+      "TicketCacheMisses", "Kerberos tokens with a ticket not verified "
+      "before: Heimdal's acceptor decrypted it" },
+    { NEG_STAT_TICKET_CACHE_DECLINED, "negotiate_ticket_cache_declined_total",
+      "TicketCacheDeclined", "Kerberos tokens with a known ticket left to "
+      "Heimdal's acceptor (delegation, DCE style, another checksum, or a "
+      "check that failed)" },
+};
+
+static void memo_counters(page *pg, const neg_status_block *b)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(memo_counter_defs) / sizeof(memo_counter_defs[0]); i++)
+        counter(pg, memo_counter_defs[i].name, memo_counter_defs[i].key,
+                memo_counter_defs[i].help, b->stat[memo_counter_defs[i].stat]);
+}
+
 /* winbind's state: the result of the latest call by any child, and its
  * age ("none" before the first call). */
 static void winbind_state(page *pg, const neg_status_block *b)
@@ -657,26 +689,7 @@ static page *build(request_rec *r, const neg_status_block *b, const char *replay
               "KerberosAcceptSeconds",
               "Time of one Kerberos accept (the token against the keytab)");
     replay(pg, b, replay_lines);
-    counter(pg, "negotiate_session_memo_hits_total", "SessionMemoHits",
-            "NegotiateSession cookies decoded again from this module's memo "
-            "(no key derivation by mod_session_crypto)",
-            b->stat[NEG_STAT_SESSION_MEMO_HITS]);
-    counter(pg, "negotiate_session_memo_misses_total", "SessionMemoMisses",
-            "NegotiateSession cookies decoded by mod_session_crypto",
-            b->stat[NEG_STAT_SESSION_MEMO_MISSES]);
-    counter(pg, "negotiate_ticket_cache_hits_total", "TicketCacheHits",
-            "Kerberos tokens whose ticket was verified before: only the "
-            "authenticator was decrypted and checked",
-            b->stat[NEG_STAT_TICKET_CACHE_HITS]);
-    counter(pg, "negotiate_ticket_cache_misses_total", "TicketCacheMisses",
-            "Kerberos tokens with a ticket not verified before: Heimdal's "
-            "acceptor decrypted it",
-            b->stat[NEG_STAT_TICKET_CACHE_MISSES]);
-    counter(pg, "negotiate_ticket_cache_declined_total", "TicketCacheDeclined",
-            "Kerberos tokens with a known ticket left to Heimdal's acceptor "
-            "(delegation, DCE style, another checksum, or a check that "
-            "failed)",
-            b->stat[NEG_STAT_TICKET_CACHE_DECLINED]);
+    memo_counters(pg, b);
     keytabs(pg, b);
     return pg;
 }

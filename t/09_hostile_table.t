@@ -11,7 +11,6 @@ use strict;
 use warnings FATAL => 'all';
 use Apache::Test;
 use Apache::TestUtil;
-use MIME::Base64 qw(decode_base64);
 use NegTest;
 
 my $t = t_dir();
@@ -19,9 +18,6 @@ my $alice = kinit_user('alice');
 my $log_start = log_mark();
 
 # ---------------------------------------------------------------- helpers
-
-# hex of a base64 token, for craft.py's tok=hex:
-sub b64hex { unpack('H*', decode_base64($_[0] // '')) }
 
 unlink "$t/tmp/krb5_token.err";
 my $have_tool = krb5_token_tool();

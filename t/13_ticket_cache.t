@@ -47,8 +47,6 @@ sub first_either {
     return qr/^(?:${\ ($hits + 1)},0|$hits,1),$declined$/;
 }
 
-sub b64hex { unpack('H*', decode_base64($_[0] // '')) }
-
 sub edit {
     my @args = @_;
     my $out = `/usr/bin/python3 '$t/client/apreq_edit.py' @args`;

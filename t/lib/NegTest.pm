@@ -8,8 +8,9 @@ use Exporter 'import';
 use Apache::Test ();
 use NegClient qw(run_client);
 use Apache::TestUtil ();
+use MIME::Base64 ();
 
-our @EXPORT = qw(port tls_port url curl kinit_user log_mark log_since status_ok
+our @EXPORT = qw(b64hex port tls_port url curl kinit_user log_mark log_since status_ok
                  www_auth python_gss ntlm_client spnego_init_token ntlmssp_type1 ntlmssp_oid t_dir
                  craft krb5_token_tool krb5_token mint_ticket machine_password
                  ensure_machine_account browser screenshot);
@@ -52,6 +53,9 @@ sub krb5_token_tool {
     $flags .= ' -lasn1';
     return system("cc -O1 -o '$tool' '$src' $flags 2>'$tool.err'") == 0 ? $tool : '';
 }
+
+# Hex of a base64 token, for craft.py's tok=hex:
+sub b64hex { unpack('H*', MIME::Base64::decode_base64($_[0] // '')) }
 
 # A token (base64) made by krb5_token with the client's ccache and args.
 sub krb5_token {
