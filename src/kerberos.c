@@ -546,18 +546,20 @@ static void put_be32(SHA256_CTX *sha, uint32_t v)
     SHA256_Update(sha, b, sizeof(b));
 }
 
-/* The replay key (replay.h): the authenticator's enctype and ciphertext,
- * whatever framing carried them, and nothing the client can change without
- * the session key. The ticket's realm and sname are outside its encrypted
- * part (RFC 4120 5.3), and an acceptor that finds no key under those names
- * tries every key of its keytab: a key that hashed them would let one
- * captured token, its names rewritten, pass as new again and again. */
+/* The replay key (replay.h): the authenticator's ciphertext, whatever
+ * framing carried it, and nothing else. Every clear-text field around it
+ * is the client's to rewrite without the session key: the ticket's realm
+ * and sname (RFC 4120 5.3; an acceptor that finds no key under those names
+ * tries every key of its keytab), and the authenticator's own etype and
+ * kvno (RFC 4120 5.2.9: Heimdal decrypts with the session key's type and
+ * never reads them), so a key that hashed any of them would let one
+ * captured token pass as new again with that field rewritten. As MIT's
+ * replay cache does, the ciphertext alone. */
 static void replay_key(const AP_REQ *req, unsigned char out[32])
 {
     SHA256_CTX sha;
 
     SHA256_Init(&sha);
-    put_be32(&sha, (uint32_t)req->authenticator.etype);
     SHA256_Update(&sha, req->authenticator.cipher.data, req->authenticator.cipher.length);
     SHA256_Final(out, &sha);
 }
@@ -916,6 +918,29 @@ static int decrypt_ticket(neg_krb5_acceptor *a, gss_ctx_id_t ctx,
     return ok;
 }
 
+/* RFC 4120 5.2.9: an EncryptedData's etype names the type of the key it
+ * is encrypted with, here the ticket's session key (key usage 11).
+ * Heimdal's krb5_decrypt_EncryptedData decrypts with the key's own type
+ * and never reads the field, so a token whose field was rewritten is
+ * accepted by Heimdal's acceptor: refuse it, as MIT's krb5_k_decrypt does
+ * (KRB5_BAD_ENCTYPE). NULL when the field is the session key's type. */
+static const char *authenticator_etype_refused(apr_pool_t *p, const AP_REQ *req,
+                                               const EncTicketPart *et,
+                                               const neg_krb5_result *res)
+{
+    if (et == NULL)
+        return "the ticket Heimdal accepted could not be decrypted again to "
+               "check its authenticator";
+    if (req->authenticator.etype == et->key.keytype)
+        return NULL;
+    return apr_psprintf(p, "refused the Kerberos ticket of %s for %s: the "
+                        "authenticator's clear-text etype (%d) is not the "
+                        "type of the ticket's session key (%d): the token was "
+                        "altered (a replay dressed as a new token?)",
+                        res->principal, res->service,
+                        (int)req->authenticator.etype, (int)et->key.keytype);
+}
+
 /* free_EncTicketPart, the session key overwritten first. */
 static void forget_ticket(EncTicketPart *et)
 {
@@ -1243,6 +1268,9 @@ static int authenticator_acceptable(neg_krb5_acceptor *a, const neg_ticket_entry
     size_t len;
     const unsigned char *client;
 
+    /* RFC 4120 5.2.9: the etype names the key's type; Heimdal ignores it */
+    if (req->authenticator.etype != t->enctype)
+        return 0;
     memset(&key, 0, sizeof(key));
     key.keytype = t->enctype;
     key.keyvalue.length = t->session_key_len;
@@ -1549,8 +1577,9 @@ int neg_krb5_accept_keep(neg_krb5_acceptor *a, const unsigned char *token,
     res->error = check_ticket_service(p, a, &req, res);
     if (res->error != NULL)
         goto cleanup;
-    /* the ticket decrypted once, for the bindings and for the cache */
-    have_et = (cb != NULL || remember) && decrypt_ticket(a, ctx, &req, &et);
+    /* the ticket decrypted once: the authenticator's etype, the bindings
+     * and the cache */
+    have_et = decrypt_ticket(a, ctx, &req, &et);
     if (cb != NULL)
         res->bindings = have_et ? initiator_bindings(a, &et, &req)
                                 : NEG_KRB5_BOUND_UNKNOWN;
@@ -1560,6 +1589,9 @@ int neg_krb5_accept_keep(neg_krb5_acceptor *a, const unsigned char *token,
         goto cleanup;
     }
     split_principal(p, apr_pstrndup(p, name.value, name.length), res);
+    res->error = authenticator_etype_refused(p, &req, have_et ? &et : NULL, res);
+    if (res->error != NULL)
+        goto cleanup;
     if ((flags & GSS_C_ANON_FLAG) || is_anonymous(res->principal)) {
         res->anonymous = 1;
         res->error = apr_psprintf(p, "refused an anonymous Kerberos ticket "
