@@ -560,6 +560,8 @@ static void channel_binding(request_rec *r, neg_logon_ctx *ctx)
                                           neg_cbt_result_str(cr));
 }
 
+static int is_proxy_auth(const request_rec *r);
+
 static void logon_ctx(request_rec *r, const neg_dir_conf *conf,
                       apr_time_t deadline, neg_logon_ctx *ctx)
 {
@@ -573,6 +575,8 @@ static void logon_ctx(request_rec *r, const neg_dir_conf *conf,
     ctx->http2 = r->connection->master != NULL;
     ctx->deadline = deadline;
     ctx->server = r->server;
+    ctx->proxy = is_proxy_auth(r);
+    ctx->where = r->uri;
     ctx->epa = conf->extended_protection == -1 ? NEG_EPA_OFF : conf->extended_protection;
     if (ctx->epa != NEG_EPA_OFF) {
         ctx->names = server_names(r);
@@ -814,6 +818,20 @@ static const request_state *origin_state(request_rec *r)
     return state_of(src);
 }
 
+/* The identity of the request an internal redirect or subrequest came
+ * from, where this location admits it (NEG_VIA_REQUEST). One that came in
+ * a session cookie is still a session's: this location's passphrase must
+ * be the one that decrypted it. */
+static void carry(request_rec *r, neg_logon_ctx *ctx, const neg_identity *id,
+                  neg_verdict *v)
+{
+    unsigned char *mine = apr_palloc(r->pool, NEG_SESSION_CRYPTO_LEN);
+
+    if (id->bearer && neg_session_crypto_digest(r, mine))
+        ctx->session_crypto = mine;
+    neg_logon_reuse(ctx, id, NEG_VIA_REQUEST, v);
+}
+
 static int check_authn(request_rec *r)
 {
     const neg_dir_conf *conf;
@@ -838,7 +856,7 @@ static int check_authn(request_rec *r)
                       : apr_time_now() + apr_time_from_msec(neg_winbind_timeout_ms(conf));
     logon_ctx(r, conf, deadline, &ctx);
     if (origin != NULL)
-        neg_logon_reuse(&ctx, origin->id, &v);
+        carry(r, &ctx, origin->id, &v);
     else
         neg_session_logon(r, &ctx, apr_table_get(r->headers_in, is_proxy_auth(r)
                           ? "Proxy-Authorization" : "Authorization"), &v);

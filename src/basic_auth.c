@@ -39,7 +39,7 @@ static neg_identity *cached(const neg_logon_ctx *ctx, const unsigned char mac[32
     if (nc == NULL || nc->basic_id == NULL
         || apr_time_now() - nc->basic_at >= apr_time_from_sec(NEG_BASIC_CACHE_SECONDS)
         || !ntlm_equal(mac, nc->basic_mac, 32)
-        || neg_policy_admits(ctx->pool, ctx->conf, ctx->tls, nc->basic_id) != NULL)
+        || neg_logon_admits(ctx, nc->basic_id, NEG_VIA_BASIC_CACHE) != NULL)
         return NULL;
     return neg_identity_copy(ctx->pool, nc->basic_id);
 }
@@ -127,7 +127,7 @@ void neg_basic_logon(const neg_logon_ctx *ctx, const unsigned char *cred,
     id = apr_pcalloc(ctx->pool, sizeof(*id));
     neg_identity_from_winbind(id, ctx->pool, &res, "basic", "Basic");
     neg_wb_result_clear(&res);
-    id->tls = ctx->tls;
+    neg_logon_stamp(ctx, id, NEG_BIND_UNCHECKED);   /* Basic binds nothing */
     remember(ctx, id, cred, len);
     neg_verdict_grant(v, id);
 }

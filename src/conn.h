@@ -35,6 +35,7 @@ typedef struct {
     neg_conn_state state;
     /* the handshake */
     neg_scheme scheme;          /* the scheme of the Type 1 */
+    int proxy;                  /* in Proxy-Authorization (to a forward proxy) */
     int spnego;                 /* wrapped in SPNEGO */
     unsigned char challenge[8];
     unsigned char *type1, *type2, *mech_list;
@@ -48,8 +49,6 @@ typedef struct {
     int proposed;
     int mic_required;
     void *krb5_context;
-    int pending_epa;            /* MIC_PENDING: the NegotiateExtendedProtection
-                                 * under which the ticket was accepted */
     /* the identity bound to the connection (NTLM; Kerberos with
      * NegotiatePersistKerberos On), in pool */
     neg_identity id;

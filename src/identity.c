@@ -206,6 +206,7 @@ neg_identity *neg_identity_copy(apr_pool_t *p, const neg_identity *id)
     c->user_sid = dup_or_null(p, id->user_sid);
     c->keytab = dup_or_null(p, id->keytab);
     c->service = dup_or_null(p, id->service);
+    c->where = dup_or_null(p, id->where);
     c->sids = id->n_sids ? apr_pmemdup(p, id->sids, sizeof(neg_sid) * id->n_sids)
                          : NULL;
     return c;

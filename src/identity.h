@@ -15,6 +15,18 @@
 #include "pac.h"
 #include "winbind.h"
 
+/* Extended Protection (channel binding): what the logon showed. */
+typedef enum {
+    NEG_BIND_UNCHECKED = 0,     /* not looked at: NegotiateExtendedProtection
+                                 * Off where it was proved (or Basic) */
+    NEG_BIND_UNBOUND,           /* looked at: bound to no channel, and not
+                                 * to another one either */
+    NEG_BIND_BOUND              /* looked at: bound to the TLS channel of
+                                 * the connection it came on */
+} neg_binding;
+
+#define NEG_SESSION_CRYPTO_LEN 32
+
 typedef struct {
     const char *mech;           /* kerberos | ntlm | basic */
     const char *auth_type;      /* Negotiate | NTLM | Basic: the scheme used */
@@ -27,12 +39,23 @@ typedef struct {
     const char *user_sid;       /* sids[0] as a string, or NULL */
     const char *ccache;         /* delegated credentials, or NULL */
     int machine;                /* a computer or trust account (HOST$) */
-    /* How it was proved: what another location must admit before it
-     * reuses the identity (policy.c, neg_policy_admits). */
+    /* How it was proved: what a location must admit before it reuses the
+     * identity, on any path (policy.c, neg_policy_admits). */
     int tls;                    /* on a TLS connection */
     int ntlm_v1;                /* NTLM: an NTLMv1 or LM response */
     const char *keytab;         /* Kerberos: NegotiateKeytab that accepted it */
     const char *service;        /* Kerberos: the ticket's service principal */
+    int binding;                /* neg_binding */
+    int proxy;                  /* to a forward proxy: Proxy-Authorization,
+                                 * 407 (RFC 7235 4.3); else to this server */
+    apr_time_t proved_at;       /* when the logon was */
+    const char *where;          /* the URL path of the logon (for log lines) */
+    /* How it travelled since: in a NegotiateSession cookie (a bearer
+     * token, bound to no channel), valid until expires, decrypted under
+     * the passphrases whose digest session_crypto is. */
+    int bearer;
+    apr_time_t expires;
+    unsigned char session_crypto[NEG_SESSION_CRYPTO_LEN];
 } neg_identity;
 
 /* REMOTE_USER in a format; NULL for down-level when the domain is unknown. */

@@ -126,8 +126,10 @@ static neg_identity *identity_of(const neg_logon_ctx *ctx,
     }
     id->keytab = ctx->conf->keytab;
     id->service = k->service;
-    id->tls = ctx->tls;
     id->ccache = k->ccache;
+    /* unbound() has refused a binding to another channel already */
+    neg_logon_stamp(ctx, id, ctx->tls && k->bindings == NEG_KRB5_BOUND
+                             ? NEG_BIND_BOUND : NEG_BIND_UNBOUND);
     return id;
 }
 
@@ -237,6 +239,7 @@ static void error_reply(const neg_logon_ctx *ctx, const neg_krb5_result *k,
                  k->error_token_len, v);
     if (spnego_mech != NEG_MECH_NONE && ctx->conn != NULL) {
         ctx->conn->state = NEG_CONN_PROPOSED;
+        ctx->conn->proxy = ctx->proxy;
         ctx->conn->proposed = spnego_mech;
     }
 }

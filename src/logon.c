@@ -90,9 +90,32 @@ static void dispatch_token(const neg_logon_ctx *ctx, neg_scheme scheme,
                        neg_scheme_name(scheme)));
 }
 
-/* Would this location reuse the identity bound to the connection? Only an
- * NTLM one, or a Kerberos one where NegotiatePersistKerberos is On, and
- * only if it admits how it was proved. */
+const char *neg_logon_admits(const neg_logon_ctx *ctx, const neg_identity *id,
+                             neg_via via)
+{
+    neg_place here;
+
+    here.conf = ctx->conf;
+    here.tls = ctx->tls;
+    here.proxy = ctx->proxy;
+    here.epa = ctx->epa;
+    here.now = apr_time_now();
+    here.session_crypto = ctx->session_crypto;
+    return neg_policy_admits(ctx->pool, &here, id, via);
+}
+
+void neg_logon_stamp(const neg_logon_ctx *ctx, neg_identity *id, neg_binding binding)
+{
+    id->tls = ctx->tls;
+    id->proxy = ctx->proxy;
+    id->binding = ctx->epa == NEG_EPA_OFF ? NEG_BIND_UNCHECKED : binding;
+    id->proved_at = apr_time_now();
+    id->where = ctx->where;
+}
+
+/* Would this location reuse the identity bound to the connection? Only if
+ * it admits how it was proved (NTLM; Kerberos where NegotiatePersistKerberos
+ * is On). */
 static void reuse_connection(const neg_logon_ctx *ctx, neg_verdict *v)
 {
     const neg_conn *nc = ctx->conn;
@@ -101,10 +124,7 @@ static void reuse_connection(const neg_logon_ctx *ctx, neg_verdict *v)
 
     if (nc == NULL || nc->state != NEG_CONN_AUTHENTICATED)
         return;
-    if (strcmp(id->mech, "kerberos") == 0 && ctx->conf->persist_kerberos != 1)
-        why = "NegotiatePersistKerberos is Off here";
-    else
-        why = neg_policy_admits(ctx->pool, ctx->conf, ctx->tls, id);
+    why = neg_logon_admits(ctx, id, NEG_VIA_CONNECTION);
     if (why != NULL) {
         neg_verdict_log(v, NEG_LOG_INFO, "NEG0108", apr_psprintf(ctx->pool,
             "the identity this connection proved (%s by %s) is not accepted "
@@ -172,30 +192,52 @@ static void name_user(const neg_logon_ctx *ctx, neg_verdict *v)
             "NegotiateRealmMap %s <NETBIOS>", id->principal, id->realm, id->realm));
 }
 
+/* A fresh logon's identity passes the same question as every reused one:
+ * the mechanisms enforce the location's rules themselves, and this keeps
+ * a rule added to the policy from being missed by one of them. */
+static void check_fresh(const neg_logon_ctx *ctx, neg_verdict *v)
+{
+    const char *why = neg_logon_admits(ctx, v->id, NEG_VIA_LOGON);
+
+    if (why == NULL)
+        return;
+    neg_verdict_refuse(v, "NEG0113", apr_psprintf(ctx->pool,
+        "refused the logon of %s (%s): %s", v->id->principal, v->id->mech, why));
+    v->id = NULL;
+    if (ctx->conn != NULL)
+        neg_conn_reset(ctx->conn);
+}
+
 void neg_logon(const neg_logon_ctx *ctx, const char *authorization,
                neg_verdict *v)
 {
     neg_verdict_init(v);
     if (authorization == NULL)
         reuse_connection(ctx, v);
-    else
+    else {
         authenticate(ctx, authorization, v);
+        if (v->outcome == NEG_GRANT)
+            check_fresh(ctx, v);
+    }
     if (v->outcome == NEG_GRANT)
         name_user(ctx, v);
 }
 
-void neg_logon_reuse(const neg_logon_ctx *ctx, const neg_identity *id,
-                     neg_verdict *v)
+const char *neg_logon_reuse(const neg_logon_ctx *ctx, const neg_identity *id,
+                            neg_via via, neg_verdict *v)
 {
-    const char *why = neg_policy_admits(ctx->pool, ctx->conf, ctx->tls, id);
+    const char *why = neg_logon_admits(ctx, id, via);
 
     neg_verdict_init(v);
     if (why != NULL) {
-        neg_verdict_refuse(v, "NEG0107", apr_psprintf(ctx->pool,
-            "refused to carry the identity of %s (%s) into an internal "
-            "redirect or subrequest: %s", id->principal, id->mech, why));
-        return;
+        if (via == NEG_VIA_REQUEST)
+            neg_verdict_refuse(v, "NEG0107", apr_psprintf(ctx->pool,
+                "refused to carry the identity of %s (%s, proved at %s) into "
+                "an internal redirect or subrequest: %s", id->principal,
+                id->mech, id->where ? id->where : "?", why));
+        return why;
     }
     neg_verdict_grant(v, (neg_identity *)id);
     name_user(ctx, v);
+    return NULL;
 }

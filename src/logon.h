@@ -22,6 +22,7 @@
 #include "cbt.h"
 #include "config.h"
 #include "conn.h"
+#include "policy.h"
 #include "verdict.h"
 
 typedef struct {
@@ -42,6 +43,13 @@ typedef struct {
      * wildcards) and the connection's local port, for service binding */
     const apr_array_header_t *names;
     unsigned int port;
+    /* a forward-proxy request (Proxy-Authorization, 407), and the URL path
+     * (both recorded in the identities proved here) */
+    int proxy;
+    const char *where;
+    /* the digest of this location's SessionCryptoPassphrase, where a
+     * session is in play (else NULL) */
+    const unsigned char *session_crypto;
 } neg_logon_ctx;
 
 /* Milliseconds left of the request's winbind budget (0 when spent). */
@@ -52,9 +60,22 @@ int neg_logon_budget_ms(const neg_logon_ctx *ctx);
 void neg_logon(const neg_logon_ctx *ctx, const char *authorization,
                neg_verdict *v);
 
-/* An internal redirect or a subrequest: reuse the identity its first
- * request proved, if this location admits how it was proved. */
-void neg_logon_reuse(const neg_logon_ctx *ctx, const neg_identity *id,
-                     neg_verdict *v);
+/* neg_policy_admits for this request: may this identity, come this way,
+ * enter here? NULL if so, else why not. */
+const char *neg_logon_admits(const neg_logon_ctx *ctx, const neg_identity *id,
+                             neg_via via);
+
+/* What a logon here records in the identity it proved: how it was proved
+ * (TLS, proxy or server, where, when); binding is what Extended Protection
+ * showed of it. */
+void neg_logon_stamp(const neg_logon_ctx *ctx, neg_identity *id, neg_binding binding);
+
+/* An identity proved before: an internal redirect's or subrequest's
+ * first request's (NEG_VIA_REQUEST), a session's (NEG_VIA_SESSION). GRANT
+ * it here and return NULL if this location admits it; else return why not
+ * (the verdict is then a REFUSE: NEG0107 for NEG_VIA_REQUEST, a plain
+ * challenge otherwise). */
+const char *neg_logon_reuse(const neg_logon_ctx *ctx, const neg_identity *id,
+                            neg_via via, neg_verdict *v);
 
 #endif

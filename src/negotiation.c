@@ -97,6 +97,7 @@ void neg_spnego_negotiate(const neg_logon_ctx *ctx, const neg_token *init,
     }
     neg_conn_reset(nc);
     nc->state = NEG_CONN_PROPOSED;
+    nc->proxy = ctx->proxy;
     nc->scheme = NEG_SCHEME_NEGOTIATE;
     nc->spnego = 1;
     nc->proposed = m;
@@ -118,8 +119,9 @@ void neg_spnego_negotiate(const neg_logon_ctx *ctx, const neg_token *init,
 
 int neg_spnego_expects(const neg_logon_ctx *ctx)
 {
-    return ctx->conn != NULL && (ctx->conn->state == NEG_CONN_PROPOSED
-                                 || ctx->conn->state == NEG_CONN_MIC_PENDING);
+    return ctx->conn != NULL && ctx->conn->proxy == ctx->proxy
+        && (ctx->conn->state == NEG_CONN_PROPOSED
+            || ctx->conn->state == NEG_CONN_MIC_PENDING);
 }
 
 static void refuse(const neg_logon_ctx *ctx, const char *tag, const char *text,
@@ -205,7 +207,7 @@ static void continue_krb5(const neg_logon_ctx *ctx, const neg_token *resp,
         nc->mech_list_len = list_len;
         nc->id = *neg_identity_copy(nc->pool, id);
         nc->id.ccache = NULL;       /* the request's, gone with it */
-        nc->pending_epa = ctx->epa;
+        nc->proxy = ctx->proxy;
         v->outcome = NEG_CONTINUE;
         answer(ctx, NEG_STATE_ACCEPT_INCOMPLETE, NEG_MECH_NONE, k.reply,
                k.reply_len, mic, mic_len, v);
@@ -245,12 +247,8 @@ static void finish_mic(const neg_logon_ctx *ctx, const neg_token *resp,
     }
     /* The ticket was accepted by the previous request, whose location may
      * differ from this one (the client chooses the URL of each leg): grant
-     * only what this location would have accepted itself. */
-    if ((why = neg_policy_admits(ctx->pool, ctx->conf, ctx->tls, &nc->id)) == NULL
-        && ctx->epa > nc->pending_epa)
-        why = "the ticket was accepted under a weaker NegotiateExtendedProtection "
-              "than this location's";
-    if (why != NULL) {
+     * only what this location admits of how it was proved. */
+    if ((why = neg_logon_admits(ctx, &nc->id, NEG_VIA_HANDSHAKE)) != NULL) {
         refuse(ctx, "NEG0107", apr_psprintf(ctx->pool, "refused the Kerberos "
                "logon of %s at the last leg of a SPNEGO counter-proposal: %s",
                nc->id.principal, why), v);

@@ -331,16 +331,6 @@ static const char *verify_mic(neg_conn *nc, const unsigned char *t3, size_t t3_l
                         "in transit?)", who(nc->pool, v));
 }
 
-static void bind_identity(neg_conn *nc, const neg_wb_result *res,
-                          const type3_view *v, int tls)
-{
-    neg_identity_from_winbind(&nc->id, nc->pool, res, "ntlm",
-                              neg_scheme_name(nc->scheme));
-    nc->id.ntlm_v1 = !v->is_v2;
-    nc->id.tls = tls;
-    nc->state = NEG_CONN_AUTHENTICATED;
-}
-
 static apr_status_t clear_result(void *res)
 {
     neg_wb_result_clear(res);
@@ -479,12 +469,33 @@ static const char *unbound(apr_pool_t *p, const neg_logon_ctx *ctx,
                         who(p, v), ctx->epa == NEG_EPA_REQUIRE ? "Require" : "Allow", why);
 }
 
+/* What Extended Protection saw of a response that passed unbound(): bound
+ * to this TLS channel, or to none. */
+static neg_binding binding_of(const neg_logon_ctx *ctx, const type3_view *v)
+{
+    const unsigned char *cb = v->is_v2 ? v->v2.channel_bindings : NULL;
+
+    return ctx->tls && cb != NULL && !all_zero(cb, 16) ? NEG_BIND_BOUND
+                                                       : NEG_BIND_UNBOUND;
+}
+
+static void bind_identity(neg_conn *nc, const neg_wb_result *res,
+                          const type3_view *v, const neg_logon_ctx *ctx)
+{
+    neg_identity_from_winbind(&nc->id, nc->pool, res, "ntlm",
+                              neg_scheme_name(nc->scheme));
+    nc->id.ntlm_v1 = !v->is_v2;
+    neg_logon_stamp(ctx, &nc->id, binding_of(ctx, v));
+    nc->id.where = apr_pstrdup(nc->pool, ctx->where ? ctx->where : "?");
+    nc->state = NEG_CONN_AUTHENTICATED;
+}
+
 /* Finish the handshake with the AUTHENTICATE message. On success nc->id
  * is the user, exported_key the session key and *flags the message's
  * negotiate flags (both for SPNEGO's mechListMIC); *had_mic says whether
  * the client protected the messages with a MIC. */
 static ntlm_status check_authenticate(neg_conn *nc, const unsigned char *t3,
-                                      size_t t3_len, const ntlm_opts *o, int tls,
+                                      size_t t3_len, const ntlm_opts *o,
                                       apr_pool_t *p, unsigned char exported_key[16],
                                       uint32_t *flags, int *had_mic,
                                       const char **error)
@@ -547,7 +558,7 @@ static ntlm_status check_authenticate(neg_conn *nc, const unsigned char *t3,
         return NTLM_REFUSED;
     *had_mic = v->is_v2 && (v->v2.av_flags & NTLM_AV_FLAG_MIC);
     *flags = v->msg.flags;
-    bind_identity(nc, res, v, tls);
+    bind_identity(nc, res, v, o->ctx);
     return NTLM_DONE;
 }
 
@@ -617,6 +628,7 @@ static void on_negotiate(const neg_logon_ctx *ctx, neg_scheme scheme,
     /* A NEGOTIATE always starts over, even on an authenticated connection. */
     neg_conn_reset(nc);
     nc->scheme = scheme;
+    nc->proxy = ctx->proxy;
     nc->spnego = init != NULL;
     if (init != NULL) {
         nc->mech_list = apr_pmemdup(nc->pool, init->mech_list.data, init->mech_list.len);
@@ -669,9 +681,11 @@ static void complete_spnego(const neg_logon_ctx *ctx, const neg_conn *nc,
 }
 
 /* Why an AUTHENTICATE cannot belong to this connection's handshake, or NULL. */
-static const char *out_of_sequence(const neg_conn *nc, neg_scheme scheme,
+static const char *out_of_sequence(const neg_logon_ctx *ctx, neg_scheme scheme,
                                    const neg_token *spnego, const neg_token *resp)
 {
+    const neg_conn *nc = ctx->conn;
+
     /* A NegTokenInit is an initial token: an AUTHENTICATE inside one is
      * out of sequence, whatever framing the NEGOTIATE had. */
     if (spnego != NULL && resp == NULL)
@@ -682,6 +696,11 @@ static const char *out_of_sequence(const neg_conn *nc, neg_scheme scheme,
         && (nc->scheme != scheme || nc->spnego != (resp != NULL)))
         return "refused an NTLM AUTHENTICATE message framed differently from "
                "the NEGOTIATE that started the handshake";
+    /* a proxy's handshake does not authenticate to this server, nor the
+     * other way round (RFC 7235 4.3, 4.4) */
+    if (nc->state == NEG_CONN_CHALLENGED && nc->proxy != ctx->proxy)
+        return "refused an NTLM AUTHENTICATE message: the handshake began in "
+               "the other header (Proxy-Authorization against Authorization)";
     return NULL;
 }
 
@@ -694,13 +713,13 @@ static void on_authenticate(const neg_logon_ctx *ctx, neg_scheme scheme,
     const neg_token *resp = spnego && spnego->kind == NEG_TOKEN_SPNEGO_RESP
                             ? spnego : NULL;
     unsigned char key[16];
-    const char *err = out_of_sequence(nc, scheme, spnego, resp);
+    const char *err = out_of_sequence(ctx, scheme, spnego, resp);
     ntlm_status st = NTLM_REFUSED;
     int had_mic = 0;
     uint32_t flags = 0;
 
     if (err == NULL
-        && (st = check_authenticate(nc, msg->data, msg->len, &o, ctx->tls,
+        && (st = check_authenticate(nc, msg->data, msg->len, &o,
                                     ctx->pool, key, &flags, &had_mic, &err))
            == NTLM_DONE && resp != NULL)
         err = check_mech_list_mic(nc, resp, key, flags, had_mic);

@@ -8,6 +8,7 @@
 #include "apr_strings.h"
 
 #include "kerberos.h"       /* neg_krb5_principal_allowed */
+#include "ntlm.h"           /* ntlm_equal: constant-time comparison */
 
 static const neg_provider default_providers[] = {
     NEG_PROVIDER_NEGOTIATE, NEG_PROVIDER_NTLM
@@ -127,18 +128,107 @@ static const char *ntlm_refused(const neg_dir_conf *c, const neg_identity *id)
     return NULL;
 }
 
-const char *neg_policy_admits(apr_pool_t *p, const neg_dir_conf *c, int tls,
-                              const neg_identity *id)
+static const char *mech_refused(apr_pool_t *p, const neg_place *here,
+                                const neg_identity *id)
 {
-    if (c->require_tls == 1 && !tls)
-        return "this location requires TLS (NegotiateRequireTLS On)";
+    if (strcmp(id->mech, "kerberos") == 0)
+        return kerberos_refused(p, here->conf, id);
+    if (strcmp(id->mech, "ntlm") == 0)
+        return ntlm_refused(here->conf, id);
+    if (strcmp(id->mech, "basic") == 0)
+        return neg_basic_offered(here->conf, here->tls) ? NULL
+            : "this location does not offer Basic here";
+    return "it was proved by an unknown mechanism";
+}
+
+static const char *epa_name(int epa)
+{
+    return epa == NEG_EPA_REQUIRE ? "Require" : "Allow";
+}
+
+/* Extended Protection (MS-NLMP 3.2.5.1.2, RFC 4121 4.1.1.2): a location
+ * that checks channel binding admits only logons that were checked as
+ * strictly. Basic carries the password itself: nothing to bind. A cookie
+ * is a bearer token: whatever its logon showed, it is bound to no channel,
+ * and where binding is required it is refused (bearer_refused). */
+static const char *binding_refused(apr_pool_t *p, const neg_place *here,
+                                   const neg_identity *id)
+{
+    if (here->epa == NEG_EPA_OFF || strcmp(id->mech, "basic") == 0)
+        return NULL;
+    if (id->binding == NEG_BIND_UNCHECKED)
+        return apr_psprintf(p, "it was proved where Extended Protection was "
+                            "Off (nothing checked that its token was meant "
+                            "for this channel: it may have been relayed), "
+                            "and this location has NegotiateExtendedProtection "
+                            "%s", epa_name(here->epa));
+    if (here->epa == NEG_EPA_REQUIRE && here->tls && id->binding != NEG_BIND_BOUND)
+        return "its logon was bound to no TLS channel, and this location has "
+               "NegotiateExtendedProtection Require";
+    return NULL;
+}
+
+/* An identity that came in a session cookie, here or on the request an
+ * internal redirect or subrequest came from: the session's own rules. */
+static const char *bearer_refused(apr_pool_t *p, const neg_place *here,
+                                  const neg_identity *id)
+{
+    const neg_dir_conf *c = here->conf;
+    apr_time_t life = apr_time_from_sec(c->session_lifetime_s > 0
+                                        ? c->session_lifetime_s
+                                        : NEG_DEFAULT_SESSION_LIFETIME_S);
+
+    if (c->session != 1)
+        return "it came in a session cookie, and NegotiateSession is Off here";
+    if (here->session_crypto == NULL
+        || !ntlm_equal(here->session_crypto, id->session_crypto,
+                        NEG_SESSION_CRYPTO_LEN))
+        return "its session cookie was decrypted under another "
+               "SessionCryptoPassphrase than this location's (or under none)";
+    if (strcmp(id->mech, "basic") == 0 && c->session_basic != 1)
+        return "it was made by a Basic logon (NegotiateSessionBasic Off here)";
+    if (here->epa == NEG_EPA_REQUIRE)
+        return "NegotiateExtendedProtection Require here, and a session cookie "
+               "is bound to no TLS channel";
+    if (id->expires <= here->now)
+        return "its session has expired";
+    if (id->expires > here->now + life)
+        return apr_psprintf(p, "its session was made for a longer lifetime "
+                            "than NegotiateSessionLifetime here (%" APR_TIME_T_FMT
+                            " s)", apr_time_sec(life));
+    return NULL;
+}
+
+static const char *proxy_refused(const neg_place *here, const neg_identity *id)
+{
+    if (id->proxy == here->proxy)
+        return NULL;
+    return id->proxy ? "it was proved to a proxy (Proxy-Authorization, 407), "
+                       "and this request is for this server"
+                     : "it was proved to this server (Authorization, 401), "
+                       "and this request is for a proxy";
+}
+
+const char *neg_policy_admits(apr_pool_t *p, const neg_place *here,
+                              const neg_identity *id, neg_via via)
+{
+    const neg_dir_conf *c = here->conf;
+    const char *why;
+
+    if ((why = proxy_refused(here, id)) != NULL)
+        return why;
+    if (c->require_tls == 1 && !(here->tls && id->tls))
+        return here->tls ? "it was proved over plain HTTP, and this location "
+                           "requires TLS (NegotiateRequireTLS On)"
+                         : "this location requires TLS (NegotiateRequireTLS On)";
     if (id->machine && !neg_machine_accounts_allowed(c))
         return "it is a computer account (NegotiateMachineAccounts Off here)";
-    if (strcmp(id->mech, "kerberos") == 0)
-        return kerberos_refused(p, c, id);
-    if (strcmp(id->mech, "ntlm") == 0)
-        return ntlm_refused(c, id);
-    if (strcmp(id->mech, "basic") == 0 && !neg_basic_offered(c, tls))
-        return "this location does not offer Basic here";
+    if ((why = mech_refused(p, here, id)) != NULL
+        || (id->bearer && (why = bearer_refused(p, here, id)) != NULL)
+        || (why = binding_refused(p, here, id)) != NULL)
+        return why;
+    if (via == NEG_VIA_CONNECTION && strcmp(id->mech, "kerberos") == 0
+        && c->persist_kerberos != 1)
+        return "NegotiatePersistKerberos is Off here";
     return NULL;
 }

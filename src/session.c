@@ -19,6 +19,7 @@
 #include "apr_optional.h"
 #include "apr_strings.h"
 
+#include "logon.h"
 #include "policy.h"
 #include "session_codec.h"
 #include "session_memo.h"
@@ -80,40 +81,47 @@ static apr_time_t lifetime(const neg_dir_conf *c)
                              : NEG_DEFAULT_SESSION_LIFETIME_S);
 }
 
-/* The session's identity, where it is valid and this location admits it
- * as it would a fresh logon; else the verdict stays untouched. */
+/* The session's identity, where mod_session_crypto decrypted it under
+ * this location's own passphrase and this location admits it (the session's
+ * rules are the policy's for any identity that came in a cookie); else
+ * the verdict stays untouched. */
 static int from_session(request_rec *r, const neg_logon_ctx *ctx,
                         session_fns *fn, session_rec *z, neg_verdict *v)
 {
     const char *text = NULL, *why;
     neg_identity *id = apr_pcalloc(r->pool, sizeof(*id));
-    apr_time_t expiry;
+    neg_logon_ctx here = *ctx;
+    unsigned char mine[NEG_SESSION_CRYPTO_LEN];
+    apr_time_t expiry = 0;
+    neg_verdict tried;
 
     if (fn->get(r, z, NEG_SESSION_KEY, &text) != APR_SUCCESS || text == NULL)
         return 0;
     why = neg_session_decode(r->pool, text, apr_time_now(), lifetime(ctx->conf),
                              id, &expiry);
-    if (why == NULL)
-        why = neg_policy_admits(r->pool, ctx->conf, ctx->tls, id);
-    if (why == NULL && strcmp(id->mech, "basic") == 0 && ctx->conf->session_basic != 1)
-        why = "it was made by a Basic logon (NegotiateSessionBasic Off here)";
-    /* A cookie is a bearer token, bound to no TLS channel: where Extended
-     * Protection is required, only a bound logon proves the user. */
-    if (why == NULL && ctx->epa == NEG_EPA_REQUIRE)
-        why = "NegotiateExtendedProtection Require here, and a session cookie "
-              "is bound to no TLS channel";
-    /* made over plain HTTP (its cookie may have been seen on the way) */
-    if (why == NULL && !id->tls && ctx->conf->require_tls == 1)
-        why = "it was made over plain HTTP, and NegotiateRequireTLS is On here";
+    /* mod_session_cookie shares one session among a request's redirects
+     * and subrequests, decoded by whichever location loaded it first */
+    if (why == NULL && !neg_session_decrypted_under(z, id->session_crypto))
+        why = "the session was not decrypted by mod_session_crypto (a "
+              "location without a passphrase read the cookie first, as "
+              "plain text the client may have written)";
+    if (why == NULL) {
+        id->bearer = 1;
+        id->expires = expiry;
+        here.session_crypto = neg_session_crypto_digest(r, mine) ? mine : NULL;
+        why = neg_logon_reuse(&here, id, NEG_VIA_SESSION, &tried);
+    }
     if (why != NULL) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "NEG0904: the session's "
-                      "identity%s%s is not accepted: %s; sending the challenge",
-                      id->principal ? " " : "", id->principal ? id->principal : "",
+                      "identity%s%s%s%s is not accepted: %s; sending the "
+                      "challenge", id->principal ? " " : "",
+                      id->principal ? id->principal : "",
+                      id->where ? ", proved at " : "", id->where ? id->where : "",
                       why);
         return 0;
     }
-    neg_logon_reuse(ctx, id, v);
-    return v->outcome == NEG_GRANT;
+    *v = tried;
+    return 1;
 }
 
 /* A fresh logon's identity into the session (mod_session writes it with
@@ -161,12 +169,18 @@ void neg_session_logon(request_rec *r, const neg_logon_ctx *ctx,
  * with a response header, which mod_session_crypto then encrypts like the
  * module's own: an application could write NEG_SESSION_KEY and be whoever
  * it names on the next request, at every location sharing the passphrase.
- * Wherever SessionHeader applies, a header that would change that entry
- * is dropped before mod_session reads it. The header is read as
- * mod_session reads it (its session_identity_decode): pairs split on '&',
- * name and value on '=', both unescaped, names case-insensitive (an apr
- * table's), a pair whose name or value does not unescape ignored, one with
- * an empty value removing the entry (which only signs the user out). */
+ * mod_session's output filter, in every request and subrequest, saves the
+ * session of each request of its main request's redirect chain, reading
+ * each one's SessionHeader from that request's headers: so the guard runs
+ * in every request, before that filter, over the same chain, and drops a
+ * header that would change the identity entry. The header is read exactly
+ * as mod_session reads it (session_identity_decode in httpd 2.4's
+ * mod_session.c): pairs split on '&' by apr_strtok; a pair's name is what
+ * apr_strtok gives up to '=' and its value the rest of the pair (an '='
+ * included); a pair with an empty value removes the entry by its name as
+ * sent (which only signs the user out); otherwise name and value are
+ * unescaped by ap_unescape_urlencoded (a pair that does not unescape is
+ * ignored) and set, names case-insensitive (an apr table's). */
 #define GUARD_FILTER "NEGOTIATE_SESSION_GUARD"
 
 /* Would mod_session, reading this header value, set the identity entry to
@@ -179,11 +193,13 @@ static int rewrites_identity(request_rec *r, const char *value)
 
     for (pair = apr_strtok(copy, "&", &last); pair != NULL && *pair;
          pair = apr_strtok(NULL, "&", &last)) {
-        char *plast = NULL, *key = apr_strtok(pair, "=", &plast);
-        char *val = apr_strtok(NULL, "=", &plast);
+        char *plast = NULL, *key = apr_strtok(pair, "=", &plast), *val;
 
-        if (key == NULL || *key == '\0' || val == NULL || *val == '\0'
-            || ap_unescape_all(key) != OK || ap_unescape_all(val) != OK
+        if (key == NULL || *key == '\0')
+            continue;
+        val = apr_strtok(NULL, "&", &plast);
+        if (val == NULL || *val == '\0'
+            || ap_unescape_urlencoded(key) != OK || ap_unescape_urlencoded(val) != OK
             || strcasecmp(key, NEG_SESSION_KEY) != 0)
             continue;
         if (get == NULL || get(r, NULL, NEG_SESSION_KEY, &now) != APR_SUCCESS
@@ -228,7 +244,9 @@ static void drop_identity_header(request_rec *r, const char *header)
 
 /* On every brigade, not only the first: mod_session reads the header when
  * its own filter sees its first brigade, which a buffering filter between
- * the two may delay; each brigade reaching it has passed here first. */
+ * the two may delay; each brigade reaching it has passed here first. The
+ * walk is mod_session's: from the main request (or this one), along its
+ * redirects. */
 static apr_status_t session_guard_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     request_rec *r;
@@ -242,11 +260,11 @@ static apr_status_t session_guard_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     return ap_pass_brigade(f->next, bb);
 }
 
+/* In every request and subrequest where mod_session is loaded: the
+ * SessionHeader that matters may be another request's of the chain. */
 static void insert_session_guard(request_rec *r)
 {
-    const session_dir_conf *sc = neg_session_conf(r);
-
-    if (sc != NULL && sc->enabled && sc->header_set && sc->header != NULL)
+    if (neg_session_conf(r) != NULL)
         ap_add_output_filter(GUARD_FILTER, NULL, r, r->connection);
 }
 

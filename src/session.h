@@ -18,8 +18,6 @@
 #include "logon.h"
 #include "verdict.h"
 
-#define NEG_DEFAULT_SESSION_LIFETIME_S 300
-
 /* The logon of r: with NegotiateSession On, a request without an
  * Authorization header is the session's identity if it has a valid one;
  * else neg_logon, and a fresh logon's identity is kept in the session

@@ -2,11 +2,15 @@
  * session_codec.c - an identity as session text (see session_codec.h).
  *
  * One field a line, in this order:
- *   neg1                      the format
+ *   neg2                      the format
  *   expiry                    seconds since the epoch
  *   mech auth_type            kerberos|ntlm|basic, Negotiate|NTLM|Basic
  *   account, domain, realm, principal, user_sid
  *   flags                     m (computer account) t (TLS) 1 (NTLMv1)
+ *                             p (proved to a forward proxy)
+ *   binding                   0 unchecked, 1 unbound, 2 bound (identity.h)
+ *   proved                    seconds since the epoch: when the logon was
+ *   where                     the URL path of the logon
  *   keytab, service           how a Kerberos ticket was accepted
  *   sids                      space-separated, the user's first
  * An empty line stands for an absent (NULL) field.
@@ -17,8 +21,8 @@
 
 #include "apr_strings.h"
 
-#define FORMAT "neg1"
-#define N_FIELDS 13
+#define FORMAT "neg2"
+#define N_FIELDS 16
 
 static const char *field(const char *s)
 {
@@ -30,17 +34,23 @@ static int has_newline(const char *s)
     return s != NULL && strchr(s, '\n') != NULL;
 }
 
+/* The SIDs space-separated, in one pass into one buffer (a user may be in
+ * thousands of groups). */
 static const char *sids_text(apr_pool_t *p, const neg_identity *id)
 {
-    char buf[NEG_SID_STRING_MAX];
-    const char *out = "";
-    size_t i;
+    char *out = apr_palloc(p, id->n_sids * NEG_SID_STRING_MAX + 1), *at = out;
+    size_t i, n;
 
+    *at = '\0';
     for (i = 0; i < id->n_sids; i++) {
-        if (neg_sid_to_string(&id->sids[i], buf, sizeof(buf)) == 0)
+        if (i > 0)
+            *at++ = ' ';
+        n = neg_sid_to_string(&id->sids[i], at, NEG_SID_STRING_MAX);
+        if (n == 0)
             return NULL;
-        out = apr_pstrcat(p, out, i ? " " : "", buf, NULL);
+        at += n;
     }
+    *at = '\0';
     return out;
 }
 
@@ -50,7 +60,7 @@ const char *neg_session_encode(apr_pool_t *p, const neg_identity *id,
     const char *sids = sids_text(p, id);
     const char *texts[] = { id->mech, id->auth_type, id->account, id->domain,
                             id->realm, id->principal, id->user_sid,
-                            id->keytab, id->service };
+                            id->keytab, id->service, id->where };
     size_t i;
 
     if (sids == NULL || id->mech == NULL || id->auth_type == NULL
@@ -61,11 +71,14 @@ const char *neg_session_encode(apr_pool_t *p, const neg_identity *id,
             return NULL;
     }
     return apr_psprintf(p, FORMAT "\n%" APR_INT64_T_FMT "\n%s\n%s\n%s\n%s\n"
-                        "%s\n%s\n%s\n%s%s%s\n%s\n%s\n%s",
+                        "%s\n%s\n%s\n%s%s%s%s\n%d\n%" APR_INT64_T_FMT "\n%s\n"
+                        "%s\n%s\n%s",
                         (apr_int64_t)apr_time_sec(expiry), id->mech, id->auth_type,
                         id->account, field(id->domain), id->realm, id->principal,
                         field(id->user_sid), id->machine ? "m" : "",
                         id->tls ? "t" : "", id->ntlm_v1 ? "1" : "",
+                        id->proxy ? "p" : "", id->binding,
+                        (apr_int64_t)apr_time_sec(id->proved_at), field(id->where),
                         field(id->keytab), field(id->service), sids);
 }
 
@@ -137,8 +150,28 @@ static void fill(neg_identity *id, char **f)
     id->machine = strchr(f[9], 'm') != NULL;
     id->tls = strchr(f[9], 't') != NULL;
     id->ntlm_v1 = strchr(f[9], '1') != NULL;
-    id->keytab = null_if_empty(f[10]);
-    id->service = null_if_empty(f[11]);
+    id->proxy = strchr(f[9], 'p') != NULL;
+    id->where = null_if_empty(f[12]);
+    id->keytab = null_if_empty(f[13]);
+    id->service = null_if_empty(f[14]);
+}
+
+/* The binding level and the logon's time (fields 10 and 11); 0 if
+ * malformed. */
+static int fill_proof(neg_identity *id, char **f)
+{
+    char *end;
+    apr_int64_t sec;
+
+    if (strlen(f[10]) != 1 || f[10][0] < '0' + NEG_BIND_UNCHECKED
+        || f[10][0] > '0' + NEG_BIND_BOUND)
+        return 0;
+    id->binding = f[10][0] - '0';
+    sec = apr_strtoi64(f[11], &end, 10);
+    if (*f[11] == '\0' || *end != '\0' || sec <= 0 || sec > APR_INT64_C(1) << 40)
+        return 0;
+    id->proved_at = apr_time_from_sec(sec);
+    return 1;
 }
 
 const char *neg_session_decode(apr_pool_t *p, const char *text, apr_time_t now,
@@ -165,7 +198,9 @@ const char *neg_session_decode(apr_pool_t *p, const char *text, apr_time_t now,
     *expiry = apr_time_from_sec(sec);
     if (*expiry <= now)
         return "it has expired";
-    if (!parse_sids(p, f[12], id))
+    if (!fill_proof(id, f))
+        return "its record of the logon is malformed";
+    if (!parse_sids(p, f[15], id))
         return "a SID is malformed";
     return mech_check(id);
 }

@@ -147,6 +147,113 @@ static int memo_key(const neg_crypto_conf_view *crypto, const char *text,
     return 1;
 }
 
+/* ------------------------------------------- which passphrases decoded it
+ *
+ * mod_session_cookie keeps one session_rec per cookie name for a whole
+ * chain of internal redirects and subrequests (in the initial request's
+ * notes), and mod_session decodes it once: whichever location loads it
+ * first decides how. A location without a passphrase parses the cookie as
+ * plain text; a location with its own passphrase decrypts it with that one.
+ * So the decoding hooks below record, for each session_rec, the digest of
+ * the passphrases mod_session_crypto decrypted it with, and a location
+ * trusts the session only where that digest is its own. */
+
+#define DECODED_NOTE "mod_auth_negotiate:decoded-"
+
+typedef struct {
+    const session_rec *z;
+    unsigned char digest[32];
+} decoding;
+
+static void crypto_digest(const neg_crypto_conf_view *crypto, unsigned char out[32])
+{
+    static const char label[] = "mod_auth_negotiate session crypto";
+    const char *const *pass = (const char *const *)crypto->passphrases->elts;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_create();
+    unsigned int n = 32;
+    int i;
+
+    if (ctx == NULL)
+        abort();
+    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    EVP_DigestUpdate(ctx, label, sizeof(label));
+    EVP_DigestUpdate(ctx, &crypto->passphrases->nelts, sizeof(int));
+    for (i = 0; i < crypto->passphrases->nelts; i++)
+        digest_text(ctx, pass[i]);
+    digest_text(ctx, crypto->cipher);
+    EVP_DigestFinal_ex(ctx, out, &n);
+    EVP_MD_CTX_destroy(ctx);
+}
+
+int neg_session_crypto_digest(request_rec *r, unsigned char out[32])
+{
+    const neg_crypto_conf_view *crypto = neg_session_crypto_conf(r);
+
+    if (crypto == NULL)
+        return 0;
+    crypto_digest(crypto, out);
+    return 1;
+}
+
+static const char *decoded_key(apr_pool_t *p, const session_rec *z)
+{
+    return apr_psprintf(p, DECODED_NOTE "%pp", (void *)z);
+}
+
+/* z decrypted under these passphrases (in z's pool: the chain's) */
+static void mark_decrypted(const session_rec *z, const unsigned char digest[32])
+{
+    unsigned char *copy = apr_pmemdup(z->pool, digest, 32);
+
+    apr_pool_userdata_setn(copy, decoded_key(z->pool, z), NULL, z->pool);
+}
+
+int neg_session_decrypted_under(const session_rec *z, unsigned char out[32])
+{
+    void *data = NULL;
+
+    if (z == NULL || z->pool == NULL)
+        return 0;
+    apr_pool_userdata_get(&data, decoded_key(z->pool, z), z->pool);
+    if (data == NULL)
+        return 0;
+    memcpy(out, data, 32);
+    return 1;
+}
+
+#define DECODING_NOTE "mod_auth_negotiate:decoding"
+
+/* Before mod_session_crypto: z is about to be decoded here. Whatever was
+ * recorded of it before no longer holds (the cookie's text is decoded
+ * anew, into the same entries). */
+static void decoding_starts(request_rec *r, session_rec *z)
+{
+    const neg_crypto_conf_view *crypto = neg_session_crypto_conf(r);
+    decoding *d = NULL;
+
+    apr_pool_userdata_setn(NULL, decoded_key(z->pool, z), NULL, z->pool);
+    if (crypto != NULL) {
+        d = apr_pcalloc(r->pool, sizeof(*d));
+        d->z = z;
+        crypto_digest(crypto, d->digest);
+    }
+    apr_pool_userdata_setn(d, DECODING_NOTE, NULL, r->pool);
+}
+
+/* After mod_session_crypto accepted the cookie (one it refuses stops the
+ * hooks) and mod_session parsed it. */
+static void decoding_ends(request_rec *r, session_rec *z)
+{
+    void *data = NULL;
+    decoding *d;
+
+    apr_pool_userdata_get(&data, DECODING_NOTE, r->pool);
+    apr_pool_userdata_setn(NULL, DECODING_NOTE, NULL, r->pool);
+    d = data;
+    if (d != NULL && d->z == z && z->encoded == NULL)
+        mark_decrypted(z, d->digest);
+}
+
 static memo_slot *slot_for(const unsigned char key[32])
 {
     unsigned int i = ((unsigned int)key[0] << 8 | key[1]) % MEMO_SLOTS;
@@ -171,8 +278,12 @@ static int memo_lookup(request_rec *r, session_rec *z)
     apr_time_t expiry = 0;
 
     apr_pool_userdata_setn(NULL, MEMO_NOTE, NULL, r->pool);
-    if (z->encoded == NULL || *z->encoded == '\0' || z->entries == NULL
-        || !apr_is_empty_table(z->entries) || !memo_applies(r, &crypto))
+    apr_pool_userdata_setn(NULL, DECODING_NOTE, NULL, r->pool);
+    if (z->encoded == NULL || *z->encoded == '\0')
+        return DECLINED;
+    decoding_starts(r, z);
+    if (z->entries == NULL || !apr_is_empty_table(z->entries)
+        || !memo_applies(r, &crypto))
         return DECLINED;
     pk = apr_pcalloc(r->pool, sizeof(*pk));
     pk->r = r;
@@ -193,6 +304,7 @@ static int memo_lookup(request_rec *r, session_rec *z)
         apr_table_overlap(z->entries, found, APR_OVERLAP_TABLES_SET);
         z->expiry = expiry;
         z->encoded = NULL;              /* nothing left for the others */
+        decoding_ends(r, z);            /* the key holds the passphrases */
         neg_status_add(NEG_STAT_SESSION_MEMO_HITS, 1);
         return OK;
     }
@@ -212,6 +324,7 @@ static int memo_store(request_rec *r, session_rec *z)
     char *blob, *copy;
     apr_size_t len = 0;
 
+    decoding_ends(r, z);
     apr_pool_userdata_get(&data, MEMO_NOTE, r->pool);
     pk = data;
     if (pk == NULL)

@@ -35,6 +35,17 @@ const session_dir_conf *neg_session_conf(request_rec *r);
  * applies here; NULL where none does (or the layout is not this one). */
 const neg_crypto_conf_view *neg_session_crypto_conf(request_rec *r);
 
+/* The digest of this location's passphrases and cipher (what mod_session_crypto
+ * decrypts with); 0 where no passphrase applies here. */
+int neg_session_crypto_digest(request_rec *r, unsigned char out[32]);
+
+/* The digest of the passphrases and cipher under which mod_session_crypto
+ * decrypted this session (the session_rec mod_session_cookie shares
+ * across a request's internal redirects and subrequests); 0 when it was
+ * not decrypted by mod_session_crypto (no cookie, or parsed where no
+ * passphrase applied: its entries are then whatever the client sent). */
+int neg_session_decrypted_under(const session_rec *z, unsigned char out[32]);
+
 /* In pre_config: find mod_session and mod_session_crypto, and hook the
  * memo into mod_session's decoding, when
  * mod_session is loaded (its hooks are looked up, not linked: this module

@@ -27,6 +27,7 @@ const neg_stat_tag neg_stat_tags[] = {
     { "NEG0109", NEG_SMECH_NONE,     "SPNEGO without a usable mechanism" },
     { "NEG0111", NEG_SMECH_NONE,     "SPNEGO counter-proposal over HTTP/2" },
     { "NEG0112", NEG_SMECH_NONE,     "SPNEGO answer to a counter-proposal unusable" },
+    { "NEG0113", NEG_SMECH_REUSE,    "fresh logon against the location's policy" },
     { "NEG0202", NEG_SMECH_KERBEROS, "Kerberos unavailable (keytab)" },
     { "NEG0203", NEG_SMECH_KERBEROS, "Kerberos ticket refused" },
     { "NEG0204", NEG_SMECH_KERBEROS, "ticket's identity unusable (PAC)" },

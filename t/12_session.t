@@ -16,7 +16,7 @@ use Apache::TestUtil;
 use File::Temp qw(tempfile);
 use NegTest;
 
-plan tests => 62;
+plan tests => 71;
 
 my $alice = kinit_user('alice');
 my $bob = kinit_user('bob');
@@ -95,7 +95,7 @@ sleep 6;
 $mark = log_mark();
 $r = with_cookie('/sessshort/whoami', $short);
 ok t_cmp($r->{status}, 401, 'and refused after it expired');
-ok t_cmp(log_since($mark), qr/NEG0904: the session's identity alice\@EXAMPLE\.TEST is not accepted: it has expired/,
+ok t_cmp(log_since($mark), qr/NEG0904: the session's identity alice\@EXAMPLE\.TEST, proved at \/sessshort\/whoami is not accepted: it has expired/,
          'logged: expired');
 
 # ---------------------------------------------------------------- the memo
@@ -145,7 +145,7 @@ sub one_connection {
 # must not be memoised for the passphrase of /sesserr/.
 {
     my $plain = body_var(with_cookie('/sesshdr/rewrite?show', $cookie)->{body}, 'SESSION') // '';
-    ok t_cmp($plain, qr/^negotiate-identity=neg1%0a/i, 'the session as the application sees it');
+    ok t_cmp($plain, qr/^negotiate-identity=neg2%0a/i, 'the session as the application sees it');
     (my $forged = $plain) =~ s/alice/administrator/g;
     ok t_cmp(one_connection(['/sesserr/whoami', "negotiate_session=$forged"],
                             ['/sess/whoami', "negotiate_session=$forged"]),
@@ -177,7 +177,7 @@ PY
     my $codes = `/usr/bin/python3 $script @{[port()]} '$fresh'`;
     chomp $codes;
     ok t_cmp($codes, '200,200,401', 'memo: a 5-second session on one connection: valid twice, then refused');
-    ok t_cmp(log_since($mark), qr/NEG0904: the session's identity alice\@EXAMPLE\.TEST is not accepted: it has expired/,
+    ok t_cmp(log_since($mark), qr/NEG0904: the session's identity alice\@EXAMPLE\.TEST, proved at \/sessshort\/whoami is not accepted: it has expired/,
              'memo: refused because it expired');
     my ($h1, $m1) = memo_figures();
     t_debug("memo hits $h0 -> $h1, misses $m0 -> $m1");
@@ -215,6 +215,56 @@ PY
              'SessionHeader: an application that writes its own entry only');
     ok t_cmp(body_var($r->{body}, 'SESSION'), qr/(^|&)app=kept(&|$)/, 'keeps its own entry');
     ok t_cmp(log_since($mark) !~ /NEG0906/, 1, 'and nothing is logged');
+}
+
+# ... through a subrequest: the application's page includes another (SSI);
+# mod_session's filter in the subrequest saves the main request's session
+# before the main request's own filters see anything.
+{
+    $mark = log_mark();
+    my $r = curl('/sesshdrssi/rewrite?ssi', ccache => $alice);
+    ok t_cmp($r->{status}, 200, 'SessionHeader and an SSI include: alice signs in');
+    ok t_cmp($r->{body}, qr/^hello/, 'the include ran (a subrequest: /static.txt)');
+    my $c = cookie_of(set_cookie($r));
+    $r = with_cookie('/sess/whoami', $c // 'negotiate_session=none');
+    ok t_cmp("$r->{status} " . (body_var($r->{body}, 'REMOTE_USER') // ''), '200 alice@EXAMPLE.TEST',
+             'the session is still alice\'s, not the one the application wrote before its include');
+    ok t_cmp(log_since($mark), qr/NEG0906: .*X-Replace-Session/, 'the header was dropped in the subrequest');
+}
+# ... with a value mod_session reads past an "=" (everything after the
+# first "=" of a pair is its value). The identity of a ticket without a
+# PAC (no SIDs: its session text has no space, which mod_session's own
+# encoding turns into "+"), so that the value before the "=" is exactly
+# the current one.
+SKIP: {
+    my $cc = mint_ticket(client => 'alice@EXAMPLE.TEST');
+    my $tok = $cc ? krb5_token($cc, '--from-cache') : '';
+    unlink $cc if $cc;
+    skip 'cannot mint a ticket (kimpersonate)', 2 unless $tok;
+    $mark = log_mark();
+    my $r = curl('/sesshdr/rewrite?equals', header => ["Authorization: Negotiate $tok"]);
+    my $c = cookie_of(set_cookie($r));
+    $r = with_cookie('/sess/whoami', $c // 'negotiate_session=none');
+    ok t_cmp("$r->{status} " . (body_var($r->{body}, 'REMOTE_USER') // ''), '200 alice@EXAMPLE.TEST',
+             'SessionHeader: "negotiate-identity=<current>=more" is a change too: dropped');
+    ok t_cmp(log_since($mark), qr/NEG0906: .*X-Replace-Session/, 'and logged');
+}
+
+# A location that reads the same cookie without a passphrase (as plain
+# text) decodes the session first; its error page, a NegotiateSession
+# location, must not believe what it read: a plain-text cookie naming
+# administrator.
+{
+    my $plain = body_var(with_cookie('/sesshdr/rewrite?show', $cookie)->{body}, 'SESSION') // '';
+    (my $forged = $plain) =~ s/alice/administrator/g;
+    $mark = log_mark();
+    my $r = with_cookie('/plainerr/no-such-page', "negotiate_session=$forged");
+    ok t_cmp($r->{body} =~ /REMOTE_USER=administrator/ ? 'administrator' : 'nobody', 'nobody',
+             'a plain-text session read where no passphrase applies is not believed by the error page');
+    ok t_cmp(log_since($mark), qr/NEG0904: .*not decrypted by mod_session_crypto/,
+             'the log says the session was not decrypted');
+    $r = with_cookie('/sess/whoami', "negotiate_session=$forged");
+    ok t_cmp($r->{status}, 401, 'the same plain-text cookie at the NegotiateSession location itself: 401');
 }
 
 # ---------------------------------------------------------------- authorization
@@ -262,12 +312,12 @@ ok t_cmp(with_cookie('/sessreqtls/whoami', $tls_cookie, tls => 1)->{status}, 200
 $mark = log_mark();
 ok t_cmp(with_cookie('/sessreqtls/whoami', $cookie, tls => 1)->{status}, 401,
          'NegotiateRequireTLS: a session made over plain HTTP is not');
-ok t_cmp(log_since($mark), qr/NEG0904: .*made over plain HTTP, and NegotiateRequireTLS is On here/,
+ok t_cmp(log_since($mark), qr/NEG0904: .*it was proved over plain HTTP, and this location requires TLS \(NegotiateRequireTLS On\)/,
          '... and the log says why');
 $mark = log_mark();
 ok t_cmp(with_cookie('/sessepa/whoami', $tls_cookie, tls => 1)->{status}, 401,
          'NegotiateExtendedProtection Require: no session cookie (bound to no channel)');
-ok t_cmp(log_since($mark), qr/NEG0904: .*NegotiateExtendedProtection Require here/,
+ok t_cmp(log_since($mark), qr/NEG0904: .*(NegotiateExtendedProtection Require here, and a session cookie is bound to no TLS channel|it was proved where Extended Protection was Off .*and this location has NegotiateExtendedProtection Require)/,
          '... and the log says why');
 
 # ---------------------------------------------------------------- Basic

@@ -34,6 +34,9 @@ static neg_identity kerberos_alice(void)
     id.tls = 1;
     id.keytab = "FILE:/etc/http.keytab";
     id.service = "HTTP/www.example.test@EXAMPLE.TEST";
+    id.binding = NEG_BIND_BOUND;
+    id.proved_at = apr_time_from_sec(1800000000 - 7);
+    id.where = "/app/whoami";
     return id;
 }
 
@@ -58,7 +61,10 @@ static void round_trip(apr_pool_t *p)
           && same(out.realm, "EXAMPLE.TEST") && same(out.principal, "alice@EXAMPLE.TEST"),
           "names");
     CHECK(same(out.keytab, in.keytab) && same(out.service, in.service), "keytab and service");
-    CHECK(out.tls == 1 && out.machine == 0 && out.ntlm_v1 == 0, "flags");
+    CHECK(out.tls == 1 && out.machine == 0 && out.ntlm_v1 == 0 && out.proxy == 0, "flags");
+    CHECK(out.binding == NEG_BIND_BOUND && out.proved_at == in.proved_at
+          && same(out.where, "/app/whoami"), "how and when it was proved, and where");
+    CHECK(out.bearer == 0, "the codec does not say how it travelled (session.c does)");
     CHECK(out.n_sids == 3 && neg_sid_equal(&out.sids[0], &sids[0])
           && neg_sid_equal(&out.sids[2], &sids[2]), "every SID, the user's first");
     CHECK(same(out.user_sid, in.user_sid) && out.ccache == NULL, "user SID, no ccache");
@@ -67,13 +73,17 @@ static void round_trip(apr_pool_t *p)
     in.auth_type = "NTLM";
     in.domain = NULL;
     in.keytab = in.service = NULL;
-    in.machine = in.ntlm_v1 = 1;
+    in.machine = in.ntlm_v1 = in.proxy = 1;
+    in.binding = NEG_BIND_UNCHECKED;
+    in.where = NULL;
     in.tls = 0;
     in.n_sids = 0;
     in.user_sid = NULL;
     why = neg_session_decode(p, neg_session_encode(p, &in, now + MIN), now, 5 * MIN, &out, &exp);
     CHECK(why == NULL && out.domain == NULL && out.keytab == NULL && out.n_sids == 0
-          && out.machine && out.ntlm_v1 && !out.tls, "NTLM, absent fields stay absent");
+          && out.machine && out.ntlm_v1 && !out.tls && out.proxy
+          && out.binding == NEG_BIND_UNCHECKED && out.where == NULL,
+          "NTLM, absent fields stay absent");
 }
 
 static void refused(apr_pool_t *p)
@@ -90,8 +100,9 @@ static void refused(apr_pool_t *p)
     CHECK(neg_session_decode(p, NULL, now, 5 * MIN, &out, &exp) != NULL, "no text");
     CHECK(neg_session_decode(p, "", now, 5 * MIN, &out, &exp) != NULL, "empty text");
     t = apr_pstrdup(p, text);
-    t[3] = '2';
-    CHECK(neg_session_decode(p, t, now, 5 * MIN, &out, &exp) != NULL, "another format");
+    t[3] = '1';
+    CHECK(neg_session_decode(p, t, now, 5 * MIN, &out, &exp) != NULL,
+          "another format (neg1: without the record of the logon)");
     CHECK(neg_session_decode(p, apr_pstrcat(p, text, "\nextra", NULL), now, 5 * MIN,
                              &out, &exp) != NULL, "a field too many");
     CHECK(neg_session_decode(p, apr_pstrndup(p, text, strrchr(text, '\n') - text),
@@ -108,10 +119,18 @@ static void refused(apr_pool_t *p)
     in = kerberos_alice();
     in.account = "ali\nce";
     CHECK(neg_session_encode(p, &in, now + MIN) == NULL, "a line break in a name is not encoded");
-    CHECK(neg_session_decode(p, apr_pstrcat(p, "neg1\nabc", strchr(text + 5, '\n'), NULL),
+    CHECK(neg_session_decode(p, apr_pstrcat(p, "neg2\nabc", strchr(text + 5, '\n'), NULL),
                              now, 5 * MIN, &out, &exp) != NULL, "a malformed expiry");
-    CHECK(neg_session_decode(p, apr_pstrcat(p, "neg1\n9223372036854775807", strchr(text + 5, '\n'), NULL),
+    CHECK(neg_session_decode(p, apr_pstrcat(p, "neg2\n9223372036854775807", strchr(text + 5, '\n'), NULL),
                              now, 5 * MIN, &out, &exp) != NULL, "a huge expiry");
+    in = kerberos_alice();
+    in.binding = 3;
+    CHECK(neg_session_decode(p, neg_session_encode(p, &in, now + MIN), now, 5 * MIN,
+                             &out, &exp) != NULL, "an unknown binding level");
+    in = kerberos_alice();
+    in.proved_at = 0;
+    CHECK(neg_session_decode(p, neg_session_encode(p, &in, now + MIN), now, 5 * MIN,
+                             &out, &exp) != NULL, "no time of the logon");
     CHECK(neg_session_decode(p, text, now + 6 * MIN, 5 * MIN, &out, &exp) != NULL
           && out.principal && strcmp(out.principal, "alice@EXAMPLE.TEST") == 0,
           "a refused session still names its principal for the log");
