@@ -11,12 +11,16 @@
  * checks too); this file reads the command line and httpd's configuration
  * and prints.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "apr_general.h"
@@ -33,6 +37,20 @@
 #define EXIT_OK 0
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
+
+#define SECRET_MAX 1024                 /* a password, with its NUL */
+
+/* A password: never from the command line, where every local user can
+ * read it (ps, /proc/PID/cmdline). From the file of its option ('-':
+ * standard input), else the environment variable, else the terminal (no
+ * echo), else a line of standard input. Wiped before the program ends. */
+typedef struct {
+    const char *option;                 /* "--password" */
+    const char *env;                    /* "NEGOTIATE_DOCTOR_PASSWORD" */
+    const char *file;                   /* given with OPTION-file */
+    char value[SECRET_MAX];
+    int set;
+} secret;
 
 typedef struct {
     const char *url;                    /* what to check */
@@ -54,9 +72,9 @@ typedef struct {
     apr_array_header_t *principals;
     const char *realm;
     const char *user;
-    const char *password;
+    secret password;
     const char *ntlm_user;
-    const char *ntlm_password;
+    secret ntlm_password;
     apr_array_header_t *resolve;        /* "name:address" */
     const char *priv_dir;
     int no_ntlm;
@@ -145,30 +163,173 @@ static void usage(FILE *f)
 "                             the user's)\n"
 "  --user PRINCIPAL           get a TGT as this user (default: the ccache of\n"
 "                             KRB5CCNAME, e.g. after kinit)\n"
-"  --password PW | --password-file FILE ('-': standard input)\n"
+"  --password-file FILE       its password: the first line of FILE ('-':\n"
+"                             standard input); else $NEGOTIATE_DOCTOR_PASSWORD;\n"
+"                             else asked for on the terminal\n"
 "NTLM (winbind):\n"
 "  --ntlm-user DOMAIN\\\\USER   also make a test logon (NTLMv2 through winbind)\n"
-"  --ntlm-password PW | --ntlm-password-file FILE\n"
+"  --ntlm-password-file FILE  its password, likewise; else\n"
+"                             $NEGOTIATE_DOCTOR_NTLM_PASSWORD; else asked for\n"
+"                             on the terminal\n"
 "  --winbind-privileged-dir DIR   (default: found from winbindd's socket)\n"
 "  --no-ntlm                  skip the winbind checks\n"
 "  --help, --version\n"
+"Passwords are never taken on the command line, where every local user can\n"
+"read them.\n"
 "Exit status: 0 no check failed (warnings allowed), 1 a check failed,\n"
 "2 usage error.\n");
 }
 
-static const char *read_secret(apr_pool_t *p, const char *file)
-{
-    FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
-    char buf[1024];
+/* ----------------------------------------------------------- passwords */
 
-    if (f == NULL || fgets(buf, sizeof(buf), f) == NULL) {
-        fprintf(stderr, "negotiate-doctor: cannot read a password from %s\n", file);
-        exit(EXIT_USAGE);
+/* One line from fd, without its line end, read a byte at a time: nothing
+ * after it is consumed (a second password may follow on standard input)
+ * and no copy is left in a stdio buffer. 0, or -1 at once at the end of
+ * the input or for a line that does not fit. */
+static int read_line(int fd, char *buf, size_t cap)
+{
+    size_t n = 0;
+    ssize_t got;
+    char c = 0;
+
+    while ((got = read(fd, &c, 1)) == 1 || (got < 0 && errno == EINTR)) {
+        if (got < 0)
+            continue;
+        if (c == '\n')
+            break;
+        if (n + 1 == cap)
+            goto fail;
+        buf[n++] = c;
     }
-    if (f != stdin)
-        fclose(f);
-    buf[strcspn(buf, "\r\n")] = '\0';
-    return apr_pstrdup(p, buf);
+    if (got < 0 || (got == 0 && n == 0))
+        goto fail;
+    if (n > 0 && buf[n - 1] == '\r')
+        n--;
+    buf[n] = '\0';
+    return 0;
+
+fail:
+    explicit_bzero(buf, cap);
+    return -1;
+}
+
+/* The terminal's settings while it does not echo: put back on a signal
+ * too, before the signal does what it would have done. */
+static struct termios tty_saved;
+static volatile sig_atomic_t tty_fd = -1;
+
+static void tty_restore(int sig)
+{
+    if (tty_fd >= 0)
+        tcsetattr(tty_fd, TCSAFLUSH, &tty_saved);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void tty_signals(void (*handler)(int))
+{
+    signal(SIGINT, handler);
+    signal(SIGTERM, handler);
+    signal(SIGQUIT, handler);
+    signal(SIGHUP, handler);
+}
+
+/* Ask on the terminal, with echo off (as getpass(3) did). */
+static int read_tty(const char *prompt, char *buf, size_t cap)
+{
+    struct termios quiet;
+    int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC), rc = -1;
+
+    if (fd < 0 || tcgetattr(fd, &tty_saved) != 0)
+        goto done;
+    quiet = tty_saved;
+    quiet.c_lflag &= ~(tcflag_t)ECHO;
+    quiet.c_lflag |= ECHONL;
+    tty_fd = fd;
+    tty_signals(tty_restore);
+    /* echo off before the prompt: what is typed after it is not shown */
+    if (tcsetattr(fd, TCSAFLUSH, &quiet) == 0
+        && write(fd, prompt, strlen(prompt)) == (ssize_t)strlen(prompt))
+        rc = read_line(fd, buf, cap);
+    tcsetattr(fd, TCSAFLUSH, &tty_saved);
+    tty_signals(SIG_DFL);
+    tty_fd = -1;
+
+done:
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+static void secret_fail(const secret *s, const char *user, const char *from)
+{
+    fprintf(stderr, "negotiate-doctor: cannot read the password of %s from %s: "
+            "give it with %s-file FILE (the first line; '-': standard input) "
+            "or in the environment variable %s\n", user, from, s->option, s->env);
+    exit(EXIT_USAGE);
+}
+
+/* The password of user (for the prompt), from where s says. */
+static void secret_read(secret *s, const char *user)
+{
+    char *env = getenv(s->env);
+    int fd;
+
+    if (s->file != NULL) {
+        fd = strcmp(s->file, "-") == 0 ? STDIN_FILENO
+                                       : open(s->file, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || read_line(fd, s->value, sizeof(s->value)) != 0)
+            secret_fail(s, user, strcmp(s->file, "-") == 0 ? "standard input" : s->file);
+        if (fd != STDIN_FILENO)
+            close(fd);
+    }
+    else if (env != NULL) {
+        if (strlen(env) >= sizeof(s->value))
+            secret_fail(s, user, s->env);
+        strcpy(s->value, env);
+        /* out of /proc/PID/environ, and of the probes' children */
+        explicit_bzero(env, strlen(env));
+        unsetenv(s->env);
+    }
+    else if (isatty(STDIN_FILENO)) {
+        char prompt[512];
+        snprintf(prompt, sizeof(prompt), "Password for %s: ", user);
+        if (read_tty(prompt, s->value, sizeof(s->value)) != 0)
+            secret_fail(s, user, "the terminal");
+    }
+    else if (read_line(STDIN_FILENO, s->value, sizeof(s->value)) != 0)
+        secret_fail(s, user, "standard input");
+    s->set = 1;
+}
+
+static const char *secret_value(const secret *s)
+{
+    return s->set ? s->value : NULL;
+}
+
+static void secrets_wipe(options *o)
+{
+    explicit_bzero(o->password.value, sizeof(o->password.value));
+    explicit_bzero(o->ntlm_password.value, sizeof(o->ntlm_password.value));
+}
+
+/* --password PW, --password=PW, --ntlm-password PW: refused. The value is
+ * wiped from argv (from /proc/PID/cmdline, too late for a ps already
+ * run). */
+static void refuse_password(const secret *s, int argc, char **argv)
+{
+    char *value = optarg ? optarg
+                : optind < argc && argv[optind][0] != '-' ? argv[optind] : NULL;
+
+    if (value != NULL)
+        explicit_bzero(value, strlen(value));
+    fprintf(stderr,
+            "negotiate-doctor: %s: passwords are not taken on the command line, "
+            "where every local user can read them (ps, /proc/PID/cmdline). Give "
+            "it with %s-file FILE (the first line of FILE; '-': standard input), "
+            "in the environment variable %s, or leave it out to be asked for it "
+            "on the terminal.\n", s->option, s->option, s->env);
+    exit(EXIT_USAGE);
 }
 
 enum {
@@ -190,10 +351,10 @@ static const struct option long_options[] = {
     { "service-principal", required_argument, NULL, OPT_PRINCIPAL },
     { "realm", required_argument, NULL, OPT_REALM },
     { "user", required_argument, NULL, OPT_USER },
-    { "password", required_argument, NULL, OPT_PASSWORD },
+    { "password", optional_argument, NULL, OPT_PASSWORD },      /* refused */
     { "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
     { "ntlm-user", required_argument, NULL, OPT_NTLM_USER },
-    { "ntlm-password", required_argument, NULL, OPT_NTLM_PASSWORD },
+    { "ntlm-password", optional_argument, NULL, OPT_NTLM_PASSWORD },    /* refused */
     { "ntlm-password-file", required_argument, NULL, OPT_NTLM_PASSWORD_FILE },
     { "resolve", required_argument, NULL, OPT_RESOLVE },
     { "winbind-privileged-dir", required_argument, NULL, OPT_PRIV_DIR },
@@ -208,6 +369,10 @@ static void parse_options(options *o, int argc, char **argv)
     apr_pool_t *p = o->p;
     int c;
 
+    o->password.option = "--password";
+    o->password.env = "NEGOTIATE_DOCTOR_PASSWORD";
+    o->ntlm_password.option = "--ntlm-password";
+    o->ntlm_password.env = "NEGOTIATE_DOCTOR_NTLM_PASSWORD";
     o->principals = apr_array_make(p, 2, sizeof(const char *));
     o->resolve = apr_array_make(p, 2, sizeof(const char *));
     o->urls = apr_array_make(p, 2, sizeof(const char *));
@@ -223,11 +388,11 @@ static void parse_options(options *o, int argc, char **argv)
         case OPT_PRINCIPAL: APR_ARRAY_PUSH(o->principals, const char *) = optarg; break;
         case OPT_REALM: o->realm = optarg; break;
         case OPT_USER: o->user = optarg; break;
-        case OPT_PASSWORD: o->password = optarg; break;
-        case OPT_PASSWORD_FILE: o->password = read_secret(p, optarg); break;
+        case OPT_PASSWORD: refuse_password(&o->password, argc, argv); break;
+        case OPT_PASSWORD_FILE: o->password.file = optarg; break;
         case OPT_NTLM_USER: o->ntlm_user = optarg; break;
-        case OPT_NTLM_PASSWORD: o->ntlm_password = optarg; break;
-        case OPT_NTLM_PASSWORD_FILE: o->ntlm_password = read_secret(p, optarg); break;
+        case OPT_NTLM_PASSWORD: refuse_password(&o->ntlm_password, argc, argv); break;
+        case OPT_NTLM_PASSWORD_FILE: o->ntlm_password.file = optarg; break;
         case OPT_RESOLVE: APR_ARRAY_PUSH(o->resolve, const char *) = optarg; break;
         case OPT_PRIV_DIR: o->priv_dir = optarg; break;
         case OPT_NO_NTLM: o->no_ntlm = 1; break;
@@ -243,8 +408,10 @@ static void parse_options(options *o, int argc, char **argv)
         usage(stderr);
         exit(EXIT_USAGE);
     }
-    if (o->user != NULL && o->password == NULL)
-        o->password = read_secret(p, "-");
+    if (o->user != NULL)
+        secret_read(&o->password, o->user);
+    if (o->ntlm_user != NULL && !o->no_ntlm)
+        secret_read(&o->ntlm_password, o->ntlm_user);
 }
 
 /* ------------------------------------------------------------- targets */
@@ -479,7 +646,7 @@ static void check_target(options *o, neg_check_report *r, const target *t,
     req.spn = spn;
     req.realm = o->realm;
     req.user = o->user;
-    req.password = o->password;
+    req.password = secret_value(&o->password);
     req.keytab = k->keytab;
     req.principals = t->principals;
     neg_probe_kdc(p, &req, &kdc);
@@ -497,7 +664,7 @@ static void check_winbind(options *o, neg_check_report *r, const neg_apache_user
     memset(&req, 0, sizeof(req));
     req.priv_dir = o->priv_dir;
     req.ntlm_user = o->ntlm_user;
-    req.ntlm_password = o->ntlm_password;
+    req.ntlm_password = secret_value(&o->ntlm_password);
     neg_probe_winbind(o->p, &req, u, &wb);
     neg_check_winbind(r, &wb, u);
 }
@@ -555,6 +722,7 @@ int main(int argc, char **argv)
     if (targets->nelts == 0) {
         print_items(r, &printed, o.width);
         fprintf(stderr, "negotiate-doctor: no name to check\n");
+        secrets_wipe(&o);
         return EXIT_USAGE;
     }
     memset(&k, 0, sizeof(k));
@@ -592,6 +760,7 @@ int main(int argc, char **argv)
            (unsigned long)neg_check_count(r, NEG_CHECK_WARN),
            (unsigned long)neg_check_count(r, NEG_CHECK_FAIL));
     status = neg_check_worst(r) == NEG_CHECK_FAIL ? EXIT_FAIL : EXIT_OK;
+    secrets_wipe(&o);
     apr_pool_destroy(o.p);
     apr_terminate();
     return status;

@@ -170,36 +170,65 @@ neg_cbt_result neg_cbt_from_der(const unsigned char *der, size_t len,
     return NEG_CBT_OK;
 }
 
-neg_cbt_result neg_cbt_from_pem(const char *pem, neg_cbt *out)
-{
-    static const char begin[] = "-----BEGIN CERTIFICATE-----";
-    static const char end[] = "-----END CERTIFICATE-----";
-    char b64[MAX_DER * 4 / 3 + 8];
-    unsigned char der[MAX_DER + 3];
-    const char *p = pem ? strstr(pem, begin) : NULL, *e;
-    size_t k = 0;
-    int n;
+/* The base64 of MAX_DER bytes has at most MAX_B64 characters. */
+#define MAX_B64 ((MAX_DER + 2) / 3 * 4)
 
-    memset(out, 0, sizeof(*out));
-    if (p == NULL || (e = strstr(p, end)) == NULL)
-        return NEG_CBT_NOT_PEM;
-    for (p += sizeof(begin) - 1; p < e; p++) {
+static int is_b64(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+           || (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+/* The body of a PEM block, between p and e, into b64 (MAX_B64 + 1 bytes),
+ * spaces and line ends left out: groups of four characters, the last one
+ * possibly ending in one or two '=', and '=' nowhere else (RFC 4648 4;
+ * APR's decoder would stop there). *decoded is the length it decodes to,
+ * known before anything is decoded: over MAX_DER is refused, a body longer
+ * than MAX_B64 as soon as it is seen. */
+static neg_cbt_result pem_body(const char *p, const char *e, char *b64,
+                               size_t *decoded)
+{
+    size_t k = 0, pad = 0;
+
+    for (; p < e; p++) {
         if (*p == '\r' || *p == '\n' || *p == ' ' || *p == '\t')
             continue;
-        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')
-              || (*p >= '0' && *p <= '9') || *p == '+' || *p == '/' || *p == '='))
+        if (*p == '=')
+            pad++;
+        else if (!is_b64(*p) || pad > 0)
             return NEG_CBT_BAD_BASE64;
-        if (k == sizeof(b64) - 1)
+        if (k == MAX_B64)
             return NEG_CBT_TOO_LARGE;
         b64[k++] = *p;
     }
     b64[k] = '\0';
-    if (k == 0 || k % 4 != 0)
+    if (k == 0 || k % 4 != 0 || pad > 2)
         return NEG_CBT_BAD_BASE64;
-    n = apr_base64_decode_binary(der, b64);
-    if (n <= 0)
+    *decoded = k / 4 * 3 - pad;
+    return *decoded > MAX_DER ? NEG_CBT_TOO_LARGE : NEG_CBT_OK;
+}
+
+neg_cbt_result neg_cbt_from_pem(const char *pem, neg_cbt *out)
+{
+    static const char begin[] = "-----BEGIN CERTIFICATE-----";
+    static const char end[] = "-----END CERTIFICATE-----";
+    char b64[MAX_B64 + 1];
+    unsigned char der[MAX_DER];
+    const char *p = pem ? strstr(pem, begin) : NULL, *e;
+    neg_cbt_result r;
+    size_t len = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (p == NULL || (e = strstr(p, end)) == NULL)
+        return NEG_CBT_NOT_PEM;
+    r = pem_body(p + sizeof(begin) - 1, e, b64, &len);
+    if (r != NEG_CBT_OK)
+        return r;
+    /* APR writes exactly len bytes: the body is checked, and '=' or the
+     * NUL ends it. */
+    if (apr_base64_decode_binary(der, b64) != (int)len)
         return NEG_CBT_BAD_BASE64;
-    return neg_cbt_from_der(der, (size_t)n, out);
+    return neg_cbt_from_der(der, len, out);
 }
 
 void neg_cbt_hash_prefix(const unsigned char *hash, size_t len, char out[17])

@@ -747,6 +747,33 @@ void neg_check_clock(neg_check_report *r, const char *kdc, double offset,
 
 /* ------------------------------------------------------------ winbind */
 
+/* Sockets named like the privileged pipe that are not root's: not
+ * winbindd's, or winbindd's in a directory libwbclient refuses. */
+static void check_priv_skipped(neg_check_report *r, const neg_winbind_facts *wb)
+{
+    apr_pool_t *p = r->pool;
+    const apr_array_header_t *a = wb->priv_skipped;
+    const char *list = "";
+    int i;
+
+    if (a == NULL || a->nelts == 0)
+        return;
+    for (i = 0; i < a->nelts && i < 3; i++)
+        list = apr_pstrcat(p, list, i ? "; " : "", APR_ARRAY_IDX(a, i, const char *),
+                           NULL);
+    if (a->nelts > 3)
+        list = apr_psprintf(p, "%s; and %d more", list, a->nelts - 3);
+    neg_check_add(r, NEG_CHECK_WARN, "winbind",
+                  "if it is winbindd's own, make its directory root's and closed "
+                  "to others' writes (chown root DIR; chmod 0750 DIR); else find "
+                  "who listens on it (ss -xlp) and remove it: a local user may be "
+                  "posing as winbindd",
+                  "skipped %d socket%s named like winbind's privileged pipe, not "
+                  "used since a socket of winbindd's is root's in a directory of "
+                  "root's that no one else can write to: %s", a->nelts,
+                  a->nelts == 1 ? "" : "s", list);
+}
+
 static void check_priv_pipe(neg_check_report *r, const neg_winbind_facts *wb,
                             const neg_apache_user *u)
 {
@@ -835,6 +862,7 @@ void neg_check_winbind(neg_check_report *r, const neg_winbind_facts *wb,
                       "every NTLM and Basic logon fails",
                       wb->domain ? wb->domain : "the domain",
                       wb->dc_error ? wb->dc_error : "no answer");
+    check_priv_skipped(r, wb);
     check_priv_pipe(r, wb, u);
     if (wb->logon == 1)
         neg_check_add(r, NEG_CHECK_OK, "winbind", NULL,

@@ -196,6 +196,8 @@ typedef struct {
     /* the privileged pipe */
     const char *priv_dir;       /* NULL: not found */
     const struct stat *priv_st;
+    /* sockets named like it that are not root's: "DIR/pipe (why)" (or NULL) */
+    const apr_array_header_t *priv_skipped;
     const char *priv_group;     /* the name of its group */
     int priv_call;              /* 1 a call as the Apache user reached it,
                                  * 0 it was refused, -1 not tried */

@@ -29,8 +29,9 @@
 #include <stdint.h>
 #include <wbclient.h>
 
-#include "apr_strings.h"
 #include "apr_general.h"
+#include "apr_hash.h"
+#include "apr_strings.h"
 
 #include "kerberos.h"
 #include "ntlm.h"
@@ -684,25 +685,82 @@ done:
 
 /* ------------------------------------------------------------- winbind */
 
+/* Whether DIR/pipe can be winbindd's privileged pipe: a socket of root's
+ * in a directory of root's (lstat: no links), which libwbclient requires
+ * too (winbind_named_pipe_sock), and that neither its group nor others can
+ * write to (winbindd makes it 0750), else they could put a socket there.
+ * Anyone can make a socket of that name in a directory of their own. NULL,
+ * or why not. */
+static const char *untrusted_pipe(apr_pool_t *p, const char *dir)
+{
+    const char *path = apr_pstrcat(p, dir, "/pipe", NULL);
+    struct stat st;
+
+    if (lstat(dir, &st) != 0)
+        return apr_psprintf(p, "its directory: %s", strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return "its directory is not a directory";
+    if (st.st_uid != 0)
+        return apr_psprintf(p, "its directory is owned by uid %ld, not root",
+                            (long)st.st_uid);
+    if (st.st_mode & (S_IWGRP | S_IWOTH))
+        return apr_psprintf(p, "its directory is writable by %s (mode %04o)",
+                            st.st_mode & S_IWOTH ? "others" : "its group",
+                            (unsigned)(st.st_mode & 07777));
+    if (lstat(path, &st) != 0)
+        return apr_psprintf(p, "%s", strerror(errno));
+    if (!S_ISSOCK(st.st_mode))
+        return "not a socket";
+    if (st.st_uid != 0)
+        return apr_psprintf(p, "owned by uid %ld, not root", (long)st.st_uid);
+    return NULL;
+}
+
+/* The socket of a line of /proc/net/unix ("Num RefCount Protocol Flags
+ * Type St Inode Path"): for a path DIR/winbindd_privileged/pipe,
+ * DIR/winbindd_privileged; else NULL. Abstract names (@...) are not
+ * paths. */
+static const char *priv_dir_of(apr_pool_t *p, char *line)
+{
+    static const char tail[] = "/winbindd_privileged/pipe";
+    int off = -1;
+    char *path;
+    size_t n;
+
+    if (sscanf(line, "%*s %*s %*s %*s %*s %*s %*s %n", &off) != 0 || off < 0)
+        return NULL;
+    path = line + off;
+    path[strcspn(path, "\n")] = '\0';
+    n = strlen(path);
+    if (path[0] != '/' || n <= sizeof(tail) - 1
+        || strcmp(path + n - (sizeof(tail) - 1), tail) != 0)
+        return NULL;
+    return apr_pstrndup(p, path, n - (sizeof("/pipe") - 1));
+}
+
 /* The privileged pipe's directory: winbindd listens on DIR/pipe, which
  * /proc/net/unix lists (the path is winbindd's "state directory", set in
- * smb.conf, so there is no fixed place). */
-const char *neg_probe_priv_dir(apr_pool_t *p)
+ * smb.conf, so there is no fixed place). The first that is root's; every
+ * one that is not is added to skipped (may be NULL) as "DIR/pipe (why)". */
+const char *neg_probe_priv_dir(apr_pool_t *p, apr_array_header_t *skipped)
 {
     FILE *f = fopen("/proc/net/unix", "r");
+    apr_hash_t *seen = apr_hash_make(p);
+    const char *found = NULL, *dir, *why;
     char line[1024];
-    const char *found = NULL;
-    static const char tail[] = "/winbindd_privileged/pipe";
 
-    while (f != NULL && found == NULL && fgets(line, sizeof(line), f) != NULL) {
-        char *path = strchr(line, '/');
-        size_t n;
-        if (path == NULL)
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+        if ((dir = priv_dir_of(p, line)) == NULL
+            || apr_hash_get(seen, dir, APR_HASH_KEY_STRING) != NULL)
             continue;
-        path[strcspn(path, "\n")] = '\0';
-        n = strlen(path);
-        if (n > sizeof(tail) - 1 && strcmp(path + n - (sizeof(tail) - 1), tail) == 0)
-            found = apr_pstrndup(p, path, n - (sizeof("/pipe") - 1));
+        apr_hash_set(seen, dir, APR_HASH_KEY_STRING, dir);
+        if ((why = untrusted_pipe(p, dir)) != NULL) {
+            if (skipped != NULL)
+                APR_ARRAY_PUSH(skipped, const char *) =
+                    apr_psprintf(p, "%s/pipe (%s)", dir, why);
+        }
+        else if (found == NULL)
+            found = dir;
     }
     if (f != NULL)
         fclose(f);
@@ -744,6 +802,7 @@ static int ntlmv2_response(const logon_args *a, const neg_wb_names *names,
     if (rc == 0) {
         rc = heim_ntlm_calculate_ntlm2(key.data, key.length, a->user, a->domain,
                                        req->challenge, &ti, proof, answer);
+        explicit_bzero(key.data, key.length);   /* the password's equivalent */
         heim_ntlm_free_buf(&key);
     }
     free(msg);
@@ -887,6 +946,7 @@ void neg_probe_winbind(apr_pool_t *p, const neg_winbind_request *req,
     struct wbcInterfaceDetails *details = NULL;
     struct wbcAuthErrorInfo *error = NULL;
     struct stat *st = apr_pcalloc(p, sizeof(*st));
+    apr_array_header_t *skipped;
     char *dcname = NULL;
     wbcErr e;
 
@@ -912,7 +972,9 @@ void neg_probe_winbind(apr_pool_t *p, const neg_winbind_request *req,
     if (!out->dc_ok)
         out->dc_error = apr_pstrdup(p, error && error->nt_string ? error->nt_string
                                                                 : wbcErrorString(e));
-    out->priv_dir = req->priv_dir ? req->priv_dir : neg_probe_priv_dir(p);
+    skipped = apr_array_make(p, 1, sizeof(const char *));
+    out->priv_skipped = skipped;
+    out->priv_dir = req->priv_dir ? req->priv_dir : neg_probe_priv_dir(p, skipped);
     if (out->priv_dir != NULL && stat(out->priv_dir, st) == 0) {
         struct group *gr = getgrgid(st->st_gid);
         out->priv_st = st;

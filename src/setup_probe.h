@@ -74,8 +74,10 @@ void neg_probe_kdc(apr_pool_t *p, const neg_kdc_request *req,
                    neg_kdc_facts *out);
 
 /* The directory of winbind's privileged pipe (winbindd listens on
- * DIR/pipe, which /proc/net/unix lists), or NULL. */
-const char *neg_probe_priv_dir(apr_pool_t *p);
+ * DIR/pipe, which /proc/net/unix lists), or NULL. Only a socket of root's
+ * in a directory of root's closed to others' writes: sockets of that name
+ * that are not are added to skipped (may be NULL) as "DIR/pipe (why)". */
+const char *neg_probe_priv_dir(apr_pool_t *p, apr_array_header_t *skipped);
 
 typedef struct {
     const char *priv_dir;       /* NULL: find it */

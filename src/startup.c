@@ -84,6 +84,7 @@ typedef struct {
     int wb_ping;                            /* 1 answers, 0 not, -1 not known */
     const char *wb_error;
     const char *priv_dir;
+    apr_array_header_t *priv_skipped;   /* sockets named like it, not root's */
     struct stat priv_st;
     int have_priv_st;
     int priv_call;                          /* 1 connect worked, 0 refused, -1 not tried */
@@ -522,6 +523,7 @@ static void check_winbind(checks *ck)
     wb.dc_ok = -1;                  /* not asked: that is the DC's time */
     wb.priv_dir = ck->priv_dir;
     wb.priv_st = ck->have_priv_st ? &ck->priv_st : NULL;
+    wb.priv_skipped = ck->priv_skipped;
     wb.priv_call = ck->priv_call;
     wb.priv_error = ck->priv_error;
     wb.logon = -1;
@@ -565,7 +567,8 @@ int neg_startup_checks(apr_pool_t *ptemp, server_rec *main_server, module *m)
         return 0;
     apache_user(&ck);
     if (ck.ntlm) {
-        ck.priv_dir = neg_probe_priv_dir(ptemp);
+        ck.priv_skipped = apr_array_make(ptemp, 1, sizeof(const char *));
+        ck.priv_dir = neg_probe_priv_dir(ptemp, ck.priv_skipped);
         ck.have_priv_st = ck.priv_dir != NULL && stat(ck.priv_dir, &ck.priv_st) == 0;
     }
     probe(&ck);

@@ -233,6 +233,40 @@ static void test_clock(void)
                "allows 300 s"), "clock: past the skew fails");
 }
 
+/* Sockets named like the privileged pipe that are not root's: a warning
+ * that names them (the first three), and the pipe found is still judged. */
+static void test_winbind_skipped(neg_winbind_facts *wb, const neg_apache_user *u)
+{
+    apr_array_header_t *skipped = apr_array_make(pool, 4, sizeof(const char *));
+    const neg_check_item *it;
+    neg_check_report *r;
+    int i;
+
+    wb->logon = -1;
+    wb->priv_skipped = skipped;
+    r = neg_check_report_make(pool);
+    neg_check_winbind(r, wb, u);
+    CHECK(neg_check_count(r, NEG_CHECK_WARN) == 0, "winbind: nothing skipped, nothing said");
+    APR_ARRAY_PUSH(skipped, const char *) =
+        "/tmp/x/winbindd_privileged/pipe (its directory is owned by uid 65534, not root)";
+    r = neg_check_report_make(pool);
+    neg_check_winbind(r, wb, u);
+    it = &APR_ARRAY_IDX(r->items, 2, neg_check_item);
+    CHECK(says(it, NEG_CHECK_WARN, "skipped 1 socket named like winbind's privileged "
+               "pipe") && strstr(it->text, "/tmp/x/winbindd_privileged/pipe (its "
+               "directory is owned by uid 65534, not root)") != NULL
+          && strstr(it->fix, "ss -xlp") != NULL, "winbind: a skipped socket named, with why");
+    CHECK(says(last(r), NEG_CHECK_OK, "can use winbind's privileged pipe in "
+               "/var/lib/samba/winbindd_privileged"), "winbind: the pipe found still judged");
+    for (i = 0; i < 4; i++)
+        APR_ARRAY_PUSH(skipped, const char *) = "/tmp/y/winbindd_privileged/pipe (not a socket)";
+    r = neg_check_report_make(pool);
+    neg_check_winbind(r, wb, u);
+    it = &APR_ARRAY_IDX(r->items, 2, neg_check_item);
+    CHECK(says(it, NEG_CHECK_WARN, "skipped 5 sockets") && strstr(it->text, "; and 2 more"),
+          "winbind: five skipped: three named, and a count");
+}
+
 static void test_winbind(void)
 {
     neg_check_report *r = neg_check_report_make(pool);
@@ -283,6 +317,7 @@ static void test_winbind(void)
     neg_check_winbind(r, &wb, &u);
     CHECK(says(last(r), NEG_CHECK_FAIL, "refused: NT_STATUS_WRONG_PASSWORD")
           && neg_check_count(r, NEG_CHECK_OK) == 3, "winbind: a refused test logon");
+    test_winbind_skipped(&wb, &u);
 }
 
 int main(int argc, const char *const *argv)
