@@ -586,15 +586,57 @@ static int decode_ap_req(const unsigned char *tok, size_t len, AP_REQ *req)
     return ok;
 }
 
+/* The ticket's service as it names it in clear text (RFC 4120 5.3): the
+ * client's to choose, so bounded before any work (a service principal has
+ * two components, HTTP/host) and built in one pass; NULL when over the
+ * bounds. An empty component costs its sender two bytes: a name copied
+ * component by component would cost the server the square of that. */
+#define SNAME_MAX_COMPONENTS 8
+#define SNAME_MAX_BYTES 512
+
+static const char *service_name_of(apr_pool_t *p, const AP_REQ *req)
+{
+    const PrincipalName *sname = &req->ticket.sname;
+    size_t i, n, total = 0;
+    char *out, *at;
+
+    if (sname->name_string.len == 0 || sname->name_string.len > SNAME_MAX_COMPONENTS)
+        return NULL;
+    for (i = 0; i < sname->name_string.len; i++)
+        total += strnlen(sname->name_string.val[i], SNAME_MAX_BYTES + 1) + 1;
+    total += strnlen(req->ticket.realm, SNAME_MAX_BYTES + 1);
+    if (total > SNAME_MAX_BYTES)
+        return NULL;
+    at = out = apr_palloc(p, total + 1);
+    for (i = 0; i < sname->name_string.len; i++) {
+        n = strlen(sname->name_string.val[i]);
+        memcpy(at, sname->name_string.val[i], n);
+        at += n;
+        *at++ = i + 1 < sname->name_string.len ? '/' : '@';
+    }
+    n = strlen(req->ticket.realm);
+    memcpy(at, req->ticket.realm, n + 1);
+    return out;
+}
+
+/* Why a ticket's clear-text service name is refused before any work, or
+ * NULL. */
+static const char *service_name_refused(apr_pool_t *p, const AP_REQ *req)
+{
+    if (service_name_of(p, req) != NULL)
+        return NULL;
+    return apr_psprintf(p, "refused a Kerberos ticket whose clear-text service "
+                        "name is not a service principal (%lu components, "
+                        "%s; at most %d components and %d bytes): a broken "
+                        "client or an attack", (unsigned long)req->ticket.sname.name_string.len,
+                        strnlen(req->ticket.realm, SNAME_MAX_BYTES + 1) > SNAME_MAX_BYTES
+                        ? "an overlong realm" : "its realm",
+                        SNAME_MAX_COMPONENTS, SNAME_MAX_BYTES);
+}
+
 static void ticket_info_of(apr_pool_t *p, const AP_REQ *req, ticket_info *ti)
 {
-    const char *name = NULL;
-    size_t i;
-
-    for (i = 0; i < req->ticket.sname.name_string.len; i++)
-        name = apr_pstrcat(p, name ? name : "", name ? "/" : "",
-                           req->ticket.sname.name_string.val[i], NULL);
-    ti->principal = apr_pstrcat(p, name ? name : "?", "@", req->ticket.realm, NULL);
+    ti->principal = service_name_of(p, req);
     ti->kvno = req->ticket.enc_part.kvno ? *req->ticket.enc_part.kvno : -1;
     ti->enctype = req->ticket.enc_part.etype;
     replay_key(req, ti->replay_key);
@@ -733,7 +775,8 @@ static const char *describe_failure(apr_pool_t *p, const neg_krb5_acceptor *a,
     ti.kvno = -1;
     if (read_ticket_info(p, tok, len, &ti))
         ticket = apr_psprintf(p, "a Kerberos ticket for %s (kvno %d, %s)",
-                              ti.principal, ti.kvno, enctype_name(ti.enctype));
+                              ti.principal ? ti.principal : "an overlong name",
+                              ti.kvno, enctype_name(ti.enctype));
     if (major == GSS_S_CONTINUE_NEEDED && (kerr = krb_error_in(out)) != 0)
         minor = (OM_uint32)kerr;   /* a refusal with a KRB-ERROR reply */
     else if (major == GSS_S_CONTINUE_NEEDED)
@@ -817,6 +860,8 @@ static const char *check_ticket_service(apr_pool_t *p,
 
     memset(&ti, 0, sizeof(ti));
     ticket_info_of(p, req, &ti);
+    if (ti.principal == NULL)
+        return service_name_refused(p, req);
     res->service = ti.principal;
     memcpy(res->replay_key, ti.replay_key, sizeof(res->replay_key));
     res->has_replay_key = 1;
@@ -1032,32 +1077,26 @@ enum { TICKET_NOT_CACHED, TICKET_DECLINED, TICKET_ACCEPTED };
 static void split_principal(apr_pool_t *p, const char *principal,
                             neg_krb5_result *res);
 
-static void put_string(SHA256_CTX *sha, const char *s)
-{
-    put_be32(sha, (uint32_t)strlen(s));
-    SHA256_Update(sha, s, strlen(s));
-}
-
-/* The cache key: everything of the ticket that selects the key and feeds
- * the decryption (the clear-text service name and realm, kvno, enctype)
- * and the ciphertext, each with its length. A ticket altered in any byte,
- * or the same ciphertext under another name, is another key. */
+/* The cache key: the ticket's etype and ciphertext, each with its length.
+ * Nothing else of the ticket counts: its realm, service name and kvno are
+ * clear text the client may rewrite (RFC 4120 5.3), and whichever key of
+ * the keytab they select (Heimdal tries every key when they select none),
+ * a ciphertext that decrypts and passes its integrity check under it is
+ * the one ticket the KDC made, with one content. A key over those fields
+ * too would let a client fill the cache with one ticket under many names
+ * (every letter case of the realm, every kvno), each a full accept and an
+ * entry; the names are checked on every use all the same (the service
+ * policy, check_ticket_service). A ticket altered in any byte of its
+ * ciphertext is another key. */
 static void ticket_key(const AP_REQ *req, unsigned char out[NEG_TICKET_KEY_LEN])
 {
-    static const char label[] = "mod_auth_negotiate verified ticket v1";
+    static const char label[] = "mod_auth_negotiate verified ticket v2";
     const Ticket *t = &req->ticket;
     SHA256_CTX sha;
-    size_t i;
 
     SHA256_Init(&sha);
     SHA256_Update(&sha, label, sizeof(label));
     put_be32(&sha, (uint32_t)t->enc_part.etype);
-    put_be32(&sha, t->enc_part.kvno ? 1 : 0);
-    put_be32(&sha, t->enc_part.kvno ? (uint32_t)*t->enc_part.kvno : 0);
-    put_be32(&sha, (uint32_t)t->sname.name_string.len);
-    for (i = 0; i < t->sname.name_string.len; i++)
-        put_string(&sha, t->sname.name_string.val[i]);
-    put_string(&sha, t->realm);
     put_be32(&sha, (uint32_t)t->enc_part.cipher.length);
     SHA256_Update(&sha, t->enc_part.cipher.data, t->enc_part.cipher.length);
     SHA256_Final(out, &sha);
@@ -1546,6 +1585,8 @@ int neg_krb5_accept_keep(neg_krb5_acceptor *a, const unsigned char *token,
     in.value = (void *)normalise_oid(p, token, len);
     in.length = len;
     have_req = decode_ap_req(in.value, len, &req);
+    if (have_req && (res->error = service_name_refused(p, &req)) != NULL)
+        goto cleanup;
     if (have_req && ticket_cache && a->tickets != NULL
         && try_ticket_cache(a, &req, key, p, cb, cb_len, keep, res, &remember)) {
         ok = 1;

@@ -10,6 +10,9 @@ out are base64 (the raw krb5 token, as t/client/krb5_token prints it).
       the ticket of the first token with the authenticator of the second
   apreq_edit.py info TOKEN
       cipher_offset=... cipher_len=... (where the ticket's ciphertext is)
+  apreq_edit.py components TOKEN N
+      the ticket's clear-text service name replaced by N empty components
+      (each costs two bytes: attacker-sized input for the name's handling)
   apreq_edit.py fields TOKEN [NAME ...]
       NAME=TOKEN lines: the token with one clear-text field of its AP-REQ
       (RFC 4120 5.5.1, 5.3, 5.2.9) or of its GSS/SPNEGO framing rewritten,
@@ -293,6 +296,13 @@ def main(argv):
         out = flip(tok, int(argv[3]) if len(argv) > 3 else None)
     elif op == 'splice':
         out = splice(tok, base64.b64decode(argv[3]))
+    elif op == 'components':
+        spnego = tok[2:2 + len(SPNEGO_OID)] == SPNEGO_OID or SPNEGO_OID in tok[:16]
+        raw, put = mech_token(tok) if spnego else (tok, lambda new: new)
+        oid, ap = split_krb5(raw)
+        names = child(child(child(_ticket(ap), 0xa2), 0x30), 0xa1)
+        child(names, 0x30)[1] = [[0x1b, b''] for _ in range(int(argv[3]))]
+        out = put(join_krb5(oid, ap))
     elif op == 'fields':
         for name, new in variants(tok, argv[3:]).items():
             print('%s=%s' % (name, base64.b64encode(new).decode()))
