@@ -35,6 +35,7 @@
 #include "header.h"
 #include "identity.h"
 #include "kerberos.h"
+#include "log_limit.h"
 #include "logon.h"
 #include "policy.h"
 #include "replay.h"
@@ -396,6 +397,28 @@ static const char *set_replay_cache(cmd_parms *cmd, void *dummy, const char *arg
     return err ? err : neg_replay_set(cmd->pool, arg);
 }
 
+static const char *set_log_limit(cmd_parms *cmd, void *dummy, const char *count,
+                                 const char *seconds)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    char *end;
+    long n;
+    int sec = 0;
+
+    if (err != NULL)
+        return err;
+    n = strtol(count, &end, 10);
+    if (*count == '\0' || *end != '\0' || n < 0 || n > 1000000)
+        return apr_psprintf(cmd->pool, "NegotiateLogLimit: '%s' is not "
+                            "allowed; give a number of lines from 0 (no limit) "
+                            "to 1000000, then seconds", count);
+    sec = NEG_LOG_LIMIT_DEFAULT_SECONDS;
+    err = seconds ? parse_seconds(cmd, seconds, 1, 86400, &sec) : NULL;
+    if (err == NULL)
+        neg_log_limit_configure((int)n, sec);
+    return err;
+}
+
 static const char *set_session_lifetime(cmd_parms *cmd, void *conf_v, const char *arg)
 {
     return parse_seconds(cmd, arg, 1, 86400,
@@ -487,6 +510,9 @@ static const command_rec neg_cmds[] = {
                   "shmcb[:path(size)] | memcache:HOST:PORT | redis:HOST:PORT | "
                   "none: where Kerberos authenticators are remembered to "
                   "refuse replays (default shmcb)"),
+    AP_INIT_TAKE12("NegotiateLogLimit", set_log_limit, NULL, RSRC_CONF,
+                   "COUNT [SECONDS]: at most COUNT lines of one tag per "
+                   "client in SECONDS (default 10 60; 0: no limit)"),
     AP_INIT_TAKE1("NegotiateWinbindThreads", set_winbind_threads, NULL, RSRC_CONF,
                   "Threads per process that talk to winbind, each with its "
                   "own connection (default 8)"),
@@ -634,14 +660,25 @@ static void add_reply_header(request_rec *r, neg_scheme scheme,
                   apr_pstrcat(r->pool, neg_scheme_name(scheme), " ", b64, NULL));
 }
 
+/* The verdict's lines, at most NegotiateLogLimit of them per client and
+ * tag in a window (log_limit.h); the status page counts every refusal. */
 static void log_lines(request_rec *r, const neg_verdict *v)
 {
     static const int level[] = { APLOG_DEBUG, APLOG_INFO, APLOG_WARNING, APLOG_ERR };
-    int i;
+    unsigned long left_out;
+    int i, lvl;
 
-    for (i = 0; i < v->n_lines; i++)
-        ap_log_rerror(APLOG_MARK, level[v->lines[i].level], 0, r, "%s: %s",
-                      v->lines[i].tag, v->lines[i].text);
+    for (i = 0; i < v->n_lines; i++) {
+        lvl = level[v->lines[i].level];
+        if (!APLOG_R_IS_LEVEL(r, lvl)
+            || !neg_log_limit_allows(r->useragent_ip, v->lines[i].tag,
+                                     apr_time_now(), &left_out))
+            continue;
+        ap_log_rerror(APLOG_MARK, lvl, 0, r, "%s: %s%s", v->lines[i].tag,
+                      v->lines[i].text, left_out == 0 ? "" : apr_psprintf(r->pool,
+                      " [%lu more %s lines from this client were not written "
+                      "(NegotiateLogLimit)]", left_out, v->lines[i].tag));
+    }
 }
 
 /* A Kerberos token grows with the user's groups: about 11 bytes of header
@@ -1154,6 +1191,7 @@ static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
     seen.short_format = 0;
     neg_replay_pre_config(pconf);
     neg_session_memo_pre_config();
+    neg_log_limit_configure(NEG_LOG_LIMIT_DEFAULT_COUNT, NEG_LOG_LIMIT_DEFAULT_SECONDS);
     return OK;
 }
 
