@@ -71,8 +71,14 @@ typedef struct {
     const char *load_error;         /* the last load failed: this is why */
     const char *warning;            /* shown once after a load */
     apr_time_t checked;
-    struct stat st;
+    struct stat st;                 /* the file as it was before the load
+                                     * that made current */
     int have_st;
+    /* held by the one thread that checks and loads the keytab, outside
+     * registry_lock: the others keep serving with current meanwhile (a
+     * keytab on a hung NFS mount holds that thread only) */
+    apr_thread_mutex_t *load_lock;
+    int loading;
 } registry_entry;
 
 static apr_pool_t *registry_pool;
@@ -287,21 +293,28 @@ static const char *missing_principals(neg_krb5_acceptor *a,
                         "refused", missing, a->keytab_name);
 }
 
+static void (*load_hook)(const char *keytab);
+
+void neg_krb5_set_load_hook(void (*hook)(const char *keytab))
+{
+    load_hook = hook;
+}
+
+/* A new acceptor from the keytab, in pool (made under registry_lock by
+ * the caller: this runs outside it). */
 static neg_krb5_acceptor *load_acceptor(const char *keytab,
                                         const apr_array_header_t *allowed,
-                                        apr_pool_t *msg_pool,
+                                        apr_pool_t *pool, apr_pool_t *msg_pool,
                                         const char **error,
                                         const char **warning)
 {
     neg_krb5_acceptor *a;
-    apr_pool_t *pool;
     krb5_keytab src = NULL;
     krb5_error_code code;
     char defname[1024];
     char memname[128];
     OM_uint32 major, minor;
 
-    apr_pool_create(&pool, registry_pool);
     a = apr_pcalloc(pool, sizeof(*a));
     a->pool = pool;
     a->cred = GSS_C_NO_CREDENTIAL;
@@ -336,7 +349,7 @@ static neg_krb5_acceptor *load_acceptor(const char *keytab,
         goto fail;
     }
     snprintf(memname, sizeof(memname), "MEMORY:mod_auth_negotiate-%ld-%u",
-             (long)getpid(), ++load_counter);
+             (long)getpid(), __atomic_add_fetch(&load_counter, 1, __ATOMIC_RELAXED));
     code = krb5_kt_resolve(a->kctx, memname, &a->mem_keytab);
     if (code != 0) {
         a->mem_keytab = NULL;
@@ -345,6 +358,8 @@ static neg_krb5_acceptor *load_acceptor(const char *keytab,
         goto fail;
     }
     *error = copy_keys(a, src, allowed);
+    if (load_hook != NULL)
+        load_hook(a->keytab_name);      /* tests: a write, or a hang, here */
     if (*error != NULL) {
         *error = apr_pstrdup(msg_pool, *error);
         goto fail;
@@ -383,20 +398,36 @@ static const char *registry_key(apr_pool_t *p, const char *keytab,
                        NULL);
 }
 
-static int keytab_changed(registry_entry *e)
+/* The keytab's file now, stat first: whatever is read after this is at
+ * least as new, so a write that lands during the load is seen at the next
+ * check (which finds the file changed since this stat) rather than never.
+ * 0 when there is no file to look at (another keytab type). */
+static int stat_keytab(const char *keytab, struct stat *st)
 {
+    char defname[1024];
     const char *path;
-    struct stat st;
+    krb5_context kctx;
 
-    if (e->current == NULL)
-        return 1;       /* the last load failed: try again */
-    path = keytab_file_path(e->current->keytab_name);
-    if (path == NULL || stat(path, &st) != 0)
-        return 0;       /* keep what works rather than drop it */
-    if (e->have_st && st.st_mtime == e->st.st_mtime && st.st_ino == e->st.st_ino
-        && st.st_size == e->st.st_size && st.st_ctime == e->st.st_ctime)
-        return 0;
-    return 1;
+    if (keytab == NULL) {
+        if (krb5_init_context(&kctx) != 0)
+            return 0;
+        krb5_kt_default_name(kctx, defname, sizeof(defname));
+        krb5_free_context(kctx);
+        keytab = defname;
+    }
+    path = keytab_file_path(keytab);
+    return path != NULL && stat(path, st) == 0;
+}
+
+/* Nanoseconds too: a keytab rewritten within the second, at the same
+ * size, on a file system that gives the freed inode number back. */
+static int same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_ino == b->st_ino && a->st_size == b->st_size
+        && a->st_mtim.tv_sec == b->st_mtim.tv_sec
+        && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec
+        && a->st_ctim.tv_sec == b->st_ctim.tv_sec
+        && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
 static void retire(neg_krb5_acceptor *a)
@@ -406,25 +437,54 @@ static void retire(neg_krb5_acceptor *a)
         destroy_acceptor(a);
 }
 
-static void reload_entry(registry_entry *e, const char *keytab,
-                         const apr_array_header_t *allowed)
+/* Check the keytab and load it when it changed (or never loaded): called
+ * by one thread at a time (load_lock), without registry_lock, which it
+ * takes only to make pools and to swap the result in. */
+static void refresh_entry(registry_entry *e, const char *keytab,
+                          const apr_array_header_t *allowed)
 {
     neg_krb5_acceptor *fresh;
-    const char *path;
+    apr_pool_t *pool, *msgs;
+    const char *error = NULL, *warning = NULL;
+    struct stat st;
+    int have_st = stat_keytab(keytab, &st);
 
-    apr_pool_clear(e->msg_pool);
-    e->load_error = e->warning = NULL;
-    fresh = load_acceptor(keytab, allowed, e->msg_pool, &e->load_error,
-                          &e->warning);
+    if (e->current != NULL && (!have_st || (e->have_st && same_file(&st, &e->st))))
+        return;     /* unchanged, or gone for now: keep what works */
+    apr_thread_mutex_lock(registry_lock);
+    apr_pool_create(&pool, registry_pool);
+    apr_pool_create(&msgs, registry_pool);
+    apr_thread_mutex_unlock(registry_lock);
+    fresh = load_acceptor(keytab, allowed, pool, msgs, &error, &warning);
     neg_status_keytab_load(fresh ? fresh->keytab_name : keytab, fresh != NULL,
                            apr_time_now());
-    if (fresh == NULL)
-        return;             /* keep serving with the previous keys, if any */
-    if (e->current != NULL)
-        retire(e->current);
-    e->current = fresh;
-    path = keytab_file_path(fresh->keytab_name);
-    e->have_st = (path != NULL && stat(path, &e->st) == 0);
+    apr_thread_mutex_lock(registry_lock);
+    apr_pool_destroy(e->msg_pool);
+    e->msg_pool = msgs;
+    e->load_error = error;
+    e->warning = warning;
+    if (fresh != NULL) {
+        if (e->current != NULL)
+            retire(e->current);
+        e->current = fresh;
+        e->st = st;
+        e->have_st = have_st;
+    }
+    apr_thread_mutex_unlock(registry_lock);
+}
+
+static registry_entry *entry_for(const char *key)
+{
+    registry_entry *e = apr_hash_get(registry, key, APR_HASH_KEY_STRING);
+
+    if (e == NULL) {
+        e = apr_pcalloc(registry_pool, sizeof(*e));
+        apr_pool_create(&e->msg_pool, registry_pool);
+        apr_thread_mutex_create(&e->load_lock, APR_THREAD_MUTEX_DEFAULT, registry_pool);
+        apr_hash_set(registry, apr_pstrdup(registry_pool, key),
+                     APR_HASH_KEY_STRING, e);
+    }
+    return e;
 }
 
 neg_krb5_acceptor *neg_krb5_acquire(const char *keytab,
@@ -436,27 +496,37 @@ neg_krb5_acceptor *neg_krb5_acquire(const char *keytab,
     apr_time_t now = apr_time_now();
     registry_entry *e;
     neg_krb5_acceptor *a;
+    int due, have;
 
     *error = NULL;
     *warning = NULL;
     apr_thread_mutex_lock(registry_lock);
-    e = apr_hash_get(registry, key, APR_HASH_KEY_STRING);
-    if (e == NULL) {
-        e = apr_pcalloc(registry_pool, sizeof(*e));
-        apr_pool_create(&e->msg_pool, registry_pool);
-        apr_hash_set(registry, apr_pstrdup(registry_pool, key),
-                     APR_HASH_KEY_STRING, e);
-    }
-    if (e->checked == 0 || now - e->checked >= keytab_check_interval) {
+    e = entry_for(key);
+    due = !e->loading && (e->checked == 0 || now - e->checked >= keytab_check_interval);
+    if (due) {
         e->checked = now;
-        if (keytab_changed(e))
-            reload_entry(e, keytab, principals);
+        e->loading = 1;
     }
+    have = e->current != NULL;
+    apr_thread_mutex_unlock(registry_lock);
+    /* The thread whose turn it is checks (and loads); one that has no
+     * acceptor to serve with yet waits for it; the others go on with the
+     * acceptor they have. */
+    if (due || !have) {
+        apr_thread_mutex_lock(e->load_lock);
+        if (due)
+            refresh_entry(e, keytab, principals);
+        apr_thread_mutex_unlock(e->load_lock);
+    }
+    apr_thread_mutex_lock(registry_lock);
+    if (due)
+        e->loading = 0;
     a = e->current;
     if (a != NULL)
         a->refs++;
     else
-        *error = apr_pstrdup(p, e->load_error);
+        *error = apr_pstrdup(p, e->load_error ? e->load_error
+                             : "the keytab has not been loaded yet");
     if (e->warning != NULL) {
         *warning = apr_pstrdup(p, e->warning);
         e->warning = NULL;
@@ -839,6 +909,20 @@ static const char *key_names(apr_pool_t *p, const neg_krb5_acceptor *a)
             list = list ? apr_pstrcat(p, list, ", ", n, NULL) : n;
     }
     return list ? list : "none";
+}
+
+const char *neg_krb5_acceptor_keys(apr_pool_t *p, const neg_krb5_acceptor *a)
+{
+    const char *list = "";
+    int i;
+
+    for (i = 0; i < a->keys->nelts; i++) {
+        const key_info *k = &APR_ARRAY_IDX(a->keys, i, key_info);
+
+        list = apr_psprintf(p, "%s%s%s kvno %d", list, i ? ", " : "",
+                            k->principal, k->kvno);
+    }
+    return list;
 }
 
 /* Read the ticket's service and the replay key (replay.h) from the AP-REQ

@@ -136,4 +136,12 @@ void neg_krb5_add_realm(apr_pool_t *p, apr_array_header_t *realms,
 /* For tests: how often a keytab file is checked for replacement. */
 void neg_krb5_set_check_interval(apr_interval_time_t interval);
 
+/* Tests only: called while a keytab is loaded, after its keys were read
+ * (a write or a hang of the file at that moment). NULL: none. */
+void neg_krb5_set_load_hook(void (*hook)(const char *keytab));
+
+/* The principals of the acceptor's keys with their kvnos ("HTTP/x@R kvno
+ * 2, ..."), for diagnostics and tests. */
+const char *neg_krb5_acceptor_keys(apr_pool_t *p, const neg_krb5_acceptor *a);
+
 #endif
