@@ -148,6 +148,14 @@ static time_t now_mono(void)
     return ts.tv_sec;
 }
 
+static uint64_t now_mono_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + 1;
+}
+
 static void copy_str(char *dst, size_t cap, const char *src)
 {
     snprintf(dst, cap, "%s", src ? src : "");
@@ -360,16 +368,153 @@ static int is_group_type(enum wbcSidType type)
         || type == WBC_SID_NAME_WKN_GRP;
 }
 
-/* One name in one domain; a name the domain does not know adds nothing. */
+/* ------------------------------------------- "no such name", for sure */
+
+/* libwbclient 4.17 answers every failure winbindd reports for a name
+ * lookup with WBC_ERR_DOMAIN_NOT_FOUND: winbindd sends no NT status with
+ * its error, whether the directory said NONE_MAPPED or the domain child
+ * could not reach it (the DC unreachable, the domain offline without a
+ * cached entry, the child gone). A failed lookup is taken for "no such
+ * name" only when winbind shows, right after, that it can answer for the
+ * domain (domain_answers) and the same lookup fails again: a lookup that
+ * failed once while the domain's directory answers now is asked again,
+ * and a domain that does not answer leaves the name undecided. */
+
+/* The SID of a domain winbind can name: its NetBIOS or DNS name, or
+ * a domain name it maps (NT AUTHORITY). */
+static int domain_sid_of(struct wbcContext *ctx, const char *domain,
+                         struct wbcDomainSid *sid)
+{
+    enum wbcSidType type;
+
+    return wbcCtxLookupName(ctx, domain, "", sid, &type) == WBC_ERR_SUCCESS
+        && type == WBC_SID_NAME_DOMAIN;
+}
+
+/* A RID that every domain of that kind has: Users in BUILTIN, Domain
+ * Users (a local SAM's "None") in a domain; 0 for other SIDs. */
+static uint32_t rid_that_exists(const struct wbcDomainSid *dom)
+{
+    static const uint8_t nt_authority[6] = { 0, 0, 0, 0, 0, 5 };
+
+    if (dom->sid_rev_num != 1 || memcmp(dom->id_auth, nt_authority, 6) != 0)
+        return 0;
+    if (dom->num_auths == 1 && dom->sub_auths[0] == 32)
+        return 545;
+    return dom->num_auths == 4 && dom->sub_auths[0] == 21 ? 513 : 0;
+}
+
+/* A RID no domain has (AD hands out RIDs below 2^30), another each time:
+ * winbindd has no answer for it in its cache. */
+static uint32_t fresh_rid(void)
+{
+    static uint32_t seq;
+    uint32_t n = __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
+
+    return 0x7f000000u | ((n * 2654435761u ^ (uint32_t)now_mono_ns()) & 0x00ffffffu);
+}
+
+/* Does the domain's directory answer now? The names of a RID it has and
+ * of a fresh one, which winbindd's domain child must ask the directory
+ * for: it answers a RID the directory has not ("unknown") as it answers
+ * one it has, but fails the lookup when it cannot ask. */
+static int domain_answers(struct wbcContext *ctx, const struct wbcDomainSid *dom)
+{
+    uint32_t rids[2];
+    const char *dom_name = NULL;
+    const char **names = NULL;
+    enum wbcSidType *types = NULL;
+    wbcErr e;
+
+    if ((rids[0] = rid_that_exists(dom)) == 0)
+        return 0;
+    rids[1] = fresh_rid();
+    e = wbcCtxLookupRids(ctx, (struct wbcDomainSid *)dom, 2, rids, &dom_name,
+                         &names, &types);
+    wbcFreeMemory((void *)dom_name);
+    wbcFreeMemory(names);
+    wbcFreeMemory(types);
+    return e == WBC_ERR_SUCCESS;
+}
+
+/* Names of domains winbind does not list are looked up by its own
+ * domain's DC (on a member) or by nobody (on a DC): that no domain has
+ * the name is sure only when its own domain answers. */
+static int own_domain_answers(struct wbcContext *ctx)
+{
+    struct wbcInterfaceDetails *d = NULL;
+    struct wbcDomainSid sid;
+    int ok = 0;
+
+    if (wbcCtxInterfaceDetails(ctx, &d) == WBC_ERR_SUCCESS && d != NULL
+        && d->netbios_domain != NULL)
+        ok = domain_sid_of(ctx, d->netbios_domain, &sid) && domain_answers(ctx, &sid);
+    wbcFreeMemory(d);
+    return ok;
+}
+
+/* A lookup of domain\name failed: is that "no such name"? AUTH_FAILED
+ * when winbind shows it is, OK when asking again found the name (sid and
+ * type filled in), UNKNOWN_DOMAIN when no domain has that name, else a
+ * failure: winbind cannot say. */
+static neg_wb_status confirm_no_such_name(struct wbcContext *ctx, wb_job *job,
+                                          const char *domain, const char *name,
+                                          struct wbcDomainSid *sid,
+                                          enum wbcSidType *type)
+{
+    struct wbcDomainSid dom;
+    wbcErr e;
+
+    if (!domain_sid_of(ctx, domain, &dom)) {
+        if (!own_domain_answers(ctx))
+            goto cannot_say;
+        snprintf(job->res.detail, sizeof(job->res.detail),
+                 "winbind knows no domain %s", domain);
+        return NEG_WB_UNKNOWN_DOMAIN;
+    }
+    if (!domain_answers(ctx, &dom))
+        goto cannot_say;
+    e = wbcCtxLookupName(ctx, domain, name, sid, type);
+    if (e == WBC_ERR_SUCCESS)
+        return NEG_WB_OK;
+    if (e == WBC_ERR_DOMAIN_NOT_FOUND)
+        return NEG_WB_AUTH_FAILED;
+    return lookup_failure(job, e) == NEG_WB_UNAVAILABLE ? NEG_WB_UNAVAILABLE
+                                                        : NEG_WB_ERROR;
+cannot_say:
+    snprintf(job->res.detail, sizeof(job->res.detail), "winbind answered the "
+             "lookup with an error and cannot show that the domain %s answers",
+             domain);
+    return NEG_WB_ERROR;
+}
+
+/* The SID and type of domain\name: OK; AUTH_FAILED when the name surely
+ * does not exist; else why winbind cannot say. */
+static neg_wb_status resolve_name(struct wbcContext *ctx, wb_job *job,
+                                  const char *domain, const char *name,
+                                  struct wbcDomainSid *sid, enum wbcSidType *type)
+{
+    wbcErr e = wbcCtxLookupName(ctx, domain, name, sid, type);
+
+    if (e == WBC_ERR_SUCCESS)
+        return NEG_WB_OK;
+    if (e == WBC_ERR_DOMAIN_NOT_FOUND)
+        return confirm_no_such_name(ctx, job, domain, name, sid, type);
+    return lookup_failure(job, e) == NEG_WB_UNAVAILABLE ? NEG_WB_UNAVAILABLE
+                                                        : NEG_WB_ERROR;
+}
+
+/* One name in one domain; a name the domain surely does not have adds
+ * nothing (AUTH_FAILED). */
 static neg_wb_status lookup_group_in(struct wbcContext *ctx, wb_job *job,
                                      const char *domain, const char *name)
 {
     struct wbcDomainSid sid;
     enum wbcSidType type;
-    wbcErr e = wbcCtxLookupName(ctx, domain, name, &sid, &type);
+    neg_wb_status st = resolve_name(ctx, job, domain, name, &sid, &type);
 
-    if (e != WBC_ERR_SUCCESS)
-        return lookup_failure(job, e);
+    if (st != NEG_WB_OK)
+        return st;
     if (!is_group_type(type))
         return NEG_WB_AUTH_FAILED;
     if (job->n_group_sids < NEG_WB_GROUP_SIDS_MAX)
@@ -396,7 +541,7 @@ static neg_wb_status lookup_bare_group(struct wbcContext *ctx, wb_job *job)
             continue;
         st = lookup_group_in(ctx, job, d[i].short_name, job->name);
         if (st != NEG_WB_OK && st != NEG_WB_AUTH_FAILED)
-            worst = st;
+            worst = st == NEG_WB_UNKNOWN_DOMAIN ? NEG_WB_ERROR : st;
     }
     wbcFreeMemory(d);
     return job->n_group_sids > 0 && worst == NEG_WB_AUTH_FAILED ? NEG_WB_OK : worst;
@@ -532,14 +677,6 @@ static int may_connect(const wb_conn *c, const wb_job *job)
  * is a lease, not a lock: a holder that died (or hangs) loses it. */
 #define CONNECT_WAIT_MS 1500
 #define CONNECT_LEASE_MS 250
-
-static uint64_t now_mono_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + 1;
-}
 
 /* A job its caller gave up while it waited for a connect slot is not run,
  * unless its late answer is still kept (cache_late_answer: names of SIDs,
@@ -1207,11 +1344,15 @@ static void respell(char *name)
 
 /* ---------------------------------------------------------------- probe */
 
-typedef struct {
+/* A question for start-up checks, asked on a thread of its own: httpd's
+ * parent may ask before it forks, and must not keep pool threads. */
+typedef struct probe {
     pthread_mutex_t m;
     pthread_cond_t cv;
-    int done, abandoned, count;
-    char names[512];
+    int (*ask)(struct probe *);
+    int done, abandoned, result;
+    char domain[NEG_WB_NAME_MAX];   /* in: the domain asked about */
+    char names[512];                /* out: domains winbind knows */
 } probe;
 
 static void free_probe(probe *pr)
@@ -1219,6 +1360,13 @@ static void free_probe(probe *pr)
     pthread_cond_destroy(&pr->cv);
     pthread_mutex_destroy(&pr->m);
     free(pr);
+}
+
+static void add_name(char *buf, size_t cap, size_t *used, const char *name)
+{
+    if (*used < cap)
+        *used += (size_t)snprintf(buf + *used, cap - *used, "%s%s",
+                                  *used ? " " : "", name);
 }
 
 static int count_trusts(probe *pr)
@@ -1235,9 +1383,7 @@ static int count_trusts(probe *pr)
                 || d[i].short_name == NULL || strcasecmp(d[i].short_name, "BUILTIN") == 0)
                 continue;
             count++;
-            if (used < sizeof(pr->names))
-                used += (size_t)snprintf(pr->names + used, sizeof(pr->names) - used,
-                                         "%s%s", used ? " " : "", d[i].short_name);
+            add_name(pr->names, sizeof(pr->names), &used, d[i].short_name);
         }
         wbcFreeMemory(d);
     }
@@ -1246,13 +1392,52 @@ static int count_trusts(probe *pr)
     return count;
 }
 
+/* Every domain winbind lists: "BUILTIN, EXAMPLE (example.test)". */
+static void list_domains(struct wbcContext *ctx, char *buf, size_t cap)
+{
+    struct wbcDomainInfo *d = NULL;
+    size_t n = 0, i, used = 0;
+
+    if (wbcCtxListTrusts(ctx, &d, &n) != WBC_ERR_SUCCESS)
+        return;
+    for (i = 0; i < n && used < cap; i++) {
+        int dns = d[i].dns_name != NULL && *d[i].dns_name != '\0';
+
+        if (d[i].short_name == NULL || *d[i].short_name == '\0')
+            continue;
+        used += (size_t)snprintf(buf + used, cap - used, "%s%s%s%s%s",
+                                 used ? ", " : "", d[i].short_name,
+                                 dns ? " (" : "", dns ? d[i].dns_name : "",
+                                 dns ? ")" : "");
+    }
+    wbcFreeMemory(d);
+}
+
+static int check_domain(probe *pr)
+{
+    struct wbcContext *ctx = wbcCtxCreate();
+    struct wbcDomainSid sid;
+    int known = -1;
+
+    if (ctx == NULL)
+        return -1;
+    if (domain_sid_of(ctx, pr->domain, &sid))
+        known = 1;
+    else if (own_domain_answers(ctx))
+        known = 0;
+    if (known == 0)
+        list_domains(ctx, pr->names, sizeof(pr->names));
+    wbcCtxFree(ctx);
+    return known;
+}
+
 static void *probe_thread(void *arg)
 {
     probe *pr = arg;
-    int count = count_trusts(pr), abandoned;
+    int result = pr->ask(pr), abandoned;
 
     pthread_mutex_lock(&pr->m);
-    pr->count = count;
+    pr->result = result;
     pr->done = 1;
     abandoned = pr->abandoned;
     pthread_cond_signal(&pr->cv);
@@ -1262,17 +1447,22 @@ static void *probe_thread(void *arg)
     return NULL;
 }
 
-int neg_wb_count_domains(int timeout_ms, char *names, size_t cap)
+/* Ask on a thread of its own and wait at most timeout_ms: the answer,
+ * and what it put into names; -1 when none came in time. */
+static int run_probe(int (*ask)(probe *), const char *domain, int timeout_ms,
+                     char *names, size_t cap)
 {
     probe *pr = calloc(1, sizeof(*pr));
     struct timespec deadline;
     pthread_attr_t attr;
     pthread_t tid;
-    int count = -1;
+    int result = -1;
 
     snprintf(names, cap, "%s", "");
     if (pr == NULL)
         return -1;
+    pr->ask = ask;
+    copy_str(pr->domain, sizeof(pr->domain), domain);
     pthread_once(&cv_attr_once, init_cv_attr);
     pthread_mutex_init(&pr->m, NULL);
     pthread_cond_init(&pr->cv, &cv_attr);
@@ -1294,11 +1484,21 @@ int neg_wb_count_domains(int timeout_ms, char *names, size_t cap)
         pthread_mutex_unlock(&pr->m);
         return -1;
     }
-    count = pr->count;
+    result = pr->result;
     snprintf(names, cap, "%s", pr->names);
     pthread_mutex_unlock(&pr->m);
     free_probe(pr);
-    return count;
+    return result;
+}
+
+int neg_wb_count_domains(int timeout_ms, char *names, size_t cap)
+{
+    return run_probe(count_trusts, "", timeout_ms, names, cap);
+}
+
+int neg_wb_domain_known(const char *domain, int timeout_ms, char *known, size_t cap)
+{
+    return run_probe(check_domain, domain, timeout_ms, known, cap);
 }
 
 const char *neg_wb_status_str(neg_wb_status s)
@@ -1310,6 +1510,7 @@ const char *neg_wb_status_str(neg_wb_status s)
     case NEG_WB_NO_PRIVILEGE: return "winbind's privileged pipe is not accessible";
     case NEG_WB_TIMEOUT:      return "winbind did not answer in time";
     case NEG_WB_BUSY:         return "too many calls are waiting for winbind";
+    case NEG_WB_UNKNOWN_DOMAIN: return "winbind knows no such domain";
     case NEG_WB_ERROR:        return "winbind call failed";
     }
     return "unknown";
