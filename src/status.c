@@ -44,6 +44,8 @@ const neg_stat_tag neg_stat_tags[] = {
     { "NEG0307", NEG_SMECH_NTLM,     "computer account (NTLM)" },
     { "NEG0308", NEG_SMECH_NTLM,     "channel binding mismatch (NTLM)" },
     { "NEG0401", NEG_SMECH_KERBEROS, "no NetBIOS domain for down-level" },
+    { "NEG0402", NEG_SMECH_NONE,     "identity without a realm or name" },
+    { "NEG0403", NEG_SMECH_NONE,     "control character in a name" },
     { "NEG0501", NEG_SMECH_BASIC,    "Basic credentials malformed" },
     { "NEG0502", NEG_SMECH_BASIC,    "Basic logon refused" },
     { "NEG0504", NEG_SMECH_BASIC,    "computer account (Basic)" },
