@@ -10,9 +10,12 @@
 #include "winbind.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1344,23 +1347,16 @@ static void respell(char *name)
 
 /* ---------------------------------------------------------------- probe */
 
-/* A question for start-up checks, asked on a thread of its own: httpd's
- * parent may ask before it forks, and must not keep pool threads. */
+/* A question for start-up checks, asked in a child process: httpd's
+ * parent asks before it forks its children, so it must keep no pool
+ * threads; and a thread left waiting for a hung winbindd would run on in
+ * code httpd unloads between its configuration passes (seen: the parent
+ * killed by SIGSEGV). */
 typedef struct probe {
-    pthread_mutex_t m;
-    pthread_cond_t cv;
-    int (*ask)(struct probe *);
-    int done, abandoned, result;
     char domain[NEG_WB_NAME_MAX];   /* in: the domain asked about */
+    int result;                     /* out */
     char names[512];                /* out: domains winbind knows */
 } probe;
-
-static void free_probe(probe *pr)
-{
-    pthread_cond_destroy(&pr->cv);
-    pthread_mutex_destroy(&pr->m);
-    free(pr);
-}
 
 static void add_name(char *buf, size_t cap, size_t *used, const char *name)
 {
@@ -1431,64 +1427,67 @@ static int check_domain(probe *pr)
     return known;
 }
 
-static void *probe_thread(void *arg)
+/* Read n bytes from fd by the deadline (CLOCK_MONOTONIC); 1 when all came. */
+static int read_by(int fd, void *buf, size_t n, const struct timespec *deadline)
 {
-    probe *pr = arg;
-    int result = pr->ask(pr), abandoned;
+    struct pollfd pfd = { fd, POLLIN, 0 };
+    struct timespec now;
+    size_t got = 0;
+    ssize_t r;
+    long ms;
 
-    pthread_mutex_lock(&pr->m);
-    pr->result = result;
-    pr->done = 1;
-    abandoned = pr->abandoned;
-    pthread_cond_signal(&pr->cv);
-    pthread_mutex_unlock(&pr->m);
-    if (abandoned)
-        free_probe(pr);
-    return NULL;
+    while (got < n) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        ms = (deadline->tv_sec - now.tv_sec) * 1000
+           + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+        if (ms <= 0 || poll(&pfd, 1, (int)ms) <= 0)
+            return 0;
+        r = read(fd, (char *)buf + got, n - got);
+        if (r <= 0 && !(r < 0 && errno == EINTR))
+            return 0;
+        got += r > 0 ? (size_t)r : 0;
+    }
+    return 1;
 }
 
-/* Ask on a thread of its own and wait at most timeout_ms: the answer,
- * and what it put into names; -1 when none came in time. */
+/* Ask in a child and wait at most timeout_ms: the answer, and what it put
+ * into names; -1 when none came in time (the child is killed). */
 static int run_probe(int (*ask)(probe *), const char *domain, int timeout_ms,
                      char *names, size_t cap)
 {
-    probe *pr = calloc(1, sizeof(*pr));
     struct timespec deadline;
-    pthread_attr_t attr;
-    pthread_t tid;
-    int result = -1;
+    probe pr;
+    int fds[2], got;
+    pid_t pid;
 
     snprintf(names, cap, "%s", "");
-    if (pr == NULL)
+    memset(&pr, 0, sizeof(pr));
+    copy_str(pr.domain, sizeof(pr.domain), domain);
+    if (pipe(fds) != 0)
         return -1;
-    pr->ask = ask;
-    copy_str(pr->domain, sizeof(pr->domain), domain);
-    pthread_once(&cv_attr_once, init_cv_attr);
-    pthread_mutex_init(&pr->m, NULL);
-    pthread_cond_init(&pr->cv, &cv_attr);
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&tid, &attr, probe_thread, pr) != 0) {
-        pthread_attr_destroy(&attr);
-        free_probe(pr);
+    if ((pid = fork()) < 0) {
+        close(fds[0]);
+        close(fds[1]);
         return -1;
     }
-    pthread_attr_destroy(&attr);
+    if (pid == 0) {
+        close(fds[0]);
+        pr.result = ask(&pr);
+        _exit(write(fds[1], &pr, sizeof(pr)) == (ssize_t)sizeof(pr) ? 0 : 1);
+    }
+    close(fds[1]);
     deadline_after(timeout_ms, &deadline);
-    pthread_mutex_lock(&pr->m);
-    while (!pr->done
-           && pthread_cond_timedwait(&pr->cv, &pr->m, &deadline) != ETIMEDOUT)
+    got = read_by(fds[0], &pr, sizeof(pr), &deadline);
+    close(fds[0]);
+    if (!got)
+        kill(pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
         ;
-    if (!pr->done) {
-        pr->abandoned = 1;              /* the thread frees it when it ends */
-        pthread_mutex_unlock(&pr->m);
+    if (!got)
         return -1;
-    }
-    result = pr->result;
-    snprintf(names, cap, "%s", pr->names);
-    pthread_mutex_unlock(&pr->m);
-    free_probe(pr);
-    return result;
+    pr.names[sizeof(pr.names) - 1] = '\0';
+    snprintf(names, cap, "%s", pr.names);
+    return pr.result;
 }
 
 int neg_wb_count_domains(int timeout_ms, char *names, size_t cap)

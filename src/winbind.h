@@ -133,15 +133,17 @@ neg_wb_status neg_wb_names_get(int timeout_ms, neg_wb_names *out,
 
 /* The domains winbind knows, but BUILTIN and this machine's own SAM: their
  * number, and their NetBIOS names (space-separated) in names; -1 when
- * winbind did not answer within timeout_ms. For start-up checks: runs on a
- * thread of its own, not on the pool, so that it can be called in httpd's
- * parent before children are forked. */
+ * winbind did not answer within timeout_ms. For start-up checks: asks in
+ * a child process (killed at the timeout), not on the pool, so that it can
+ * be called in httpd's parent before children are forked, and leaves no
+ * thread behind in code httpd may unload. */
 int neg_wb_count_domains(int timeout_ms, char *names, size_t cap);
 
 /* Is domain (a NetBIOS or DNS name) one winbind knows? 1 yes, 0 no (winbind
  * answers for its own domain and cannot name that one; the domains it
- * lists go into known, space-separated), -1 when winbind could not say
- * within timeout_ms. On a thread of its own, as neg_wb_count_domains. */
+ * lists go into known: "BUILTIN, EXAMPLE (example.test)"), -1 when winbind
+ * could not say within timeout_ms. In a child process, as
+ * neg_wb_count_domains. */
 int neg_wb_domain_known(const char *domain, int timeout_ms, char *known, size_t cap);
 
 const char *neg_wb_status_str(neg_wb_status s);
