@@ -27,6 +27,7 @@
 #include "apr_strings.h"
 
 #include "httpd_conf.h"
+#include "principal.h"
 #include "setup_check.h"
 #include "setup_probe.h"
 
@@ -598,7 +599,7 @@ static const char *keytab_realm(const options *o, const keytab_facts *k)
 
     if (o->realm != NULL)
         return o->realm;
-    if (k->n_keys > 0 && (at = strchr(k->keys[0].principal, '@')) != NULL)
+    if (k->n_keys > 0 && (at = neg_principal_at(k->keys[0].principal)) != NULL)
         return at + 1;
     return NULL;
 }

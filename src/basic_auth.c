@@ -9,6 +9,7 @@
 
 #include "ntlm.h"           /* ntlm_equal: constant-time comparison */
 #include "policy.h"
+#include "principal.h"
 #include "winbind.h"
 
 /* "EXAMPLE\alice" or "alice@example.test" or "alice". */
@@ -16,7 +17,7 @@ static void split_user(apr_pool_t *p, const char *user, const char **account,
                        const char **domain)
 {
     const char *sep = strchr(user, '\\');
-    const char *at = strrchr(user, '@');
+    const char *at = neg_principal_at(user);
 
     *account = user;
     *domain = "";

@@ -4,6 +4,7 @@
 #include "identity.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -13,6 +14,7 @@
 #include "apr_strings.h"
 
 #include "ntlm.h"           /* UTF-16LE to UTF-8 */
+#include "principal.h"
 
 /* Per-thread scratch for PAC decoding: the decoded form is large, and a
  * request pool allocation of it on every Kerberos request is churn. The
@@ -105,7 +107,7 @@ const char *neg_identity_from_kerberos(neg_identity *id, apr_pool_t *p,
                                        const unsigned char *pac, size_t pac_len,
                                        const apr_array_header_t *realm_map)
 {
-    const char *at = strrchr(principal, '@');
+    const char *at = neg_principal_at(principal);
     neg_pac_result r;
     neg_pac *scratch;
     neg_sid *sids;
@@ -189,6 +191,129 @@ void neg_identity_from_winbind(neg_identity *id, apr_pool_t *p,
     id->user_sid = sid_string(p, id);
 }
 
+/* ------------------------------------------------ fit to be published */
+
+/* The first control character of s (C0 and DEL), or NULL. */
+static const char *control_char(const char *s)
+{
+    for (; s != NULL && *s != '\0'; s++) {
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+            return s;
+    }
+    return NULL;
+}
+
+/* s for a log line: control characters as \xHH. */
+static const char *printable(apr_pool_t *p, const char *s)
+{
+    char *out = apr_palloc(p, 4 * strlen(s) + 1), *o = out;
+
+    for (; *s != '\0'; s++) {
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+            o += sprintf(o, "\\x%02x", (unsigned char)*s);
+        else
+            *o++ = *s;
+    }
+    *o = '\0';
+    return out;
+}
+
+static int is_kerberos(const neg_identity *id)
+{
+    return strcmp(id->mech, "kerberos") == 0;
+}
+
+/* "the Kerberos ticket of alice@", "the NTLM logon of EXAMPLE\alice" */
+static const char *whose(apr_pool_t *p, const neg_identity *id)
+{
+    const char *who = !is_kerberos(id) && id->domain && *id->domain
+                    ? apr_pstrcat(p, id->domain, "\\", id->account, NULL)
+                    : id->principal;
+
+    return apr_psprintf(p, "the %s of %s", is_kerberos(id) ? "Kerberos ticket"
+                        : strcmp(id->mech, "ntlm") == 0 ? "NTLM logon"
+                        : "Basic logon", printable(p, who ? who : "?"));
+}
+
+static const char *with_control_char(const neg_identity *id, apr_pool_t *p)
+{
+    static const char *const what[] = { "account name", "domain name", "realm",
+                                        "principal" };
+    const char *field[4];
+    const char *c;
+    int i;
+
+    field[0] = id->account;
+    field[1] = id->domain;
+    field[2] = id->realm;
+    field[3] = id->principal;
+    for (i = 0; i < 4; i++) {
+        if ((c = control_char(field[i])) != NULL)
+            return apr_psprintf(p, "refused %s: its %s holds the control "
+                "character 0x%02x, which would reach REMOTE_USER, the "
+                "NEGOTIATE_* variables and the request headers a reverse "
+                "proxy sets from them; Active Directory allows none in names, "
+                "so it comes from a KDC outside AD or a ticket without a PAC "
+                "(NegotiateRealmMap): rename the account there", whose(p, id),
+                what[i], (unsigned char)*c);
+    }
+    return NULL;
+}
+
+static int is_empty(const char *s)
+{
+    return s == NULL || *s == '\0';
+}
+
+/* An identity without a realm, an account or a domain would give one name
+ * to every such account (REMOTE_USER "alice@" under NegotiateUserFormat
+ * upn, NEGOTIATE_PRINCIPAL always), and the same person "alice@" at one
+ * time and "alice@EXAMPLE.TEST" at another. */
+static const char *incomplete(const neg_identity *id, apr_pool_t *p)
+{
+    const char *who = whose(p, id);
+
+    if (is_empty(id->account))
+        return apr_psprintf(p, "refused %s: it has no account name, so "
+                            "REMOTE_USER would name nobody; its KDC or domain "
+                            "must name the account", who);
+    if (id->domain != NULL && *id->domain == '\0')
+        return apr_psprintf(p, "refused %s: it has no domain name, so "
+                            "NegotiateUserFormat down-level would give it no "
+                            "domain; winbind must name the domain (wbinfo "
+                            "--own-domain)", who);
+    if (!is_empty(id->realm))
+        return NULL;
+    if (is_kerberos(id))
+        return apr_psprintf(p, "refused %s: the ticket's client has no realm, "
+                            "so REMOTE_USER and NEGOTIATE_PRINCIPAL would be "
+                            "%s@, shared by every such client; its KDC must "
+                            "name the client's realm", who,
+                            printable(p, id->account));
+    return apr_psprintf(p, "refused %s: winbind gave no DNS name (realm) for "
+        "its domain %s, so REMOTE_USER and NEGOTIATE_PRINCIPAL would be %s@, "
+        "shared by every account of that name in a domain without one, and "
+        "%s@<realm> when winbind names it; a local account of a computer and "
+        "a domain trusted by its NetBIOS name only have none: sign in with an "
+        "account of an Active Directory domain; if winbind could not name "
+        "the domain just now (wbinfo --domain-info=%s), sign in again", who,
+        printable(p, id->domain ? id->domain : "?"), printable(p, id->account),
+        printable(p, id->account), printable(p, id->domain ? id->domain : "?"));
+}
+
+const char *neg_identity_refusal(const neg_identity *id, apr_pool_t *p,
+                                 const char **tag)
+{
+    const char *why = with_control_char(id, p);
+
+    *tag = "NEG0403";
+    if (why == NULL) {
+        *tag = "NEG0402";
+        why = incomplete(id, p);
+    }
+    return why;
+}
+
 static const char *dup_or_null(apr_pool_t *p, const char *s)
 {
     return s ? apr_pstrdup(p, s) : NULL;
@@ -266,7 +391,8 @@ static void publish_groups(const neg_identity *id, apr_table_t *env,
             || neg_sid_to_string(&id->sids[i], buf, sizeof(buf)) == 0)
             continue;
         APR_ARRAY_PUSH(sids, const char *) = apr_pstrdup(p, buf);
-        if (neg_wb_sid_to_name(&id->sids[i], ms_until(deadline), name, sizeof(name)) == NEG_WB_OK)
+        if (neg_wb_sid_to_name(&id->sids[i], ms_until(deadline), name, sizeof(name)) == NEG_WB_OK
+            && control_char(name) == NULL)
             APR_ARRAY_PUSH(names, const char *) = apr_pstrdup(p, name);
     }
     apr_table_setn(env, "NEGOTIATE_GROUP_SIDS", sorted_list(p, sids));

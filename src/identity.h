@@ -76,6 +76,16 @@ void neg_identity_from_winbind(neg_identity *id, apr_pool_t *p,
                                const neg_wb_result *res, const char *mech,
                                const char *auth_type);
 
+/* Why this identity must not be published, or NULL; *tag gets the tag of
+ * the refusal. Refused (every mechanism, every way of reuse): a control
+ * character (bytes 0x01-0x1f, 0x7f) in the account, domain, realm or
+ * principal, which would reach REMOTE_USER, the NEGOTIATE_* variables and
+ * the request headers of a reverse proxy (NEG0403); an empty realm, account
+ * or domain, which would give one name (REMOTE_USER "alice@") to every
+ * such account, and to one person two names (NEG0402). */
+const char *neg_identity_refusal(const neg_identity *id, apr_pool_t *p,
+                                 const char **tag);
+
 /* A deep copy into another pool (to bind an identity to a connection). */
 neg_identity *neg_identity_copy(apr_pool_t *p, const neg_identity *id);
 
@@ -83,8 +93,9 @@ int neg_identity_has_sid(const neg_identity *id, const neg_sid *sid);
 
 /* NEGOTIATE_MECH, NEGOTIATE_PRINCIPAL, NEGOTIATE_DOMAIN, NEGOTIATE_USER_SID
  * and, with groups, NEGOTIATE_GROUP_SIDS and NEGOTIATE_GROUPS (';'-separated,
- * sorted; S-1-18-* authentication-authority SIDs left out); group names
- * are looked up through winbind until the deadline (the request's budget). */
+ * sorted; S-1-18-* authentication-authority SIDs left out, and group names
+ * holding a control character); group names are looked up through winbind
+ * until the deadline (the request's budget). */
 void neg_identity_publish(const neg_identity *id, apr_table_t *env,
                           apr_pool_t *p, int groups, apr_time_t deadline);
 

@@ -32,6 +32,7 @@
 
 #include "cbt.h"
 #include "ntlm.h"           /* ntlm_equal: constant-time comparison */
+#include "principal.h"
 #include "status.h"
 #include "ticket_cache.h"
 
@@ -1456,7 +1457,7 @@ done:
  * the client's realm). */
 static int is_anonymous(const char *principal)
 {
-    const char *at = strrchr(principal, '@');
+    const char *at = neg_principal_at(principal);
 
     return strncmp(principal, "WELLKNOWN/ANONYMOUS@", 20) == 0
         || (at != NULL && strcmp(at + 1, "WELLKNOWN:ANONYMOUS") == 0);
@@ -1465,7 +1466,7 @@ static int is_anonymous(const char *principal)
 static void split_principal(apr_pool_t *p, const char *principal,
                             neg_krb5_result *res)
 {
-    const char *at = strrchr(principal, '@');
+    const char *at = neg_principal_at(principal);
 
     res->principal = principal;
     res->user = at ? apr_pstrndup(p, principal, (apr_size_t)(at - principal))

@@ -179,11 +179,20 @@ static void authenticate(const neg_logon_ctx *ctx, const char *value,
     dispatch_token(ctx, h.scheme, &tok, v);
 }
 
-/* REMOTE_USER in this location's format. */
+/* REMOTE_USER in this location's format, for an identity fit to be
+ * published: every grant, fresh or reused, comes through here. A refused
+ * identity leaves nothing on the connection. */
 static void name_user(const neg_logon_ctx *ctx, neg_verdict *v)
 {
     const neg_identity *id = v->id;
+    const char *tag, *why = neg_identity_refusal(id, ctx->pool, &tag);
 
+    if (why != NULL) {
+        neg_verdict_refuse(v, tag, why);
+        if (ctx->conn != NULL)
+            neg_conn_reset(ctx->conn);
+        return;
+    }
     v->user = neg_identity_name(id, neg_user_format_of(ctx->conf), ctx->pool);
     if (v->user == NULL)
         neg_verdict_refuse(v, "NEG0401", apr_psprintf(ctx->pool,

@@ -29,6 +29,8 @@
 
 #include "apr_strings.h"
 
+#include "principal.h"
+
 /* A clock this far off is worth fixing before Kerberos' limit is reached. */
 #define CLOCK_WARN_SECONDS 60
 
@@ -420,16 +422,22 @@ static const char *key_list(apr_pool_t *p, const neg_key *keys, size_t n,
     return list;
 }
 
+static const char *realm_part(const char *principal)
+{
+    const char *at = neg_principal_at(principal);
+
+    return at ? at + 1 : "REALM";
+}
+
 static const char *realm_of(const neg_key *keys, size_t n, const char *spn)
 {
     size_t i;
 
     for (i = 0; i < n; i++) {
         if (neg_principal_is(keys[i].principal, spn))
-            return strchr(keys[i].principal, '@') + 1;
+            return realm_part(keys[i].principal);
     }
-    return n > 0 && strchr(keys[0].principal, '@') ? strchr(keys[0].principal, '@') + 1
-                                                   : "REALM";
+    return n > 0 ? realm_part(keys[0].principal) : "REALM";
 }
 
 static const char *register_fix(apr_pool_t *p, const char *keytab, const char *spn,

@@ -34,6 +34,7 @@
 #include "apr_strings.h"
 
 #include "kerberos.h"
+#include "principal.h"
 #include "ntlm.h"
 #include "winbind.h"
 
@@ -862,7 +863,7 @@ static void split_user(apr_pool_t *p, const char *given, const char *def_domain,
                        logon_args *a)
 {
     const char *sep = strchr(given, '\\');
-    const char *at = strchr(given, '@');
+    const char *at = neg_principal_at(given);
 
     if (sep != NULL) {
         a->domain = apr_pstrndup(p, given, (apr_size_t)(sep - given));

@@ -45,11 +45,16 @@ const neg_stat_tag neg_stat_tags[] = {
     { "NEG0307", NEG_SMECH_NTLM,     "computer account (NTLM)" },
     { "NEG0308", NEG_SMECH_NTLM,     "channel binding mismatch (NTLM)" },
     { "NEG0401", NEG_SMECH_KERBEROS, "no NetBIOS domain for down-level" },
+    { "NEG0402", NEG_SMECH_NONE,     "identity without a realm or name" },
+    { "NEG0403", NEG_SMECH_NONE,     "control character in a name" },
     { "NEG0501", NEG_SMECH_BASIC,    "Basic credentials malformed" },
     { "NEG0502", NEG_SMECH_BASIC,    "Basic logon refused" },
     { "NEG0504", NEG_SMECH_BASIC,    "computer account (Basic)" },
     { "NEG0601", NEG_SMECH_NONE,     "plain HTTP where TLS is required" },
+    { "NEG0701", NEG_SMECH_NONE,     "Require for a user of another module" },
     { "NEG0705", NEG_SMECH_NONE,     "group membership undecided" },
+    { "NEG0706", NEG_SMECH_NONE,     "group name not resolved (winbind error)" },
+    { "NEG0707", NEG_SMECH_NONE,     "group name of an unknown domain" },
     { "other",   NEG_SMECH_NONE,     "a tag this table does not list" },
 };
 const size_t neg_stat_n_tags = sizeof(neg_stat_tags) / sizeof(neg_stat_tags[0]) - 1;

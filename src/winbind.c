@@ -10,9 +10,12 @@
 #include "winbind.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +149,14 @@ static time_t now_mono(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec;
+}
+
+static uint64_t now_mono_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + 1;
 }
 
 static void copy_str(char *dst, size_t cap, const char *src)
@@ -360,16 +371,153 @@ static int is_group_type(enum wbcSidType type)
         || type == WBC_SID_NAME_WKN_GRP;
 }
 
-/* One name in one domain; a name the domain does not know adds nothing. */
+/* ------------------------------------------- "no such name", for sure */
+
+/* libwbclient 4.17 answers every failure winbindd reports for a name
+ * lookup with WBC_ERR_DOMAIN_NOT_FOUND: winbindd sends no NT status with
+ * its error, whether the directory said NONE_MAPPED or the domain child
+ * could not reach it (the DC unreachable, the domain offline without a
+ * cached entry, the child gone). A failed lookup is taken for "no such
+ * name" only when winbind shows, right after, that it can answer for the
+ * domain (domain_answers) and the same lookup fails again: a lookup that
+ * failed once while the domain's directory answers now is asked again,
+ * and a domain that does not answer leaves the name undecided. */
+
+/* The SID of a domain winbind can name: its NetBIOS or DNS name, or
+ * a domain name it maps (NT AUTHORITY). */
+static int domain_sid_of(struct wbcContext *ctx, const char *domain,
+                         struct wbcDomainSid *sid)
+{
+    enum wbcSidType type;
+
+    return wbcCtxLookupName(ctx, domain, "", sid, &type) == WBC_ERR_SUCCESS
+        && type == WBC_SID_NAME_DOMAIN;
+}
+
+/* A RID that every domain of that kind has: Users in BUILTIN, Domain
+ * Users (a local SAM's "None") in a domain; 0 for other SIDs. */
+static uint32_t rid_that_exists(const struct wbcDomainSid *dom)
+{
+    static const uint8_t nt_authority[6] = { 0, 0, 0, 0, 0, 5 };
+
+    if (dom->sid_rev_num != 1 || memcmp(dom->id_auth, nt_authority, 6) != 0)
+        return 0;
+    if (dom->num_auths == 1 && dom->sub_auths[0] == 32)
+        return 545;
+    return dom->num_auths == 4 && dom->sub_auths[0] == 21 ? 513 : 0;
+}
+
+/* A RID no domain has (AD hands out RIDs below 2^30), another each time:
+ * winbindd has no answer for it in its cache. */
+static uint32_t fresh_rid(void)
+{
+    static uint32_t seq;
+    uint32_t n = __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
+
+    return 0x7f000000u | ((n * 2654435761u ^ (uint32_t)now_mono_ns()) & 0x00ffffffu);
+}
+
+/* Does the domain's directory answer now? The names of a RID it has and
+ * of a fresh one, which winbindd's domain child must ask the directory
+ * for: it answers a RID the directory has not ("unknown") as it answers
+ * one it has, but fails the lookup when it cannot ask. */
+static int domain_answers(struct wbcContext *ctx, const struct wbcDomainSid *dom)
+{
+    uint32_t rids[2];
+    const char *dom_name = NULL;
+    const char **names = NULL;
+    enum wbcSidType *types = NULL;
+    wbcErr e;
+
+    if ((rids[0] = rid_that_exists(dom)) == 0)
+        return 0;
+    rids[1] = fresh_rid();
+    e = wbcCtxLookupRids(ctx, (struct wbcDomainSid *)dom, 2, rids, &dom_name,
+                         &names, &types);
+    wbcFreeMemory((void *)dom_name);
+    wbcFreeMemory(names);
+    wbcFreeMemory(types);
+    return e == WBC_ERR_SUCCESS;
+}
+
+/* Names of domains winbind does not list are looked up by its own
+ * domain's DC (on a member) or by nobody (on a DC): that no domain has
+ * the name is sure only when its own domain answers. */
+static int own_domain_answers(struct wbcContext *ctx)
+{
+    struct wbcInterfaceDetails *d = NULL;
+    struct wbcDomainSid sid;
+    int ok = 0;
+
+    if (wbcCtxInterfaceDetails(ctx, &d) == WBC_ERR_SUCCESS && d != NULL
+        && d->netbios_domain != NULL)
+        ok = domain_sid_of(ctx, d->netbios_domain, &sid) && domain_answers(ctx, &sid);
+    wbcFreeMemory(d);
+    return ok;
+}
+
+/* A lookup of domain\name failed: is that "no such name"? AUTH_FAILED
+ * when winbind shows it is, OK when asking again found the name (sid and
+ * type filled in), UNKNOWN_DOMAIN when no domain has that name, else a
+ * failure: winbind cannot say. */
+static neg_wb_status confirm_no_such_name(struct wbcContext *ctx, wb_job *job,
+                                          const char *domain, const char *name,
+                                          struct wbcDomainSid *sid,
+                                          enum wbcSidType *type)
+{
+    struct wbcDomainSid dom;
+    wbcErr e;
+
+    if (!domain_sid_of(ctx, domain, &dom)) {
+        if (!own_domain_answers(ctx))
+            goto cannot_say;
+        snprintf(job->res.detail, sizeof(job->res.detail),
+                 "winbind knows no domain %s", domain);
+        return NEG_WB_UNKNOWN_DOMAIN;
+    }
+    if (!domain_answers(ctx, &dom))
+        goto cannot_say;
+    e = wbcCtxLookupName(ctx, domain, name, sid, type);
+    if (e == WBC_ERR_SUCCESS)
+        return NEG_WB_OK;
+    if (e == WBC_ERR_DOMAIN_NOT_FOUND)
+        return NEG_WB_AUTH_FAILED;
+    return lookup_failure(job, e) == NEG_WB_UNAVAILABLE ? NEG_WB_UNAVAILABLE
+                                                        : NEG_WB_ERROR;
+cannot_say:
+    snprintf(job->res.detail, sizeof(job->res.detail), "winbind answered the "
+             "lookup with an error and cannot show that the domain %s answers",
+             domain);
+    return NEG_WB_ERROR;
+}
+
+/* The SID and type of domain\name: OK; AUTH_FAILED when the name surely
+ * does not exist; else why winbind cannot say. */
+static neg_wb_status resolve_name(struct wbcContext *ctx, wb_job *job,
+                                  const char *domain, const char *name,
+                                  struct wbcDomainSid *sid, enum wbcSidType *type)
+{
+    wbcErr e = wbcCtxLookupName(ctx, domain, name, sid, type);
+
+    if (e == WBC_ERR_SUCCESS)
+        return NEG_WB_OK;
+    if (e == WBC_ERR_DOMAIN_NOT_FOUND)
+        return confirm_no_such_name(ctx, job, domain, name, sid, type);
+    return lookup_failure(job, e) == NEG_WB_UNAVAILABLE ? NEG_WB_UNAVAILABLE
+                                                        : NEG_WB_ERROR;
+}
+
+/* One name in one domain; a name the domain surely does not have adds
+ * nothing (AUTH_FAILED). */
 static neg_wb_status lookup_group_in(struct wbcContext *ctx, wb_job *job,
                                      const char *domain, const char *name)
 {
     struct wbcDomainSid sid;
     enum wbcSidType type;
-    wbcErr e = wbcCtxLookupName(ctx, domain, name, &sid, &type);
+    neg_wb_status st = resolve_name(ctx, job, domain, name, &sid, &type);
 
-    if (e != WBC_ERR_SUCCESS)
-        return lookup_failure(job, e);
+    if (st != NEG_WB_OK)
+        return st;
     if (!is_group_type(type))
         return NEG_WB_AUTH_FAILED;
     if (job->n_group_sids < NEG_WB_GROUP_SIDS_MAX)
@@ -396,7 +544,7 @@ static neg_wb_status lookup_bare_group(struct wbcContext *ctx, wb_job *job)
             continue;
         st = lookup_group_in(ctx, job, d[i].short_name, job->name);
         if (st != NEG_WB_OK && st != NEG_WB_AUTH_FAILED)
-            worst = st;
+            worst = st == NEG_WB_UNKNOWN_DOMAIN ? NEG_WB_ERROR : st;
     }
     wbcFreeMemory(d);
     return job->n_group_sids > 0 && worst == NEG_WB_AUTH_FAILED ? NEG_WB_OK : worst;
@@ -532,14 +680,6 @@ static int may_connect(const wb_conn *c, const wb_job *job)
  * is a lease, not a lock: a holder that died (or hangs) loses it. */
 #define CONNECT_WAIT_MS 1500
 #define CONNECT_LEASE_MS 250
-
-static uint64_t now_mono_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + 1;
-}
 
 /* A job its caller gave up while it waited for a connect slot is not run,
  * unless its late answer is still kept (cache_late_answer: names of SIDs,
@@ -1207,18 +1347,22 @@ static void respell(char *name)
 
 /* ---------------------------------------------------------------- probe */
 
-typedef struct {
-    pthread_mutex_t m;
-    pthread_cond_t cv;
-    int done, abandoned, count;
-    char names[512];
+/* A question for start-up checks, asked in a child process: httpd's
+ * parent asks before it forks its children, so it must keep no pool
+ * threads; and a thread left waiting for a hung winbindd would run on in
+ * code httpd unloads between its configuration passes (seen: the parent
+ * killed by SIGSEGV). */
+typedef struct probe {
+    char domain[NEG_WB_NAME_MAX];   /* in: the domain asked about */
+    int result;                     /* out */
+    char names[512];                /* out: domains winbind knows */
 } probe;
 
-static void free_probe(probe *pr)
+static void add_name(char *buf, size_t cap, size_t *used, const char *name)
 {
-    pthread_cond_destroy(&pr->cv);
-    pthread_mutex_destroy(&pr->m);
-    free(pr);
+    if (*used < cap)
+        *used += (size_t)snprintf(buf + *used, cap - *used, "%s%s",
+                                  *used ? " " : "", name);
 }
 
 static int count_trusts(probe *pr)
@@ -1235,9 +1379,7 @@ static int count_trusts(probe *pr)
                 || d[i].short_name == NULL || strcasecmp(d[i].short_name, "BUILTIN") == 0)
                 continue;
             count++;
-            if (used < sizeof(pr->names))
-                used += (size_t)snprintf(pr->names + used, sizeof(pr->names) - used,
-                                         "%s%s", used ? " " : "", d[i].short_name);
+            add_name(pr->names, sizeof(pr->names), &used, d[i].short_name);
         }
         wbcFreeMemory(d);
     }
@@ -1246,59 +1388,116 @@ static int count_trusts(probe *pr)
     return count;
 }
 
-static void *probe_thread(void *arg)
+/* Every domain winbind lists: "BUILTIN, EXAMPLE (example.test)". */
+static void list_domains(struct wbcContext *ctx, char *buf, size_t cap)
 {
-    probe *pr = arg;
-    int count = count_trusts(pr), abandoned;
+    struct wbcDomainInfo *d = NULL;
+    size_t n = 0, i, used = 0;
 
-    pthread_mutex_lock(&pr->m);
-    pr->count = count;
-    pr->done = 1;
-    abandoned = pr->abandoned;
-    pthread_cond_signal(&pr->cv);
-    pthread_mutex_unlock(&pr->m);
-    if (abandoned)
-        free_probe(pr);
-    return NULL;
+    if (wbcCtxListTrusts(ctx, &d, &n) != WBC_ERR_SUCCESS)
+        return;
+    for (i = 0; i < n && used < cap; i++) {
+        int dns = d[i].dns_name != NULL && *d[i].dns_name != '\0';
+
+        if (d[i].short_name == NULL || *d[i].short_name == '\0')
+            continue;
+        used += (size_t)snprintf(buf + used, cap - used, "%s%s%s%s%s",
+                                 used ? ", " : "", d[i].short_name,
+                                 dns ? " (" : "", dns ? d[i].dns_name : "",
+                                 dns ? ")" : "");
+    }
+    wbcFreeMemory(d);
+}
+
+static int check_domain(probe *pr)
+{
+    struct wbcContext *ctx = wbcCtxCreate();
+    struct wbcDomainSid sid;
+    int known = -1;
+
+    if (ctx == NULL)
+        return -1;
+    if (domain_sid_of(ctx, pr->domain, &sid))
+        known = 1;
+    else if (own_domain_answers(ctx))
+        known = 0;
+    if (known == 0)
+        list_domains(ctx, pr->names, sizeof(pr->names));
+    wbcCtxFree(ctx);
+    return known;
+}
+
+/* Read n bytes from fd by the deadline (CLOCK_MONOTONIC); 1 when all came. */
+static int read_by(int fd, void *buf, size_t n, const struct timespec *deadline)
+{
+    struct pollfd pfd = { fd, POLLIN, 0 };
+    struct timespec now;
+    size_t got = 0;
+    ssize_t r;
+    long ms;
+
+    while (got < n) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        ms = (deadline->tv_sec - now.tv_sec) * 1000
+           + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+        if (ms <= 0 || poll(&pfd, 1, (int)ms) <= 0)
+            return 0;
+        r = read(fd, (char *)buf + got, n - got);
+        if (r <= 0 && !(r < 0 && errno == EINTR))
+            return 0;
+        got += r > 0 ? (size_t)r : 0;
+    }
+    return 1;
+}
+
+/* Ask in a child and wait at most timeout_ms: the answer, and what it put
+ * into names; -1 when none came in time (the child is killed). */
+static int run_probe(int (*ask)(probe *), const char *domain, int timeout_ms,
+                     char *names, size_t cap)
+{
+    struct timespec deadline;
+    probe pr;
+    int fds[2], got;
+    pid_t pid;
+
+    snprintf(names, cap, "%s", "");
+    memset(&pr, 0, sizeof(pr));
+    copy_str(pr.domain, sizeof(pr.domain), domain);
+    if (pipe(fds) != 0)
+        return -1;
+    if ((pid = fork()) < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        pr.result = ask(&pr);
+        _exit(write(fds[1], &pr, sizeof(pr)) == (ssize_t)sizeof(pr) ? 0 : 1);
+    }
+    close(fds[1]);
+    deadline_after(timeout_ms, &deadline);
+    got = read_by(fds[0], &pr, sizeof(pr), &deadline);
+    close(fds[0]);
+    if (!got)
+        kill(pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    if (!got)
+        return -1;
+    pr.names[sizeof(pr.names) - 1] = '\0';
+    snprintf(names, cap, "%s", pr.names);
+    return pr.result;
 }
 
 int neg_wb_count_domains(int timeout_ms, char *names, size_t cap)
 {
-    probe *pr = calloc(1, sizeof(*pr));
-    struct timespec deadline;
-    pthread_attr_t attr;
-    pthread_t tid;
-    int count = -1;
+    return run_probe(count_trusts, "", timeout_ms, names, cap);
+}
 
-    snprintf(names, cap, "%s", "");
-    if (pr == NULL)
-        return -1;
-    pthread_once(&cv_attr_once, init_cv_attr);
-    pthread_mutex_init(&pr->m, NULL);
-    pthread_cond_init(&pr->cv, &cv_attr);
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&tid, &attr, probe_thread, pr) != 0) {
-        pthread_attr_destroy(&attr);
-        free_probe(pr);
-        return -1;
-    }
-    pthread_attr_destroy(&attr);
-    deadline_after(timeout_ms, &deadline);
-    pthread_mutex_lock(&pr->m);
-    while (!pr->done
-           && pthread_cond_timedwait(&pr->cv, &pr->m, &deadline) != ETIMEDOUT)
-        ;
-    if (!pr->done) {
-        pr->abandoned = 1;              /* the thread frees it when it ends */
-        pthread_mutex_unlock(&pr->m);
-        return -1;
-    }
-    count = pr->count;
-    snprintf(names, cap, "%s", pr->names);
-    pthread_mutex_unlock(&pr->m);
-    free_probe(pr);
-    return count;
+int neg_wb_domain_known(const char *domain, int timeout_ms, char *known, size_t cap)
+{
+    return run_probe(check_domain, domain, timeout_ms, known, cap);
 }
 
 const char *neg_wb_status_str(neg_wb_status s)
@@ -1310,6 +1509,7 @@ const char *neg_wb_status_str(neg_wb_status s)
     case NEG_WB_NO_PRIVILEGE: return "winbind's privileged pipe is not accessible";
     case NEG_WB_TIMEOUT:      return "winbind did not answer in time";
     case NEG_WB_BUSY:         return "too many calls are waiting for winbind";
+    case NEG_WB_UNKNOWN_DOMAIN: return "winbind knows no such domain";
     case NEG_WB_ERROR:        return "winbind call failed";
     }
     return "unknown";

@@ -27,7 +27,10 @@ typedef enum {
     NEG_WB_NO_PRIVILEGE,    /* winbindd runs, but its privileged pipe is closed to us */
     NEG_WB_TIMEOUT,         /* no answer within the bound */
     NEG_WB_BUSY,            /* too many calls already wait for winbind */
-    NEG_WB_ERROR            /* anything else (memory, protocol) */
+    NEG_WB_ERROR,           /* anything else (memory, protocol), or winbind
+                             * answered with an error it could not show to
+                             * mean "no such name" */
+    NEG_WB_UNKNOWN_DOMAIN   /* a group name's domain is none winbind knows */
 } neg_wb_status;
 
 #define NEG_WB_NAME_MAX 256
@@ -101,14 +104,18 @@ void neg_wb_result_clear(neg_wb_result *res);
 neg_wb_status neg_wb_sid_to_name(const neg_sid *sid, int timeout_ms,
                                  char *out, size_t cap);
 
-/* The SIDs of a group name of Require negotiate-group: "DOMAIN\group"
+/* The SIDs of a group name of Require negotiate-group: "DOMAIN\\group"
  * has one; a bare "group" one in each domain winbind knows that has a
  * group of that name (BUILTIN and trusted domains included). Cached for
  * the process: NEG_WB_GROUP_TTL seconds, then looked up again (while that
- * gets no answer, the SIDs known are used for up to another TTL); a name
- * no domain knows (NEG_WB_AUTH_FAILED) for NEG_WB_UNKNOWN_TTL, a lookup
- * that got no answer for NEG_WB_FAILED_TTL. Up to cap SIDs go into out,
- * their number into *n. */
+ * gets no answer, the SIDs known are used for up to another TTL). A name
+ * is NEG_WB_AUTH_FAILED (no such group, cached for NEG_WB_UNKNOWN_TTL)
+ * only when winbind shows it: the name of a user or computer, or a lookup
+ * that failed while the domain's directory answered, and failed again
+ * (winbindd reports every failure of a lookup alike). Any other failure
+ * (NEG_WB_ERROR, NEG_WB_UNKNOWN_DOMAIN, no answer) is cached for
+ * NEG_WB_FAILED_TTL and keeps the SIDs known before. Up to cap SIDs go
+ * into out, their number into *n. */
 #define NEG_WB_GROUP_TTL 600
 #define NEG_WB_GROUP_SIDS_MAX 16
 neg_wb_status neg_wb_group_sids(const char *name, int timeout_ms,
@@ -126,10 +133,18 @@ neg_wb_status neg_wb_names_get(int timeout_ms, neg_wb_names *out,
 
 /* The domains winbind knows, but BUILTIN and this machine's own SAM: their
  * number, and their NetBIOS names (space-separated) in names; -1 when
- * winbind did not answer within timeout_ms. For start-up checks: runs on a
- * thread of its own, not on the pool, so that it can be called in httpd's
- * parent before children are forked. */
+ * winbind did not answer within timeout_ms. For start-up checks: asks in
+ * a child process (killed at the timeout), not on the pool, so that it can
+ * be called in httpd's parent before children are forked, and leaves no
+ * thread behind in code httpd may unload. */
 int neg_wb_count_domains(int timeout_ms, char *names, size_t cap);
+
+/* Is domain (a NetBIOS or DNS name) one winbind knows? 1 yes, 0 no (winbind
+ * answers for its own domain and cannot name that one; the domains it
+ * lists go into known: "BUILTIN, EXAMPLE (example.test)"), -1 when winbind
+ * could not say within timeout_ms. In a child process, as
+ * neg_wb_count_domains. */
+int neg_wb_domain_known(const char *domain, int timeout_ms, char *known, size_t cap);
 
 const char *neg_wb_status_str(neg_wb_status s);
 

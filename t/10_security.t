@@ -10,7 +10,7 @@ use Apache::TestUtil;
 use File::Temp qw(tempfile);
 use NegTest;
 
-plan tests => 35;
+plan tests => 51;
 
 my $alice = kinit_user('alice');
 my $t = t_dir();
@@ -185,3 +185,65 @@ ensure_machine_account();
 ok t_cmp(var(curl('/basicplain/whoami', args => $alice_basic)->{body}, 'REMOTE_USER'),
          'alice@EXAMPLE.TEST', 'alice by Basic still signs in');
 ok t_cmp(curl('/krb/whoami', ccache => $alice)->{status}, 200, 'alice by Kerberos still signs in');
+
+# ---------------------------------------------------------------- names
+
+# Names that would merge people or reach the application's environment and
+# a reverse proxy's request headers as they are: tickets without a PAC
+# (a KDC outside AD), minted with the service key, for a client name with a
+# control character, and for one without a realm (REMOTE_USER "alice@",
+# the same for every such alice). Heimdal writes a bare CR, 0x01 or DEL in
+# a name as it is. Refused with a log line, the application never runs.
+sub minted_token {
+    my ($client) = @_;
+    my $cc = mint_ticket(client => $client);
+    my $tok = $cc ? krb5_token($cc, '--from-cache') : '';
+    unlink $cc if $cc;
+    return $tok;
+}
+
+for my $case (["ali\rce\@EXAMPLE.TEST", 'CR', '0x0d', 'ali\\\\x0dce@EXAMPLE.TEST'],
+              ["ali\x01ce\@EXAMPLE.TEST", '0x01', '0x01', 'ali\\\\x01ce@EXAMPLE.TEST'],
+              ["ali\x7fce\@EXAMPLE.TEST", 'DEL', '0x7f', 'ali\\\\x7fce@EXAMPLE.TEST']) {
+    my ($client, $what, $byte, $logged) = @$case;
+    my $tok = minted_token($client);
+    SKIP: {
+        skip "cannot mint a ticket for a name with $what (kimpersonate)", 3 unless $tok;
+        my $mark = log_mark();
+        my $r = curl('/krb/whoami', header => ["Authorization: Negotiate $tok"]);
+        ok t_cmp($r->{status}, 401, "a ticket for a name with $what: 401");
+        ok t_cmp($r->{body}, qr/^(?!.*REMOTE_USER=)/s, "$what: the application never runs");
+        ok t_cmp(log_since($mark), qr/NEG0403: refused the Kerberos ticket of \Q$logged\E: its account name holds the control character $byte, which would reach REMOTE_USER/,
+                 "$what: the log says which name, which field, which byte");
+    }
+}
+
+{
+    my $tok = minted_token('alice@');
+    SKIP: {
+        skip 'cannot mint a ticket without a realm (kimpersonate)', 3 unless $tok;
+        my $mark = log_mark();
+        my $r = curl('/krb/whoami', header => ["Authorization: Negotiate $tok"]);
+        ok t_cmp($r->{status}, 401, 'a ticket whose client has no realm: 401');
+        ok t_cmp($r->{body}, qr/^(?!.*REMOTE_USER=)/s, 'no realm: the application never runs');
+        ok t_cmp(log_since($mark), qr/NEG0402: refused the Kerberos ticket of alice\@: the ticket's client has no realm, so REMOTE_USER and NEGOTIATE_PRINCIPAL would be alice\@/,
+                 'no realm: the log says what the name would be');
+    }
+}
+
+# Where the realm begins: the last '@'. A name may hold one (an
+# enterprise principal, alice@example.com of EXAMPLE.TEST), and Heimdal's
+# gss_display_name writes it as it is: alice@example.com@EXAMPLE.TEST.
+{
+    my $tok = minted_token('alice\@example.com@EXAMPLE.TEST');
+    SKIP: {
+        skip 'cannot mint a ticket for alice\@example.com (kimpersonate)', 4 unless $tok;
+        my $r = curl('/short/whoami', header => ["Authorization: Negotiate $tok"]);
+        ok t_cmp($r->{status}, 200, 'a name with an @ in it: 200');
+        ok t_cmp(var($r->{body}, 'REMOTE_USER'), 'alice@example.com',
+                 'NegotiateUserFormat short: the name up to the last @');
+        $r = curl('/krb/whoami', header => ["Authorization: Negotiate " . minted_token('alice\@example.com@EXAMPLE.TEST')]);
+        ok t_cmp(var($r->{body}, 'REMOTE_USER'), 'alice@example.com@EXAMPLE.TEST', 'upn: name and realm');
+        ok t_cmp(var($r->{body}, 'NEGOTIATE_PRINCIPAL'), 'alice@example.com@EXAMPLE.TEST', 'NEGOTIATE_PRINCIPAL');
+    }
+}
