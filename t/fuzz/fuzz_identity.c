@@ -6,7 +6,8 @@
  * text of src/session_codec.c, decoded back.
  *
  * Input: the principal's name up to the first NUL, then the PAC. Checks:
- * an identity is published and kept in a session without loss (decoding
+ * an identity the module would grant (neg_identity_refusal: a realm, no
+ * control characters) is published and kept in a session without loss (decoding
  * its text gives the same names, flags and SIDs); the session text of a
  * PAC's up to 4,096 SIDs is made in linear work (make fuzz runs it with a
  * time and a memory limit per input: the text was once rebuilt once per
@@ -121,14 +122,16 @@ static void one_input(const uint8_t *data, size_t size)
     apr_pool_t *p;
     neg_identity id;
     apr_table_t *env;
-    const char *principal;
+    const char *principal, *tag;
 
     if (nul == NULL)
         return;
     apr_pool_create(&p, root);
     principal = apr_pstrndup(p, (const char *)data, (apr_size_t)(nul - data));
+    /* what the module would grant: made, and fit to be published */
     if (neg_identity_from_kerberos(&id, p, principal, nul + 1,
-                                   size - (size_t)(nul + 1 - data), NULL) == NULL) {
+                                   size - (size_t)(nul + 1 - data), NULL) == NULL
+        && neg_identity_refusal(&id, p, &tag) == NULL) {
         id.binding = NEG_BIND_BOUND;
         id.service = "HTTP/localhost@EXAMPLE.TEST";
         id.proved_at = apr_time_from_sec(1799999990);
