@@ -591,6 +591,23 @@ static void channel_binding(request_rec *r, neg_logon_ctx *ctx)
 
 static int is_proxy_auth(const request_rec *r);
 
+/* The module's state of an HTTP/1.1 connection, made on first use; NULL
+ * for an HTTP/2 stream's (secondary) connection, which carries other
+ * clients' streams too. */
+static neg_conn *conn_state(conn_rec *c)
+{
+    neg_conn *nc;
+
+    if (c->master != NULL)
+        return NULL;
+    nc = ap_get_module_config(c->conn_config, &auth_negotiate_module);
+    if (nc == NULL) {
+        nc = neg_conn_create(c->pool);
+        ap_set_module_config(c->conn_config, &auth_negotiate_module, nc);
+    }
+    return nc;
+}
+
 static void logon_ctx(request_rec *r, const neg_dir_conf *conf,
                       apr_time_t deadline, neg_logon_ctx *ctx)
 {
@@ -599,11 +616,12 @@ static void logon_ctx(request_rec *r, const neg_dir_conf *conf,
     ctx->conf = conf;
     /* NULL on an HTTP/2 stream: nothing is bound to, or reused from, a
      * connection that carries other requests at the same time */
-    ctx->conn = neg_conn_get(r->connection, &auth_negotiate_module);
+    ctx->conn = conn_state(r->connection);
     ctx->tls = is_tls(r);
     ctx->http2 = r->connection->master != NULL;
     ctx->deadline = deadline;
     ctx->server = r->server;
+    ctx->server_name = r->server->server_hostname;
     ctx->proxy = is_proxy_auth(r);
     ctx->where = r->uri;
     ctx->epa = conf->extended_protection == -1 ? NEG_EPA_OFF : conf->extended_protection;
@@ -762,7 +780,7 @@ static int answer(request_rec *r, const neg_dir_conf *conf, const neg_verdict *v
                   apr_time_t deadline)
 {
     log_lines(r, v);
-    neg_status_answer(r, v, neg_conn_get(r->connection, &auth_negotiate_module));
+    neg_status_answer(r, v, conn_state(r->connection));
     if (v->tag != NULL)
         apr_table_setn(r->notes, "negotiate-error", v->tag);
     if (v->http11_required) {

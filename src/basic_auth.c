@@ -7,7 +7,9 @@
 
 #include "apr_strings.h"
 
+#include "mech.h"
 #include "ntlm.h"           /* ntlm_equal: constant-time comparison */
+#include "ticket_cache.h"   /* neg_ticket_wipe */
 #include "policy.h"
 #include "principal.h"
 #include "winbind.h"
@@ -50,14 +52,8 @@ static neg_identity *cached(const neg_logon_ctx *ctx, const unsigned char mac[32
 static void remember(const neg_logon_ctx *ctx, const neg_identity *id,
                      const unsigned char *cred, size_t len)
 {
-    neg_conn *nc = ctx->conn;
-
-    if (nc == NULL)
-        return;
-    neg_conn_reset(nc);
-    nc->basic_id = neg_identity_copy(nc->pool, id);
-    neg_conn_credential_mac(nc, cred, len, nc->basic_mac);
-    nc->basic_at = apr_time_now();
+    if (ctx->conn != NULL)
+        neg_conn_remember_basic(ctx->conn, id, cred, len);
 }
 
 static void mac_of(const neg_logon_ctx *ctx, const unsigned char *cred, size_t len,
@@ -82,17 +78,21 @@ static const char *refusal_text(apr_pool_t *p, const char *user,
                         *res->nt_string ? " " : "", res->nt_string);
 }
 
-void neg_basic_logon(const neg_logon_ctx *ctx, const unsigned char *cred,
-                     size_t len, neg_verdict *v)
+/* Basic credentials ("user:password", RFC 7617), verified by the domain. */
+static void basic_step(const neg_logon_ctx *ctx, const neg_bytes *token,
+                       neg_mech_step *st, neg_verdict *v)
 {
+    const unsigned char *cred = token->data;
+    size_t len = token->len;
     const char *colon = memchr(cred, ':', len), *account, *domain, *user;
     int allow_machine = neg_machine_accounts_allowed(ctx->conf);
     unsigned char mac[32];
     neg_wb_result res;
-    neg_wb_status st;
+    neg_wb_status ws;
     neg_identity *id;
     char *pw;
 
+    st->result = NEG_STEP_REFUSED;
     if (colon == NULL || colon == (const char *)cred || memchr(cred, '\0', len)) {
         neg_verdict_refuse(v, "NEG0501",
                            "refused Basic credentials that are not user:password");
@@ -100,24 +100,25 @@ void neg_basic_logon(const neg_logon_ctx *ctx, const unsigned char *cred,
     }
     mac_of(ctx, cred, len, mac);
     if ((id = cached(ctx, mac)) != NULL) {
-        neg_verdict_grant(v, id);
+        st->result = NEG_STEP_DONE;
+        st->id = id;
         return;
     }
     user = apr_pstrndup(ctx->pool, (const char *)cred, (apr_size_t)(colon - (const char *)cred));
     pw = apr_pstrndup(ctx->pool, colon + 1, len - (size_t)(colon + 1 - (const char *)cred));
     split_user(ctx->pool, user, &account, &domain);
-    st = neg_wb_verify_plain(account, domain, pw, allow_machine,
+    ws = neg_wb_verify_plain(account, domain, pw, allow_machine,
                              neg_logon_budget_ms(ctx), &res);
-    memset(pw, 0, strlen(pw));
-    if (st == NEG_WB_OK && !res.guest && res.machine && !allow_machine) {
-        st = NEG_WB_AUTH_FAILED;
+    neg_ticket_wipe(pw, strlen(pw));
+    if (ws == NEG_WB_OK && !res.guest && res.machine && !allow_machine) {
+        ws = NEG_WB_AUTH_FAILED;
         apr_cpystrn(res.nt_string, "NT_STATUS_NOLOGON_WORKSTATION_TRUST_ACCOUNT",
                     sizeof(res.nt_string));
     }
-    if (st != NEG_WB_OK || res.guest) {
+    if (ws != NEG_WB_OK || res.guest) {
         neg_verdict_refuse(v, strncmp(res.nt_string, "NT_STATUS_NOLOGON_", 18) == 0
                            ? "NEG0504" : "NEG0502",
-                           refusal_text(ctx->pool, user, &res, st));
+                           refusal_text(ctx->pool, user, &res, ws));
         neg_wb_result_clear(&res);
         if (ctx->conn != NULL)
             neg_conn_reset(ctx->conn);
@@ -130,5 +131,25 @@ void neg_basic_logon(const neg_logon_ctx *ctx, const unsigned char *cred,
     neg_wb_result_clear(&res);
     neg_logon_stamp(ctx, id, NEG_BIND_UNCHECKED);   /* Basic binds nothing */
     remember(ctx, id, cred, len);
-    neg_verdict_grant(v, id);
+    st->result = NEG_STEP_DONE;
+    st->id = id;
 }
+
+static int basic_claims(const neg_bytes *token)
+{
+    (void)token;
+    return 0;                       /* never inside SPNEGO */
+}
+
+/* Every Basic request carries its credentials: the connection keeps only
+ * a MAC of them (remember), never an identity for requests without. */
+static int basic_binds_connection(const neg_logon_ctx *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+const neg_mech_ops neg_basic_ops = {
+    "basic", "Basic", "NEG0502", 0, 0,
+    basic_claims, basic_step, NULL, NULL, basic_binds_connection
+};

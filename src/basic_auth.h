@@ -9,15 +9,9 @@
 #ifndef NEG_BASIC_AUTH_H
 #define NEG_BASIC_AUTH_H
 
-#include <stddef.h>
+#include "mech.h"
 
-#include "logon.h"
-
-/* How long a connection remembers the credentials the domain verified. */
+/* How long a connection remembers that Basic credentials were verified. */
 #define NEG_BASIC_CACHE_SECONDS 60
-
-/* cred: the decoded "user:password" of the header. */
-void neg_basic_logon(const neg_logon_ctx *ctx, const unsigned char *cred,
-                     size_t len, neg_verdict *v);
 
 #endif

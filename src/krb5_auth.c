@@ -3,10 +3,13 @@
  */
 #include "krb5_auth.h"
 
+#include <string.h>
+
 #include "apr_strings.h"
 
 #include "kerberos.h"
 #include "policy.h"
+#include "mech.h"
 #include "replay.h"
 
 /* An authenticator is acceptable while its time is within the clock skew
@@ -44,48 +47,6 @@ static int refused_replay(const neg_logon_ctx *ctx, const neg_krb5_result *k,
             k->principal, neg_replay_name(), why));
         return 1;
     }
-}
-
-/* A token in the client's framing: raw, or a NegTokenResp with this
- * negState naming the mechanism (in the OID the client used) with it
- * (RFC 4178 4.2.2). */
-static void reply_framed(const neg_logon_ctx *ctx, int neg_state,
-                         neg_mech spnego_mech, const unsigned char *tok,
-                         size_t len, neg_verdict *v)
-{
-    unsigned char *buf;
-    size_t n;
-
-    if (spnego_mech == NEG_MECH_NONE) {
-        neg_verdict_reply(v, NEG_SCHEME_NEGOTIATE, tok, len);
-        return;
-    }
-    n = neg_encode_resp(neg_state, spnego_mech, tok, len, NULL, 0, NULL, 0);
-    buf = apr_palloc(ctx->pool, n);
-    neg_encode_resp(neg_state, spnego_mech, tok, len, NULL, 0, buf, n);
-    neg_verdict_reply(v, NEG_SCHEME_NEGOTIATE, buf, n);
-}
-
-/* The mutual-authentication token in the client's framing. */
-static void add_reply(const neg_logon_ctx *ctx, const neg_krb5_result *k,
-                      neg_mech spnego_mech, neg_verdict *v)
-{
-    reply_framed(ctx, NEG_STATE_ACCEPT_COMPLETED, spnego_mech, k->reply,
-                 k->reply_len, v);
-}
-
-/* NegotiatePersistKerberos: like NTLM, the connection is that user from
- * now on. Delegated credentials belong to the request, not to it. */
-void neg_krb5_bind_to_connection(const neg_logon_ctx *ctx, const neg_identity *id)
-{
-    neg_conn *nc = ctx->conn;
-
-    if (nc == NULL)
-        return;                 /* HTTP/2: streams are not one client */
-    neg_conn_reset(nc);
-    nc->id = *neg_identity_copy(nc->pool, id);
-    nc->id.ccache = NULL;
-    nc->state = NEG_CONN_AUTHENTICATED;
 }
 
 static neg_krb5_acceptor *acquire(const neg_logon_ctx *ctx, neg_verdict *v)
@@ -222,87 +183,99 @@ static const char *bound_elsewhere(const neg_logon_ctx *ctx)
                         ctx->binding->hash_name);
 }
 
-/* Heimdal refused the AP-REQ with a KRB-ERROR for the client (clock skew,
- * a ticket not valid yet): send it in the client's framing, as IIS does
- * (MS-KILE 3.4.5.4), rather than a bare challenge, so that an initiator
- * that corrects its clock can retry with the server's time (MS-KILE
- * 3.2.5.8). The 401 then carries this token and no fresh challenge; the
- * refusal is logged as usual. Inside SPNEGO the retry is a NegTokenResp on
- * this connection, expected as after a counter-proposal (negotiation.c). */
-static void error_reply(const neg_logon_ctx *ctx, const neg_krb5_result *k,
-                        neg_mech spnego_mech, neg_verdict *v)
-{
-    if (k->error_token_len == 0)
-        return;
-    v->outcome = NEG_CONTINUE;
-    reply_framed(ctx, NEG_STATE_ACCEPT_INCOMPLETE, spnego_mech, k->error_token,
-                 k->error_token_len, v);
-    if (spnego_mech != NEG_MECH_NONE && ctx->conn != NULL) {
-        ctx->conn->state = NEG_CONN_PROPOSED;
-        ctx->conn->proxy = ctx->proxy;
-        ctx->conn->proposed = spnego_mech;
-    }
-}
-
 /* Accept the ticket and make its identity: everything a Kerberos logon
- * does before it answers. With keep, the security context is kept in that
- * pool (k->context) for SPNEGO's mechListMIC. NULL when refused (v says
- * why; a KRB-ERROR for the client goes into v's token, see error_reply). */
-neg_identity *neg_krb5_accept_ticket(const neg_logon_ctx *ctx, const neg_bytes *token,
-                                     neg_mech spnego_mech, apr_pool_t *keep,
-                                     neg_krb5_result *k, neg_verdict *v)
+ * does before it answers. With st->keep, the security context is kept in
+ * that pool (st->mic_key) for SPNEGO's mechListMICs. Refused: the verdict
+ * says why; when Heimdal refused for clock skew or a ticket not valid yet
+ * with a KRB-ERROR for the client, that goes back as a continuation (IIS
+ * does so: MS-KILE 3.4.5.4) that the client may retry after with the
+ * server's time (MS-KILE 3.2.5.8). */
+static void krb5_step(const neg_logon_ctx *ctx, const neg_bytes *token,
+                      neg_mech_step *st, neg_verdict *v)
 {
     neg_krb5_acceptor *acc;
+    neg_krb5_result k;
     neg_identity *id;
     const neg_cbt *cb;
     const char *why;
     size_t cb_len;
     int ok;
 
+    st->result = NEG_STEP_REFUSED;
+    /* a ticket is a whole logon: new credentials replace the old */
     if (ctx->conn != NULL && ctx->conn->state != NEG_CONN_IDLE)
-        neg_conn_reset(ctx->conn);      /* new credentials replace the old */
+        neg_conn_reset(ctx->conn);
     cb = binding_for(ctx, v, &cb_len);
     if (ctx->epa != NEG_EPA_OFF && cb == NULL)
-        return NULL;
+        return;
     if ((acc = acquire(ctx, v)) == NULL)
-        return NULL;
+        return;
     ok = neg_krb5_accept_keep(acc, token->data, token->len, ctx->pool,
                               ctx->conf->delegation_dir, cb ? cb->app_data : NULL,
-                              cb_len, ctx->conf->ticket_cache != 0, keep, k);
+                              cb_len, ctx->conf->ticket_cache != 0, st->keep, &k);
     neg_krb5_release(acc);
-    if (!ok && k->bindings == NEG_KRB5_BOUND_ELSEWHERE) {
-        refuse_unbound(ctx, k, bound_elsewhere(ctx), v);
-        return NULL;
+    if (!ok && k.bindings == NEG_KRB5_BOUND_ELSEWHERE) {
+        refuse_unbound(ctx, &k, bound_elsewhere(ctx), v);
+        return;
     }
     if (!ok) {
-        neg_verdict_refuse(v, k->anonymous ? "NEG0209" : "NEG0203",
-                           k->anonymous ? k->error : apr_pstrcat(ctx->pool,
-                           "Kerberos authentication failed: ", k->error, NULL));
-        error_reply(ctx, k, spnego_mech, v);
-        return NULL;
-    }
-    if ((why = unbound(ctx, k)) != NULL) {
-        refuse_unbound(ctx, k, why, v);
-        return NULL;
-    }
-    if (refused_replay(ctx, k, v) || (id = identity_of(ctx, k, v)) == NULL)
-        return NULL;
-    if (k->ccache_error != NULL)
-        neg_verdict_log(v, NEG_LOG_WARNING, "NEG0205", apr_pstrcat(ctx->pool,
-                        k->ccache_error, ": the application gets no KRB5CCNAME", NULL));
-    return id;
-}
-
-void neg_krb5_logon(const neg_logon_ctx *ctx, const neg_bytes *token,
-                    neg_mech spnego_mech, neg_verdict *v)
-{
-    neg_krb5_result k;
-    neg_identity *id = neg_krb5_accept_ticket(ctx, token, spnego_mech, NULL, &k, v);
-
-    if (id == NULL)
+        neg_verdict_refuse(v, k.anonymous ? "NEG0209" : "NEG0203",
+                           k.anonymous ? k.error : apr_pstrcat(ctx->pool,
+                           "Kerberos authentication failed: ", k.error, NULL));
+        if (k.error_token_len > 0) {
+            st->result = NEG_STEP_CONTINUE;
+            st->retry = 1;
+            st->token = k.error_token;
+            st->token_len = k.error_token_len;
+        }
         return;
-    add_reply(ctx, &k, spnego_mech, v);
-    if (ctx->conf->persist_kerberos == 1)
-        neg_krb5_bind_to_connection(ctx, id);
-    neg_verdict_grant(v, id);
+    }
+    if ((why = unbound(ctx, &k)) != NULL) {
+        refuse_unbound(ctx, &k, why, v);
+        return;
+    }
+    if (refused_replay(ctx, &k, v) || (id = identity_of(ctx, &k, v)) == NULL)
+        return;
+    if (k.ccache_error != NULL)
+        neg_verdict_log(v, NEG_LOG_WARNING, "NEG0205", apr_pstrcat(ctx->pool,
+                        k.ccache_error, ": the application gets no KRB5CCNAME", NULL));
+    st->result = NEG_STEP_DONE;
+    st->id = id;
+    st->token = k.reply;
+    st->token_len = k.reply_len;
+    st->mic_key = k.context;
 }
+
+/* A krb5 GSS token (RFC 4121 4.1), either OID. */
+static int krb5_claims(const neg_bytes *token)
+{
+    neg_token t;
+
+    return neg_token_parse(token->data, token->len, &t) == NEG_PARSE_OK
+        && t.kind == NEG_TOKEN_RAW_KRB5;
+}
+
+static int krb5_make_mic(void *key, const unsigned char *list, size_t len,
+                         apr_pool_t *p, const unsigned char **mic, size_t *mic_len)
+{
+    return key != NULL && neg_krb5_get_mic(key, list, len, p, mic, mic_len);
+}
+
+static int krb5_check_mic(void *key, const unsigned char *list, size_t len,
+                          const unsigned char *mic, size_t mic_len, const char **why)
+{
+    *why = NULL;
+    return key != NULL && neg_krb5_verify_mic(key, list, len, mic, mic_len);
+}
+
+/* NegotiatePersistKerberos: like NTLM, the connection is that user from
+ * now on (IIS's authPersistNonNTLM). */
+static int krb5_binds_connection(const neg_logon_ctx *ctx)
+{
+    return ctx->conf->persist_kerberos == 1;
+}
+
+const neg_mech_ops neg_krb5_ops = {
+    "kerberos", "Kerberos", "NEG0211", 0, 1,
+    krb5_claims, krb5_step, krb5_make_mic, krb5_check_mic, krb5_binds_connection
+};

@@ -9,13 +9,11 @@
 
 #include "apr_strings.h"
 
-#include "basic_auth.h"
-#include "krb5_auth.h"
+#include "mech.h"
 #include "negotiation.h"
-#include "ntlm.h"
-#include "ntlm_auth.h"
 #include "policy.h"
 #include "spnego.h"
+#include "ticket_cache.h"   /* neg_ticket_wipe */
 
 int neg_logon_budget_ms(const neg_logon_ctx *ctx)
 {
@@ -24,64 +22,33 @@ int neg_logon_budget_ms(const neg_logon_ctx *ctx)
     return left <= 0 ? 0 : (int)apr_time_as_msec(left);
 }
 
-static int is_kerberos(neg_mech m)
-{
-    return m == NEG_MECH_KRB5 || m == NEG_MECH_MS_KRB5;
-}
-
-/* The client's first mechanism with its token, where this location takes
- * it; else negotiation.c selects from the rest of its list. */
-static void dispatch_spnego_init(const neg_logon_ctx *ctx, const neg_token *tok,
-                                 neg_verdict *v)
-{
-    neg_mech first = tok->mechs[0];
-    size_t i = 0;
-    neg_mech m = neg_spnego_select(ctx, tok, &i);
-
-    if (m != NEG_MECH_NONE && i == 0 && tok->mech_token.len > 0) {
-        if (is_kerberos(first))
-            neg_krb5_logon(ctx, &tok->mech_token, first, v);
-        else
-            neg_ntlm_logon(ctx, NEG_SCHEME_NEGOTIATE, &tok->mech_token, tok, v);
-        return;
-    }
-    neg_spnego_negotiate(ctx, tok, v);
-}
-
+/* The token, by what its bytes are and the scheme it came under, to the
+ * framing that handles it (negotiation.c). */
 static void dispatch_token(const neg_logon_ctx *ctx, neg_scheme scheme,
                            const neg_token *tok, neg_verdict *v)
 {
     switch (tok->kind) {
     case NEG_TOKEN_RAW_NTLMSSP:
-        neg_ntlm_logon(ctx, scheme, &tok->mech_token, NULL, v);
+        neg_negotiate_raw(ctx, scheme, &neg_ntlm_ops, tok->kind, &tok->mech_token, v);
         return;
     case NEG_TOKEN_RAW_KRB5:
         if (scheme == NEG_SCHEME_NEGOTIATE) {
-            neg_krb5_logon(ctx, &tok->mech_token, NEG_MECH_NONE, v);
+            neg_negotiate_raw(ctx, scheme, &neg_krb5_ops, tok->kind, &tok->mech_token, v);
             return;
         }
         break;
     case NEG_TOKEN_SPNEGO_INIT:
         if (scheme == NEG_SCHEME_NEGOTIATE) {
-            dispatch_spnego_init(ctx, tok, v);
+            neg_spnego_init(ctx, tok, v);
             return;
         }
         break;
     case NEG_TOKEN_SPNEGO_RESP:
-        if (scheme == NEG_SCHEME_NEGOTIATE && neg_spnego_expects(ctx)) {
+        if (scheme == NEG_SCHEME_NEGOTIATE) {
             neg_spnego_continue(ctx, tok, v);
             return;
         }
-        if (scheme == NEG_SCHEME_NEGOTIATE && tok->mech_token.len > 0
-            && ntlm_message_type(tok->mech_token.data, tok->mech_token.len) == 3) {
-            neg_ntlm_logon(ctx, scheme, &tok->mech_token, tok, v);
-            return;
-        }
-        neg_verdict_refuse(v, "NEG0104",
-            "refused a SPNEGO continuation token: no handshake is in progress "
-            "on this connection; the client must start again with an initial "
-            "token");
-        return;
+        break;
     default:
         break;
     }
@@ -165,8 +132,10 @@ static void authenticate(const neg_logon_ctx *ctx, const char *value,
     buf = apr_palloc(ctx->pool, h.decoded_len + 3);
     n = neg_header_decode(&h, buf);
     if (h.scheme == NEG_SCHEME_BASIC) {
-        neg_basic_logon(ctx, buf, n, v);
-        memset(buf, 0, n);                  /* the password */
+        neg_bytes cred = { buf, n };
+
+        neg_negotiate_raw(ctx, h.scheme, &neg_basic_ops, NEG_TOKEN_INVALID, &cred, v);
+        neg_ticket_wipe(buf, n);            /* the password */
         return;
     }
     pr = neg_token_parse(buf, n, &tok);

@@ -2,21 +2,23 @@
  * logon.h - one request's logon, whatever the mechanism: the Authorization
  * header in, a verdict out (verdict.h).
  *
- *   header.c -> (scheme, bytes) -> spnego.c -> (mechanism, inner token)
- *     -> krb5_auth.c | ntlm_auth.c | basic_auth.c -> verdict
+ *   header.c -> (scheme, bytes) -> logon.c -> negotiation.c (framing:
+ *     raw or SPNEGO) -> a mechanism behind mech.h's ops table (krb5_auth.c,
+ *     ntlm_auth.c, basic_auth.c) -> verdict
  *
  * The glue fills a neg_logon_ctx from the request and turns the verdict
  * into httpd's answer; it never decides what a token or a connection's
  * identity is worth. Connection state is only ever touched through
  * ctx->conn, which the glue leaves NULL on HTTP/2 streams: concurrent
  * streams of one connection are not one client, so nothing is bound to
- * (or reused from) an HTTP/2 connection.
+ * (or reused from) an HTTP/2 connection. Pure of httpd types, so that the
+ * dispatcher and SPNEGO can be tested with mechanisms stubbed.
  */
 #ifndef NEG_LOGON_H
 #define NEG_LOGON_H
 
-#include "httpd.h"          /* server_rec, for the replay cache */
 #include "apr_pools.h"
+#include "apr_tables.h"
 #include "apr_time.h"
 
 #include "cbt.h"
@@ -32,7 +34,8 @@ typedef struct {
     int tls;                    /* the connection is TLS */
     int http2;                  /* an HTTP/2 stream */
     apr_time_t deadline;        /* the request's budget for winbind calls */
-    server_rec *server;         /* for the replay cache */
+    void *server;               /* the glue's server_rec, for the replay cache */
+    const char *server_name;    /* ServerName, for log lines */
     /* Extended Protection: the location's mode (NegotiateExtendedProtection),
      * and on TLS with a mode other than Off this connection's channel
      * binding, or why it could not be had (then every token is refused) */

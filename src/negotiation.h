@@ -1,40 +1,36 @@
 /*
- * negotiation.h - SPNEGO beyond the client's first choice (RFC 4178 4.2.1,
- * 4.2.2 and section 5): when the first mechanism of a NegTokenInit is not
- * one this location takes, or comes without its token, the best one of the
- * client's list that it does take is counter-proposed (accept-incomplete,
- * supportedMech, no token), the client's next NegTokenResp on the same
- * connection carries that mechanism's token, and when the mechanism was
- * not the client's first, both sides sign the client's mechanism list
- * (mechListMIC) with it.
- *
- *   NegTokenInit [NTLMSSP, krb5] -> 401 NegTokenResp{accept-incomplete, krb5}
- *   NegTokenResp{AP-REQ}         -> 401 {accept-incomplete, AP-REP, our MIC}
- *                                   (200 {accept-completed, AP-REP, our MIC}
- *                                    when the client's MIC came along)
- *   NegTokenResp{client's MIC}   -> 200 {accept-completed}
+ * negotiation.h - the framing of every mechanism's tokens and all of
+ * SPNEGO (RFC 4178, MS-SPNG): a raw token goes to its mechanism and its
+ * answer back raw; a NegTokenInit's list selects a mechanism or gets a
+ * counter-proposal; NegTokenResp continuations go on with the handshake
+ * the connection remembers; mechListMICs are made and checked here with
+ * the mechanism's keys (mech.h). Nothing is granted before every MIC that
+ * RFC 4178 section 5 requires has been checked.
  */
 #ifndef NEG_NEGOTIATION_H
 #define NEG_NEGOTIATION_H
 
 #include "logon.h"
+#include "mech.h"
 #include "spnego.h"
 
-/* The mechanism of the client's list this location takes (the first in
- * the client's order), and its position in the list; NEG_MECH_NONE. */
+/* The first mechanism of the client's list this location takes (Kerberos;
+ * NTLM unless Negotiate:Kerberos), and its position in *index. */
 neg_mech neg_spnego_select(const neg_logon_ctx *ctx, const neg_token *init,
                            size_t *index);
 
-/* A NegTokenInit that cannot be taken as it is: counter-propose, or refuse
- * (no usable mechanism in the client's list; no Kerberos in it where only
- * Kerberos is allowed: the client has no ticket). */
-void neg_spnego_negotiate(const neg_logon_ctx *ctx, const neg_token *init,
-                          neg_verdict *v);
+/* A token outside SPNEGO (raw krb5, raw NTLMSSP, Basic credentials) under
+ * scheme, through ops; its answer raw. */
+void neg_negotiate_raw(const neg_logon_ctx *ctx, neg_scheme scheme,
+                       const neg_mech_ops *ops, neg_token_kind framing,
+                       const neg_bytes *token, neg_verdict *v);
 
-/* Does this connection wait for a NegTokenResp of a negotiation? */
-int neg_spnego_expects(const neg_logon_ctx *ctx);
+/* A NegTokenInit (RFC 4178 4.2.1). */
+void neg_spnego_init(const neg_logon_ctx *ctx, const neg_token *init,
+                     neg_verdict *v);
 
-/* The client's NegTokenResp in a negotiation in progress. */
+/* A NegTokenResp (RFC 4178 4.2.2): the next leg of a negotiation or of a
+ * mechanism's handshake on this connection. */
 void neg_spnego_continue(const neg_logon_ctx *ctx, const neg_token *resp,
                          neg_verdict *v);
 

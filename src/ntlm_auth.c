@@ -16,8 +16,10 @@
 #define HC_DEPRECATED_CRYPTO
 #include <hcrypto/md5.h>
 
+#include "mech.h"
 #include "ntlm.h"
 #include "policy.h"
+#include "ticket_cache.h"     /* neg_ticket_wipe */
 #include "winbind.h"
 
 #define NAME_MAX_UTF8 (3 * 256 + 1)
@@ -111,8 +113,10 @@ static ntlm_server_names server_names(apr_pool_t *p, const neg_wb_names *n)
     return s;
 }
 
+/* Our CHALLENGE to this NEGOTIATE (after a reset of the connection: a
+ * NEGOTIATE always starts over), remembered on the connection. */
 static ntlm_status make_challenge(neg_conn *nc, const unsigned char *t1,
-                                  size_t t1_len, const ntlm_opts *o,
+                                  size_t t1_len, const ntlm_opts *o, apr_pool_t *p,
                                   const unsigned char **type2, size_t *type2_len,
                                   const char **error)
 {
@@ -122,40 +126,34 @@ static ntlm_status make_challenge(neg_conn *nc, const unsigned char *t1,
     ntlm_server_names sn;
     neg_wb_status st;
     char detail[160] = "";
-    unsigned char *msg;
-    size_t msg_len;
+    unsigned char challenge[8], *msg;
+    size_t msg_len, ti_off = 0, ti_len = 0;
+    uint32_t flags;
     int ret;
 
     nr = ntlm_decode_negotiate(t1, t1_len, &neg);
     if (nr != NTLM_OK) {
-        *error = apr_psprintf(nc->pool, "refused an NTLM NEGOTIATE message: %s",
+        *error = apr_psprintf(p, "refused an NTLM NEGOTIATE message: %s",
                               ntlm_result_str(nr));
         return NTLM_REFUSED;
     }
     st = neg_wb_names_get(o->timeout_ms, &names, detail, sizeof(detail));
     if (st != NEG_WB_OK) {
-        *error = apr_psprintf(nc->pool, "cannot build an NTLM challenge: %s",
-                              winbind_failure(nc->pool, st, detail, o->budget_ms));
+        *error = apr_psprintf(p, "cannot build an NTLM challenge: %s",
+                              winbind_failure(p, st, detail, o->budget_ms));
         return NTLM_UNAVAILABLE;
     }
-    random_challenge(nc->challenge);
-    nc->flags = ntlm_challenge_flags(neg.flags);
-    sn = server_names(nc->pool, &names);
-    ret = ntlm_encode_challenge(nc->flags, nc->challenge, &sn,
-                                ntlm_filetime(apr_time_now()), &msg, &msg_len,
-                                &nc->ti_off, &nc->ti_len);
+    random_challenge(challenge);
+    flags = ntlm_challenge_flags(neg.flags);
+    sn = server_names(p, &names);
+    ret = ntlm_encode_challenge(flags, challenge, &sn, ntlm_filetime(apr_time_now()),
+                                &msg, &msg_len, &ti_off, &ti_len);
     if (ret != 0) {
-        *error = apr_psprintf(nc->pool, "cannot encode the NTLM challenge "
-                              "(error %d)", ret);
+        *error = apr_psprintf(p, "cannot encode the NTLM challenge (error %d)", ret);
         return NTLM_REFUSED;
     }
-    nc->type1 = apr_pmemdup(nc->pool, t1, t1_len);
-    nc->type1_len = t1_len;
-    nc->type2 = apr_pmemdup(nc->pool, msg, msg_len);
-    nc->type2_len = msg_len;
+    neg_conn_challenged(nc, challenge, t1, t1_len, msg, msg_len, ti_off, ti_len, flags);
     free(msg);
-    nc->challenged_at = apr_time_now();
-    nc->state = NEG_CONN_CHALLENGED;
     *type2 = nc->type2;
     *type2_len = nc->type2_len;
     return NTLM_DONE;
@@ -389,8 +387,7 @@ static const char *wrong_service(apr_pool_t *p, const neg_logon_ctx *ctx,
                         "from another service; if the server is known by that "
                         "name, add it as a ServerAlias or to "
                         "NegotiateServicePrincipal", spn,
-                        ctx->server && ctx->server->server_hostname
-                        ? ctx->server->server_hostname : "?", ctx->port);
+                        ctx->server_name ? ctx->server_name : "?", ctx->port);
 }
 
 static int all_zero(const unsigned char *b, size_t n)
@@ -479,27 +476,42 @@ static neg_binding binding_of(const neg_logon_ctx *ctx, const type3_view *v)
                                                        : NEG_BIND_UNBOUND;
 }
 
-static void bind_identity(neg_conn *nc, const neg_wb_result *res,
-                          const type3_view *v, const neg_logon_ctx *ctx)
+/* The identity the domain's answer proved, in the request's pool. */
+static neg_identity *identity_of(const neg_logon_ctx *ctx, neg_scheme scheme,
+                                 const neg_wb_result *res, const type3_view *v)
 {
-    neg_identity_from_winbind(&nc->id, nc->pool, res, "ntlm",
-                              neg_scheme_name(nc->scheme));
-    nc->id.ntlm_v1 = !v->is_v2;
-    neg_logon_stamp(ctx, &nc->id, binding_of(ctx, v));
-    nc->id.where = apr_pstrdup(nc->pool, ctx->where ? ctx->where : "?");
-    nc->state = NEG_CONN_AUTHENTICATED;
+    neg_identity *id = apr_pcalloc(ctx->pool, sizeof(*id));
+
+    neg_identity_from_winbind(id, ctx->pool, res, "ntlm", neg_scheme_name(scheme));
+    id->ntlm_v1 = !v->is_v2;
+    neg_logon_stamp(ctx, id, binding_of(ctx, v));
+    return id;
 }
 
-/* Finish the handshake with the AUTHENTICATE message. On success nc->id
- * is the user, exported_key the session key and *flags the message's
- * negotiate flags (both for SPNEGO's mechListMIC); *had_mic says whether
- * the client protected the messages with a MIC. */
-static ntlm_status check_authenticate(neg_conn *nc, const unsigned char *t3,
-                                      size_t t3_len, const ntlm_opts *o,
-                                      apr_pool_t *p, unsigned char exported_key[16],
-                                      uint32_t *flags, int *had_mic,
-                                      const char **error)
+/* What signs SPNEGO's mechListMICs after NTLM (MS-SPNG 3.2.5.1): the
+ * exported session key and the AUTHENTICATE's flags. */
+typedef struct {
+    unsigned char key[16];
+    uint32_t flags;
+} ntlm_mic_key;
+
+static apr_status_t wipe_mic_key(void *data)
 {
+    neg_ticket_wipe(data, sizeof(ntlm_mic_key));
+    return APR_SUCCESS;
+}
+
+/* Finish the handshake with the AUTHENTICATE message. On success *id is
+ * the user, *key what signs SPNEGO's mechListMICs, and *had_mic whether
+ * the client protected the messages with a MIC. */
+static ntlm_status check_authenticate(const neg_logon_ctx *ctx, neg_conn *nc,
+                                      const unsigned char *t3, size_t t3_len,
+                                      const ntlm_opts *o, neg_scheme scheme,
+                                      neg_identity **id, ntlm_mic_key **key,
+                                      int *had_mic, const char **error)
+{
+    apr_pool_t *p = ctx->pool;
+    unsigned char exported_key[16];
     type3_view *v = apr_pcalloc(p, sizeof(*v));
     neg_wb_response req;
     neg_wb_result *res = apr_pcalloc(p, sizeof(*res));
@@ -554,15 +566,21 @@ static ntlm_status check_authenticate(neg_conn *nc, const unsigned char *t3,
                               "negotiated without a 16-byte session key", who(p, v));
         return NTLM_REFUSED;
     }
-    if (v->is_v2 && (*error = verify_mic(nc, t3, t3_len, v, exported_key)) != NULL)
+    if (v->is_v2 && (*error = verify_mic(nc, t3, t3_len, v, exported_key)) != NULL) {
+        neg_ticket_wipe(exported_key, sizeof(exported_key));
         return NTLM_REFUSED;
+    }
     *had_mic = v->is_v2 && (v->v2.av_flags & NTLM_AV_FLAG_MIC);
-    *flags = v->msg.flags;
-    bind_identity(nc, res, v, o->ctx);
+    *key = apr_palloc(p, sizeof(**key));
+    memcpy((*key)->key, exported_key, sizeof(exported_key));
+    (*key)->flags = v->msg.flags;
+    apr_pool_cleanup_register(p, *key, wipe_mic_key, apr_pool_cleanup_null);
+    neg_ticket_wipe(exported_key, sizeof(exported_key));
+    *id = identity_of(ctx, scheme, res, v);
     return NTLM_DONE;
 }
 
-/* ------------------------------------------------------------ framing */
+/* ------------------------------------------------------------ the mechanism */
 
 /* NTLM is allowed under the bare scheme when NTLM is offered (checked
  * before), and inside Negotiate unless it is Negotiate:Kerberos; never on
@@ -592,108 +610,39 @@ static int refused_here(const neg_logon_ctx *ctx, neg_scheme scheme,
     return 0;
 }
 
-/* A token in the framing the handshake started with: raw, or a
- * NegTokenResp (RFC 4178 4.2.2). */
-static void reply(const neg_logon_ctx *ctx, const neg_conn *nc, int neg_state,
-                  const unsigned char *tok, size_t len,
-                  const unsigned char *mic, size_t mic_len, neg_verdict *v)
-{
-    unsigned char *buf;
-    size_t n;
-
-    if (!nc->spnego) {
-        neg_verdict_reply(v, nc->scheme, tok, len);
-        return;
-    }
-    n = neg_encode_resp(neg_state, neg_state == NEG_STATE_ACCEPT_INCOMPLETE
-                        ? NEG_MECH_NTLMSSP : NEG_MECH_NONE, tok, len, mic,
-                        mic_len, NULL, 0);
-    buf = apr_palloc(ctx->pool, n);
-    neg_encode_resp(neg_state, neg_state == NEG_STATE_ACCEPT_INCOMPLETE
-                    ? NEG_MECH_NTLMSSP : NEG_MECH_NONE, tok, len, mic,
-                    mic_len, buf, n);
-    neg_verdict_reply(v, nc->scheme, buf, n);
-}
-
-static void on_negotiate(const neg_logon_ctx *ctx, neg_scheme scheme,
-                         const neg_bytes *msg, const neg_token *init,
-                         neg_verdict *v)
+static void on_negotiate(const neg_logon_ctx *ctx, const neg_bytes *msg,
+                         neg_mech_step *st, neg_verdict *v)
 {
     neg_conn *nc = ctx->conn;
     ntlm_opts o = opts_of(ctx);
-    const unsigned char *t2;
-    size_t t2_len;
     const char *err;
 
     /* A NEGOTIATE always starts over, even on an authenticated connection. */
     neg_conn_reset(nc);
-    nc->scheme = scheme;
-    nc->proxy = ctx->proxy;
-    nc->spnego = init != NULL;
-    if (init != NULL) {
-        nc->mech_list = apr_pmemdup(nc->pool, init->mech_list.data, init->mech_list.len);
-        nc->mech_list_len = init->mech_list.len;
-    }
-    if (make_challenge(nc, msg->data, msg->len, &o, &t2, &t2_len, &err) != NTLM_DONE) {
-        neg_verdict_refuse(v, "NEG0303", apr_pstrdup(ctx->pool, err));
+    if (make_challenge(nc, msg->data, msg->len, &o, ctx->pool, &st->token,
+                       &st->token_len, &err) != NTLM_DONE) {
+        neg_verdict_refuse(v, "NEG0303", err);
         neg_conn_reset(nc);
         return;
     }
-    /* RFC 4178 4.2.2: accept-incomplete, NTLMSSP, the CHALLENGE. */
-    v->outcome = NEG_CONTINUE;
-    reply(ctx, nc, NEG_STATE_ACCEPT_INCOMPLETE, t2, t2_len, NULL, 0, v);
-}
-
-/* SPNEGO after NTLM (MS-SPNG 3.2.5.1): when the NTLM messages carried a
- * MIC, the client's mechListMIC over its mechTypes is required; we verify
- * it and answer with ours, both signed with the NTLM session key. */
-static const char *check_mech_list_mic(const neg_conn *nc, const neg_token *resp,
-                                       const unsigned char key[16], uint32_t flags,
-                                       int had_mic)
-{
-    unsigned char want[16];
-
-    if (resp->mech_list_mic.len == 0 && nc->mic_required)
-        return "NTLMSSP was not the client's first mechanism, so SPNEGO's "
-               "mechListMIC is required (RFC 4178 section 5), and the client "
-               "sent none";
-    if (resp->mech_list_mic.len == 0)
-        return had_mic ? "the client protected NTLM with a MIC but sent no "
-                         "SPNEGO mechListMIC" : NULL;
-    if (!(flags & NTLM_F_ESS))
-        return "a SPNEGO mechListMIC needs NTLM extended session security";
-    ntlm_sign(key, flags, NTLM_CLIENT_TO_SERVER, 0, nc->mech_list,
-              nc->mech_list_len, want);
-    if (resp->mech_list_mic.len != 16 || !ntlm_equal(want, resp->mech_list_mic.data, 16))
-        return "the SPNEGO mechListMIC does not match (mechanism list altered?)";
-    return NULL;
-}
-
-static void complete_spnego(const neg_logon_ctx *ctx, const neg_conn *nc,
-                            const unsigned char key[16], uint32_t flags,
-                            neg_verdict *v)
-{
-    unsigned char mic[16];
-
-    ntlm_sign(key, flags, NTLM_SERVER_TO_CLIENT, 0, nc->mech_list,
-              nc->mech_list_len, mic);
-    reply(ctx, nc, NEG_STATE_ACCEPT_COMPLETED, NULL, 0, mic, sizeof(mic), v);
+    st->result = NEG_STEP_CONTINUE;
 }
 
 /* Why an AUTHENTICATE cannot belong to this connection's handshake, or NULL. */
-static const char *out_of_sequence(const neg_logon_ctx *ctx, neg_scheme scheme,
-                                   const neg_token *spnego, const neg_token *resp)
+static const char *out_of_sequence(const neg_logon_ctx *ctx, const neg_mech_step *st)
 {
     const neg_conn *nc = ctx->conn;
+    int spnego = st->framing == NEG_TOKEN_SPNEGO_INIT
+              || st->framing == NEG_TOKEN_SPNEGO_RESP;
 
     /* A NegTokenInit is an initial token: an AUTHENTICATE inside one is
      * out of sequence, whatever framing the NEGOTIATE had. */
-    if (spnego != NULL && resp == NULL)
+    if (st->framing == NEG_TOKEN_SPNEGO_INIT)
         return "refused an NTLM AUTHENTICATE message inside a SPNEGO "
                "NegTokenInit: it belongs in a NegTokenResp that answers our "
                "challenge";
     if (nc->state == NEG_CONN_CHALLENGED
-        && (nc->scheme != scheme || nc->spnego != (resp != NULL)))
+        && (nc->scheme != st->scheme || nc->spnego != spnego))
         return "refused an NTLM AUTHENTICATE message framed differently from "
                "the NEGOTIATE that started the handshake";
     /* a proxy's handshake does not authenticate to this server, nor the
@@ -704,58 +653,51 @@ static const char *out_of_sequence(const neg_logon_ctx *ctx, neg_scheme scheme,
     return NULL;
 }
 
-static void on_authenticate(const neg_logon_ctx *ctx, neg_scheme scheme,
-                            const neg_bytes *msg, const neg_token *spnego,
-                            neg_verdict *v)
+static void on_authenticate(const neg_logon_ctx *ctx, const neg_bytes *msg,
+                            neg_mech_step *st, neg_verdict *v)
 {
     neg_conn *nc = ctx->conn;
     ntlm_opts o = opts_of(ctx);
-    const neg_token *resp = spnego && spnego->kind == NEG_TOKEN_SPNEGO_RESP
-                            ? spnego : NULL;
-    unsigned char key[16];
-    const char *err = out_of_sequence(ctx, scheme, spnego, resp);
-    ntlm_status st = NTLM_REFUSED;
+    const char *err = out_of_sequence(ctx, st);
+    ntlm_status status = NTLM_REFUSED;
+    ntlm_mic_key *key = NULL;
+    neg_identity *id = NULL;
     int had_mic = 0;
-    uint32_t flags = 0;
 
-    if (err == NULL
-        && (st = check_authenticate(nc, msg->data, msg->len, &o,
-                                    ctx->pool, key, &flags, &had_mic, &err))
-           == NTLM_DONE && resp != NULL)
-        err = check_mech_list_mic(nc, resp, key, flags, had_mic);
+    if (err == NULL)
+        status = check_authenticate(ctx, nc, msg->data, msg->len, &o, st->scheme,
+                                    &id, &key, &had_mic, &err);
     if (err != NULL) {
         /* err may live in the connection's pool, which the reset clears */
-        neg_verdict_refuse(v, st == NTLM_MACHINE ? "NEG0307"
-                              : st == NTLM_UNBOUND ? "NEG0308" : "NEG0304",
+        neg_verdict_refuse(v, status == NTLM_MACHINE ? "NEG0307"
+                              : status == NTLM_UNBOUND ? "NEG0308" : "NEG0304",
                            apr_pstrdup(ctx->pool, err));
         neg_conn_reset(nc);
-        memset(key, 0, sizeof(key));
         return;
     }
-    if (resp != NULL)
-        complete_spnego(ctx, nc, key, flags, v);
-    memset(key, 0, sizeof(key));
     neg_verdict_log(v, NEG_LOG_DEBUG, "NEG0305", apr_psprintf(ctx->pool,
-                    "NTLM: authenticated %s\\%s", nc->id.domain, nc->id.account));
-    /* The request keeps a copy: the connection's pool is not the request's. */
-    neg_verdict_grant(v, neg_identity_copy(ctx->pool, &nc->id));
+                    "NTLM: authenticated %s\\%s", id->domain, id->account));
+    st->result = NEG_STEP_DONE;
+    st->id = id;
+    st->mic_key = key;
+    st->mic_expected = had_mic;
 }
 
-void neg_ntlm_logon(const neg_logon_ctx *ctx, neg_scheme scheme,
-                    const neg_bytes *msg, const neg_token *spnego,
-                    neg_verdict *v)
+static void ntlm_step(const neg_logon_ctx *ctx, const neg_bytes *msg,
+                      neg_mech_step *st, neg_verdict *v)
 {
-    const char *framing = spnego ? "inside SPNEGO" : "raw NTLMSSP";
+    const char *framing = st->framing == NEG_TOKEN_RAW_NTLMSSP ? "raw NTLMSSP"
+                                                               : "inside SPNEGO";
 
-    if (refused_here(ctx, scheme, framing, v))
+    st->result = NEG_STEP_REFUSED;
+    if (refused_here(ctx, st->scheme, framing, v))
         return;
     switch (ntlm_message_type(msg->data, msg->len)) {
     case 1:
-        on_negotiate(ctx, scheme, msg,
-                     spnego && spnego->kind == NEG_TOKEN_SPNEGO_INIT ? spnego : NULL, v);
+        on_negotiate(ctx, msg, st, v);
         return;
     case 3:
-        on_authenticate(ctx, scheme, msg, spnego, v);
+        on_authenticate(ctx, msg, st, v);
         return;
     default:
         neg_verdict_refuse(v, "NEG0306", apr_psprintf(ctx->pool,
@@ -764,3 +706,55 @@ void neg_ntlm_logon(const neg_logon_ctx *ctx, neg_scheme scheme,
         return;
     }
 }
+
+/* An AUTHENTICATE continues NTLM's handshake (a NEGOTIATE starts one, and
+ * comes only in a NegTokenInit or raw). */
+static int ntlm_claims(const neg_bytes *token)
+{
+    return ntlm_message_type(token->data, token->len) == 3;
+}
+
+/* SPNEGO's mechListMIC after NTLM (MS-SPNG 3.2.5.1, MS-NLMP 3.4.4): signed
+ * with the NTLM session key, sequence number 0, in each direction. */
+static int ntlm_make_mic(void *key, const unsigned char *list, size_t len,
+                         apr_pool_t *p, const unsigned char **mic, size_t *mic_len)
+{
+    const ntlm_mic_key *k = key;
+    unsigned char *out = apr_palloc(p, 16);
+
+    if (k == NULL)
+        return 0;
+    ntlm_sign(k->key, k->flags, NTLM_SERVER_TO_CLIENT, 0, list, len, out);
+    *mic = out;
+    *mic_len = 16;
+    return 1;
+}
+
+static int ntlm_check_mic(void *key, const unsigned char *list, size_t len,
+                          const unsigned char *mic, size_t mic_len, const char **why)
+{
+    const ntlm_mic_key *k = key;
+    unsigned char want[16];
+
+    *why = NULL;
+    if (k == NULL)
+        return 0;
+    if (!(k->flags & NTLM_F_ESS)) {
+        *why = "a SPNEGO mechListMIC needs NTLM extended session security";
+        return 0;
+    }
+    ntlm_sign(k->key, k->flags, NTLM_CLIENT_TO_SERVER, 0, list, len, want);
+    return mic_len == 16 && ntlm_equal(want, mic, 16);
+}
+
+/* NTLM authenticates the connection (MS-NLMP over HTTP, as IIS). */
+static int ntlm_binds_connection(const neg_logon_ctx *ctx)
+{
+    (void)ctx;
+    return 1;
+}
+
+const neg_mech_ops neg_ntlm_ops = {
+    "ntlm", "NTLMSSP", "NEG0304", 1, 0,
+    ntlm_claims, ntlm_step, ntlm_make_mic, ntlm_check_mic, ntlm_binds_connection
+};
