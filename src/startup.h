@@ -7,7 +7,11 @@
  * Basic is offered, winbind answering and its privileged pipe open to the
  * Apache user.
  *
- * One log line per finding, tagged NEG0012-NEG0019, saying what is wrong
+ * Also: NegotiateDelegationDir private to the Apache user (NEG0010, stops
+ * httpd), NegotiateUserFormat short with more than one realm or domain
+ * (NEG0011), NTLM offered with keep-alive settings that break it (NEG0020).
+ *
+ * One log line per finding, tagged NEG0010-NEG0020, saying what is wrong
  * and how to fix it. Nothing here stops httpd: a location's keytab can be
  * put right while httpd runs (the module reloads it within a second), and
  * refusing to start would take every other site down with it. The verdicts
@@ -27,5 +31,22 @@
  * module (for its per-directory configuration). Returns the number of
  * errors logged (warnings are not counted). */
 int neg_startup_checks(apr_pool_t *ptemp, server_rec *s, module *m);
+
+/* What the configuration names, recorded by the directives as they are
+ * read (pre_config forgets the previous reading; m is this module). */
+void neg_startup_pre_config(apr_pool_t *pconf, module *m);
+void neg_startup_seen_keytab(const char *keytab);
+void neg_startup_seen_delegation_dir(const char *dir);
+void neg_startup_seen_mapped_realm(const char *realm);
+void neg_startup_seen_short_format(void);
+const apr_array_header_t *neg_startup_keytabs(void);
+
+/* Every start-up check, under apachectl -t (test_config hook). */
+void neg_startup_test_config(apr_pool_t *pconf, server_rec *s);
+
+/* Every start-up check, once when httpd starts (post_config hook): an
+ * error status stops httpd (a NegotiateDelegationDir that is not private
+ * to the Apache user, NEG0010). */
+int neg_startup_post_config(apr_pool_t *ptemp, server_rec *s);
 
 #endif
