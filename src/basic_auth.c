@@ -8,11 +8,10 @@
 #include "apr_strings.h"
 
 #include "mech.h"
-#include "ntlm.h"           /* ntlm_equal: constant-time comparison */
-#include "ticket_cache.h"   /* neg_ticket_wipe */
 #include "policy.h"
 #include "principal.h"
 #include "winbind.h"
+#include "secret.h"
 
 /* "EXAMPLE\alice" or "alice@example.test" or "alice". */
 static void split_user(apr_pool_t *p, const char *user, const char **account,
@@ -41,7 +40,7 @@ static neg_identity *cached(const neg_logon_ctx *ctx, const unsigned char mac[32
 
     if (nc == NULL || nc->basic_id == NULL
         || apr_time_now() - nc->basic_at >= apr_time_from_sec(NEG_BASIC_CACHE_SECONDS)
-        || !ntlm_equal(mac, nc->basic_mac, 32)
+        || !neg_ct_equal(mac, nc->basic_mac, 32)
         || neg_logon_admits(ctx, nc->basic_id, NEG_VIA_BASIC_CACHE) != NULL)
         return NULL;
     return neg_identity_copy(ctx->pool, nc->basic_id);
@@ -109,7 +108,7 @@ static void basic_step(const neg_logon_ctx *ctx, const neg_bytes *token,
     split_user(ctx->pool, user, &account, &domain);
     ws = neg_wb_verify_plain(account, domain, pw, allow_machine,
                              neg_logon_budget_ms(ctx), &res);
-    neg_ticket_wipe(pw, strlen(pw));
+    neg_wipe(pw, strlen(pw));
     if (ws == NEG_WB_OK && !res.guest && res.machine && !allow_machine) {
         ws = NEG_WB_AUTH_FAILED;
         apr_cpystrn(res.nt_string, "NT_STATUS_NOLOGON_WORKSTATION_TRUST_ACCOUNT",

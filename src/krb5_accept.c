@@ -20,6 +20,7 @@
 #include "krb5_private.h"
 #include "principal.h"
 #include "status.h"
+#include "secret.h"
 
 /* Microsoft's Kerberos OID differs from RFC 1964's in one byte. */
 static const unsigned char krb5_oid_bytes[9] =
@@ -101,7 +102,7 @@ static int open_sealed(neg_krb5_acceptor *a, const krb5_keyblock *key,
 
 static void close_sealed(krb5_data *plain)
 {
-    neg_ticket_wipe(plain->data, plain->length);
+    neg_wipe(plain->data, plain->length);
     krb5_data_free(plain);
 }
 
@@ -155,7 +156,7 @@ static const char *authenticator_etype_refused(apr_pool_t *p, const AP_REQ *req,
 static void forget_ticket(EncTicketPart *et)
 {
     if (et->key.keyvalue.data != NULL)
-        neg_ticket_wipe(et->key.keyvalue.data, et->key.keyvalue.length);
+        neg_wipe(et->key.keyvalue.data, et->key.keyvalue.length);
     free_EncTicketPart(et);
 }
 

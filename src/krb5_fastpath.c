@@ -20,6 +20,7 @@
 
 #include "krb5_private.h"
 #include "status.h"
+#include "secret.h"
 
 /* ------------------------------------------------------------ ticket cache
  *
@@ -118,7 +119,7 @@ void neg_krb5_remember_ticket(neg_krb5_acceptor *a, const EncTicketPart *et,
     e.pac = res->pac;
     e.pac_len = res->pac_len;
     neg_ticket_cache_put(a->tickets, key, &e);
-    neg_ticket_wipe(e.session_key, sizeof(e.session_key));
+    neg_wipe(e.session_key, sizeof(e.session_key));
 }
 
 /* The ticket's times now, as krb5_decrypt_ticket checks them. The cache
@@ -166,7 +167,7 @@ static int checksum_acceptable(const Authenticator *auth, const unsigned char *c
     if (*bindings != NEG_KRB5_BOUND || cb_len == 0)
         return 1;
     neg_cbt_gss_hash(cb, cb_len, want);
-    return ntlm_equal(want, c + 4, sizeof(want));
+    return neg_ct_equal(want, c + 4, sizeof(want));
 }
 
 /* RFC 4537: the enctypes the client accepts for the acceptor's subkey, in
@@ -331,7 +332,7 @@ static int accept_cached(neg_krb5_acceptor *a, const AP_REQ *req,
     verdict = TICKET_ACCEPTED;
 
 done:
-    neg_ticket_wipe(t.session_key, sizeof(t.session_key));
+    neg_wipe(t.session_key, sizeof(t.session_key));
     if (ac != NULL)
         krb5_auth_con_free(a->kctx, ac);
     if (verdict != TICKET_ACCEPTED)

@@ -23,7 +23,6 @@
 
 #include "cbt.h"
 #include "kerberos.h"
-#include "ntlm.h"           /* ntlm_equal: constant-time comparison */
 #include "ticket_cache.h"
 
 typedef struct {

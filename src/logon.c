@@ -13,7 +13,7 @@
 #include "negotiation.h"
 #include "policy.h"
 #include "spnego.h"
-#include "ticket_cache.h"   /* neg_ticket_wipe */
+#include "secret.h"
 
 int neg_logon_budget_ms(const neg_logon_ctx *ctx)
 {
@@ -135,7 +135,7 @@ static void authenticate(const neg_logon_ctx *ctx, const char *value,
         neg_bytes cred = { buf, n };
 
         neg_negotiate_raw(ctx, h.scheme, &neg_basic_ops, NEG_TOKEN_INVALID, &cred, v);
-        neg_ticket_wipe(buf, n);            /* the password */
+        neg_wipe(buf, n);            /* the password */
         return;
     }
     pr = neg_token_parse(buf, n, &tok);

@@ -8,6 +8,7 @@
 #include "ntlm.h"
 
 #include "bytes.h"
+#include "secret.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -412,7 +413,7 @@ ntlm_result ntlm_exported_session_key(const unsigned char session_base_key[16],
         return NTLM_ERR_FIELD;
     RC4_set_key(&rc4, 16, session_base_key);
     RC4(&rc4, 16, enc_key->data, out);
-    memset(&rc4, 0, sizeof(rc4));
+    neg_wipe(&rc4, sizeof(rc4));
     return NTLM_OK;
 }
 
@@ -487,21 +488,11 @@ void ntlm_sign(const unsigned char exported_key[16], uint32_t flags,
         derive_key(exported_key, seal_len, seal_magic[direction != 0], seal_key);
         RC4_set_key(&rc4, 16, seal_key);
         RC4(&rc4, 8, mac, out + 4);
-        memset(&rc4, 0, sizeof(rc4));
+        neg_wipe(&rc4, sizeof(rc4));
     }
     memcpy(out + 12, seq_le, 4);
-    memset(sign_key, 0, sizeof(sign_key));
-    memset(seal_key, 0, sizeof(seal_key));
-}
-
-int ntlm_equal(const unsigned char *a, const unsigned char *b, size_t n)
-{
-    volatile unsigned char d = 0;
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        d |= a[i] ^ b[i];
-    return d == 0;
+    neg_wipe(sign_key, sizeof(sign_key));
+    neg_wipe(seal_key, sizeof(seal_key));
 }
 
 const char *ntlm_result_str(ntlm_result r)

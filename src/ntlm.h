@@ -160,8 +160,6 @@ void ntlm_sign(const unsigned char exported_key[16], uint32_t flags,
                int direction, uint32_t seq,
                const unsigned char *msg, size_t msg_len, unsigned char out[16]);
 
-/* Constant-time comparison: 1 when equal. */
-int ntlm_equal(const unsigned char *a, const unsigned char *b, size_t n);
 
 const char *ntlm_result_str(ntlm_result r);
 

@@ -19,8 +19,8 @@
 #include "mech.h"
 #include "ntlm.h"
 #include "policy.h"
-#include "ticket_cache.h"     /* neg_ticket_wipe */
 #include "winbind.h"
+#include "secret.h"
 
 #define NAME_MAX_UTF8 (3 * 256 + 1)
 
@@ -322,7 +322,7 @@ static const char *verify_mic(neg_conn *nc, const unsigned char *t3, size_t t3_l
         return NULL;
     ntlm_compute_mic(key, nc->type1, nc->type1_len, nc->type2, nc->type2_len,
                      t3, t3_len, mic);
-    if (ntlm_equal(mic, v->msg.mic, 16))
+    if (neg_ct_equal(mic, v->msg.mic, 16))
         return NULL;
     return apr_psprintf(nc->pool, "refused the NTLM logon of %s: its MIC does "
                         "not match the messages of this handshake (altered "
@@ -437,7 +437,7 @@ static const char *wrong_channel(apr_pool_t *p, const neg_logon_ctx *ctx,
                             cb ? "16 zero bytes" : v->is_v2 ? "no MsvAvChannelBindings"
                                                             : "an NTLMv1 response");
     }
-    if (ntlm_equal(cb, ctx->binding->ntlm, 16))
+    if (neg_ct_equal(cb, ctx->binding->ntlm, 16))
         return NULL;
     neg_cbt_hash_prefix(cb, 16, got);
     neg_cbt_hash_prefix(ctx->binding->ntlm, 16, want);
@@ -497,7 +497,7 @@ typedef struct {
 
 static apr_status_t wipe_mic_key(void *data)
 {
-    neg_ticket_wipe(data, sizeof(ntlm_mic_key));
+    neg_wipe(data, sizeof(ntlm_mic_key));
     return APR_SUCCESS;
 }
 
@@ -567,7 +567,7 @@ static ntlm_status check_authenticate(const neg_logon_ctx *ctx, neg_conn *nc,
         return NTLM_REFUSED;
     }
     if (v->is_v2 && (*error = verify_mic(nc, t3, t3_len, v, exported_key)) != NULL) {
-        neg_ticket_wipe(exported_key, sizeof(exported_key));
+        neg_wipe(exported_key, sizeof(exported_key));
         return NTLM_REFUSED;
     }
     *had_mic = v->is_v2 && (v->v2.av_flags & NTLM_AV_FLAG_MIC);
@@ -575,7 +575,7 @@ static ntlm_status check_authenticate(const neg_logon_ctx *ctx, neg_conn *nc,
     memcpy((*key)->key, exported_key, sizeof(exported_key));
     (*key)->flags = v->msg.flags;
     apr_pool_cleanup_register(p, *key, wipe_mic_key, apr_pool_cleanup_null);
-    neg_ticket_wipe(exported_key, sizeof(exported_key));
+    neg_wipe(exported_key, sizeof(exported_key));
     *id = identity_of(ctx, scheme, res, v);
     return NTLM_DONE;
 }
@@ -744,7 +744,7 @@ static int ntlm_check_mic(void *key, const unsigned char *list, size_t len,
         return 0;
     }
     ntlm_sign(k->key, k->flags, NTLM_CLIENT_TO_SERVER, 0, list, len, want);
-    return mic_len == 16 && ntlm_equal(want, mic, 16);
+    return mic_len == 16 && neg_ct_equal(want, mic, 16);
 }
 
 /* NTLM authenticates the connection (MS-NLMP over HTTP, as IIS). */

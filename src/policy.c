@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "apr_strings.h"
+#include "secret.h"
 
 #include "kerberos.h"       /* neg_krb5_principal_allowed */
-#include "ntlm.h"           /* ntlm_equal: constant-time comparison */
 
 static const neg_provider default_providers[] = {
     NEG_PROVIDER_NEGOTIATE, NEG_PROVIDER_NTLM
@@ -181,7 +181,7 @@ static const char *bearer_refused(apr_pool_t *p, const neg_place *here,
     if (c->session != 1)
         return "it came in a session cookie, and NegotiateSession is Off here";
     if (here->session_crypto == NULL
-        || !ntlm_equal(here->session_crypto, id->session_crypto,
+        || !neg_ct_equal(here->session_crypto, id->session_crypto,
                         NEG_SESSION_CRYPTO_LEN))
         return "its session cookie was decrypted under another "
                "SessionCryptoPassphrase than this location's (or under none)";

@@ -14,6 +14,7 @@
 #include "apr_hash.h"
 #include "apr_strings.h"
 #include "apr_thread_mutex.h"
+#include "secret.h"
 
 typedef struct node node;
 struct node {
@@ -30,14 +31,6 @@ struct neg_ticket_cache {
     int count, max_entries;
     size_t bytes, max_bytes;
 };
-
-void neg_ticket_wipe(void *p, size_t n)
-{
-    volatile unsigned char *v = p;
-
-    while (n-- > 0)
-        *v++ = 0;
-}
 
 static void unlink_node(neg_ticket_cache *c, node *n)
 {
@@ -69,7 +62,7 @@ static void drop(neg_ticket_cache *c, node *n)
     apr_hash_set(c->index, n->key, NEG_TICKET_KEY_LEN, NULL);
     c->count--;
     c->bytes -= n->bytes;
-    neg_ticket_wipe(n->e.session_key, sizeof(n->e.session_key));
+    neg_wipe(n->e.session_key, sizeof(n->e.session_key));
     free(n);
 }
 
@@ -164,7 +157,7 @@ void neg_ticket_cache_put(neg_ticket_cache *c, const unsigned char *key,
         || (n = make_node(key, e)) == NULL)
         return;
     if (n->bytes > c->max_bytes) {
-        neg_ticket_wipe(n->e.session_key, sizeof(n->e.session_key));
+        neg_wipe(n->e.session_key, sizeof(n->e.session_key));
         free(n);
         return;
     }

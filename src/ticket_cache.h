@@ -62,10 +62,6 @@ int neg_ticket_cache_get(neg_ticket_cache *c, const unsigned char *key,
 void neg_ticket_cache_put(neg_ticket_cache *c, const unsigned char *key,
                           const neg_ticket_entry *e);
 
-/* Overwrite key material with zeros in a way the compiler keeps (a plain
- * memset before free or the end of a scope may be removed). */
-void neg_ticket_wipe(void *p, size_t n);
-
 /* Entries now held (for the status page and tests). */
 int neg_ticket_cache_count(neg_ticket_cache *c);
 

@@ -28,6 +28,7 @@
 #include <wbclient.h>
 
 #include "status.h"
+#include "secret.h"
 
 #define DEFAULT_THREADS 8
 #define MAX_THREADS 64
@@ -124,11 +125,11 @@ static wb_job *new_job(job_kind kind)
 static void free_job(wb_job *job)
 {
     if (job->nt != NULL)
-        memset(job->nt, 0, job->nt_len);
+        neg_wipe(job->nt, job->nt_len);
     if (job->lm != NULL)
-        memset(job->lm, 0, job->lm_len);
+        neg_wipe(job->lm, job->lm_len);
     if (job->password != NULL)
-        memset(job->password, 0, strlen(job->password));
+        neg_wipe(job->password, strlen(job->password));
     free(job->password);
     free(job->name);
     free(job->group_sids);
@@ -138,7 +139,7 @@ static void free_job(wb_job *job)
     free(job->workstation);
     free(job->nt);
     free(job->lm);
-    memset(&job->res.session_key, 0, sizeof(job->res.session_key));
+    neg_wipe(&job->res.session_key, sizeof(job->res.session_key));
     pthread_cond_destroy(&job->done_cv);
     free(job);
 }
