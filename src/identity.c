@@ -91,7 +91,7 @@ static int is_machine_principal(const char *name)
     return (n > 0 && name[n - 1] == '$') || strncasecmp(name, "host/", 5) == 0;
 }
 
-static const char *map_realm(const apr_array_header_t *map, const char *realm)
+const char *neg_identity_map_realm(const apr_array_header_t *map, const char *realm)
 {
     int i;
 
@@ -118,7 +118,8 @@ const char *neg_identity_from_kerberos(neg_identity *id, apr_pool_t *p,
     id->account = at ? apr_pstrndup(p, principal, (apr_size_t)(at - principal))
                      : principal;
     id->realm = upper(p, at ? at + 1 : "");
-    id->domain = map_realm(realm_map, id->realm);
+    id->domain = neg_identity_map_realm(realm_map, id->realm);
+    id->domain_mapped = id->domain != NULL;
     if (pac_len == 0) {
         id->principal = principal;
         id->machine = is_machine_principal(id->account);

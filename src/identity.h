@@ -46,6 +46,8 @@ typedef struct {
     const char *keytab;         /* Kerberos: NegotiateKeytab that accepted it */
     const char *service;        /* Kerberos: the ticket's service principal */
     int binding;                /* neg_binding */
+    int domain_mapped;          /* Kerberos without a PAC: domain came from
+                                 * the location's NegotiateRealmMap */
     int proxy;                  /* to a forward proxy: Proxy-Authorization,
                                  * 407 (RFC 7235 4.3); else to this server */
     apr_time_t proved_at;       /* when the logon was */
@@ -70,6 +72,10 @@ const char *neg_identity_from_kerberos(neg_identity *id, apr_pool_t *p,
                                        const char *principal,
                                        const unsigned char *pac, size_t pac_len,
                                        const apr_array_header_t *realm_map);
+
+/* The NetBIOS domain NegotiateRealmMap (REALM, NETBIOS pairs) gives a
+ * realm, or NULL. */
+const char *neg_identity_map_realm(const apr_array_header_t *map, const char *realm);
 
 /* From winbind's answer to an NTLM or Basic logon. */
 void neg_identity_from_winbind(neg_identity *id, apr_pool_t *p,

@@ -110,7 +110,8 @@ static void close_sealed(krb5_data *plain)
  * Heimdal's acceptor used for it (RFC 4120 5.3, key usage 2). Free *et with
  * forget_ticket when 1 is returned. */
 static int decrypt_ticket(neg_krb5_acceptor *a, gss_ctx_id_t ctx,
-                          const AP_REQ *req, EncTicketPart *et)
+                          const AP_REQ *req, EncTicketPart *et,
+                          unsigned char key_id[NEG_KRB5_KEY_ID_LEN])
 {
     struct EncryptionKey *service_key = NULL;
     krb5_data plain;
@@ -121,6 +122,7 @@ static int decrypt_ticket(neg_krb5_acceptor *a, gss_ctx_id_t ctx,
     memset(et, 0, sizeof(*et));
     if (gsskrb5_extract_service_keyblock(&minor, ctx, &service_key) != GSS_S_COMPLETE)
         return 0;
+    neg_krb5_key_id(service_key, key_id);
     if (open_sealed(a, service_key, KRB5_KU_TICKET, &req->ticket.enc_part, &plain)) {
         ok = decode_EncTicketPart(plain.data, plain.length, et, &used) == 0;
         close_sealed(&plain);
@@ -397,6 +399,7 @@ int neg_krb5_accept_keep(neg_krb5_acceptor *a, const unsigned char *token,
     EncTicketPart et;
     unsigned char key[NEG_TICKET_KEY_LEN];
     int ok = 0, have_req, have_et = 0, remember = 0;
+    unsigned char key_id[NEG_KRB5_KEY_ID_LEN];
     uint64_t started = neg_status_now_us();
 
     memset(res, 0, sizeof(*res));
@@ -433,12 +436,17 @@ int neg_krb5_accept_keep(neg_krb5_acceptor *a, const unsigned char *token,
         res->error = "the service principal of the ticket cannot be read";
         goto cleanup;
     }
-    res->error = neg_krb5_check_ticket_service(p, a, &req, res);
+    /* the ticket decrypted once: the key that did it (for the service's
+     * name), the authenticator's etype, the bindings and the cache */
+    have_et = decrypt_ticket(a, ctx, &req, &et, key_id);
+    if (!have_et) {
+        res->error = "the ticket Heimdal accepted could not be decrypted again "
+                     "to check its service and authenticator";
+        goto cleanup;
+    }
+    res->error = neg_krb5_check_ticket_service(p, a, &req, key_id, res);
     if (res->error != NULL)
         goto cleanup;
-    /* the ticket decrypted once: the authenticator's etype, the bindings
-     * and the cache */
-    have_et = decrypt_ticket(a, ctx, &req, &et);
     if (cb != NULL)
         res->bindings = have_et ? initiator_bindings(a, &et, &req)
                                 : NEG_KRB5_BOUND_UNKNOWN;
@@ -464,7 +472,7 @@ int neg_krb5_accept_keep(neg_krb5_acceptor *a, const unsigned char *token,
     if (deleg != GSS_C_NO_CREDENTIAL && (flags & GSS_C_DELEG_FLAG))
         store_delegated(p, a, deleg, delegation_dir, res);
     if (remember && have_et)
-        neg_krb5_remember_ticket(a, &et, key, p, res);
+        neg_krb5_remember_ticket(a, &et, key, key_id, p, res);
     if (keep != NULL)
         keep_context(keep, &ctx, res);
     ok = 1;

@@ -18,6 +18,7 @@
 #include "apr_strings.h"
 
 #include "krb5_private.h"
+#include "secret.h"
 
 /* ------------------------------------------------------------ diagnostics */
 
@@ -350,9 +351,27 @@ const char *neg_krb5_acceptor_keys(apr_pool_t *p, const neg_krb5_acceptor *a)
  * ticket (RFC 4120 5.3: sname is outside the encrypted part, so this is a
  * policy on what the client asked for; SPNs that must be kept apart need
  * separate accounts, hence separate keys). */
+/* Does a key of this name have this identity (decrypt the ticket)? */
+static int name_has_key(const neg_krb5_acceptor *a, const char *principal,
+                        const unsigned char key_id[NEG_KRB5_KEY_ID_LEN])
+{
+    int i;
+
+    for (i = 0; i < a->keys->nelts; i++) {
+        const key_info *k = &APR_ARRAY_IDX(a->keys, i, key_info);
+
+        if (strcasecmp(k->principal, principal) == 0
+            && neg_ct_equal(k->key_id, key_id, NEG_KRB5_KEY_ID_LEN))
+            return 1;
+    }
+    return 0;
+}
+
 const char *neg_krb5_check_ticket_service(apr_pool_t *p,
                                         const neg_krb5_acceptor *a,
-                                        const AP_REQ *req, neg_krb5_result *res)
+                                        const AP_REQ *req,
+                                        const unsigned char key_id[NEG_KRB5_KEY_ID_LEN],
+                                        neg_krb5_result *res)
 {
     ticket_info ti;
 
@@ -380,6 +399,17 @@ const char *neg_krb5_check_ticket_service(apr_pool_t *p,
                             "keytab if it should be accepted",
                             ti.principal, ti.kvno, neg_krb5_enctype_name(ti.enctype),
                             a->keytab_name, key_names(p, a));
+    /* The name is clear text: it must be a name of the key that decrypted
+     * the ticket (several SPNs of one account share its key), or one
+     * service's ticket, renamed, would pass for another's (Heimdal tries
+     * every key when the name and kvno select none). */
+    if (!name_has_key(a, ti.principal, key_id))
+        return apr_psprintf(p, "refused a Kerberos ticket for %s (kvno %d, %s): "
+                            "the key that decrypted it is not a key of that name "
+                            "in the keytab %s: its clear-text service name was "
+                            "rewritten (a ticket for another service of this "
+                            "keytab, renamed)", ti.principal, ti.kvno,
+                            neg_krb5_enctype_name(ti.enctype), a->keytab_name);
     return NULL;
 }
 

@@ -100,8 +100,9 @@ static unsigned char *flat_client(apr_pool_t *p, const PrincipalName *name,
 /* After Heimdal accepted the ticket (et, decrypt_ticket): remember what it
  * held. */
 void neg_krb5_remember_ticket(neg_krb5_acceptor *a, const EncTicketPart *et,
-                            const unsigned char *key, apr_pool_t *p,
-                            const neg_krb5_result *res)
+                              const unsigned char *key,
+                              const unsigned char key_id[NEG_KRB5_KEY_ID_LEN],
+                              apr_pool_t *p, const neg_krb5_result *res)
 {
     neg_ticket_entry e;
 
@@ -118,6 +119,7 @@ void neg_krb5_remember_ticket(neg_krb5_acceptor *a, const EncTicketPart *et,
     e.principal = res->principal;
     e.pac = res->pac;
     e.pac_len = res->pac_len;
+    memcpy(e.service_key_id, key_id, sizeof(e.service_key_id));
     neg_ticket_cache_put(a->tickets, key, &e);
     neg_wipe(e.session_key, sizeof(e.session_key));
 }
@@ -322,7 +324,7 @@ static int accept_cached(neg_krb5_acceptor *a, const AP_REQ *req,
         || !checksum_acceptable(ac->authenticator, cb, cb_len, &flags, &bindings)
         || !choose_subkey_type(a, ac->authenticator->authorization_data, ac)
         || ((flags & GSS_C_MUTUAL_FLAG) && !make_reply(a, ac, p, res))
-        || neg_krb5_check_ticket_service(p, a, req, res) != NULL)
+        || neg_krb5_check_ticket_service(p, a, req, t.service_key_id, res) != NULL)
         goto done;
     res->bindings = bindings;
     res->skew = (int)skew;

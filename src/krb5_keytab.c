@@ -196,6 +196,18 @@ static void destroy_acceptor(neg_krb5_acceptor *a)
     apr_pool_destroy(a->pool);
 }
 
+void neg_krb5_key_id(const krb5_keyblock *key, unsigned char out[NEG_KRB5_KEY_ID_LEN])
+{
+    static const char label[] = "mod_auth_negotiate key id";
+    SHA256_CTX sha;
+
+    SHA256_Init(&sha);
+    SHA256_Update(&sha, label, sizeof(label));
+    neg_krb5_put_be32(&sha, (uint32_t)key->keytype);
+    SHA256_Update(&sha, key->keyvalue.data, key->keyvalue.length);
+    SHA256_Final(out, &sha);
+}
+
 /* Copy the allowed keys of src into the acceptor's MEMORY: keytab. */
 static const char *copy_keys(neg_krb5_acceptor *a, krb5_keytab src,
                              const apr_array_header_t *allowed)
@@ -222,6 +234,7 @@ static const char *copy_keys(neg_krb5_acceptor *a, krb5_keytab src,
                 ki->principal = apr_pstrdup(a->pool, name);
                 ki->kvno = (int)entry.vno;
                 ki->enctype = (int)entry.keyblock.keytype;
+                neg_krb5_key_id(&entry.keyblock, ki->key_id);
             }
             krb5_xfree(name);
         }

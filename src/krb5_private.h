@@ -25,10 +25,13 @@
 #include "kerberos.h"
 #include "ticket_cache.h"
 
+#define NEG_KRB5_KEY_ID_LEN 32
+
 typedef struct {
     const char *principal;
     int kvno;
     int enctype;
+    unsigned char key_id[NEG_KRB5_KEY_ID_LEN];  /* neg_krb5_key_id of its key */
 } key_info;
 
 struct neg_krb5_acceptor {
@@ -48,11 +51,17 @@ struct neg_krb5_acceptor {
 /* krb5_keytab.c: Heimdal's message for an error code. */
 const char *neg_krb5_message(apr_pool_t *p, krb5_context kctx, krb5_error_code code);
 
+/* krb5_keytab.c: a key's identity (SHA-256 over its type and bytes): what
+ * tells which keytab entries hold the key that decrypted a ticket. */
+void neg_krb5_key_id(const krb5_keyblock *key, unsigned char out[NEG_KRB5_KEY_ID_LEN]);
+
 /* krb5_diag.c */
 int neg_krb5_decode_ap_req(const unsigned char *tok, size_t len, AP_REQ *req);
 const char *neg_krb5_service_name_refused(apr_pool_t *p, const AP_REQ *req);
 const char *neg_krb5_check_ticket_service(apr_pool_t *p, const neg_krb5_acceptor *a,
-                                          const AP_REQ *req, neg_krb5_result *res);
+                                          const AP_REQ *req,
+                                          const unsigned char key_id[NEG_KRB5_KEY_ID_LEN],
+                                          neg_krb5_result *res);
 const char *neg_krb5_describe_failure(apr_pool_t *p, const neg_krb5_acceptor *a,
                                       const unsigned char *tok, size_t len,
                                       OM_uint32 major, OM_uint32 minor,
@@ -77,7 +86,8 @@ int neg_krb5_try_ticket_cache(neg_krb5_acceptor *a, const AP_REQ *req,
                               const unsigned char *cb, size_t cb_len,
                               apr_pool_t *keep, neg_krb5_result *res, int *remember);
 void neg_krb5_remember_ticket(neg_krb5_acceptor *a, const EncTicketPart *et,
-                              const unsigned char *key, apr_pool_t *p,
-                              const neg_krb5_result *res);
+                              const unsigned char *key,
+                              const unsigned char key_id[NEG_KRB5_KEY_ID_LEN],
+                              apr_pool_t *p, const neg_krb5_result *res);
 
 #endif

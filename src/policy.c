@@ -4,6 +4,7 @@
 #include "policy.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "apr_strings.h"
 #include "secret.h"
@@ -180,6 +181,9 @@ static const char *bearer_refused(apr_pool_t *p, const neg_place *here,
 
     if (c->session != 1)
         return "it came in a session cookie, and NegotiateSession is Off here";
+    if (here->proxy || id->proxy)
+        return "a session cookie is never a forward proxy's identity (the "
+               "cookie would go to the sites the proxy serves)";
     if (here->session_crypto == NULL
         || !neg_ct_equal(here->session_crypto, id->session_crypto,
                         NEG_SESSION_CRYPTO_LEN))
@@ -197,6 +201,24 @@ static const char *bearer_refused(apr_pool_t *p, const neg_place *here,
                             "than NegotiateSessionLifetime here (%" APR_TIME_T_FMT
                             " s)", apr_time_sec(life));
     return NULL;
+}
+
+/* A ticket without a PAC names no NetBIOS domain: the one it has came from
+ * NegotiateRealmMap where it was proved, and a location that maps the
+ * realm otherwise (or not at all) would name the person otherwise. */
+static const char *mapped_domain_refused(const neg_place *here, const neg_identity *id)
+{
+    const char *here_domain;
+
+    if (!id->domain_mapped)
+        return NULL;
+    here_domain = neg_identity_map_realm(here->conf->realm_map, id->realm);
+    if (here_domain != NULL && id->domain != NULL
+        && strcasecmp(here_domain, id->domain) == 0)
+        return NULL;
+    return "its NetBIOS domain came from NegotiateRealmMap where it was proved "
+           "(a ticket without a PAC), and this location maps its realm "
+           "otherwise";
 }
 
 static const char *proxy_refused(const neg_place *here, const neg_identity *id)
@@ -226,6 +248,8 @@ const char *neg_policy_admits(apr_pool_t *p, const neg_place *here,
     if ((why = mech_refused(p, here, id)) != NULL
         || (id->bearer && (why = bearer_refused(p, here, id)) != NULL)
         || (why = binding_refused(p, here, id)) != NULL)
+        return why;
+    if ((why = mapped_domain_refused(here, id)) != NULL)
         return why;
     if (via == NEG_VIA_CONNECTION && strcmp(id->mech, "kerberos") == 0
         && c->persist_kerberos != 1)

@@ -21,6 +21,7 @@
 
 #include "logon.h"
 #include "policy.h"
+#include "secret.h"
 #include "session_codec.h"
 #include "session_memo.h"
 
@@ -81,6 +82,35 @@ static apr_time_t lifetime(const neg_dir_conf *c)
                              : NEG_DEFAULT_SESSION_LIFETIME_S);
 }
 
+/* The keys that seal identities under this location's passphrases (the
+ * first seals; any opens, as mod_session_crypto decrypts with any): n of
+ * them in *keys, 0 when no passphrase applies. */
+static int seal_keys(request_rec *r, unsigned char (**keys)[NEG_SESSION_SEAL_KEY_LEN])
+{
+    const neg_crypto_conf_view *crypto = neg_session_crypto_conf(r);
+    const char *const *pass;
+    int i;
+
+    if (crypto == NULL)
+        return 0;
+    pass = (const char *const *)crypto->passphrases->elts;
+    *keys = apr_palloc(r->pool, sizeof(**keys) * crypto->passphrases->nelts);
+    for (i = 0; i < crypto->passphrases->nelts; i++)
+        neg_session_seal_key(pass[i], (*keys)[i]);
+    return crypto->passphrases->nelts;
+}
+
+static const char *unsealed(request_rec *r, const char *sealed)
+{
+    unsigned char (*keys)[NEG_SESSION_SEAL_KEY_LEN] = NULL;
+    int n = seal_keys(r, &keys);
+    const char *text = n > 0 ? neg_session_unseal(r->pool, sealed, keys, n) : NULL;
+
+    if (keys != NULL)
+        neg_wipe(keys, sizeof(*keys) * (size_t)n);
+    return text;
+}
+
 /* The session's identity, where mod_session_crypto decrypted it under
  * this location's own passphrase and this location admits it (the session's
  * rules are the policy's for any identity that came in a cookie); else
@@ -91,23 +121,30 @@ static int from_session(request_rec *r, const neg_logon_ctx *ctx,
     const char *text = NULL, *why;
     neg_identity *id = apr_pcalloc(r->pool, sizeof(*id));
     neg_logon_ctx here = *ctx;
-    unsigned char mine[NEG_SESSION_CRYPTO_LEN];
+    unsigned char mine[NEG_SESSION_CRYPTO_LEN], decrypted_under[NEG_SESSION_CRYPTO_LEN];
     apr_time_t expiry = 0;
     neg_verdict tried;
 
     if (fn->get(r, z, NEG_SESSION_KEY, &text) != APR_SUCCESS || text == NULL)
         return 0;
-    why = neg_session_decode(r->pool, text, apr_time_now(), lifetime(ctx->conf),
-                             id, &expiry);
     /* mod_session_cookie shares one session among a request's redirects
      * and subrequests, decoded by whichever location loaded it first */
-    if (why == NULL && !neg_session_decrypted_under(z, id->session_crypto))
+    if (!neg_session_decrypted_under(z, decrypted_under))
         why = "the session was not decrypted by mod_session_crypto (a "
               "location without a passphrase read the cookie first, as "
               "plain text the client may have written)";
+    else if ((text = unsealed(r, text)) == NULL)
+        why = "its identity is not sealed under this location's "
+              "SessionCryptoPassphrase (this module did not write it: a "
+              "session the client wrote, encrypted by mod_session for another "
+              "location?)";
+    else
+        why = neg_session_decode(r->pool, text, apr_time_now(),
+                                 lifetime(ctx->conf), id, &expiry);
     if (why == NULL) {
         id->bearer = 1;
         id->expires = expiry;
+        memcpy(id->session_crypto, decrypted_under, sizeof(decrypted_under));
         here.session_crypto = neg_session_crypto_digest(r, mine) ? mine : NULL;
         why = neg_logon_reuse(&here, id, NEG_VIA_SESSION, &tried);
     }
@@ -131,10 +168,18 @@ static void keep(request_rec *r, const neg_logon_ctx *ctx, session_fns *fn,
                  session_rec *z, const neg_identity *id)
 {
     const char *text;
-
     if (strcmp(id->mech, "basic") == 0 && ctx->conf->session_basic != 1)
         return;
+    unsigned char (*keys)[NEG_SESSION_SEAL_KEY_LEN] = NULL;
+    int n;
+
     text = neg_session_encode(r->pool, id, apr_time_now() + lifetime(ctx->conf));
+    if (text != NULL && (n = seal_keys(r, &keys)) > 0) {
+        text = neg_session_seal(r->pool, text, keys[0]);
+        neg_wipe(keys, sizeof(*keys) * (size_t)n);
+    }
+    else
+        text = NULL;
     if (text == NULL) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "NEG0905: the identity "
                       "of %s cannot be kept in the session (a name holds a "
@@ -151,7 +196,10 @@ void neg_session_logon(request_rec *r, const neg_logon_ctx *ctx,
     session_fns fn;
     session_rec *z;
 
-    if (ctx->conf->session != 1) {
+    /* A forward proxy's request is for another site: a cookie set on its
+     * response goes to that site, which could then use the proxy as the
+     * user. Sessions are never used or made for proxy requests. */
+    if (ctx->conf->session != 1 || ctx->proxy) {
         neg_logon(ctx, authorization, v);
         return;
     }

@@ -7,7 +7,8 @@
  *   mech auth_type            kerberos|ntlm|basic, Negotiate|NTLM|Basic
  *   account, domain, realm, principal, user_sid
  *   flags                     m (computer account) t (TLS) 1 (NTLMv1)
- *                             p (proved to a forward proxy)
+ *                             p (proved to a forward proxy) r (its domain
+ *                             from NegotiateRealmMap)
  *   binding                   0 unchecked, 1 unbound, 2 bound (identity.h)
  *   proved                    seconds since the epoch: when the logon was
  *   where                     the URL path of the logon
@@ -19,7 +20,15 @@
 
 #include <string.h>
 
+#include <stdio.h>
+
 #include "apr_strings.h"
+
+#define HC_DEPRECATED_CRYPTO
+#include <hcrypto/evp.h>
+#include <hcrypto/hmac.h>
+
+#include "secret.h"
 
 #define FORMAT "neg2"
 #define N_FIELDS 16
@@ -71,13 +80,14 @@ const char *neg_session_encode(apr_pool_t *p, const neg_identity *id,
             return NULL;
     }
     return apr_psprintf(p, FORMAT "\n%" APR_INT64_T_FMT "\n%s\n%s\n%s\n%s\n"
-                        "%s\n%s\n%s\n%s%s%s%s\n%d\n%" APR_INT64_T_FMT "\n%s\n"
+                        "%s\n%s\n%s\n%s%s%s%s%s\n%d\n%" APR_INT64_T_FMT "\n%s\n"
                         "%s\n%s\n%s",
                         (apr_int64_t)apr_time_sec(expiry), id->mech, id->auth_type,
                         id->account, field(id->domain), id->realm, id->principal,
                         field(id->user_sid), id->machine ? "m" : "",
                         id->tls ? "t" : "", id->ntlm_v1 ? "1" : "",
-                        id->proxy ? "p" : "", id->binding,
+                        id->proxy ? "p" : "", id->domain_mapped ? "r" : "",
+                        id->binding,
                         (apr_int64_t)apr_time_sec(id->proved_at), field(id->where),
                         field(id->keytab), field(id->service), sids);
 }
@@ -151,6 +161,7 @@ static void fill(neg_identity *id, char **f)
     id->tls = strchr(f[9], 't') != NULL;
     id->ntlm_v1 = strchr(f[9], '1') != NULL;
     id->proxy = strchr(f[9], 'p') != NULL;
+    id->domain_mapped = strchr(f[9], 'r') != NULL;
     id->where = null_if_empty(f[12]);
     id->keytab = null_if_empty(f[13]);
     id->service = null_if_empty(f[14]);
@@ -203,6 +214,69 @@ const char *neg_session_decode(apr_pool_t *p, const char *text, apr_time_t now,
     if (!parse_sids(p, f[15], id))
         return "a SID is malformed";
     return mech_check(id);
+}
+
+/* ------------------------------------------- the seal */
+
+#define SEAL_HEX (2 * 32)
+
+void neg_session_seal_key(const char *passphrase,
+                          unsigned char key[NEG_SESSION_SEAL_KEY_LEN])
+{
+    static const char label[] = "mod_auth_negotiate session identity v1";
+    unsigned int n = NEG_SESSION_SEAL_KEY_LEN;
+    HMAC_CTX ctx;
+
+    HMAC_CTX_init(&ctx);
+    HMAC_Init_ex(&ctx, passphrase, strlen(passphrase), EVP_sha256(), NULL);
+    HMAC_Update(&ctx, label, sizeof(label) - 1);
+    HMAC_Final(&ctx, key, &n);
+    HMAC_CTX_cleanup(&ctx);
+}
+
+static void seal_of(const char *text, size_t len,
+                    const unsigned char key[NEG_SESSION_SEAL_KEY_LEN],
+                    char hex[SEAL_HEX + 1])
+{
+    unsigned char mac[32];
+    unsigned int n = sizeof(mac), i;
+    HMAC_CTX ctx;
+
+    HMAC_CTX_init(&ctx);
+    HMAC_Init_ex(&ctx, key, NEG_SESSION_SEAL_KEY_LEN, EVP_sha256(), NULL);
+    HMAC_Update(&ctx, text, len);
+    HMAC_Final(&ctx, mac, &n);
+    HMAC_CTX_cleanup(&ctx);
+    for (i = 0; i < sizeof(mac); i++)
+        snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+}
+
+const char *neg_session_seal(apr_pool_t *p, const char *text,
+                             const unsigned char key[NEG_SESSION_SEAL_KEY_LEN])
+{
+    char hex[SEAL_HEX + 1];
+
+    seal_of(text, strlen(text), key, hex);
+    return apr_pstrcat(p, text, "\n", hex, NULL);
+}
+
+const char *neg_session_unseal(apr_pool_t *p, const char *sealed,
+                               const unsigned char (*keys)[NEG_SESSION_SEAL_KEY_LEN],
+                               int n)
+{
+    const char *nl = sealed ? strrchr(sealed, '\n') : NULL;
+    char hex[SEAL_HEX + 1];
+    size_t len;
+    int i, ok = 0;
+
+    if (nl == NULL || strlen(nl + 1) != SEAL_HEX)
+        return NULL;
+    len = (size_t)(nl - sealed);
+    for (i = 0; i < n; i++) {
+        seal_of(sealed, len, keys[i], hex);
+        ok |= neg_ct_equal(hex, nl + 1, SEAL_HEX);
+    }
+    return ok ? apr_pstrndup(p, sealed, len) : NULL;
 }
 
 /* ------------------------------------------- a session's entries */

@@ -32,6 +32,25 @@ const char *neg_session_decode(apr_pool_t *p, const char *text, apr_time_t now,
                                apr_time_t max_life, neg_identity *id,
                                apr_time_t *expiry);
 
+/* The identity's text sealed: it authenticates itself, whatever carried
+ * it, so that only this module, knowing a passphrase of the location, can
+ * write one. mod_session may re-encrypt a session that another location
+ * decoded as plain text (the client's own) under this location's
+ * passphrase; a seal the client cannot make stops that from making a
+ * client-written identity this location's. The seal: a last line with
+ * the hex HMAC-SHA256 of the text under a key derived from a passphrase. */
+#define NEG_SESSION_SEAL_KEY_LEN 32
+
+void neg_session_seal_key(const char *passphrase,
+                          unsigned char key[NEG_SESSION_SEAL_KEY_LEN]);
+const char *neg_session_seal(apr_pool_t *p, const char *text,
+                             const unsigned char key[NEG_SESSION_SEAL_KEY_LEN]);
+/* The text of sealed when its seal is right under one of the n keys (a
+ * location may list several passphrases: the first seals), else NULL. */
+const char *neg_session_unseal(apr_pool_t *p, const char *sealed,
+                               const unsigned char (*keys)[NEG_SESSION_SEAL_KEY_LEN],
+                               int n);
+
 /* A session's entries (mod_session's table) as one blob of "key\0value\0"
  * pairs, for session_memo.c; NULL when they need more than max bytes. */
 char *neg_session_entries_pack(const apr_table_t *entries, apr_size_t max,

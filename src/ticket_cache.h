@@ -42,6 +42,9 @@ typedef struct {
     const char *principal;          /* as Heimdal displayed it: alice@EXAMPLE.TEST */
     const unsigned char *pac;       /* the ticket's PAC, verified; may be NULL */
     size_t pac_len;
+    /* the identity of the service key that decrypted the ticket: its
+     * clear-text service name must be a name of that key on every use */
+    unsigned char service_key_id[32];
 } neg_ticket_entry;
 
 /* A cache of at most max_entries tickets and max_bytes of names and PACs,

@@ -36,8 +36,10 @@ sub head {
     my $head = `bash -c '. "\$0"; neg_httpd_conf "\$@"' '$ENV{NEGOTIATE_T_DIR}/httpd-conf.sh' '$d' 127.0.0.1:$self->{port} '$d/httpd.pid' '$d/error_log' '$ENV{NEGOTIATE_MODULE}' @mods`;
     die "t/httpd-conf.sh failed" if $? != 0 || $head eq '';
     # the tests look for the line of every refusal from 127.0.0.1; a test
-    # of NegotiateLogLimit sets its own (a later directive wins)
-    return $head . "NegotiateLogLimit 0\n";
+    # of NegotiateLogLimit sets its own (a later directive wins). In an
+    # <IfDirective> so that a test can run against an older module to
+    # show it failing before a fix.
+    return $head . "<IfDirective NegotiateLogLimit>\nNegotiateLogLimit 0\n</IfDirective>\n";
 }
 
 sub conf {

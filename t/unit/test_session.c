@@ -136,6 +136,36 @@ static void refused(apr_pool_t *p)
           "a refused session still names its principal for the log");
 }
 
+/* The seal: made under one passphrase, opened under a list that holds
+ * it; an altered text, another passphrase, or no seal at all: refused. */
+static void sealed(apr_pool_t *p)
+{
+    unsigned char keys[2][NEG_SESSION_SEAL_KEY_LEN], other[1][NEG_SESSION_SEAL_KEY_LEN];
+    neg_identity in = kerberos_alice();
+    const char *text = neg_session_encode(p, &in, apr_time_from_sec(1800000300));
+    const char *s, *opened;
+    char *t;
+
+    neg_session_seal_key("new passphrase", keys[0]);
+    neg_session_seal_key("old passphrase", keys[1]);
+    neg_session_seal_key("another farm", other[0]);
+    s = neg_session_seal(p, text, keys[1]);
+    opened = neg_session_unseal(p, s, (const unsigned char (*)[NEG_SESSION_SEAL_KEY_LEN])keys, 2);
+    CHECK(opened != NULL && strcmp(opened, text) == 0,
+          "sealed under the old passphrase, opened where both are listed");
+    CHECK(neg_session_unseal(p, s, (const unsigned char (*)[NEG_SESSION_SEAL_KEY_LEN])other, 1) == NULL,
+          "not under another passphrase");
+    t = apr_pstrdup(p, s);
+    t[10] ^= 1;
+    CHECK(neg_session_unseal(p, t, (const unsigned char (*)[NEG_SESSION_SEAL_KEY_LEN])keys, 2) == NULL,
+          "an altered text: refused");
+    CHECK(neg_session_unseal(p, text, (const unsigned char (*)[NEG_SESSION_SEAL_KEY_LEN])keys, 2) == NULL,
+          "an identity without a seal (written by someone else): refused");
+    CHECK(neg_session_unseal(p, apr_pstrcat(p, text, "\nzz", NULL),
+                             (const unsigned char (*)[NEG_SESSION_SEAL_KEY_LEN])keys, 2) == NULL,
+          "a seal of the wrong length: refused");
+}
+
 /* session_memo.c's blob of a session's entries: what goes in comes out,
  * a blob too big is refused, a blob not made by pack is refused. */
 static void entries_blob(apr_pool_t *p)
@@ -174,6 +204,7 @@ int main(void)
     apr_pool_create(&p, NULL);
     round_trip(p);
     refused(p);
+    sealed(p);
     entries_blob(p);
     apr_pool_destroy(p);
     apr_terminate();
