@@ -396,6 +396,13 @@ static const char *set_replay_cache(cmd_parms *cmd, void *dummy, const char *arg
     return err ? err : neg_replay_set(cmd->pool, arg);
 }
 
+static const char *set_replay_cache_key(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    return err ? err : neg_replay_set_key(cmd->pool, arg);
+}
+
 static const char *set_session_lifetime(cmd_parms *cmd, void *conf_v, const char *arg)
 {
     return parse_seconds(cmd, arg, 1, 86400,
@@ -487,6 +494,11 @@ static const command_rec neg_cmds[] = {
                   "shmcb[:path(size)] | memcache:HOST:PORT | redis:HOST:PORT | "
                   "none: where Kerberos authenticators are remembered to "
                   "refuse replays (default shmcb)"),
+    AP_INIT_TAKE1("NegotiateReplayCacheKey", set_replay_cache_key, NULL, RSRC_CONF,
+                  "A file of at least 32 random bytes, read at start-up, "
+                  "that keys the replay cache's entries; required, and the "
+                  "same on every server, for redis and memcache (default: "
+                  "a random key at each start)"),
     AP_INIT_TAKE1("NegotiateWinbindThreads", set_winbind_threads, NULL, RSRC_CONF,
                   "Threads per process that talk to winbind, each with its "
                   "own connection (default 8)"),
@@ -1170,6 +1182,7 @@ static void test_config(apr_pool_t *pconf, server_rec *s)
     check_short_format(pconf, s);
     neg_startup_checks(pconf, s, &auth_negotiate_module);
     check_keepalive(pconf, s);
+    neg_replay_test_config(pconf, s);
 }
 
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,

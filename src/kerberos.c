@@ -1034,14 +1034,16 @@ static neg_krb5_bindings bindings_shown(const Authenticator *auth)
  * (type 0x8003). */
 static neg_krb5_bindings initiator_bindings(neg_krb5_acceptor *a,
                                             const EncTicketPart *et,
-                                            const AP_REQ *req)
+                                            const AP_REQ *req, int64_t *ctime)
 {
     neg_krb5_bindings found = NEG_KRB5_BOUND_UNKNOWN;
     Authenticator auth;
 
     memset(&auth, 0, sizeof(auth));
-    if (decrypt_authenticator(a, &et->key, req, &auth))
+    if (decrypt_authenticator(a, &et->key, req, &auth)) {
         found = bindings_shown(&auth);
+        *ctime = auth.ctime;    /* the replay cache's horizon (replay.h) */
+    }
     free_Authenticator(&auth);
     return found;
 }
@@ -1353,6 +1355,7 @@ static int accept_cached(neg_krb5_acceptor *a, const AP_REQ *req,
         goto done;
     res->bindings = bindings;
     res->skew = (int)skew;
+    res->authenticator_time = ac->authenticator->ctime;
     split_principal(p, t.principal, res);
     res->pac = t.pac;
     res->pac_len = t.pac_len;
@@ -1621,9 +1624,10 @@ int neg_krb5_accept_keep(neg_krb5_acceptor *a, const unsigned char *token,
     /* the ticket decrypted once: the authenticator's etype, the bindings
      * and the cache */
     have_et = decrypt_ticket(a, ctx, &req, &et);
-    if (cb != NULL)
-        res->bindings = have_et ? initiator_bindings(a, &et, &req)
-                                : NEG_KRB5_BOUND_UNKNOWN;
+    res->bindings = have_et ? initiator_bindings(a, &et, &req, &res->authenticator_time)
+                            : NEG_KRB5_BOUND_UNKNOWN;
+    if (cb == NULL)
+        res->bindings = NEG_KRB5_BOUND_UNCHECKED;
     major = gss_display_name(&minor, client, &name, NULL);
     if (GSS_ERROR(major)) {
         res->error = "the client's principal name cannot be displayed";

@@ -50,6 +50,7 @@ const neg_stat_tag neg_stat_tags[] = {
     { "NEG0504", NEG_SMECH_BASIC,    "computer account (Basic)" },
     { "NEG0601", NEG_SMECH_NONE,     "plain HTTP where TLS is required" },
     { "NEG0705", NEG_SMECH_NONE,     "group membership undecided" },
+    { "NEG0810", NEG_SMECH_KERBEROS, "older than the replay cache remembers" },
     { "other",   NEG_SMECH_NONE,     "a tag this table does not list" },
 };
 const size_t neg_stat_n_tags = sizeof(neg_stat_tags) / sizeof(neg_stat_tags[0]) - 1;
