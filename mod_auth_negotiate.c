@@ -500,6 +500,7 @@ static void test_config(apr_pool_t *pconf, server_rec *s)
 {
     neg_authz_warn_unchecked(pconf, s);
     neg_startup_test_config(pconf, s);
+    neg_replay_test_config(pconf, s);
 }
 
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,

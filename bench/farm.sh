@@ -87,11 +87,13 @@ memcached -u nobody -l 127.0.0.1 -p "$MEMCACHED_PORT" -U 0 -m 256 -t 2 >/dev/nul
 aux_pids+=($!)
 sleep 0.5
 
+# The farm's shared NegotiateReplayCacheKey (required for redis and memcache).
+head -c 48 /dev/urandom >"$TOPWORK/priv/replay.key" && chmod 0600 "$TOPWORK/priv/replay.key"
 cache_arg() {
     case $1 in
     shmcb)    echo shmcb ;;
-    redis)    echo "redis:127.0.0.1:$REDIS_PORT" ;;
-    memcache) echo "memcache:127.0.0.1:$MEMCACHED_PORT" ;;
+    redis)    printf '%s\nNegotiateReplayCacheKey %s' "redis:127.0.0.1:$REDIS_PORT" "$TOPWORK/priv/replay.key" ;;
+    memcache) printf '%s\nNegotiateReplayCacheKey %s' "memcache:127.0.0.1:$MEMCACHED_PORT" "$TOPWORK/priv/replay.key" ;;
     esac
 }
 

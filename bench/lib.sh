@@ -138,8 +138,10 @@ gssapi_module() {
 }
 
 # An httpd.conf that loads mod_auth_gssapi in place of mod_auth_negotiate:
-# the module's conf (on stdin) with its LoadModule line replaced.
+# the module's conf (on stdin) with its LoadModule line replaced and its
+# server-wide NegotiateReplayCache line left out.
 gssapi_conf() {
     local gss=$1
-    sed "s|^LoadModule auth_negotiate_module .*|LoadModule auth_gssapi_module $gss|"
+    sed -e "s|^LoadModule auth_negotiate_module .*|LoadModule auth_gssapi_module $gss|" \
+        -e '/^NegotiateReplayCache /d'
 }

@@ -345,6 +345,13 @@ static const char *set_replay_cache(cmd_parms *cmd, void *dummy, const char *arg
     return err ? err : neg_replay_set(cmd->pool, arg);
 }
 
+static const char *set_replay_cache_key(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    return err ? err : neg_replay_set_key(cmd->pool, arg);
+}
+
 static const char *set_log_limit(cmd_parms *cmd, void *dummy, const char *count,
                                  const char *seconds)
 {
@@ -458,6 +465,11 @@ const command_rec neg_cmds[] = {
                   "shmcb[:path(size)] | memcache:HOST:PORT | redis:HOST:PORT | "
                   "none: where Kerberos authenticators are remembered to "
                   "refuse replays (default shmcb)"),
+    AP_INIT_TAKE1("NegotiateReplayCacheKey", set_replay_cache_key, NULL, RSRC_CONF,
+                  "A file of at least 32 random bytes, read at start-up, "
+                  "that keys the replay cache's entries; required, and the "
+                  "same on every server, for redis and memcache (default: "
+                  "a random key at each start)"),
     AP_INIT_TAKE12("NegotiateLogLimit", set_log_limit, NULL, RSRC_CONF,
                    "COUNT [SECONDS]: at most COUNT lines of one tag per "
                    "client in SECONDS (default 10 60; 0: no limit)"),

@@ -16,6 +16,7 @@
 #define NEG_KERBEROS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "apr_pools.h"
 #include "apr_tables.h"
@@ -52,6 +53,7 @@ typedef struct {
     const char *service;        /* the ticket's service principal */
     unsigned char replay_key[32];   /* SHA-256 of the authenticator (replay.h) */
     int has_replay_key;
+    int64_t authenticator_time; /* its ctime, Unix seconds (0: not read) */
     int skew;                   /* the acceptor's clock skew, seconds */
     neg_krb5_bindings bindings; /* with channel bindings given: what the client sent */
     /* failure: what happened and what to do, one line */

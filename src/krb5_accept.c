@@ -202,14 +202,16 @@ neg_krb5_bindings neg_krb5_bindings_shown(const Authenticator *auth)
  * (type 0x8003). */
 static neg_krb5_bindings initiator_bindings(neg_krb5_acceptor *a,
                                             const EncTicketPart *et,
-                                            const AP_REQ *req)
+                                            const AP_REQ *req, int64_t *ctime)
 {
     neg_krb5_bindings found = NEG_KRB5_BOUND_UNKNOWN;
     Authenticator auth;
 
     memset(&auth, 0, sizeof(auth));
-    if (neg_krb5_decrypt_authenticator(a, &et->key, req, &auth))
+    if (neg_krb5_decrypt_authenticator(a, &et->key, req, &auth)) {
         found = neg_krb5_bindings_shown(&auth);
+        *ctime = auth.ctime;    /* the replay cache's horizon (replay.h) */
+    }
     free_Authenticator(&auth);
     return found;
 }
@@ -447,9 +449,9 @@ int neg_krb5_accept_keep(neg_krb5_acceptor *a, const unsigned char *token,
     res->error = neg_krb5_check_ticket_service(p, a, &req, key_id, res);
     if (res->error != NULL)
         goto cleanup;
-    if (cb != NULL)
-        res->bindings = have_et ? initiator_bindings(a, &et, &req)
-                                : NEG_KRB5_BOUND_UNKNOWN;
+    res->bindings = initiator_bindings(a, &et, &req, &res->authenticator_time);
+    if (cb == NULL)
+        res->bindings = NEG_KRB5_BOUND_UNCHECKED;
     major = gss_display_name(&minor, client, &name, NULL);
     if (GSS_ERROR(major)) {
         res->error = "the client's principal name cannot be displayed";

@@ -23,6 +23,32 @@ static apr_time_t replay_expiry(const neg_krb5_result *k)
     return apr_time_now() + apr_time_from_sec(2 * (apr_time_t)skew);
 }
 
+/* The earliest time at which the authenticator could have been accepted
+ * before: its own time less the skew (RFC 4120 3.2.3: accepted while
+ * within the skew of the acceptor's clock). Its time not read: now less
+ * twice the skew, the earliest any authenticator still acceptable could
+ * have been (the replay cache then refuses more, never less). */
+static apr_time_t replay_earliest(const neg_krb5_result *k)
+{
+    int skew = k->skew > 0 ? k->skew : 300;
+
+    if (k->authenticator_time == 0)
+        return apr_time_now() - apr_time_from_sec(2 * (apr_time_t)skew);
+    return apr_time_from_sec((apr_time_t)k->authenticator_time - skew);
+}
+
+/* "2026-11-28T10:00:00Z" */
+static const char *utc_seconds(apr_pool_t *p, int64_t t)
+{
+    apr_time_exp_t tm;
+    char buf[32];
+    apr_size_t n;
+
+    apr_time_exp_gmt(&tm, apr_time_from_sec((apr_time_t)t));
+    apr_strftime(buf, &n, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return apr_pstrdup(p, buf);
+}
+
 static int refused_replay(const neg_logon_ctx *ctx, const neg_krb5_result *k,
                           neg_verdict *v)
 {
@@ -31,7 +57,7 @@ static int refused_replay(const neg_logon_ctx *ctx, const neg_krb5_result *k,
     if (!k->has_replay_key)
         return 0;
     switch (neg_replay_check(ctx->server, k->replay_key, replay_expiry(k),
-                             ctx->pool, &why)) {
+                             replay_earliest(k), ctx->pool, &why)) {
     case NEG_REPLAY_FRESH:
         return 0;
     case NEG_REPLAY_SEEN:
@@ -39,6 +65,16 @@ static int refused_replay(const neg_logon_ctx *ctx, const neg_krb5_result *k,
             "refused a replayed Kerberos authenticator of %s for %s: the same "
             "AP-REQ was accepted before (NegotiateReplayCache %s)",
             k->principal, k->service, neg_replay_name()));
+        return 1;
+    case NEG_REPLAY_TOO_OLD:
+        neg_verdict_refuse(v, "NEG0810", apr_psprintf(ctx->pool,
+            "refused the Kerberos authenticator of %s for %s made at %s: the "
+            "replay cache (NegotiateReplayCache %s) %s, and this one may have "
+            "been accepted before (within the %d s clock skew): a replay "
+            "cannot be told from a new logon; the cache is too small for "
+            "this rate of logons (README, NegotiateReplayCache)",
+            k->principal, k->service, utc_seconds(ctx->pool, k->authenticator_time),
+            neg_replay_name(), why, k->skew > 0 ? k->skew : 300));
         return 1;
     default:
         neg_verdict_refuse(v, "NEG0207", apr_psprintf(ctx->pool,

@@ -328,6 +328,7 @@ static int accept_cached(neg_krb5_acceptor *a, const AP_REQ *req,
         goto done;
     res->bindings = bindings;
     res->skew = (int)skew;
+    res->authenticator_time = ac->authenticator->ctime;
     neg_krb5_split_principal(p, t.principal, res);
     res->pac = t.pac;
     res->pac_len = t.pac_len;

@@ -16,31 +16,49 @@
 #include "httpd.h"
 #include "apr_time.h"
 
+/* shmcb's size by default, and the hints that size its index (replay.c;
+ * bench/shmcb_capacity measures what they give: bench/README). */
+#define NEG_REPLAY_SHMCB_BYTES (32 * 1024 * 1024)
+#define NEG_REPLAY_SHMCB_ID_LEN 32
+#define NEG_REPLAY_SHMCB_OBJ_SIZE (1 + 24)
+
 typedef enum {
     NEG_REPLAY_FRESH = 0,       /* first time seen: now remembered */
     NEG_REPLAY_SEEN,            /* a replay */
-    NEG_REPLAY_ERROR            /* the cache could not answer */
+    NEG_REPLAY_ERROR,           /* the cache could not answer */
+    NEG_REPLAY_TOO_OLD          /* shmcb: it may have forgotten this one */
 } neg_replay_result;
 
 /* NegotiateReplayCache shmcb[:args] | memcache:HOST:PORT | redis:HOST:PORT
  * | none. NULL or an error message listing what is allowed. */
 const char *neg_replay_set(apr_pool_t *p, const char *arg);
 
+/* NegotiateReplayCacheKey FILE (replay_key.h), read at start-up. */
+const char *neg_replay_set_key(apr_pool_t *p, const char *path);
+
 void neg_replay_pre_config(apr_pool_t *pconf);
+/* httpd -t: a key file that would stop the start, or none where one is
+ * needed, logged (NEG0807, NEG0808). */
+void neg_replay_test_config(apr_pool_t *p, server_rec *s);
 int neg_replay_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
 void neg_replay_child_init(apr_pool_t *pchild, server_rec *s);
 
-/* Is this key new? Remembered until expiry when it is. On
- * NEG_REPLAY_ERROR *why says what failed (allocated from p). */
+/* Is this key new? Remembered until expiry when it is. earliest: the
+ * earliest time at which the authenticator could have been accepted (its
+ * own time less the skew). shmcb: TOO_OLD when the key is not found but
+ * its group may have lost entries stored at or after earliest
+ * (replay_horizon.h). On ERROR *why says what failed, on TOO_OLD since
+ * when the cache remembers (allocated from p). */
 neg_replay_result neg_replay_check(server_rec *s, const unsigned char key[32],
-                                   apr_time_t expiry, apr_pool_t *p,
-                                   const char **why);
+                                   apr_time_t expiry, apr_time_t earliest,
+                                   apr_pool_t *p, const char **why);
 
 /* The socache provider's own status (mod_status's AP_STATUS_SHORT flag
- * for "Key: value" lines, else HTML) written to r; nothing for "none".
- * Only the provider can tell entries it dropped before their time (shmcb:
- * CacheDiscardCount): the socache API has no such notice. For redis and
- * memcache: "CacheServer: ..." and this process's last error, if any. */
+ * for "Key: value" lines, else HTML) written to r, and since when the
+ * cache remembers everything (CacheRemembersFrom: Unix seconds); nothing
+ * for "none". Under the cache's lock: r must only buffer (status_page.c).
+ * For redis and memcache: "CacheServer: ...", this process's last error and
+ * its breaker, if open. */
 void neg_replay_provider_status(request_rec *r, int flags);
 
 /* "shmcb", "redis:127.0.0.1:6379", "none": for log lines. */

@@ -11,6 +11,13 @@
  * packets would otherwise stall every thread).
  * memcached: the same, over a socket of the thread's own with the same
  * timeouts, speaking the text protocol's "add" (memcache_proto.c).
+ * A cache that accepts connections but does not answer (stopped, or too
+ * busy) costs each command its timeout: after one, the process's breaker
+ * opens, and logons are refused at once without asking the cache for 1 s,
+ * then one logon tries it (the others are still refused); while such tries
+ * go unanswered the period doubles, up to NEG_REMOTE_BREAKER_MAX_S; the
+ * first answer closes it. Threads already waiting when it hung still wait
+ * out their timeout.
  * apr-util's apr_memcache would do the "add", but (APR-util 1.6.3) it has
  * no timeout once connected: a memcached that stops answering (SIGSTOP)
  * held apr_memcache_add for more than 30 s, and every httpd thread with it.
@@ -46,10 +53,18 @@ struct neg_remote {
     apr_port_t port;
     const char *label;              /* "redis at HOST:PORT" */
     volatile apr_uint32_t retry_at; /* no new connection before (s) */
-    apr_thread_mutex_t *lock;       /* guards last_error */
+    apr_thread_mutex_t *lock;       /* guards what follows */
     char last_error[200];
     apr_time_t last_error_at;
+    apr_time_t open_until;          /* breaker: no command before (0: closed) */
+    apr_interval_time_t period;     /* its current period */
+    apr_time_t hung_at;             /* the command that went unanswered */
+    int probing;                    /* a logon is trying the cache */
 };
+
+/* How a command went: answered (whatever the answer), not answered in
+ * time (the breaker's business), or failed otherwise. */
+typedef enum { NEG_ASKED_ANSWERED, NEG_ASKED_HUNG, NEG_ASKED_FAILED } neg_asked;
 
 /* The thread's connection: a redisContext, or for memcache the socket's
  * descriptor + 1 (NULL: none). One kind per process. */
@@ -108,6 +123,14 @@ static struct timeval timeout(void)
     return tv;
 }
 
+/* Did c time out? (hiredis reports a command timeout as EAGAIN, a
+ * connect timeout as ETIMEDOUT.) */
+static int redis_timed_out(const redisContext *c, int err_no)
+{
+    return c->err == REDIS_ERR_IO
+        && (err_no == EAGAIN || err_no == EWOULDBLOCK || err_no == ETIMEDOUT);
+}
+
 /* What went wrong on c, in words (hiredis reports a timeout as EAGAIN). */
 static const char *redis_error(const redisContext *c, int err_no, apr_pool_t *p)
 {
@@ -118,17 +141,21 @@ static const char *redis_error(const redisContext *c, int err_no, apr_pool_t *p)
     return apr_pstrdup(p, c->errstr[0] ? c->errstr : "unknown error");
 }
 
-static redisContext *redis_connect(neg_remote *r, apr_pool_t *p, const char **why)
+static redisContext *redis_connect(neg_remote *r, apr_pool_t *p, const char **why,
+                                   neg_asked *asked)
 {
     redisContext *c = redisConnectWithTimeout(r->host, r->port, timeout());
     int err_no = errno;
 
+    *asked = NEG_ASKED_FAILED;
     if (c == NULL) {
         *why = failed(r, p, "cannot connect: out of memory");
         return NULL;
     }
     if (c->err == 0 && redisSetTimeout(c, timeout()) == REDIS_OK)
         return c;
+    if (redis_timed_out(c, err_no))
+        *asked = NEG_ASKED_HUNG;
     *why = failed(r, p, apr_pstrcat(p, "cannot connect: ",
                                     redis_error(c, err_no, p), NULL));
     redisFree(c);
@@ -167,7 +194,8 @@ static void keep_context(redisContext *c)
  * connection after a redis restart: worth one more try). */
 static neg_replay_result redis_set_nx(neg_remote *r, redisContext *c,
                                       const unsigned char key[32], long long ms,
-                                      apr_pool_t *p, const char **why, int *closed)
+                                      apr_pool_t *p, const char **why, int *closed,
+                                      neg_asked *asked)
 {
     redisReply *reply = redisCommand(c, "SET " NEG_REMOTE_PREFIX "%b 1 NX PX %lld",
                                      key, (size_t)32, ms);
@@ -175,9 +203,11 @@ static neg_replay_result redis_set_nx(neg_remote *r, redisContext *c,
     neg_replay_result result;
 
     *closed = 0;
+    *asked = NEG_ASKED_ANSWERED;
     if (reply == NULL) {
         *closed = c->err == REDIS_ERR_EOF
                   || (c->err == REDIS_ERR_IO && (err_no == ECONNRESET || err_no == EPIPE));
+        *asked = redis_timed_out(c, err_no) ? NEG_ASKED_HUNG : NEG_ASKED_FAILED;
         *why = failed(r, p, redis_error(c, err_no, p));
         if (thread_context() == c)
             keep_context(NULL);
@@ -206,13 +236,15 @@ static void connect_failed(neg_remote *r)
                      + NEG_REMOTE_TIMEOUT_S);
 }
 
-static redisContext *redis_reconnect(neg_remote *r, apr_pool_t *p, const char **why)
+static redisContext *redis_reconnect(neg_remote *r, apr_pool_t *p, const char **why,
+                                     neg_asked *asked)
 {
     redisContext *c;
 
+    *asked = NEG_ASKED_FAILED;
     if (!may_connect(r, p, why))
         return NULL;
-    c = redis_connect(r, p, why);
+    c = redis_connect(r, p, why, asked);
     if (c == NULL)
         connect_failed(r);
     return c;
@@ -220,13 +252,14 @@ static redisContext *redis_reconnect(neg_remote *r, apr_pool_t *p, const char **
 
 static neg_replay_result redis_check(neg_remote *r, const unsigned char key[32],
                                      apr_time_t expiry, apr_pool_t *p,
-                                     const char **why)
+                                     const char **why, neg_asked *asked)
 {
     long long ms = (long long)apr_time_as_msec(expiry - apr_time_now());
     redisContext *c;
     neg_replay_result result;
     int closed = 0;
 
+    *asked = NEG_ASKED_FAILED;
     if (!conn_key_made) {
         *why = failed(r, p, "no per-thread connection slot in this process "
                       "(see the NEG0806 line logged when it started)");
@@ -236,14 +269,14 @@ static neg_replay_result redis_check(neg_remote *r, const unsigned char key[32],
     if (ms < 1)
         ms = 1;
     if (c != NULL) {
-        result = redis_set_nx(r, c, key, ms, p, why, &closed);
+        result = redis_set_nx(r, c, key, ms, p, why, &closed, asked);
         if (result != NEG_REPLAY_ERROR || !closed)
             return result;
     }
-    if ((c = redis_reconnect(r, p, why)) == NULL)
+    if ((c = redis_reconnect(r, p, why, asked)) == NULL)
         return NEG_REPLAY_ERROR;
     keep_context(c);
-    return redis_set_nx(r, c, key, ms, p, why, &closed);
+    return redis_set_nx(r, c, key, ms, p, why, &closed, asked);
 }
 
 static void free_redis(void *c)
@@ -254,7 +287,8 @@ static void free_redis(void *c)
 static const char *redis_probe(neg_remote *r, apr_pool_t *p)
 {
     const char *why = NULL;
-    redisContext *c = redis_connect(r, p, &why);
+    neg_asked asked;
+    redisContext *c = redis_connect(r, p, &why, &asked);
     redisReply *reply;
 
     if (c == NULL)
@@ -341,12 +375,14 @@ static int mc_socket(const struct addrinfo *ai, int *err)
     return fd;
 }
 
-static int mc_connect(neg_remote *r, apr_pool_t *p, const char **why)
+static int mc_connect(neg_remote *r, apr_pool_t *p, const char **why,
+                      neg_asked *asked)
 {
     struct addrinfo hints = { 0 }, *res = NULL, *ai;
     char port[8], err_text[120];
     int fd = -1, err = 0, rc;
 
+    *asked = NEG_ASKED_FAILED;
     hints.ai_socktype = SOCK_STREAM;
     apr_snprintf(port, sizeof(port), "%u", r->port);
     rc = getaddrinfo(r->host, port, &hints, &res);
@@ -358,6 +394,7 @@ static int mc_connect(neg_remote *r, apr_pool_t *p, const char **why)
     for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next)
         fd = mc_socket(ai, &err);
     freeaddrinfo(res);
+    *asked = fd < 0 && err == ETIMEDOUT ? NEG_ASKED_HUNG : NEG_ASKED_FAILED;
     if (fd < 0)
         *why = failed(r, p, apr_pstrcat(p, "cannot connect: ", err == ETIMEDOUT
             ? apr_psprintf(p, "no answer within %d s", NEG_REMOTE_TIMEOUT_S)
@@ -417,7 +454,8 @@ static neg_mc_reply mc_exchange(int fd, const char *cmd, size_t len,
 /* One "add" on fd; fd is closed (and forgotten) unless the answer was
  * STORED or NOT_STORED. *closed: the server had closed the connection. */
 static neg_replay_result mc_add(neg_remote *r, int fd, const char *cmd, size_t len,
-                                apr_pool_t *p, const char **why, int *closed)
+                                apr_pool_t *p, const char **why, int *closed,
+                                neg_asked *asked)
 {
     char reply[128];
     size_t line = 0;
@@ -425,12 +463,14 @@ static neg_replay_result mc_add(neg_remote *r, int fd, const char *cmd, size_t l
     neg_mc_reply kind = mc_exchange(fd, cmd, len, reply, sizeof(reply), &line, &err);
 
     *closed = 0;
+    *asked = NEG_ASKED_ANSWERED;
     if (kind == NEG_MC_STORED)
         return NEG_REPLAY_FRESH;
     if (kind == NEG_MC_NOT_STORED)
         return NEG_REPLAY_SEEN;
     if (kind == NEG_MC_INCOMPLETE) {
         *closed = err == 0 || err == ECONNRESET || err == EPIPE;
+        *asked = err == EAGAIN || err == EWOULDBLOCK ? NEG_ASKED_HUNG : NEG_ASKED_FAILED;
         *why = failed(r, p, mc_io_error(err, p));
     }
     else {
@@ -443,7 +483,7 @@ static neg_replay_result mc_add(neg_remote *r, int fd, const char *cmd, size_t l
 
 static neg_replay_result memcache_check(neg_remote *r, const unsigned char key[32],
                                         apr_time_t expiry, apr_pool_t *p,
-                                        const char **why)
+                                        const char **why, neg_asked *asked)
 {
     char text[NEG_MC_KEY_SIZE], cmd[128];
     apr_time_t now = apr_time_now();
@@ -451,6 +491,7 @@ static neg_replay_result memcache_check(neg_remote *r, const unsigned char key[3
     int fd, closed = 0;
     neg_replay_result result;
 
+    *asked = NEG_ASKED_FAILED;
     if (!conn_key_made) {
         *why = failed(r, p, "no per-thread connection slot in this process "
                       "(see the NEG0806 line logged when it started)");
@@ -461,18 +502,19 @@ static neg_replay_result memcache_check(neg_remote *r, const unsigned char key[3
                              (long)((expiry - now + APR_USEC_PER_SEC - 1) / APR_USEC_PER_SEC),
                              (long)apr_time_sec(now));
     if ((fd = mc_fd()) >= 0) {
-        result = mc_add(r, fd, cmd, len, p, why, &closed);
+        result = mc_add(r, fd, cmd, len, p, why, &closed, asked);
         if (result != NEG_REPLAY_ERROR || !closed)
             return result;
     }
+    *asked = NEG_ASKED_FAILED;
     if (!may_connect(r, p, why))
         return NEG_REPLAY_ERROR;
-    if ((fd = mc_connect(r, p, why)) < 0) {
+    if ((fd = mc_connect(r, p, why, asked)) < 0) {
         connect_failed(r);
         return NEG_REPLAY_ERROR;
     }
     mc_keep(fd);
-    return mc_add(r, fd, cmd, len, p, why, &closed);
+    return mc_add(r, fd, cmd, len, p, why, &closed, asked);
 }
 
 static const char *memcache_probe(neg_remote *r, apr_pool_t *p)
@@ -481,7 +523,8 @@ static const char *memcache_probe(neg_remote *r, apr_pool_t *p)
     const char *why = NULL;
     char reply[128];
     size_t line = 0;
-    int err = 0, fd = mc_connect(r, p, &why);
+    neg_asked asked;
+    int err = 0, fd = mc_connect(r, p, &why, &asked);
 
     if (fd < 0)
         return why;
@@ -519,13 +562,89 @@ void neg_remote_child_init(neg_remote *r, apr_pool_t *pchild, server_rec *s)
                      "its Kerberos logons are refused (NEG0207)", r->label);
 }
 
-neg_replay_result neg_remote_check(neg_remote *r, const unsigned char key[32],
-                                   apr_time_t expiry, apr_pool_t *p,
-                                   const char **why)
+/* ------------------------------------------------------------ breaker */
+
+/* May this logon ask the cache? Yes while the breaker is closed; while it
+ * is open, no until its period is over, then one logon (*probe) and not the
+ * others until that one has its answer. */
+static int breaker_admits(neg_remote *r, apr_pool_t *p, const char **why,
+                          int *probe)
 {
+    apr_time_t now = apr_time_now();
+    char when[APR_CTIME_LEN];
+    int admit = 1;
+
+    *probe = 0;
+    if (r->lock == NULL || apr_thread_mutex_lock(r->lock) != APR_SUCCESS)
+        return 1;
+    if (r->open_until != 0 && (now < r->open_until || r->probing)) {
+        apr_ctime(when, r->hung_at);
+        *why = apr_psprintf(p, "%s: not asked: it did not answer within %d s "
+                            "at %s; breaker open: %s", r->label,
+                            NEG_REMOTE_TIMEOUT_S, when, r->probing
+                            ? "another logon is trying it now"
+                            : apr_psprintf(p, "one logon tries it again in %"
+                                           APR_TIME_T_FMT " ms",
+                                           apr_time_as_msec(r->open_until - now)));
+        admit = 0;
+    }
+    else if (r->open_until != 0) {
+        r->probing = 1;
+        *probe = 1;
+    }
+    apr_thread_mutex_unlock(r->lock);
+    return admit;
+}
+
+/* After a command: an answer closes the breaker; a timeout opens it (1 s)
+ * or, after a try that went unanswered too, doubles its period. */
+static void breaker_record(neg_remote *r, server_rec *s, neg_asked asked, int probe)
+{
+    apr_time_t now = apr_time_now();
+    int opened = 0;
+
+    if (r->lock == NULL || apr_thread_mutex_lock(r->lock) != APR_SUCCESS)
+        return;
+    if (probe)
+        r->probing = 0;
+    if (asked == NEG_ASKED_ANSWERED) {
+        r->open_until = 0;
+        r->period = 0;
+    }
+    else if (asked == NEG_ASKED_HUNG && (probe || r->open_until == 0)) {
+        opened = r->open_until == 0;
+        r->period = opened ? apr_time_from_sec(1)
+                  : r->period * 2 > apr_time_from_sec(NEG_REMOTE_BREAKER_MAX_S)
+                  ? apr_time_from_sec(NEG_REMOTE_BREAKER_MAX_S) : r->period * 2;
+        r->open_until = now + r->period;
+        r->hung_at = now;
+    }
+    apr_thread_mutex_unlock(r->lock);
+    if (opened)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "NEG0811: the replay cache "
+                     "(NegotiateReplayCache %s) did not answer within %d s: this "
+                     "process refuses Kerberos logons (NEG0207) without asking "
+                     "it for 1 s, then lets one logon try it (up to %d s apart "
+                     "while it does not answer)", neg_replay_name(),
+                     NEG_REMOTE_TIMEOUT_S, NEG_REMOTE_BREAKER_MAX_S);
+}
+
+neg_replay_result neg_remote_check(neg_remote *r, server_rec *s,
+                                   const unsigned char key[32], apr_time_t expiry,
+                                   apr_pool_t *p, const char **why)
+{
+    neg_replay_result result;
+    neg_asked asked;
+    int probe;
+
+    if (!breaker_admits(r, p, why, &probe))
+        return NEG_REPLAY_ERROR;
     if (r->kind == NEG_REMOTE_REDIS)
-        return redis_check(r, key, expiry, p, why);
-    return memcache_check(r, key, expiry, p, why);
+        result = redis_check(r, key, expiry, p, why, &asked);
+    else
+        result = memcache_check(r, key, expiry, p, why, &asked);
+    breaker_record(r, s, asked, probe);
+    return result;
 }
 
 const char *neg_remote_status(neg_remote *r, apr_pool_t *p)
@@ -539,6 +658,11 @@ const char *neg_remote_status(neg_remote *r, apr_pool_t *p)
         apr_rfc822_date(when, r->last_error_at);
         lines = apr_psprintf(p, "%sCacheLastErrorInThisProcess: %s, %s\n",
                              lines, when, r->last_error);
+    }
+    if (r->open_until != 0) {
+        apr_rfc822_date(when, r->open_until);
+        lines = apr_psprintf(p, "%sCacheBreakerInThisProcess: open until %s\n",
+                             lines, when);
     }
     apr_thread_mutex_unlock(r->lock);
     return lines;

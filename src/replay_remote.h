@@ -32,6 +32,10 @@ typedef struct neg_remote neg_remote;
 /* Connect and command timeout (each), seconds. */
 #define NEG_REMOTE_TIMEOUT_S 1
 
+/* The longest period of the breaker that stops a process asking a cache
+ * that does not answer in time (replay_remote.c), seconds. */
+#define NEG_REMOTE_BREAKER_MAX_S 8
+
 /* HOST:PORT or [IPv6]:PORT for kind: *out, or NULL and an error
  * message saying what is wrong (allocated from p). */
 const char *neg_remote_parse(apr_pool_t *p, neg_remote_kind kind,
@@ -46,10 +50,11 @@ void neg_remote_child_init(neg_remote *r, apr_pool_t *pchild, server_rec *s);
 
 /* Store key until expiry unless it is there: FRESH when stored now, SEEN
  * when it was there, ERROR with *why (from p) when the cache did not
- * answer as expected. */
-neg_replay_result neg_remote_check(neg_remote *r, const unsigned char key[32],
-                                   apr_time_t expiry, apr_pool_t *p,
-                                   const char **why);
+ * answer as expected, or was not asked because it did not answer in time
+ * before (the breaker: replay_remote.c; NEG0811 in s's log when it opens). */
+neg_replay_result neg_remote_check(neg_remote *r, server_rec *s,
+                                   const unsigned char key[32], apr_time_t expiry,
+                                   apr_pool_t *p, const char **why);
 
 /* "Key: value" lines (mod_status's short form) for the status page: the
  * server, and this process's last error. */

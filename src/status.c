@@ -55,6 +55,7 @@ const neg_stat_tag neg_stat_tags[] = {
     { "NEG0705", NEG_SMECH_NONE,     "group membership undecided" },
     { "NEG0706", NEG_SMECH_NONE,     "group name not resolved (winbind error)" },
     { "NEG0707", NEG_SMECH_NONE,     "group name of an unknown domain" },
+    { "NEG0810", NEG_SMECH_KERBEROS, "older than the replay cache remembers" },
     { "other",   NEG_SMECH_NONE,     "a tag this table does not list" },
 };
 const size_t neg_stat_n_tags = sizeof(neg_stat_tags) / sizeof(neg_stat_tags[0]) - 1;

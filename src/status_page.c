@@ -58,6 +58,10 @@ int neg_status_post_config(apr_pool_t *pconf, server_rec *s,
         kept = ap_retained_data_create(RETAINED_KEY, sizeof(*kept));
         kept->block = NULL;
     }
+    /* a block laid out by another version of the module (a graceful
+     * restart onto a new build): left alone, a new one made */
+    if (kept->block != NULL && kept->block->magic != NEG_STATUS_MAGIC)
+        kept->block = NULL;
     if (kept->block == NULL) {
         m = mmap(NULL, sizeof(neg_status_block), PROT_READ | PROT_WRITE,
                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -495,26 +499,28 @@ static void winbind(page *pg, const neg_status_block *b)
 }
 
 /* "CacheDiscardCount: 0" lines of the socache provider (shmcb: every
- * line; memcache and redis: the server and this process's last error,
- * from replay_remote.c). Those Prometheus can use are named; all go to
- * HTML and ?auto. */
-static void replay(page *pg, const neg_status_block *b, const char *lines)
-{
-    static const struct {
-        const char *key, *name, *type, *help;
-    } known[] = {
-        { "CacheDiscardCount", "negotiate_replay_cache_dropped_before_expiry_total",
-          "counter", "Entries shmcb dropped before they expired, to make room: "
-          "each is a replay that would pass (size the cache up)" },
-        { "CacheExpireCount", "negotiate_replay_cache_expired_total", "counter",
-          "Entries shmcb removed when they expired" },
-        { "CacheCurrentEntries", "negotiate_replay_cache_entries", "gauge",
-          "Entries in the shmcb cache now" },
-    };
-    family *f = NULL;
-    char *copy = apr_pstrdup(pg->p, lines), *line, *state = NULL;
-    size_t i;
+ * line, and CacheRemembersFrom from replay.c; memcache and redis: the
+ * server and this process's last error and breaker, from replay_remote.c).
+ * Those Prometheus can use are named; all go to HTML and ?auto. */
+static const struct {
+    const char *key, *name, *type, *help, *label;
+} replay_known[] = {
+    { "CacheDiscardCount", "negotiate_replay_cache_dropped_before_expiry_total",
+      "counter", "Entries shmcb dropped before they expired, to make room "
+      "(the module finds out, ReplayCacheEvictedUnexpired, and refuses what "
+      "it may have forgotten: size the cache up)", NULL },
+    { "CacheExpireCount", "negotiate_replay_cache_expired_total", "counter",
+      "Entries shmcb removed when they expired", NULL },
+    { "CacheCurrentEntries", "negotiate_replay_cache_entries", "gauge",
+      "Entries in the shmcb cache now", NULL },
+    { "CacheRemembersFrom", "negotiate_replay_cache_remembers_from_timestamp_seconds",
+      "gauge", "The replay cache remembers every authenticator stored since "
+      "then (its start, unless it dropped entries before they expired)",
+      "remembers authenticators stored since (Unix time)" },
+};
 
+static void replay_counters(page *pg, const neg_status_block *b)
+{
     counter(pg, "negotiate_replay_stores_total", "ReplayStores",
             "Kerberos authenticators remembered by the replay cache",
             b->stat[NEG_STAT_REPLAY_STORES]);
@@ -524,6 +530,23 @@ static void replay(page *pg, const neg_status_block *b, const char *lines)
     counter(pg, "negotiate_replay_errors_total", "ReplayErrors",
             "Replay cache lookups that failed (refused, NEG0207)",
             b->stat[NEG_STAT_REPLAY_ERRORS]);
+    counter(pg, "negotiate_replay_cache_evicted_unexpired_total",
+            "ReplayCacheEvictedUnexpired", "Times the module found that the "
+            "shmcb replay cache had dropped entries before they expired "
+            "(a canary of a group of keys gone: NEG0809)",
+            b->stat[NEG_STAT_REPLAY_EVICTED]);
+    counter(pg, "negotiate_replay_refused_too_old_total", "ReplayRefusedTooOld",
+            "Authenticators refused because the replay cache may have "
+            "forgotten them (NEG0810)", b->stat[NEG_STAT_REPLAY_TOO_OLD]);
+}
+
+static void replay(page *pg, const neg_status_block *b, const char *lines)
+{
+    family *f = NULL;
+    char *copy = apr_pstrdup(pg->p, lines), *line, *state = NULL;
+    size_t i;
+
+    replay_counters(pg, b);
     put_info(fam(pg, "negotiate_replay_cache_info", "gauge",
                  "The replay cache (NegotiateReplayCache)"),
              apr_psprintf(pg->p, "cache=\"%s\"", lv(pg->p, neg_replay_name())),
@@ -531,7 +554,7 @@ static void replay(page *pg, const neg_status_block *b, const char *lines)
     for (line = apr_strtok(copy, "\r\n", &state); line != NULL;
          line = apr_strtok(NULL, "\r\n", &state)) {
         char *colon = strchr(line, ':');
-        const char *key, *value;
+        const char *key, *value, *label;
 
         if (colon == NULL)
             continue;
@@ -539,10 +562,14 @@ static void replay(page *pg, const neg_status_block *b, const char *lines)
         apr_collapse_spaces(line, line);    /* returns the end, not line */
         key = line;
         value = apr_pstrdup(pg->p, colon + 1 + strspn(colon + 1, " "));
-        for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-            if (strcmp(known[i].key, key) == 0)
-                put(fam(pg, known[i].name, known[i].type, known[i].help), "",
-                    NULL, NULL, "now", value);
+        label = key;
+        for (i = 0; i < sizeof(replay_known) / sizeof(replay_known[0]); i++) {
+            if (strcmp(replay_known[i].key, key) != 0)
+                continue;
+            put(fam(pg, replay_known[i].name, replay_known[i].type,
+                    replay_known[i].help), "", NULL, NULL, "now", value);
+            if (replay_known[i].label != NULL)
+                label = replay_known[i].label;
         }
         if (f == NULL)
             f = fam(pg, NULL, NULL, "The replay cache's own figures "
@@ -550,7 +577,7 @@ static void replay(page *pg, const neg_status_block *b, const char *lines)
         put(f, "", NULL, apr_pstrcat(pg->p, "Replay",
                                      strncmp(key, "Cache", 5) == 0 ? "Cache" : "",
                                      key + (strncmp(key, "Cache", 5) == 0 ? 5 : 0),
-                                     NULL), key, value);
+                                     NULL), label, value);
     }
 }
 
