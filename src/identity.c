@@ -119,8 +119,9 @@ const char *neg_identity_from_kerberos(neg_identity *id, apr_pool_t *p,
                      : principal;
     id->realm = upper(p, at ? at + 1 : "");
     id->domain = neg_identity_map_realm(realm_map, id->realm);
-    id->domain_mapped = id->domain != NULL;
     if (pac_len == 0) {
+        /* the only name of a domain is NegotiateRealmMap's (policy.c) */
+        id->domain_mapped = id->domain != NULL;
         id->principal = principal;
         id->machine = is_machine_principal(id->account);
         return NULL;

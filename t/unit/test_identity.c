@@ -159,6 +159,19 @@ static void from_kerberos(apr_pool_t *p)
                                      sizeof(REAL_PAC_ALICE), NULL) == NULL
           && same(id.account, "alice") && same(id.domain, "EXAMPLE")
           && neg_identity_refusal(&id, p, &tag) == NULL, "Kerberos with a real PAC: fit");
+    {
+        apr_array_header_t *map = apr_array_make(p, 2, sizeof(const char *));
+
+        APR_ARRAY_PUSH(map, const char *) = "EXAMPLE.TEST";
+        APR_ARRAY_PUSH(map, const char *) = "MAPPED";
+        neg_identity_from_kerberos(&id, p, "alice@EXAMPLE.TEST", NULL, 0, map);
+        CHECK(same(id.domain, "MAPPED") && id.domain_mapped,
+              "no PAC: the domain is NegotiateRealmMap's, and marked so");
+        neg_identity_from_kerberos(&id, p, "alice@EXAMPLE.TEST", REAL_PAC_ALICE,
+                                   sizeof(REAL_PAC_ALICE), map);
+        CHECK(same(id.domain, "EXAMPLE") && !id.domain_mapped,
+              "a PAC: its domain wins over NegotiateRealmMap, not marked mapped");
+    }
 }
 
 /* Where the realm begins: the last '@'. Heimdal's gss_display_name
