@@ -345,6 +345,13 @@ static const char *set_replay_cache(cmd_parms *cmd, void *dummy, const char *arg
     return err ? err : neg_replay_set(cmd->pool, arg);
 }
 
+static const char *set_replay_cache_state(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    return err ? err : neg_replay_set_state(cmd->pool, arg);
+}
+
 static const char *set_replay_cache_key(cmd_parms *cmd, void *dummy, const char *arg)
 {
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
@@ -465,6 +472,10 @@ const command_rec neg_cmds[] = {
                   "shmcb[:path(size)] | memcache:HOST:PORT | redis:HOST:PORT | "
                   "none: where Kerberos authenticators are remembered to "
                   "refuse replays (default shmcb)"),
+    AP_INIT_TAKE1("NegotiateReplayCacheState", set_replay_cache_state, NULL, RSRC_CONF,
+                  "A file, written by root when httpd stops, that keeps the "
+                  "shmcb replay cache's authenticators for the next start "
+                  "(default: auth_negotiate_replay.state in DefaultRuntimeDir)"),
     AP_INIT_TAKE1("NegotiateReplayCacheKey", set_replay_cache_key, NULL, RSRC_CONF,
                   "A file of at least 32 random bytes, read at start-up, "
                   "that keys the replay cache's entries; required, and the "

@@ -71,8 +71,7 @@ static int refused_replay(const neg_logon_ctx *ctx, const neg_krb5_result *k,
             "refused the Kerberos authenticator of %s for %s made at %s: the "
             "replay cache (NegotiateReplayCache %s) %s, and this one may have "
             "been accepted before (within the %d s clock skew): a replay "
-            "cannot be told from a new logon; the cache is too small for "
-            "this rate of logons (README, NegotiateReplayCache)",
+            "cannot be told from a new logon",
             k->principal, k->service, utc_seconds(ctx->pool, k->authenticator_time),
             neg_replay_name(), why, k->skew > 0 ? k->skew : 300));
         return 1;

@@ -15,6 +15,7 @@
 #include "replay.h"
 #include "replay_horizon.h"
 #include "replay_key.h"
+#include "replay_persist.h"
 #include "replay_remote.h"
 #include "status.h"
 #include "secret.h"                 /* neg_wipe */
@@ -58,6 +59,8 @@ static const char *cache_name = "shmcb";        /* the default */
 static const char *cache_arg;                   /* provider argument */
 static const char *cache_label = "shmcb";       /* as configured, for logs */
 static const char *key_path;                    /* NegotiateReplayCacheKey */
+static const char *state_path;                  /* NegotiateReplayCacheState */
+static neg_replay_kept *kept;                   /* shmcb: outlives restarts */
 static const ap_socache_provider_t *provider;
 static ap_socache_instance_t *instance;
 static apr_global_mutex_t *mutex;
@@ -101,6 +104,13 @@ const char *neg_replay_set_key(apr_pool_t *p, const char *path)
                                           "is not a valid path", path);
 }
 
+const char *neg_replay_set_state(apr_pool_t *p, const char *path)
+{
+    state_path = ap_server_root_relative(p, path);
+    return state_path ? NULL : apr_psprintf(p, "NegotiateReplayCacheState: '%s' "
+                                            "is not a valid path", path);
+}
+
 const char *neg_replay_name(void)
 {
     return cache_label;
@@ -109,15 +119,8 @@ const char *neg_replay_name(void)
 void neg_replay_pre_config(apr_pool_t *pconf)
 {
     key_path = NULL;
+    state_path = NULL;
     ap_mutex_register(pconf, MUTEX_TYPE, NULL, APR_LOCK_DEFAULT, 0);
-}
-
-static apr_status_t destroy_cache(void *data)
-{
-    if (instance != NULL)
-        provider->destroy(instance, (server_rec *)data);
-    instance = NULL;
-    return APR_SUCCESS;
 }
 
 /* The cache's lock lives as long as the httpd parent, not one
@@ -206,12 +209,12 @@ static int make_secret(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     return rv == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
 }
 
-/* The canaries' bookkeeping, in shared memory beside the cache (for the
- * children of this configuration generation, as the shmcb segment). */
-static int make_horizon(apr_pool_t *pconf, server_rec *s)
+/* The canaries' bookkeeping, in shared memory beside the cache, kept as
+ * long as it (replay_persist.h). */
+static int make_horizon(neg_replay_kept *k, server_rec *s)
 {
     apr_shm_t *shm;
-    apr_status_t rv = apr_shm_create(&shm, sizeof(neg_horizon), NULL, pconf);
+    apr_status_t rv = apr_shm_create(&shm, sizeof(neg_horizon), NULL, k->pool);
 
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "NEG0803: cannot initialise "
@@ -219,21 +222,88 @@ static int make_horizon(apr_pool_t *pconf, server_rec *s)
                      "bookkeeping)", neg_replay_name());
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    horizon = apr_shm_baseaddr_get(shm);
-    neg_horizon_init(horizon, apr_time_now());
+    k->horizon = apr_shm_baseaddr_get(shm);
+    neg_horizon_init(k->horizon, apr_time_now());
     return OK;
 }
 
-/* shmcb through mod_socache, its lock and the canaries' bookkeeping. */
+/* The first start of this parent: shmcb made in a pool that outlives
+ * restarts, its bookkeeping, and the state the last httpd saved. */
+static int make_kept(apr_pool_t *ptemp, server_rec *s, const char *arg)
+{
+    const char *err;
+    apr_status_t rv;
+    int status;
+
+    kept = neg_replay_kept_make(s, arg, state_path ? state_path
+                                : ap_runtime_dir_relative(ptemp, NEG_REPLAY_STATE_FILE));
+    if (kept == NULL)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    if ((err = neg_replay_state_lock(kept, ptemp)) != NULL) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "NEG0816: the Kerberos replay "
+                     "cache's state file %s: %s", kept->state_path, err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    kept->parent = getpid();
+    err = provider->create(&kept->instance, kept->arg, ptemp, kept->pool);
+    if (err != NULL) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "NEG0802: NegotiateReplayCache "
+                     "%s: %s", neg_replay_name(), err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if ((status = make_horizon(kept, s)) != OK)
+        return status;
+    rv = provider->init(kept->instance, "mod_auth_negotiate", &shmcb_hints, s, kept->pool);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "NEG0803: cannot initialise "
+                     "the Kerberos replay cache %s", neg_replay_name());
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    memcpy(kept->secret, secret, sizeof(secret));
+    neg_replay_state_load(kept, provider, key_path != NULL, s, ptemp);
+    neg_replay_kept_keep(kept, s);
+    return OK;
+}
+
+/* A restart with other settings: the cache keeps its entries, size and
+ * key until httpd is stopped and started. */
+static void tell_kept(server_rec *s, const char *arg)
+{
+    if (strcmp(kept->arg, arg) != 0)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "NEG0812: NegotiateReplayCache "
+                     "changed (%s, was %s): the cache keeps its entries and its "
+                     "size until httpd is stopped and started (a restart would "
+                     "forget the authenticators it accepted)", arg, kept->arg);
+    if (key_path != NULL && !neg_ct_equal(kept->secret, secret, sizeof(secret)))
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "NEG0812: "
+                     "NegotiateReplayCacheKey %s changed: shmcb keeps the key it "
+                     "was started with until httpd is stopped and started",
+                     key_path);
+}
+
+/* The parent exits: the cache to its state file. Not at a restart (the
+ * cache stays), not in a child. Registered after the modules were loaded:
+ * run before mod_socache_shmcb is unloaded. */
+static apr_status_t save_kept(void *data)
+{
+    server_rec *s = data;
+
+    if (kept != NULL && ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_EXITING)
+        neg_replay_state_save(kept, provider, mutex, s);
+    return APR_SUCCESS;
+}
+
+/* shmcb through mod_socache, its lock and the canaries' bookkeeping, made
+ * once per httpd parent (replay_persist.h). */
 static int make_shmcb(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
-    const char *err, *arg;
+    const char *arg;
     apr_status_t rv;
     int status;
 
     provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, cache_name,
                                   AP_SOCACHE_PROVIDER_VERSION);
-    if (provider == NULL) {
+    if (provider == NULL || provider->iterate == NULL) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "NEG0801: the Kerberos "
                      "replay cache 'shmcb' needs mod_socache_shmcb, which is "
                      "not loaded: next to this module's own LoadModule line, "
@@ -246,16 +316,10 @@ static int make_shmcb(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     arg = cache_arg;
-    if (arg == NULL && strcasecmp(cache_name, "shmcb") == 0)
+    if (arg == NULL)
         arg = apr_psprintf(ptemp, "%s(%d)",
                            ap_runtime_dir_relative(ptemp, "auth_negotiate_replay"),
                            NEG_REPLAY_SHMCB_BYTES);
-    err = provider->create(&instance, arg, ptemp, pconf);
-    if (err != NULL) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "NEG0802: NegotiateReplayCache "
-                     "%s: %s", neg_replay_name(), err);
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
     /* always: the canaries' bookkeeping needs it too */
     rv = create_mutex(s);
     if (rv != APR_SUCCESS) {
@@ -264,15 +328,16 @@ static int make_shmcb(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                      MUTEX_TYPE);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if ((status = make_horizon(pconf, s)) != OK)
+    kept = neg_replay_kept_find(s);
+    if (kept != NULL)
+        tell_kept(s, arg);
+    else if ((status = make_kept(ptemp, s, arg)) != OK)
         return status;
-    rv = provider->init(instance, "mod_auth_negotiate", &shmcb_hints, s, pconf);
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "NEG0803: cannot initialise "
-                     "the Kerberos replay cache %s", neg_replay_name());
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    apr_pool_cleanup_register(pconf, s, destroy_cache, apr_pool_cleanup_null);
+    kept->parent = getpid();    /* httpd detaches after its first pass */
+    instance = kept->instance;
+    horizon = kept->horizon;
+    memcpy(secret, kept->secret, sizeof(secret));
+    apr_pool_cleanup_register(pconf, s, save_kept, apr_pool_cleanup_null);
     return OK;
 }
 
@@ -302,6 +367,7 @@ int neg_replay_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     instance = NULL;
     mutex = NULL;
     horizon = NULL;
+    kept = NULL;
     if (strcasecmp(cache_name, "none") == 0)
         return OK;
     if ((status = make_secret(pconf, ptemp, s)) != OK)
@@ -367,6 +433,7 @@ typedef struct {
     apr_time_t since;           /* counted since */
     apr_time_t cache_from;      /* the whole cache remembers from */
     apr_time_t from;            /* the authenticator's group remembers from */
+    int restarted;              /* from: the start without them (NEG0813) */
 } memory_news;
 
 /* A NEG0809 line, at most once a minute: its count. Under the lock. */
@@ -380,6 +447,14 @@ static void due_log(apr_time_t now, memory_news *news)
     news->cache_from = horizon->remembers_from;
     horizon->unlogged = 0;
     horizon->logged_at = now;
+}
+
+/* How long the longest-lived entry lives: what the state file's keys
+ * are given again at the next start (replay_persist.c). Under the lock. */
+static void note_lifetime(apr_time_t lifetime)
+{
+    if (lifetime > horizon->longest)
+        horizon->longest = lifetime;
 }
 
 /* The key's store noted, and a canary of its group stored before it when
@@ -401,6 +476,7 @@ static apr_status_t store_canary(lookup_ctx *l, unsigned group, apr_time_t now,
     l->rv = provider->store(instance, l->s, key, 32, until, &mark, 1, l->p);
     if (l->rv == APR_SUCCESS)
         neg_horizon_add(horizon, group, key, now, until);
+    note_lifetime(until - now);
     return l->rv;
 }
 
@@ -418,6 +494,11 @@ static neg_replay_result locked_check(lookup_ctx *l, const unsigned char id[32],
     *step = "looking the authenticator up";
     if ((found = lookup(l, id)) != 0)
         return found > 0 ? NEG_REPLAY_SEEN : NEG_REPLAY_ERROR;
+    if (horizon->floor != 0 && earliest <= horizon->floor) {
+        news->from = horizon->floor;
+        news->restarted = 1;
+        return NEG_REPLAY_TOO_OLD;
+    }
     *step = "looking its group's canaries up";
     if ((news->lost = neg_horizon_recall(horizon, id[0], now, lookup, l)) < 0)
         return NEG_REPLAY_ERROR;
@@ -430,6 +511,7 @@ static neg_replay_result locked_check(lookup_ctx *l, const unsigned char id[32],
         return NEG_REPLAY_ERROR;
     *step = "storing the authenticator";
     l->rv = provider->store(instance, l->s, id, 32, expiry, &mark, 1, l->p);
+    note_lifetime(expiry - now);
     return l->rv == APR_SUCCESS ? NEG_REPLAY_FRESH : NEG_REPLAY_ERROR;
 }
 
@@ -456,7 +538,7 @@ static neg_replay_result shmcb_check(server_rec *s, const unsigned char id[32],
                                      apr_pool_t *p, const char **why)
 {
     lookup_ctx l = { s, p, APR_SUCCESS };
-    memory_news news = { 0, 0, 0, 0, 0 };
+    memory_news news = { 0, 0, 0, 0, 0, 0 };
     neg_replay_result result;
     const char *step = "locking it";
     apr_status_t rv;
@@ -469,10 +551,15 @@ static neg_replay_result shmcb_check(server_rec *s, const unsigned char id[32],
     result = locked_check(&l, id, expiry, earliest, &news, &step);
     apr_global_mutex_unlock(mutex);
     tell_losses(s, p, &news);
-    if (result == NEG_REPLAY_TOO_OLD)
+    if (result == NEG_REPLAY_TOO_OLD && news.restarted)
+        *why = apr_psprintf(p, "started at %s without the authenticators "
+                            "accepted before (NEG0813; logons work again once "
+                            "the clock skew has passed)", utc(p, news.from));
+    else if (result == NEG_REPLAY_TOO_OLD)
         *why = apr_psprintf(p, "remembers only authenticators stored since %s "
-                            "(it dropped older ones before they expired: NEG0809)",
-                            utc(p, news.from));
+                            "(it dropped older ones before they expired: NEG0809; "
+                            "it is too small for this rate of logons: README, "
+                            "NegotiateReplayCache)", utc(p, news.from));
     else if (result == NEG_REPLAY_ERROR)
         *why = apr_psprintf(p, "%s: %s", step, apr_strerror(l.rv, err, sizeof(err)));
     return result;
@@ -513,7 +600,10 @@ void neg_replay_provider_status(request_rec *r, int flags)
     }
     if (provider->status != NULL)
         provider->status(instance, r, flags);
-    from = horizon->remembers_from ? horizon->remembers_from : horizon->started;
+    from = horizon->remembers_from > horizon->floor ? horizon->remembers_from
+                                                    : horizon->floor;
+    if (from == 0)
+        from = horizon->started;
     apr_global_mutex_unlock(mutex);
     ap_rprintf(r, flags & AP_STATUS_SHORT ? "CacheRemembersFrom: %" APR_TIME_T_FMT "\n"
                : "remembers authenticators stored since %" APR_TIME_T_FMT "<br>",

@@ -36,6 +36,11 @@ const char *neg_replay_set(apr_pool_t *p, const char *arg);
 /* NegotiateReplayCacheKey FILE (replay_key.h), read at start-up. */
 const char *neg_replay_set_key(apr_pool_t *p, const char *path);
 
+/* NegotiateReplayCacheState FILE (replay_state.h): where shmcb's
+ * authenticators are saved when httpd stops, for the next start. */
+#define NEG_REPLAY_STATE_FILE "auth_negotiate_replay.state"
+const char *neg_replay_set_state(apr_pool_t *p, const char *path);
+
 void neg_replay_pre_config(apr_pool_t *pconf);
 /* httpd -t: a key file that would stop the start, or none where one is
  * needed, logged (NEG0807, NEG0808). */

@@ -50,6 +50,10 @@ typedef struct {
     uint64_t canaries;          /* canaries made: their serial numbers */
     uint64_t unlogged;          /* losses found since the last NEG0809 line */
     int64_t logged_at;          /* that line's time (0: none yet) */
+    int64_t longest;            /* the longest lifetime an entry was stored with */
+    int64_t floor;              /* started without the entries of an httpd
+                                 * before: remembers from then (0: none lost;
+                                 * replay_state.h) */
     neg_horizon_group group[NEG_HORIZON_GROUPS];
 } neg_horizon;
 

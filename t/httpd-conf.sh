@@ -4,7 +4,8 @@
 #
 #   neg_httpd_conf ROOT LISTEN PIDFILE ERRORLOG MODULE [NAME...]
 #
-# prints ServerRoot, Listen, PidFile, ErrorLog, User and Group
+# prints ServerRoot (the DefaultRuntimeDir too: nothing shared with the
+# machine's own httpd or another test's), Listen, PidFile, ErrorLog, User and Group
 # ($NEG_HTTPD_USER and $NEG_HTTPD_GROUP, by default www-data and negauth, the
 # group of winbind's privileged pipe), the MPM ($NEG_HTTPD_MPM: event by
 # default, prefork for mod_php), the authn/authz core,
@@ -18,6 +19,7 @@ neg_httpd_conf() {
     mods=$(apxs -q LIBEXECDIR 2>/dev/null || echo /usr/lib/apache2/modules)
     cat <<EOF
 ServerRoot "$root"
+DefaultRuntimeDir "$root"
 ServerName localhost
 Listen $listen
 PidFile "$pidfile"
