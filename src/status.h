@@ -30,6 +30,8 @@ typedef enum {
     NEG_STAT_TICKET_CACHE_HITS,     /* Kerberos tickets known: authenticator only */
     NEG_STAT_TICKET_CACHE_MISSES,   /* ... not known: Heimdal's acceptor */
     NEG_STAT_TICKET_CACHE_DECLINED, /* ... known, but left to Heimdal's acceptor */
+    NEG_STAT_SID_NAME_HITS,         /* group names (NegotiatePublishGroups) from the cache */
+    NEG_STAT_SID_NAME_MISSES,       /* ... not there (or due for a refresh): winbind asked */
     NEG_STAT_COUNT
 } neg_stat;
 
@@ -114,7 +116,7 @@ typedef struct {
     neg_stat_keytab keytabs[NEG_STAT_KEYTABS];
 } neg_status_block;
 
-#define NEG_STATUS_MAGIC 0x4e45475354415432ULL      /* "NEGSTAT2" */
+#define NEG_STATUS_MAGIC 0x4e45475354415433ULL      /* "NEGSTAT3" */
 
 /* Count into this block from now on (NULL: the process's own again). */
 void neg_status_attach(neg_status_block *shared);

@@ -58,6 +58,10 @@ int neg_status_post_config(apr_pool_t *pconf, server_rec *s,
         kept = ap_retained_data_create(RETAINED_KEY, sizeof(*kept));
         kept->block = NULL;
     }
+    /* a block of another layout (a new module after a graceful restart)
+     * is left to the old children that still count into it */
+    if (kept->block != NULL && kept->block->magic != NEG_STATUS_MAGIC)
+        kept->block = NULL;
     if (kept->block == NULL) {
         m = mmap(NULL, sizeof(neg_status_block), PROT_READ | PROT_WRITE,
                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -417,8 +421,9 @@ static void counter(page *pg, const char *name, const char *key,
     put_u64(pg, fam(pg, name, "counter", help), NULL, key, "total", v);
 }
 
-/* The per-process memos: session cookies (session_memo.c) and verified
- * Kerberos tickets (ticket_cache.h), each a plain counter. */
+/* The per-process memos: session cookies (session_memo.c), verified
+ * Kerberos tickets (ticket_cache.h) and the names of SIDs (sid_cache.h),
+ * each a plain counter. */
 static const struct {
     neg_stat stat;
     const char *name, *key, *help;
@@ -438,6 +443,12 @@ static const struct {
       "TicketCacheDeclined", "Kerberos tokens with a known ticket left to "
       "Heimdal's acceptor (delegation, DCE style, another checksum, or a "
       "check that failed)" },
+    { NEG_STAT_SID_NAME_HITS, "negotiate_sid_name_cache_hits_total",
+      "SidNameCacheHits", "Group names (NegotiatePublishGroups) taken from "
+      "this module's cache of SID names" },
+    { NEG_STAT_SID_NAME_MISSES, "negotiate_sid_name_cache_misses_total",
+      "SidNameCacheMisses", "Group names not in the cache, or due for a "
+      "refresh: asked of winbind (when the request's budget allowed)" },
 };
 
 static void memo_counters(page *pg, const neg_status_block *b)

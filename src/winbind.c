@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <wbclient.h>
 
+#include "sid_cache.h"
 #include "status.h"
 
 #define DEFAULT_THREADS 8
@@ -1057,34 +1058,18 @@ neg_wb_status neg_wb_names_get(int timeout_ms, neg_wb_names *out,
 
 /* ---------------------------------------------------------------- names */
 
-/* A direct-mapped cache: a collision evicts. Under lock. Failures are
- * cached too (see winbind.h), with their status. */
-#define NAME_CACHE_SLOTS 2048
+/* The names of SIDs, per process (sid_cache.h): room for four users of
+ * NEG_PAC_MAX_SIDS groups each, 120 bytes and the name per SID seen (at
+ * most 2 MB and the names), and a 64 KB index; made at the first lookup.
+ * A name is kept NEG_WB_NAME_TTL more seconds after it is due for a
+ * refresh, and used meanwhile when the refresh gets no answer. It was a
+ * direct-mapped table of 2,048 entries: the SIDs of a user in 1,500 groups
+ * collided there (each request of his asked winbind for 382-815 of them
+ * again), and failures written over names wiped those of other users.
+ * Under lock. */
+#define NAME_CACHE_ENTRIES (4 * NEG_PAC_MAX_SIDS)
 
-typedef struct {
-    neg_sid sid;
-    neg_wb_status status;
-    char name[NEG_WB_NAME_MAX];
-    time_t expires;
-} name_entry;
-
-static name_entry sid_cache[NAME_CACHE_SLOTS];
-
-static unsigned int hash_bytes(const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    unsigned int h = 2166136261u;
-
-    while (n--)
-        h = (h ^ *b++) * 16777619u;
-    return h % NAME_CACHE_SLOTS;
-}
-
-static unsigned int hash_sid(const neg_sid *sid)
-{
-    return hash_bytes(sid->sub, sizeof(uint32_t) * sid->count)
-         ^ hash_bytes(sid->authority, 6);
-}
+static neg_sid_cache *name_cache;
 
 static int name_ttl(neg_wb_status st)
 {
@@ -1092,17 +1077,36 @@ static int name_ttl(neg_wb_status st)
          : st == NEG_WB_AUTH_FAILED ? NEG_WB_UNKNOWN_TTL : NEG_WB_FAILED_TTL;
 }
 
+/* What the cache knows of sid: *st the name's (OK, the name in out) or the
+ * failure's status. */
+static neg_sc_found cached_name(const neg_sid *sid, neg_wb_status *st,
+                                char *out, size_t cap)
+{
+    neg_sc_found found = NEG_SC_MISS;
+    int status = NEG_WB_OK;
+
+    pthread_mutex_lock(&lock);
+    if (name_cache == NULL)
+        name_cache = neg_sid_cache_new(NAME_CACHE_ENTRIES);
+    if (name_cache != NULL)
+        found = neg_sid_cache_get(name_cache, sid, now_mono(), &status, out, cap);
+    pthread_mutex_unlock(&lock);
+    *st = (neg_wb_status)status;
+    return found;
+}
+
+/* An answer of winbind, or a failure to get one. A failure never takes
+ * the place of a name (sid_cache.h). */
 static void cache_name(const neg_sid *sid, neg_wb_status st, const char *name)
 {
-    name_entry e;
+    time_t now = now_mono();
 
-    memset(&e, 0, sizeof(e));
-    e.sid = *sid;
-    e.status = st;
-    copy_str(e.name, sizeof(e.name), st == NEG_WB_OK ? name : "");
-    e.expires = now_mono() + name_ttl(st);
     pthread_mutex_lock(&lock);
-    sid_cache[hash_sid(sid)] = e;
+    if (name_cache != NULL && st == NEG_WB_OK && name != NULL)
+        neg_sid_cache_put_name(name_cache, sid, name, now, NEG_WB_NAME_TTL,
+                               NEG_WB_NAME_TTL);
+    else if (name_cache != NULL && st != NEG_WB_OK)
+        neg_sid_cache_put_failure(name_cache, sid, (int)st, now, name_ttl(st));
     pthread_mutex_unlock(&lock);
 }
 
@@ -1120,38 +1124,55 @@ static void cache_late_answer(const wb_job *job)
         cache_group(job->name, job->status, job->group_sids, job->n_group_sids);
 }
 
+static neg_wb_status give_name(const char *name, char *out, size_t cap)
+{
+    copy_str(out, cap, name);
+    respell(out);
+    return NEG_WB_OK;
+}
+
+/* No answer from winbind: a name known before if there is one (stale is
+ * the cache's verdict), else the failure. */
+static neg_wb_status no_answer(neg_sc_found found, const char *known,
+                               neg_wb_status st, char *out, size_t cap)
+{
+    return found == NEG_SC_STALE ? give_name(known, out, cap) : st;
+}
+
 neg_wb_status neg_wb_sid_to_name(const neg_sid *sid, int timeout_ms,
                                  char *out, size_t cap)
 {
-    name_entry *e = &sid_cache[hash_sid(sid)];
+    char known[NEG_WB_NAME_MAX];
     neg_wb_status st;
+    neg_sc_found found = cached_name(sid, &st, known, sizeof(known));
     wb_job *job;
-    int r, hit;
+    int r;
 
-    pthread_mutex_lock(&lock);
-    hit = e->expires > now_mono() && neg_sid_equal(&e->sid, sid);
-    st = e->status;
-    if (hit && st == NEG_WB_OK)
-        copy_str(out, cap, e->name);
-    pthread_mutex_unlock(&lock);
-    if (hit && st == NEG_WB_OK)
-        respell(out);
-    if (hit)
-        return st;
+    if (found == NEG_SC_FRESH) {
+        neg_status_add(NEG_STAT_SID_NAME_HITS, 1);
+        return st == NEG_WB_OK ? give_name(known, out, cap) : st;
+    }
+    neg_status_add(NEG_STAT_SID_NAME_MISSES, 1);
+    /* the request's budget is spent: not asked, so nothing to remember */
+    if (timeout_ms <= 0)
+        return no_answer(found, known, NEG_WB_TIMEOUT, out, cap);
     if ((job = new_job(JOB_SID2NAME)) == NULL)
-        return NEG_WB_ERROR;
+        return no_answer(found, known, NEG_WB_ERROR, out, cap);
     job->sid = *sid;
     r = run_job(job, timeout_ms, &st);
     if (r == 0) {
-        cache_name(sid, st, NULL);      /* until the late answer, if any */
-        return st;
+        /* a call that waits is remembered until its late answer, if any;
+         * one refused at once (BUSY) made nobody wait */
+        if (st == NEG_WB_TIMEOUT)
+            cache_name(sid, st, NULL);
+        return no_answer(found, known, st, out, cap);
     }
     st = r < 0 ? NEG_WB_ERROR : job->status;
-    if (st == NEG_WB_OK) {
-        copy_str(out, cap, job->name);
-        respell(out);
-    }
     cache_name(sid, st, job->name);
+    if (st == NEG_WB_OK)
+        give_name(job->name, out, cap);
+    else
+        st = no_answer(found, known, st, out, cap);
     free_job(job);
     return st;
 }

@@ -94,10 +94,13 @@ neg_wb_status neg_wb_verify_plain(const char *account, const char *domain,
 
 void neg_wb_result_clear(neg_wb_result *res);
 
-/* "DOMAIN\\name" of a SID, cached for the process for NEG_WB_NAME_TTL
- * seconds; a SID winbind cannot name for NEG_WB_UNKNOWN_TTL, and one it did
- * not answer for (timeout, busy, unreachable) for NEG_WB_FAILED_TTL, so
- * that the groups of the next requests do not wait for it again. */
+/* "DOMAIN\\name" of a SID, cached for the process (sid_cache.h) for
+ * NEG_WB_NAME_TTL seconds, then used for as long again while a refresh
+ * gets no answer; a SID winbind cannot name for NEG_WB_UNKNOWN_TTL, and
+ * one it gave no answer for (none in time, unreachable) for
+ * NEG_WB_FAILED_TTL, so that the groups of the next requests do not wait
+ * for it again. A failure never takes the place of a name, and a call not
+ * made (the budget spent, the pool busy) is not remembered. */
 #define NEG_WB_NAME_TTL 600
 #define NEG_WB_UNKNOWN_TTL 60
 #define NEG_WB_FAILED_TTL 5
