@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "httpd.h"
+#include "ap_mpm.h"
 #include "http_config.h"
 #include "http_core.h"
 #include "http_log.h"
@@ -393,6 +394,33 @@ static const char *set_winbind_threads(cmd_parms *cmd, void *dummy, const char *
     return NULL;
 }
 
+/* A number from lo to hi for a server-wide directive. */
+static const char *parse_count(cmd_parms *cmd, const char *arg, int lo, int hi, int *out)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    char *end;
+    long n;
+
+    if (err != NULL)
+        return err;
+    n = strtol(arg, &end, 10);
+    if (*arg == '\0' || *end != '\0' || n < lo || n > hi)
+        return apr_psprintf(cmd->pool, "%s: '%s' is not allowed; give a number "
+                            "from %d to %d", cmd->cmd->name, arg, lo, hi);
+    *out = (int)n;
+    return NULL;
+}
+
+static const char *set_winbind_connections(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    int n = 0;
+    const char *err = parse_count(cmd, arg, 1, 1024, &n);
+
+    if (err == NULL)
+        neg_wb_configure_connections(n);
+    return err;
+}
+
 static const char *set_replay_cache(cmd_parms *cmd, void *dummy, const char *arg)
 {
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
@@ -518,7 +546,10 @@ static const command_rec neg_cmds[] = {
                    "client in SECONDS (default 10 60; 0: no limit)"),
     AP_INIT_TAKE1("NegotiateWinbindThreads", set_winbind_threads, NULL, RSRC_CONF,
                   "Threads per process that talk to winbind, each with its "
-                  "own connection (default 8)"),
+                  "own connection (default 8; 1 under prefork)"),
+    AP_INIT_TAKE1("NegotiateWinbindConnections", set_winbind_connections, NULL, RSRC_CONF,
+                  "Connections to winbindd all httpd children together may "
+                  "hold (default 64)"),
     { NULL }
 };
 
@@ -1368,14 +1399,28 @@ static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
     neg_replay_pre_config(pconf);
     neg_session_memo_pre_config();
     neg_log_limit_configure(NEG_LOG_LIMIT_DEFAULT_COUNT, NEG_LOG_LIMIT_DEFAULT_SECONDS);
+    neg_wb_configure_defaults();        /* a directive removed goes back to its default */
     return OK;
 }
 
 static apr_status_t unshare_winbind_slots(void *unused)
 {
     (void)unused;
-    neg_wb_unshare_connect_slots();
+    neg_wb_unshare_slots();
     return APR_SUCCESS;
+}
+
+/* The winbind pool follows the MPM: a child of a threaded MPM serves
+ * ThreadsPerChild requests at once, one of prefork one
+ * (AP_MPMQ_MAX_THREADS is 1 there). Its slots of the connection budget
+ * are taken back once it is gone (wb_slots.h). */
+static void winbind_child_init(void)
+{
+    int threads = 1;
+
+    if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS || threads < 1)
+        threads = 1;
+    neg_wb_configure_process(threads);
 }
 
 static void test_config(apr_pool_t *pconf, server_rec *s)
@@ -1402,14 +1447,16 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
             check_keepalive(ptemp, s);
     }
     neg_status_post_config(pconf, s, seen.keytabs);
-    if (neg_wb_share_connect_slots())
+    if (neg_wb_share_slots())
         apr_pool_cleanup_register(pconf, NULL, unshare_winbind_slots,
                                   apr_pool_cleanup_null);
     else
         ap_log_error(APLOG_MARK, APLOG_WARNING, errno, s, NEGLOGNO(0002)
                      "cannot share the slots for opening winbind connections "
+                     "and the budget of open ones (NegotiateWinbindConnections) "
                      "among httpd children; each child limits only its own "
-                     "(bursts after idle periods may stall)");
+                     "(bursts after idle periods may stall, and the children "
+                     "together may hold more connections)");
     return neg_replay_post_config(pconf, ptemp, s);
 }
 
@@ -1419,6 +1466,7 @@ static void child_init(apr_pool_t *pchild, server_rec *s)
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, NEGLOGNO(0001)
                      "cannot create the Kerberos credential registry lock");
     neg_replay_child_init(pchild, s);
+    winbind_child_init();
 }
 
 static void register_hooks(apr_pool_t *p)

@@ -87,6 +87,9 @@ static const char *winbind_failure(apr_pool_t *p, neg_wb_status st,
     case NEG_WB_BUSY:
         return "too many calls are already waiting for winbind in this "
                "httpd process (is winbindd hung or overloaded?)";
+    case NEG_WB_NO_CONNECTION:
+        return apr_psprintf(p, "%s: is winbindd slow, or the budget too "
+                            "small for this server's load?", detail);
     default:
         return apr_psprintf(p, "winbind call failed: %s", detail);
     }

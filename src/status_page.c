@@ -30,6 +30,7 @@
 #include "setup_check.h"
 #include "setup_probe.h"
 #include "status.h"
+#include "winbind.h"
 
 APLOG_USE_MODULE(auth_negotiate);
 
@@ -478,6 +479,19 @@ static void winbind_state(page *pg, const neg_status_block *b)
             apr_psprintf(pg->p, "%" APR_TIME_T_FMT, apr_time_sec(b->wb_last_us)));
 }
 
+/* Connections to winbindd held by this server's children now, and the
+ * budget (NegotiateWinbindConnections). */
+static void connections(page *pg)
+{
+    int budget, n = neg_wb_connections(&budget);
+
+    gauge(pg, "negotiate_winbind_connections", "WinbindConnections",
+          "Connections to winbindd held by the children now", (uint64_t)n);
+    gauge(pg, "negotiate_winbind_connections_max", "WinbindConnectionsMax",
+          "The most connections to winbindd the children may hold "
+          "(NegotiateWinbindConnections)", (uint64_t)budget);
+}
+
 static void winbind(page *pg, const neg_status_block *b)
 {
     family *f = fam(pg, "negotiate_winbind_calls_total", "counter",
@@ -498,6 +512,7 @@ static void winbind(page *pg, const neg_status_block *b)
     counter(pg, "negotiate_winbind_queue_full_total", "WinbindQueueFull",
             "Calls refused at once: too many waited for a pool thread",
             b->stat[NEG_STAT_WB_QUEUE_FULL]);
+    connections(pg);
     gauge(pg, "negotiate_winbind_busy_threads", "WinbindBusyThreads",
           "Pool threads in a winbind call now, every child",
           b->stat[NEG_STAT_WB_BUSY_THREADS]);

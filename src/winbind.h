@@ -10,7 +10,10 @@
  * budget (a timeout of 0 or less fails at once), so a hung winbindd costs
  * one quick refusal per request, never a worker held for minutes. Calls
  * waiting for a pool thread are bounded too: past the bound, a call fails
- * at once (NEG_WB_BUSY). Knows nothing of httpd.
+ * at once (NEG_WB_BUSY). A thread holds its connection while it is in use
+ * and closes it after a second idle, and the connections of all httpd
+ * children together stay within a budget (wb_slots.h). Knows nothing of
+ * httpd.
  */
 #ifndef NEG_WINBIND_H
 #define NEG_WINBIND_H
@@ -27,6 +30,7 @@ typedef enum {
     NEG_WB_NO_PRIVILEGE,    /* winbindd runs, but its privileged pipe is closed to us */
     NEG_WB_TIMEOUT,         /* no answer within the bound */
     NEG_WB_BUSY,            /* too many calls already wait for winbind */
+    NEG_WB_NO_CONNECTION,   /* every connection httpd may hold is in use */
     NEG_WB_ERROR,           /* anything else (memory, protocol), or winbind
                              * answered with an error it could not show to
                              * mean "no such name" */
@@ -73,15 +77,30 @@ typedef struct {
     char dns_domain[NEG_WB_NAME_MAX];       /* example.test */
 } neg_wb_names;
 
-/* Set the pool's size (threads per process); call before first use. */
+/* The configuration: pool threads per process (NegotiateWinbindThreads,
+ * 1-64) and connections to winbindd across all httpd children
+ * (NegotiateWinbindConnections, 1-1024); a value out of range changes
+ * nothing. Call before first use; defaults puts back 8 and 64. */
 void neg_wb_configure(int threads);
+void neg_wb_configure_connections(int n);
+void neg_wb_configure_defaults(void);
+
+/* In each process before its first call, with its request threads (the
+ * MPM's threads per child; 1 under prefork): it gets no more pool threads
+ * than that. */
+void neg_wb_configure_process(int workers);
 
 /* In the parent, before children are forked: connections to winbindd are
- * then opened at most four at a time across all of them, not only within
- * each (returns 0 if the shared slots could not be made; each process then
- * has its own). Unshare when the configuration that made them goes away. */
-int neg_wb_share_connect_slots(void);
-void neg_wb_unshare_connect_slots(void);
+ * then opened at most four at a time across all of them, and held within
+ * the budget of connections across all of them (wb_slots.h), not only
+ * within each (returns 0 if the shared block could not be made; each
+ * process then has its own). Unshare when the configuration that made it
+ * goes away. */
+int neg_wb_share_slots(void);
+void neg_wb_unshare_slots(void);
+/* Connections held now by the children sharing the block (those still
+ * there), and the budget. */
+int neg_wb_connections(int *budget);
 
 /* Verify an NTLM response (WBC_AUTH_USER_LEVEL_RESPONSE). */
 neg_wb_status neg_wb_verify(const neg_wb_response *req, int timeout_ms,
