@@ -411,6 +411,16 @@ static const char *parse_count(cmd_parms *cmd, const char *arg, int lo, int hi, 
     return NULL;
 }
 
+static const char *set_winbind_per_client(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    int n = 0;
+    const char *err = parse_count(cmd, arg, 0, 1024, &n);
+
+    if (err == NULL)
+        neg_wb_configure_per_client(n);
+    return err;
+}
+
 static const char *set_winbind_connections(cmd_parms *cmd, void *dummy, const char *arg)
 {
     int n = 0;
@@ -547,6 +557,10 @@ static const command_rec neg_cmds[] = {
     AP_INIT_TAKE1("NegotiateWinbindThreads", set_winbind_threads, NULL, RSRC_CONF,
                   "Threads per process that talk to winbind, each with its "
                   "own connection (default 8; 1 under prefork)"),
+    AP_INIT_TAKE1("NegotiateWinbindPerClient", set_winbind_per_client, NULL, RSRC_CONF,
+                  "Calls to winbind one client address may have at once in "
+                  "an httpd process; more are refused at once (default 6; "
+                  "0: no limit)"),
     AP_INIT_TAKE1("NegotiateWinbindConnections", set_winbind_connections, NULL, RSRC_CONF,
                   "Connections to winbindd all httpd children together may "
                   "hold (default 64)"),
@@ -637,6 +651,7 @@ static void logon_ctx(request_rec *r, const neg_dir_conf *conf,
     ctx->server = r->server;
     ctx->proxy = is_proxy_auth(r);
     ctx->where = r->uri;
+    ctx->client = r->useragent_ip;
     ctx->epa = conf->extended_protection == -1 ? NEG_EPA_OFF : conf->extended_protection;
     if (ctx->epa != NEG_EPA_OFF) {
         ctx->names = server_names(r);

@@ -18,7 +18,10 @@
  *
  *   ntlm_load MODE CONCURRENCY SECONDS URL [USER:PASSWORD [RATE]]
  *
- * Prints transfers per second; every response must be 200.
+ * Prints transfers per second; every response must be 200. Handle i
+ * connects from 127.0.1.(1 + i % 254): so many users, each with its own
+ * address, as the module counts its share of winbind
+ * (NegotiateWinbindPerClient).
  *
  * With NTLM_LOAD_SCHEME=negotiate the client authenticates with
  * CURLAUTH_NEGOTIATE instead (libcurl's GSSAPI, MIT's SPNEGO): with no
@@ -48,10 +51,13 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static CURL *make_handle(const char *mode, const char *url, const char *cred)
+static CURL *make_handle(const char *mode, const char *url, const char *cred, int i)
 {
     CURL *h = curl_easy_init();
+    char source[32];
 
+    snprintf(source, sizeof(source), "host!127.0.1.%d", 1 + i % 254);
+    curl_easy_setopt(h, CURLOPT_INTERFACE, source);
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
     const char *scheme = getenv("NTLM_LOAD_SCHEME");
@@ -110,7 +116,7 @@ int main(int argc, char **argv)
     idle = calloc((size_t)conc, sizeof(*idle));
     legs = calloc((size_t)conc, sizeof(*legs));
     for (i = 0; i < conc; i++) {
-        h[i] = make_handle(mode, url, cred);
+        h[i] = make_handle(mode, url, cred, i);
         curl_easy_setopt(h[i], CURLOPT_PRIVATE, &legs[i]);
         idle[n_idle++] = h[i];
     }

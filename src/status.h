@@ -21,7 +21,9 @@ typedef enum {
     NEG_STAT_NTLM_IN_PROGRESS,      /* gauge: connections between CHALLENGE and AUTHENTICATE */
     NEG_STAT_WB_TIMEOUTS,           /* a caller gave up waiting for winbind */
     NEG_STAT_WB_QUEUE_FULL,         /* refused at once: too many calls waiting */
+    NEG_STAT_WB_CLIENT_FULL,        /* refused at once: the client address had its share */
     NEG_STAT_WB_BUSY_THREADS,       /* gauge: pool threads inside a winbind call */
+    NEG_STAT_WB_WAITING,            /* gauge: request threads waiting for winbind */
     NEG_STAT_REPLAY_STORES,         /* authenticators remembered */
     NEG_STAT_REPLAY_SEEN,           /* replays found (and refused) */
     NEG_STAT_REPLAY_ERRORS,         /* the cache did not answer */

@@ -510,12 +510,19 @@ static void winbind(page *pg, const neg_status_block *b)
             "Calls whose request stopped waiting (NegotiateWinbindTimeout)",
             b->stat[NEG_STAT_WB_TIMEOUTS]);
     counter(pg, "negotiate_winbind_queue_full_total", "WinbindQueueFull",
-            "Calls refused at once: too many waited for a pool thread",
+            "Calls refused at once: too many waited for winbind in the process",
             b->stat[NEG_STAT_WB_QUEUE_FULL]);
+    counter(pg, "negotiate_winbind_client_full_total", "WinbindClientFull",
+            "Logons refused at once: their client address had its share of "
+            "the process's calls (NegotiateWinbindPerClient)",
+            b->stat[NEG_STAT_WB_CLIENT_FULL]);
     connections(pg);
     gauge(pg, "negotiate_winbind_busy_threads", "WinbindBusyThreads",
           "Pool threads in a winbind call now, every child",
           b->stat[NEG_STAT_WB_BUSY_THREADS]);
+    gauge(pg, "negotiate_winbind_waiting", "WinbindWaiting",
+          "Request threads waiting for winbind now, every child",
+          b->stat[NEG_STAT_WB_WAITING]);
     histogram(pg, b, NEG_HIST_WINBIND, "negotiate_winbind_call_seconds",
               "WinbindCallSeconds", "Time of one winbind call");
 }

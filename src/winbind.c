@@ -32,6 +32,10 @@
 
 #define DEFAULT_THREADS 8
 #define MAX_THREADS 64
+/* A browser opens up to 6 connections to a server, each with its own NTLM
+ * handshake. */
+#define DEFAULT_PER_CLIENT 6
+#define MAX_PER_CLIENT 1024
 
 typedef enum { JOB_VERIFY, JOB_PLAIN, JOB_NAMES, JOB_SID2NAME, JOB_GROUP2SIDS } job_kind;
 
@@ -55,6 +59,8 @@ typedef struct wb_job {
     neg_wb_result res;
     neg_wb_names names;
     int done, abandoned;
+    uint64_t client;                /* VERIFY, PLAIN: the client address's
+                                     * key (client_key), 0 for none */
     /* The caller waits on its own job's condition: a finished job wakes
      * one request thread, not every thread that waits for winbind. */
     pthread_cond_t done_cv;
@@ -67,16 +73,22 @@ static pthread_condattr_t cv_attr;      /* CLOCK_MONOTONIC deadlines */
 static pthread_cond_t work_cv;          /* made with cv_attr (init_cv_attr) */
 static wb_job *queue_head, *queue_tail;
 static int queued;                  /* jobs in the queue, abandoned ones too */
+static int waiters;                 /* callers waiting for their job */
 /* How many jobs may wait for a pool thread. A hung winbindd holds every
  * pool thread; calls queued behind them would each wait their whole
  * timeout, and their jobs (freed only when a thread takes them) would pile
  * up for as long as it hangs. */
 #define QUEUE_PER_THREAD 4
 
-/* The configuration (NegotiateWinbindThreads), and what it comes to in
- * this process given its request threads (neg_wb_configure_process). */
+/* The configuration (NegotiateWinbindThreads, NegotiateWinbindPerClient),
+ * and what it comes to in this process given its request threads
+ * (neg_wb_configure_process): its pool threads, how many callers may wait
+ * for winbind at once, and how many calls one client address may have. */
 static int threads_wanted = DEFAULT_THREADS;
+static int per_client_wanted = DEFAULT_PER_CLIENT;
 static int pool_threads = DEFAULT_THREADS;
+static int max_waiters = QUEUE_PER_THREAD * MAX_THREADS + MAX_THREADS;
+static int per_client = DEFAULT_PER_CLIENT;
 static pid_t pool_pid;          /* the process whose threads run the pool */
 static neg_wb_names cached_names;
 static int have_names;
@@ -96,6 +108,12 @@ void neg_wb_configure(int threads)
         threads_wanted = pool_threads = threads;
 }
 
+void neg_wb_configure_per_client(int calls)
+{
+    if (calls >= 0 && calls <= MAX_PER_CLIENT)
+        per_client_wanted = per_client = calls;
+}
+
 void neg_wb_configure_connections(int n)
 {
     neg_wb_budget_set(n);
@@ -104,16 +122,42 @@ void neg_wb_configure_connections(int n)
 void neg_wb_configure_defaults(void)
 {
     neg_wb_configure(DEFAULT_THREADS);
+    neg_wb_configure_per_client(DEFAULT_PER_CLIENT);
     neg_wb_configure_connections(NEG_WB_BUDGET_DEFAULT);
 }
 
+static int at_least_1(int n)
+{
+    return n < 1 ? 1 : n;
+}
+
 /* A process of `workers` request threads (1 under prefork) never waits
- * for more calls than that: no more pool threads. */
+ * for more calls than that: no more pool threads. Callers may hold all
+ * but an eighth of the workers (22 of 25), which stay free for requests
+ * that need no winbind (a static file takes a worker for microseconds);
+ * one client address may have half of that, at most. A larger reserve
+ * refused logons that mpm_event would have handed to another child: a
+ * child accepts connections while it has an idle worker. */
 void neg_wb_configure_process(int workers)
 {
+    workers = at_least_1(workers);
     pthread_mutex_lock(&lock);
-    pool_threads = workers >= 1 && workers < threads_wanted ? workers : threads_wanted;
+    pool_threads = threads_wanted < workers ? threads_wanted : workers;
+    max_waiters = at_least_1(workers - at_least_1(workers / 8));
+    per_client = per_client_wanted;
+    if (per_client > at_least_1(max_waiters / 2))
+        per_client = at_least_1(max_waiters / 2);
     pthread_mutex_unlock(&lock);
+}
+
+int neg_wb_client_share(void)
+{
+    int n;
+
+    pthread_mutex_lock(&lock);
+    n = per_client;
+    pthread_mutex_unlock(&lock);
+    return n;
 }
 
 static void init_cv_attr(void)
@@ -610,6 +654,75 @@ static neg_wb_status run_any(struct wbcContext *ctx, wb_job *job)
     return NEG_WB_ERROR;
 }
 
+/* ------------------------------------------------------- client shares */
+
+/* A logon's client address, as a key (FNV-1a; never 0, which is "none"). */
+static uint64_t client_key(const char *client)
+{
+    uint64_t h = 14695981039346656037ULL;
+
+    if (client == NULL || *client == '\0')
+        return 0;
+    for (; *client; client++)
+        h = (h ^ (unsigned char)*client) * 1099511628211ULL;
+    return h ? h : 1;
+}
+
+/* The calls of each client address in this process, queued or running: a
+ * logon's job counts from its queueing until the pool is done with it (a
+ * caller that gave up still counts while its call runs: it still costs
+ * the domain). Entries with n == 0 are free; there are as many as jobs the
+ * pool may hold (admit() checks the queue's bound first). Under lock. */
+#define CLIENT_ENTRIES (QUEUE_PER_THREAD * MAX_THREADS + MAX_THREADS)
+static struct {
+    uint64_t key;
+    int n;
+} clients[CLIENT_ENTRIES];
+
+static int client_find(uint64_t key)
+{
+    int i;
+
+    for (i = 0; i < CLIENT_ENTRIES; i++) {
+        if (clients[i].n > 0 && clients[i].key == key)
+            return i;
+    }
+    return -1;
+}
+
+static int client_calls(uint64_t key)
+{
+    int i = client_find(key);
+
+    return i < 0 ? 0 : clients[i].n;
+}
+
+static void client_add(uint64_t key)
+{
+    int i = client_find(key), k;
+
+    for (k = 0; i < 0 && k < CLIENT_ENTRIES; k++) {
+        if (clients[k].n == 0)
+            i = k;
+    }
+    if (i < 0)
+        return;                 /* cannot happen: see CLIENT_ENTRIES */
+    clients[i].key = key;
+    clients[i].n++;
+}
+
+/* The pool is done with the job: its client's count goes down. Under lock. */
+static void client_release(wb_job *job)
+{
+    int i;
+
+    if (job->client == 0)
+        return;
+    if ((i = client_find(job->client)) >= 0)
+        clients[i].n--;
+    job->client = 0;
+}
+
 /* ---------------------------------------------------------------- queue */
 
 static void enqueue(wb_job *job)
@@ -620,6 +733,8 @@ static void enqueue(wb_job *job)
     else
         queue_head = job;
     queue_tail = job;
+    if (job->client != 0)
+        client_add(job->client);
     pthread_cond_signal(&work_cv);
 }
 
@@ -673,6 +788,7 @@ static wb_job *take_job(const wb_conn *c, int *idle)
     }
     job = dequeue();
     if (job->abandoned) {
+        client_release(job);
         pthread_mutex_unlock(&lock);
         free_job(job);
         return NULL;
@@ -686,6 +802,7 @@ static void cache_late_answer(const wb_job *job);
 static void finish_job(wb_job *job)
 {
     pthread_mutex_lock(&lock);
+    client_release(job);
     if (job->abandoned) {
         pthread_mutex_unlock(&lock);
         cache_late_answer(job);
@@ -695,6 +812,15 @@ static void finish_job(wb_job *job)
     job->done = 1;
     pthread_cond_signal(&job->done_cv);
     pthread_mutex_unlock(&lock);
+}
+
+/* A job the pool did not run because its caller gave it up. */
+static void drop_job(wb_job *job)
+{
+    pthread_mutex_lock(&lock);
+    client_release(job);
+    pthread_mutex_unlock(&lock);
+    free_job(job);
 }
 
 /* ---------------------------------------------------------- connections */
@@ -937,7 +1063,7 @@ static void serve(wb_conn *c, wb_job *job)
     if (r > 0 && !run_on_connection(c, job))
         r = 0;
     if (r == 0) {
-        free_job(job);          /* given up: no answer to keep */
+        drop_job(job);          /* given up: no answer to keep */
         return;
     }
     finish_job(job);            /* the job may be gone from here on */
@@ -994,12 +1120,17 @@ static void deadline_after(int timeout_ms, struct timespec *ts)
     }
 }
 
-/* May the job wait for the pool? OK, else BUSY: the queue is full.
- * Under lock. */
+/* May the job wait for the pool? OK, else why not: CLIENT_BUSY when its
+ * client address has its share of the process's calls already, BUSY when
+ * enough callers wait (the other workers stay free for other requests:
+ * static files, Kerberos) or the queue is full. Under lock. */
 static neg_wb_status admit(const wb_job *job)
 {
-    (void)job;
-    if (queued >= QUEUE_PER_THREAD * pool_threads) {
+    if (job->client != 0 && per_client > 0 && client_calls(job->client) >= per_client) {
+        neg_status_add(NEG_STAT_WB_CLIENT_FULL, 1);
+        return NEG_WB_CLIENT_BUSY;
+    }
+    if (waiters >= max_waiters || queued >= QUEUE_PER_THREAD * pool_threads) {
         neg_status_add(NEG_STAT_WB_QUEUE_FULL, 1);
         return NEG_WB_BUSY;
     }
@@ -1021,8 +1152,8 @@ static int wait_for(wb_job *job, const struct timespec *deadline)
 
 /* Queue the job and wait for it until the deadline. Returns 1 when the job
  * is done (the caller frees it), 0 when it was abandoned, or never queued
- * (*status says why: TIMEOUT or BUSY), -1 when it could not be run (the
- * caller frees it). */
+ * (*status says why: TIMEOUT, BUSY or CLIENT_BUSY), -1 when it could not
+ * be run (the caller frees it). */
 static int run_job(wb_job *job, int timeout_ms, neg_wb_status *status)
 {
     struct timespec deadline;
@@ -1046,7 +1177,11 @@ static int run_job(wb_job *job, int timeout_ms, neg_wb_status *status)
         return 0;
     }
     enqueue(job);
+    waiters++;
+    neg_status_add(NEG_STAT_WB_WAITING, 1);
     done = wait_for(job, &deadline);
+    neg_status_add(NEG_STAT_WB_WAITING, -1);
+    waiters--;
     pthread_mutex_unlock(&lock);
     if (!done) {
         *status = NEG_WB_TIMEOUT;
@@ -1084,12 +1219,13 @@ void neg_wb_result_clear(neg_wb_result *res)
 
 /* A logon job: names copied (the caller may be gone when it runs). */
 static wb_job *logon_job(job_kind kind, const char *account, const char *domain,
-                         const char *workstation)
+                         const char *workstation, const char *client)
 {
     wb_job *job = new_job(kind);
 
     if (job == NULL)
         return NULL;
+    job->client = client_key(client);
     job->account = strdup(account);
     job->domain = strdup(domain);
     job->workstation = strdup(workstation);
@@ -1122,9 +1258,10 @@ static neg_wb_status run_logon(wb_job *job, int complete, int timeout_ms,
 
 neg_wb_status neg_wb_verify_plain(const char *account, const char *domain,
                                   const char *password, int allow_machine,
-                                  int timeout_ms, neg_wb_result *res)
+                                  const char *client, int timeout_ms,
+                                  neg_wb_result *res)
 {
-    wb_job *job = logon_job(JOB_PLAIN, account, domain, "");
+    wb_job *job = logon_job(JOB_PLAIN, account, domain, "", client);
 
     if (job != NULL) {
         job->password = strdup(password);
@@ -1136,7 +1273,8 @@ neg_wb_status neg_wb_verify_plain(const char *account, const char *domain,
 neg_wb_status neg_wb_verify(const neg_wb_response *req, int timeout_ms,
                             neg_wb_result *res)
 {
-    wb_job *job = logon_job(JOB_VERIFY, req->account, req->domain, req->workstation);
+    wb_job *job = logon_job(JOB_VERIFY, req->account, req->domain, req->workstation,
+                            req->client);
 
     if (job != NULL) {
         job->allow_machine = req->allow_machine;
@@ -1662,6 +1800,7 @@ const char *neg_wb_status_str(neg_wb_status s)
     case NEG_WB_NO_PRIVILEGE: return "winbind's privileged pipe is not accessible";
     case NEG_WB_TIMEOUT:      return "winbind did not answer in time";
     case NEG_WB_BUSY:         return "too many calls are waiting for winbind";
+    case NEG_WB_CLIENT_BUSY:  return "the client address has its share of calls to winbind";
     case NEG_WB_NO_CONNECTION: return "every connection to winbindd that httpd may hold is in use";
     case NEG_WB_UNKNOWN_DOMAIN: return "winbind knows no such domain";
     case NEG_WB_ERROR:        return "winbind call failed";

@@ -9,11 +9,13 @@
  * for its call at most the given timeout: the time left of its request's
  * budget (a timeout of 0 or less fails at once), so a hung winbindd costs
  * one quick refusal per request, never a worker held for minutes. Calls
- * waiting for a pool thread are bounded too: past the bound, a call fails
- * at once (NEG_WB_BUSY). A thread holds its connection while it is in use
- * and closes it after a second idle, and the connections of all httpd
- * children together stay within a budget (wb_slots.h). Knows nothing of
- * httpd.
+ * waiting are bounded too, so that workers stay free for other requests:
+ * past the bound, a call fails at once (NEG_WB_BUSY); and so is each
+ * client address's share of them, so that a flood of failed logons from
+ * one address does not starve the others (NEG_WB_CLIENT_BUSY). A thread
+ * holds its connection while it is in use and closes it after a second
+ * idle, and the connections of all httpd children together stay within a
+ * budget (wb_slots.h). Knows nothing of httpd.
  */
 #ifndef NEG_WINBIND_H
 #define NEG_WINBIND_H
@@ -30,6 +32,8 @@ typedef enum {
     NEG_WB_NO_PRIVILEGE,    /* winbindd runs, but its privileged pipe is closed to us */
     NEG_WB_TIMEOUT,         /* no answer within the bound */
     NEG_WB_BUSY,            /* too many calls already wait for winbind */
+    NEG_WB_CLIENT_BUSY,     /* the logon's client address has its share of
+                             * the process's calls already */
     NEG_WB_NO_CONNECTION,   /* every connection httpd may hold is in use */
     NEG_WB_ERROR,           /* anything else (memory, protocol), or winbind
                              * answered with an error it could not show to
@@ -69,6 +73,8 @@ typedef struct {
     const unsigned char *lm;
     size_t lm_len;
     int allow_machine;              /* may computer and trust accounts log on? */
+    const char *client;             /* the client's address, for its share
+                                     * of the calls (NULL: none counted) */
 } neg_wb_response;
 
 typedef struct {
@@ -78,17 +84,24 @@ typedef struct {
 } neg_wb_names;
 
 /* The configuration: pool threads per process (NegotiateWinbindThreads,
- * 1-64) and connections to winbindd across all httpd children
- * (NegotiateWinbindConnections, 1-1024); a value out of range changes
- * nothing. Call before first use; defaults puts back 8 and 64. */
+ * 1-64), calls one client address may have queued or running in a process
+ * (NegotiateWinbindPerClient, 0-1024, 0 for no bound) and connections to
+ * winbindd across all httpd children (NegotiateWinbindConnections,
+ * 1-1024); a value out of range changes nothing. Call before first use;
+ * defaults puts back 8, 6 and 64. */
 void neg_wb_configure(int threads);
+void neg_wb_configure_per_client(int calls);
 void neg_wb_configure_connections(int n);
 void neg_wb_configure_defaults(void);
 
 /* In each process before its first call, with its request threads (the
  * MPM's threads per child; 1 under prefork): it gets no more pool threads
- * than that. */
+ * than that, all but an eighth of them (at least one) may wait for winbind
+ * at once (NEG_WB_BUSY past that), and a client address at most half of
+ * those (NEG_WB_CLIENT_BUSY), whatever NegotiateWinbindPerClient says. */
 void neg_wb_configure_process(int workers);
+/* The bound on one client address's calls in this process (0: none). */
+int neg_wb_client_share(void);
 
 /* In the parent, before children are forked: connections to winbindd are
  * then opened at most four at a time across all of them, and held within
@@ -109,7 +122,8 @@ neg_wb_status neg_wb_verify(const neg_wb_response *req, int timeout_ms,
 /* Verify a plain-text password (WBC_AUTH_USER_LEVEL_PLAIN), for Basic. */
 neg_wb_status neg_wb_verify_plain(const char *account, const char *domain,
                                   const char *password, int allow_machine,
-                                  int timeout_ms, neg_wb_result *res);
+                                  const char *client, int timeout_ms,
+                                  neg_wb_result *res);
 
 void neg_wb_result_clear(neg_wb_result *res);
 
