@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "httpd.h"
+#include "ap_mpm.h"
 #include "http_config.h"
 #include "http_core.h"
 #include "http_log.h"
@@ -149,6 +150,7 @@ static void logon_ctx(request_rec *r, const neg_dir_conf *conf,
     ctx->server_name = r->server->server_hostname;
     ctx->proxy = is_proxy_auth(r);
     ctx->where = r->uri;
+    ctx->client = r->useragent_ip;
     ctx->epa = conf->extended_protection == -1 ? NEG_EPA_OFF : conf->extended_protection;
     if (ctx->epa != NEG_EPA_OFF) {
         ctx->names = server_names(r);
@@ -486,14 +488,28 @@ static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
     neg_replay_pre_config(pconf);
     neg_session_memo_pre_config();
     neg_log_limit_configure(NEG_LOG_LIMIT_DEFAULT_COUNT, NEG_LOG_LIMIT_DEFAULT_SECONDS);
+    neg_wb_configure_defaults();        /* a directive removed goes back to its default */
     return OK;
 }
 
 static apr_status_t unshare_winbind_slots(void *unused)
 {
     (void)unused;
-    neg_wb_unshare_connect_slots();
+    neg_wb_unshare_slots();
     return APR_SUCCESS;
+}
+
+/* The winbind pool follows the MPM: a child of a threaded MPM serves
+ * ThreadsPerChild requests at once, one of prefork one
+ * (AP_MPMQ_MAX_THREADS is 1 there). Its slots of the connection budget
+ * are taken back once it is gone (wb_slots.h). */
+static void winbind_child_init(void)
+{
+    int threads = 1;
+
+    if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS || threads < 1)
+        threads = 1;
+    neg_wb_configure_process(threads);
 }
 
 static void test_config(apr_pool_t *pconf, server_rec *s)
@@ -513,14 +529,16 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG)
         neg_authz_warn_unchecked(ptemp, s);
     neg_status_post_config(pconf, s, neg_startup_keytabs());
-    if (neg_wb_share_connect_slots())
+    if (neg_wb_share_slots())
         apr_pool_cleanup_register(pconf, NULL, unshare_winbind_slots,
                                   apr_pool_cleanup_null);
     else
         ap_log_error(APLOG_MARK, APLOG_WARNING, errno, s, NEGLOGNO(0002)
                      "cannot share the slots for opening winbind connections "
+                     "and the budget of open ones (NegotiateWinbindConnections) "
                      "among httpd children; each child limits only its own "
-                     "(bursts after idle periods may stall)");
+                     "(bursts after idle periods may stall, and the children "
+                     "together may hold more connections)");
     return neg_replay_post_config(pconf, ptemp, s);
 }
 
@@ -530,6 +548,7 @@ static void child_init(apr_pool_t *pchild, server_rec *s)
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, NEGLOGNO(0001)
                      "cannot create the Kerberos credential registry lock");
     neg_replay_child_init(pchild, s);
+    winbind_child_init();
 }
 
 static void register_hooks(apr_pool_t *p)

@@ -18,7 +18,11 @@
  *
  *   ntlm_load MODE CONCURRENCY SECONDS URL [USER:PASSWORD [RATE]]
  *
- * Prints transfers per second; every response must be 200.
+ * Prints transfers per second and their times (p50, p99, max; a handshake
+ * is one transfer); every response must be 200. Handle i
+ * connects from 127.0.1.(1 + i % 254): so many users, each with its own
+ * address, as the module counts its share of winbind
+ * (NegotiateWinbindPerClient).
  *
  * With NTLM_LOAD_SCHEME=negotiate the client authenticates with
  * CURLAUTH_NEGOTIATE instead (libcurl's GSSAPI, MIT's SPNEGO): with no
@@ -40,6 +44,21 @@ static size_t discard(char *p, size_t s, size_t n, void *u)
     return s * n;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* p-th fraction of the n sorted values, in ms */
+static double pct_ms(const double *v, long n, double p)
+{
+    long i = (long)(p * (double)n);
+
+    return n == 0 ? 0 : 1000 * v[i < n ? i : n - 1];
+}
+
 static double now(void)
 {
     struct timespec ts;
@@ -48,10 +67,13 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static CURL *make_handle(const char *mode, const char *url, const char *cred)
+static CURL *make_handle(const char *mode, const char *url, const char *cred, int i)
 {
     CURL *h = curl_easy_init();
+    char source[32];
 
+    snprintf(source, sizeof(source), "host!127.0.1.%d", 1 + i % 254);
+    curl_easy_setopt(h, CURLOPT_INTERFACE, source);
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
     const char *scheme = getenv("NTLM_LOAD_SCHEME");
@@ -83,7 +105,8 @@ int main(int argc, char **argv)
     const char *mode, *url, *cred;
     int conc, i, running = 0, left, shadow, n_idle = 0;
     double seconds, t0, end, rate;
-    long ok = 0, bad = 0, started = 0, *legs;
+    long ok = 0, bad = 0, started = 0, *legs, n_times = 0, cap_times = 1024;
+    double *times = malloc((size_t)cap_times * sizeof(double));
     CURLM *multi;
     CURL **h, **idle;
     CURLMsg *msg;
@@ -110,7 +133,7 @@ int main(int argc, char **argv)
     idle = calloc((size_t)conc, sizeof(*idle));
     legs = calloc((size_t)conc, sizeof(*legs));
     for (i = 0; i < conc; i++) {
-        h[i] = make_handle(mode, url, cred);
+        h[i] = make_handle(mode, url, cred, i);
         curl_easy_setopt(h[i], CURLOPT_PRIVATE, &legs[i]);
         idle[n_idle++] = h[i];
     }
@@ -142,14 +165,21 @@ int main(int argc, char **argv)
                 ok++;
             else
                 bad++;
+            if (n_times == cap_times)
+                times = realloc(times, (size_t)(cap_times *= 2) * sizeof(double));
+            curl_easy_getinfo(e, CURLINFO_TOTAL_TIME, &times[n_times++]);
             curl_multi_remove_handle(multi, e);
             idle[n_idle++] = e;                     /* for the next transfer */
         }
         if (running)
             curl_multi_poll(multi, NULL, 0, n_idle > 0 ? 1 : 100, NULL);
     } while (running > 0 || (n_idle > 0 && now() < end));
-    printf("ntlm_load mode=%s concurrency=%d ok=%ld failed=%ld rate=%.1f/s\n",
-           mode, conc, ok, bad, ok / (now() - t0));
+    qsort(times, (size_t)n_times, sizeof(double), cmp_double);
+    printf("ntlm_load mode=%s concurrency=%d ok=%ld failed=%ld rate=%.1f/s "
+           "p50_ms=%.1f p99_ms=%.1f max_ms=%.1f\n", mode, conc, ok, bad, ok / (now() - t0),
+           pct_ms(times, n_times, 0.5), pct_ms(times, n_times, 0.99),
+           pct_ms(times, n_times, 1.0));
+    free(times);
     free(idle);
     free(legs);
     for (i = 0; i < conc; i++)

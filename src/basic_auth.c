@@ -77,6 +77,18 @@ static const char *refusal_text(apr_pool_t *p, const char *user,
                         *res->nt_string ? " " : "", res->nt_string);
 }
 
+/* Refused before the domain saw it: the client address has its share of
+ * winbind already (NegotiateWinbindPerClient, per httpd process). */
+static const char *client_busy(const neg_logon_ctx *ctx, const char *user)
+{
+    return apr_psprintf(ctx->pool, "refused the Basic logon of %s at once: its "
+                        "client address %s already has %d calls to winbind in "
+                        "this httpd process (NegotiateWinbindPerClient): a "
+                        "flood of logons from one address, or many users "
+                        "behind one address (a proxy: mod_remoteip)", user,
+                        ctx->client ? ctx->client : "-", neg_wb_client_share());
+}
+
 /* Basic credentials ("user:password", RFC 7617), verified by the domain. */
 static void basic_step(const neg_logon_ctx *ctx, const neg_bytes *token,
                        neg_mech_step *st, neg_verdict *v)
@@ -106,9 +118,16 @@ static void basic_step(const neg_logon_ctx *ctx, const neg_bytes *token,
     user = apr_pstrndup(ctx->pool, (const char *)cred, (apr_size_t)(colon - (const char *)cred));
     pw = apr_pstrndup(ctx->pool, colon + 1, len - (size_t)(colon + 1 - (const char *)cred));
     split_user(ctx->pool, user, &account, &domain);
-    ws = neg_wb_verify_plain(account, domain, pw, allow_machine,
+    ws = neg_wb_verify_plain(account, domain, pw, allow_machine, ctx->client,
                              neg_logon_budget_ms(ctx), &res);
     neg_wipe(pw, strlen(pw));
+    if (ws == NEG_WB_CLIENT_BUSY) {
+        neg_verdict_refuse(v, "NEG0505", client_busy(ctx, user));
+        neg_wb_result_clear(&res);
+        if (ctx->conn != NULL)
+            neg_conn_reset(ctx->conn);
+        return;
+    }
     if (ws == NEG_WB_OK && !res.guest && res.machine && !allow_machine) {
         ws = NEG_WB_AUTH_FAILED;
         apr_cpystrn(res.nt_string, "NT_STATUS_NOLOGON_WORKSTATION_TRUST_ACCOUNT",

@@ -338,6 +338,43 @@ static const char *set_winbind_threads(cmd_parms *cmd, void *dummy, const char *
     return NULL;
 }
 
+/* A number from lo to hi for a server-wide directive. */
+static const char *parse_count(cmd_parms *cmd, const char *arg, int lo, int hi, int *out)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    char *end;
+    long n;
+
+    if (err != NULL)
+        return err;
+    n = strtol(arg, &end, 10);
+    if (*arg == '\0' || *end != '\0' || n < lo || n > hi)
+        return apr_psprintf(cmd->pool, "%s: '%s' is not allowed; give a number "
+                            "from %d to %d", cmd->cmd->name, arg, lo, hi);
+    *out = (int)n;
+    return NULL;
+}
+
+static const char *set_winbind_per_client(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    int n = 0;
+    const char *err = parse_count(cmd, arg, 0, 1024, &n);
+
+    if (err == NULL)
+        neg_wb_configure_per_client(n);
+    return err;
+}
+
+static const char *set_winbind_connections(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    int n = 0;
+    const char *err = parse_count(cmd, arg, 1, 1024, &n);
+
+    if (err == NULL)
+        neg_wb_configure_connections(n);
+    return err;
+}
+
 static const char *set_replay_cache(cmd_parms *cmd, void *dummy, const char *arg)
 {
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
@@ -486,7 +523,14 @@ const command_rec neg_cmds[] = {
                    "client in SECONDS (default 10 60; 0: no limit)"),
     AP_INIT_TAKE1("NegotiateWinbindThreads", set_winbind_threads, NULL, RSRC_CONF,
                   "Threads per process that talk to winbind, each with its "
-                  "own connection (default 8)"),
+                  "own connection (default 8; 1 under prefork)"),
+    AP_INIT_TAKE1("NegotiateWinbindPerClient", set_winbind_per_client, NULL, RSRC_CONF,
+                  "Calls to winbind one client address may have at once in "
+                  "an httpd process; more are refused at once (default 6; "
+                  "0: no limit)"),
+    AP_INIT_TAKE1("NegotiateWinbindConnections", set_winbind_connections, NULL, RSRC_CONF,
+                  "Connections to winbindd all httpd children together may "
+                  "hold (default 64)"),
     { NULL }
 };
 

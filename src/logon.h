@@ -50,6 +50,9 @@ typedef struct {
      * (both recorded in the identities proved here) */
     int proxy;
     const char *where;
+    /* the client's address (mod_remoteip's, if it runs), for its share of
+     * the calls to winbind */
+    const char *client;
     /* the digest of this location's SessionCryptoPassphrase, where a
      * session is in play (else NULL) */
     const unsigned char *session_crypto;

@@ -38,6 +38,7 @@ typedef enum {
     NTLM_UNAVAILABLE,       /* winbind is down or closed to us: admin's job */
     NTLM_MACHINE,           /* a computer account, not allowed here */
     NTLM_UNBOUND,           /* Extended Protection: meant for another channel or service */
+    NTLM_CLIENT_BUSY,       /* the client address has its share of winbind */
     NTLM_DONE
 } ntlm_status;
 
@@ -89,6 +90,9 @@ static const char *winbind_failure(apr_pool_t *p, neg_wb_status st,
     case NEG_WB_BUSY:
         return "too many calls are already waiting for winbind in this "
                "httpd process (is winbindd hung or overloaded?)";
+    case NEG_WB_NO_CONNECTION:
+        return apr_psprintf(p, "%s: is winbindd slow, or the budget too "
+                            "small for this server's load?", detail);
     default:
         return apr_psprintf(p, "winbind call failed: %s", detail);
     }
@@ -329,6 +333,18 @@ static const char *verify_mic(neg_conn *nc, const unsigned char *t3, size_t t3_l
                         "in transit?)", who(nc->pool, v));
 }
 
+/* A logon refused before the domain saw it: its address has its share of
+ * winbind already (NegotiateWinbindPerClient, per httpd process). */
+static const char *client_busy(apr_pool_t *p, const type3_view *v, const char *client)
+{
+    return apr_psprintf(p, "refused the NTLM logon of %s at once: its client "
+                        "address %s already has %d calls to winbind in this "
+                        "httpd process (NegotiateWinbindPerClient): a flood "
+                        "of logons from one address, or many users behind "
+                        "one address (a proxy: mod_remoteip)", who(p, v),
+                        client ? client : "-", neg_wb_client_share());
+}
+
 static apr_status_t clear_result(void *res)
 {
     neg_wb_result_clear(res);
@@ -535,8 +551,13 @@ static ntlm_status check_authenticate(const neg_logon_ctx *ctx, neg_conn *nc,
     req.lm = v->msg.lm.data;
     req.lm_len = v->is_v2 ? 0 : v->msg.lm.len;     /* LMv2 adds nothing */
     req.allow_machine = o->allow_machine;
+    req.client = o->ctx->client;
     st = neg_wb_verify(&req, o->timeout_ms, res);
     apr_pool_cleanup_register(p, res, clear_result, apr_pool_cleanup_null);
+    if (st == NEG_WB_CLIENT_BUSY) {
+        *error = client_busy(p, v, o->ctx->client);
+        return NTLM_CLIENT_BUSY;
+    }
     if (st == NEG_WB_AUTH_FAILED) {
         *error = domain_refusal(p, v, res);
         return strncmp(res->nt_string, "NT_STATUS_NOLOGON_", 18) == 0
@@ -670,7 +691,8 @@ static void on_authenticate(const neg_logon_ctx *ctx, const neg_bytes *msg,
     if (err != NULL) {
         /* err may live in the connection's pool, which the reset clears */
         neg_verdict_refuse(v, status == NTLM_MACHINE ? "NEG0307"
-                              : status == NTLM_UNBOUND ? "NEG0308" : "NEG0304",
+                              : status == NTLM_UNBOUND ? "NEG0308"
+                              : status == NTLM_CLIENT_BUSY ? "NEG0309" : "NEG0304",
                            apr_pstrdup(ctx->pool, err));
         neg_conn_reset(nc);
         return;

@@ -21,7 +21,9 @@ typedef enum {
     NEG_STAT_NTLM_IN_PROGRESS,      /* gauge: connections between CHALLENGE and AUTHENTICATE */
     NEG_STAT_WB_TIMEOUTS,           /* a caller gave up waiting for winbind */
     NEG_STAT_WB_QUEUE_FULL,         /* refused at once: too many calls waiting */
+    NEG_STAT_WB_CLIENT_FULL,        /* refused at once: the client address had its share */
     NEG_STAT_WB_BUSY_THREADS,       /* gauge: pool threads inside a winbind call */
+    NEG_STAT_WB_WAITING,            /* gauge: request threads waiting for winbind */
     NEG_STAT_REPLAY_STORES,         /* authenticators remembered */
     NEG_STAT_REPLAY_SEEN,           /* replays found (and refused) */
     NEG_STAT_REPLAY_ERRORS,         /* the cache did not answer */
@@ -32,6 +34,8 @@ typedef enum {
     NEG_STAT_TICKET_CACHE_DECLINED, /* ... known, but left to Heimdal's acceptor */
     NEG_STAT_REPLAY_EVICTED,        /* shmcb lost entries before their time (canaries) */
     NEG_STAT_REPLAY_TOO_OLD,        /* refused: older than the cache remembers */
+    NEG_STAT_SID_NAME_HITS,         /* group names (NegotiatePublishGroups) from the cache */
+    NEG_STAT_SID_NAME_MISSES,       /* ... not there (or due for a refresh): winbind asked */
     NEG_STAT_COUNT
 } neg_stat;
 

@@ -30,6 +30,7 @@
 #include "setup_check.h"
 #include "setup_probe.h"
 #include "status.h"
+#include "winbind.h"
 
 APLOG_USE_MODULE(auth_negotiate);
 
@@ -421,8 +422,9 @@ static void counter(page *pg, const char *name, const char *key,
     put_u64(pg, fam(pg, name, "counter", help), NULL, key, "total", v);
 }
 
-/* The per-process memos: session cookies (session_memo.c) and verified
- * Kerberos tickets (ticket_cache.h), each a plain counter. */
+/* The per-process memos: session cookies (session_memo.c), verified
+ * Kerberos tickets (ticket_cache.h) and the names of SIDs (sid_cache.h),
+ * each a plain counter. */
 static const struct {
     neg_stat stat;
     const char *name, *key, *help;
@@ -442,6 +444,12 @@ static const struct {
       "TicketCacheDeclined", "Kerberos tokens with a known ticket left to "
       "Heimdal's acceptor (delegation, DCE style, another checksum, or a "
       "check that failed)" },
+    { NEG_STAT_SID_NAME_HITS, "negotiate_sid_name_cache_hits_total",
+      "SidNameCacheHits", "Group names (NegotiatePublishGroups) taken from "
+      "this module's cache of SID names" },
+    { NEG_STAT_SID_NAME_MISSES, "negotiate_sid_name_cache_misses_total",
+      "SidNameCacheMisses", "Group names not in the cache, or due for a "
+      "refresh: asked of winbind (when the request's budget allowed)" },
 };
 
 static void memo_counters(page *pg, const neg_status_block *b)
@@ -471,6 +479,19 @@ static void winbind_state(page *pg, const neg_status_block *b)
             apr_psprintf(pg->p, "%" APR_TIME_T_FMT, apr_time_sec(b->wb_last_us)));
 }
 
+/* Connections to winbindd held by this server's children now, and the
+ * budget (NegotiateWinbindConnections). */
+static void connections(page *pg)
+{
+    int budget, n = neg_wb_connections(&budget);
+
+    gauge(pg, "negotiate_winbind_connections", "WinbindConnections",
+          "Connections to winbindd held by the children now", (uint64_t)n);
+    gauge(pg, "negotiate_winbind_connections_max", "WinbindConnectionsMax",
+          "The most connections to winbindd the children may hold "
+          "(NegotiateWinbindConnections)", (uint64_t)budget);
+}
+
 static void winbind(page *pg, const neg_status_block *b)
 {
     family *f = fam(pg, "negotiate_winbind_calls_total", "counter",
@@ -489,11 +510,19 @@ static void winbind(page *pg, const neg_status_block *b)
             "Calls whose request stopped waiting (NegotiateWinbindTimeout)",
             b->stat[NEG_STAT_WB_TIMEOUTS]);
     counter(pg, "negotiate_winbind_queue_full_total", "WinbindQueueFull",
-            "Calls refused at once: too many waited for a pool thread",
+            "Calls refused at once: too many waited for winbind in the process",
             b->stat[NEG_STAT_WB_QUEUE_FULL]);
+    counter(pg, "negotiate_winbind_client_full_total", "WinbindClientFull",
+            "Logons refused at once: their client address had its share of "
+            "the process's calls (NegotiateWinbindPerClient)",
+            b->stat[NEG_STAT_WB_CLIENT_FULL]);
+    connections(pg);
     gauge(pg, "negotiate_winbind_busy_threads", "WinbindBusyThreads",
           "Pool threads in a winbind call now, every child",
           b->stat[NEG_STAT_WB_BUSY_THREADS]);
+    gauge(pg, "negotiate_winbind_waiting", "WinbindWaiting",
+          "Request threads waiting for winbind now, every child",
+          b->stat[NEG_STAT_WB_WAITING]);
     histogram(pg, b, NEG_HIST_WINBIND, "negotiate_winbind_call_seconds",
               "WinbindCallSeconds", "Time of one winbind call");
 }

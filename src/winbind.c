@@ -14,7 +14,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,11 +26,17 @@
 #include <stdint.h>
 #include <wbclient.h>
 
+#include "sid_cache.h"
 #include "status.h"
 #include "secret.h"
+#include "wb_slots.h"
 
 #define DEFAULT_THREADS 8
 #define MAX_THREADS 64
+/* A browser opens up to 6 connections to a server, each with its own NTLM
+ * handshake. */
+#define DEFAULT_PER_CLIENT 6
+#define MAX_PER_CLIENT 1024
 
 typedef enum { JOB_VERIFY, JOB_PLAIN, JOB_NAMES, JOB_SID2NAME, JOB_GROUP2SIDS } job_kind;
 
@@ -55,6 +60,8 @@ typedef struct wb_job {
     neg_wb_result res;
     neg_wb_names names;
     int done, abandoned;
+    uint64_t client;                /* VERIFY, PLAIN: the client address's
+                                     * key (client_key), 0 for none */
     /* The caller waits on its own job's condition: a finished job wakes
      * one request thread, not every thread that waits for winbind. */
     pthread_cond_t done_cv;
@@ -62,26 +69,27 @@ typedef struct wb_job {
 } wb_job;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-/* Connections to winbindd are opened a few at a time (see take_slot):
- * winbindd listens with a backlog of 5, and libwbclient sleeps 1-3 s
- * before it retries a refused connect. The slots are shared by all httpd
- * children once neg_wb_share_connect_slots() ran in the parent; until then
- * each process has its own. */
-#define CONNECT_SLOTS 4
-static uint64_t local_slots[CONNECT_SLOTS];
-static uint64_t *connect_slots = local_slots;
-static uint64_t *shared_slots;
-static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER;
 static pthread_once_t cv_attr_once = PTHREAD_ONCE_INIT;
 static pthread_condattr_t cv_attr;      /* CLOCK_MONOTONIC deadlines */
+static pthread_cond_t work_cv;          /* made with cv_attr (init_cv_attr) */
 static wb_job *queue_head, *queue_tail;
 static int queued;                  /* jobs in the queue, abandoned ones too */
-static int pool_threads = DEFAULT_THREADS;
+static int waiters;                 /* callers waiting for their job */
 /* How many jobs may wait for a pool thread. A hung winbindd holds every
  * pool thread; calls queued behind them would each wait their whole
  * timeout, and their jobs (freed only when a thread takes them) would pile
  * up for as long as it hangs. */
 #define QUEUE_PER_THREAD 4
+
+/* The configuration (NegotiateWinbindThreads, NegotiateWinbindPerClient),
+ * and what it comes to in this process given its request threads
+ * (neg_wb_configure_process): its pool threads, how many callers may wait
+ * for winbind at once, and how many calls one client address may have. */
+static int threads_wanted = DEFAULT_THREADS;
+static int per_client_wanted = DEFAULT_PER_CLIENT;
+static int pool_threads = DEFAULT_THREADS;
+static int max_waiters = QUEUE_PER_THREAD * MAX_THREADS + MAX_THREADS;
+static int per_client = DEFAULT_PER_CLIENT;
 static pid_t pool_pid;          /* the process whose threads run the pool */
 static neg_wb_names cached_names;
 static int have_names;
@@ -98,13 +106,66 @@ static int dns_cache_used;
 void neg_wb_configure(int threads)
 {
     if (threads >= 1 && threads <= MAX_THREADS)
-        pool_threads = threads;
+        threads_wanted = pool_threads = threads;
+}
+
+void neg_wb_configure_per_client(int calls)
+{
+    if (calls >= 0 && calls <= MAX_PER_CLIENT)
+        per_client_wanted = per_client = calls;
+}
+
+void neg_wb_configure_connections(int n)
+{
+    neg_wb_budget_set(n);
+}
+
+void neg_wb_configure_defaults(void)
+{
+    neg_wb_configure(DEFAULT_THREADS);
+    neg_wb_configure_per_client(DEFAULT_PER_CLIENT);
+    neg_wb_configure_connections(NEG_WB_BUDGET_DEFAULT);
+}
+
+static int at_least_1(int n)
+{
+    return n < 1 ? 1 : n;
+}
+
+/* A process of `workers` request threads (1 under prefork) never waits
+ * for more calls than that: no more pool threads. Callers may hold all
+ * but an eighth of the workers (22 of 25), which stay free for requests
+ * that need no winbind (a static file takes a worker for microseconds);
+ * one client address may have half of that, at most. A larger reserve
+ * refused logons that mpm_event would have handed to another child: a
+ * child accepts connections while it has an idle worker. */
+void neg_wb_configure_process(int workers)
+{
+    workers = at_least_1(workers);
+    pthread_mutex_lock(&lock);
+    pool_threads = threads_wanted < workers ? threads_wanted : workers;
+    max_waiters = at_least_1(workers - at_least_1(workers / 8));
+    per_client = per_client_wanted;
+    if (per_client > at_least_1(max_waiters / 2))
+        per_client = at_least_1(max_waiters / 2);
+    pthread_mutex_unlock(&lock);
+}
+
+int neg_wb_client_share(void)
+{
+    int n;
+
+    pthread_mutex_lock(&lock);
+    n = per_client;
+    pthread_mutex_unlock(&lock);
+    return n;
 }
 
 static void init_cv_attr(void)
 {
     pthread_condattr_init(&cv_attr);
     pthread_condattr_setclock(&cv_attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&work_cv, &cv_attr);
 }
 
 static wb_job *new_job(job_kind kind)
@@ -594,21 +655,141 @@ static neg_wb_status run_any(struct wbcContext *ctx, wb_job *job)
     return NEG_WB_ERROR;
 }
 
+/* ------------------------------------------------------- client shares */
+
+/* A logon's client address, as a key (FNV-1a; never 0, which is "none"). */
+static uint64_t client_key(const char *client)
+{
+    uint64_t h = 14695981039346656037ULL;
+
+    if (client == NULL || *client == '\0')
+        return 0;
+    for (; *client; client++)
+        h = (h ^ (unsigned char)*client) * 1099511628211ULL;
+    return h ? h : 1;
+}
+
+/* The calls of each client address in this process, queued or running: a
+ * logon's job counts from its queueing until the pool is done with it (a
+ * caller that gave up still counts while its call runs: it still costs
+ * the domain). Entries with n == 0 are free; there are as many as jobs the
+ * pool may hold (admit() checks the queue's bound first). Under lock. */
+#define CLIENT_ENTRIES (QUEUE_PER_THREAD * MAX_THREADS + MAX_THREADS)
+static struct {
+    uint64_t key;
+    int n;
+} clients[CLIENT_ENTRIES];
+
+static int client_find(uint64_t key)
+{
+    int i;
+
+    for (i = 0; i < CLIENT_ENTRIES; i++) {
+        if (clients[i].n > 0 && clients[i].key == key)
+            return i;
+    }
+    return -1;
+}
+
+static int client_calls(uint64_t key)
+{
+    int i = client_find(key);
+
+    return i < 0 ? 0 : clients[i].n;
+}
+
+static void client_add(uint64_t key)
+{
+    int i = client_find(key), k;
+
+    for (k = 0; i < 0 && k < CLIENT_ENTRIES; k++) {
+        if (clients[k].n == 0)
+            i = k;
+    }
+    if (i < 0)
+        return;                 /* cannot happen: see CLIENT_ENTRIES */
+    clients[i].key = key;
+    clients[i].n++;
+}
+
+/* The pool is done with the job: its client's count goes down. Under lock. */
+static void client_release(wb_job *job)
+{
+    int i;
+
+    if (job->client == 0)
+        return;
+    if ((i = client_find(job->client)) >= 0)
+        clients[i].n--;
+    job->client = 0;
+}
+
 /* ---------------------------------------------------------------- queue */
 
-static wb_job *take_job(void)
+static void enqueue(wb_job *job)
 {
-    wb_job *job;
+    queued++;
+    if (queue_tail != NULL)
+        queue_tail->next = job;
+    else
+        queue_head = job;
+    queue_tail = job;
+    if (job->client != 0)
+        client_add(job->client);
+    pthread_cond_signal(&work_cv);
+}
 
-    pthread_mutex_lock(&lock);
-    while (queue_head == NULL)
-        pthread_cond_wait(&work_cv, &lock);
-    job = queue_head;
+static wb_job *dequeue(void)
+{
+    wb_job *job = queue_head;
+
     queue_head = job->next;
     if (queue_head == NULL)
         queue_tail = NULL;
     queued--;
+    return job;
+}
+
+/* A pool thread's connection to winbindd, as far as we can tell from the
+ * results of its calls (libwbclient does not say when it reconnects). */
+typedef struct {
+    struct wbcContext *ctx;
+    int healthy;            /* the last call reached winbindd */
+    int privileged;         /* ... through the privileged pipe */
+    uint64_t last_used_ns;
+    int slot;               /* its slot of the connection budget, -1 none */
+} wb_conn;
+
+/* A connection idle this long is closed, and its budget slot given back:
+ * connections follow the load, not the number of pool threads that ever
+ * made a call (under prefork, one per child). winbindd may drop a client
+ * idle for a second anyway (IDLE_RECONNECT_S). */
+#define IDLE_CLOSE_MS 1000
+
+/* The next job, or NULL: an abandoned job was dropped, or (*idle) the
+ * thread's connection was idle for IDLE_CLOSE_MS. */
+static wb_job *take_job(const wb_conn *c, int *idle)
+{
+    uint64_t close_at = c->last_used_ns + IDLE_CLOSE_MS * 1000000ULL;
+    struct timespec until = { (time_t)(close_at / 1000000000ULL),
+                              (long)(close_at % 1000000000ULL) };
+    wb_job *job;
+
+    *idle = 0;
+    pthread_mutex_lock(&lock);
+    while (queue_head == NULL) {
+        if (c->slot < 0)
+            pthread_cond_wait(&work_cv, &lock);
+        else if (pthread_cond_timedwait(&work_cv, &lock, &until) == ETIMEDOUT
+                 && queue_head == NULL) {
+            pthread_mutex_unlock(&lock);
+            *idle = 1;
+            return NULL;
+        }
+    }
+    job = dequeue();
     if (job->abandoned) {
+        client_release(job);
         pthread_mutex_unlock(&lock);
         free_job(job);
         return NULL;
@@ -622,6 +803,7 @@ static void cache_late_answer(const wb_job *job);
 static void finish_job(wb_job *job)
 {
     pthread_mutex_lock(&lock);
+    client_release(job);
     if (job->abandoned) {
         pthread_mutex_unlock(&lock);
         cache_late_answer(job);
@@ -633,16 +815,16 @@ static void finish_job(wb_job *job)
     pthread_mutex_unlock(&lock);
 }
 
-/* ---------------------------------------------------------- connections */
+/* A job the pool did not run because its caller gave it up. */
+static void drop_job(wb_job *job)
+{
+    pthread_mutex_lock(&lock);
+    client_release(job);
+    pthread_mutex_unlock(&lock);
+    free_job(job);
+}
 
-/* A pool thread's connection to winbindd, as far as we can tell from the
- * results of its calls (libwbclient does not say when it reconnects). */
-typedef struct {
-    struct wbcContext *ctx;
-    int healthy;            /* the last call reached winbindd */
-    int privileged;         /* ... through the privileged pipe */
-    time_t last_used;
-} wb_conn;
+/* ---------------------------------------------------------- connections */
 
 /* winbindd drops clients idle for "winbind request timeout" seconds (60 by
  * default, but it may be set as low as 1) when another client connects, so
@@ -663,7 +845,7 @@ static int needs_privilege(const wb_job *job)
 static int may_connect(const wb_conn *c, const wb_job *job)
 {
     return !c->healthy || (needs_privilege(job) && !c->privileged)
-        || now_mono() - c->last_used >= IDLE_RECONNECT_S;
+        || now_mono_ns() - c->last_used_ns >= IDLE_RECONNECT_S * 1000000000ULL;
 }
 
 /* How long a call that may connect waits for a slot, and how long a slot
@@ -682,50 +864,111 @@ static int may_connect(const wb_conn *c, const wb_job *job)
 #define CONNECT_WAIT_MS 1500
 #define CONNECT_LEASE_MS 250
 
-/* A job its caller gave up while it waited for a connect slot is not run,
- * unless its late answer is still kept (cache_late_answer: names of SIDs,
- * SIDs of groups). */
+/* How long a call waits for a slot of the connection budget, checking every
+ * 1-8 ms; and how long after a call waited for one the holders close their
+ * connections once their call is done, so that the budget goes round. */
+#define BUDGET_WAIT_MS 1500
+#define BUDGET_PRESSED_MS 100
+
+/* A job its caller gave up while it waited for a slot is not run, unless
+ * its late answer is still kept (cache_late_answer: names of SIDs, SIDs
+ * of groups). */
 static int is_given_up(const wb_job *job)
 {
     return __atomic_load_n(&job->abandoned, __ATOMIC_ACQUIRE)
         && job->kind != JOB_SID2NAME && job->kind != JOB_GROUP2SIDS;
 }
 
-/* Take a free or expired slot: its index, with the lease's stamp in
- * *stamp; -1 if none came free within CONNECT_WAIT_MS (the call then goes
- * ahead without one), -2 if the caller gave the job up meanwhile (see
- * is_given_up).
- * CLOCK_MONOTONIC is one clock for every process. */
+static void pause_ms(long ms)
+{
+    const struct timespec t = { 0, ms * 1000000L };
+
+    nanosleep(&t, NULL);
+}
+
+/* Take a connect slot: its index, with the lease's stamp in *stamp; -1 if
+ * none came free within CONNECT_WAIT_MS (the call then goes ahead without
+ * one), -2 if the caller gave the job up meanwhile (see is_given_up). */
 static int take_slot(const wb_job *job, uint64_t *stamp)
 {
-    const struct timespec pause = { 0, 1000000L };
     uint64_t start = now_mono_ns(), now = start;
     int i;
 
     do {
-        for (i = 0; i < CONNECT_SLOTS; i++) {
-            uint64_t cur = __atomic_load_n(&connect_slots[i], __ATOMIC_ACQUIRE);
-
-            if ((cur == 0 || now - cur > CONNECT_LEASE_MS * 1000000u)
-                && __atomic_compare_exchange_n(&connect_slots[i], &cur, now, 0,
-                                               __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-                *stamp = now;
-                return i;
-            }
-        }
+        if ((i = neg_wb_connect_take(now, CONNECT_LEASE_MS * 1000000ULL, stamp)) >= 0)
+            return i;
         if (is_given_up(job))
             return -2;
-        nanosleep(&pause, NULL);
+        pause_ms(1);
         now = now_mono_ns();
-    } while (now - start < CONNECT_WAIT_MS * 1000000u);
+    } while (now - start < CONNECT_WAIT_MS * 1000000ULL);
     return -1;
 }
 
-/* Give the slot back, unless its lease ran out and another call took it. */
-static void give_slot(int i, uint64_t stamp)
+/* Take a slot of the connection budget: its index; -1 if none came free
+ * within BUDGET_WAIT_MS, -2 if the caller gave the job up meanwhile. The
+ * slots of children that are gone are taken back once at the start and
+ * then every 100 ms. */
+static int take_budget_slot(const wb_job *job)
 {
-    __atomic_compare_exchange_n(&connect_slots[i], &stamp, 0, 0,
-                                __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+    uint64_t start = now_mono_ns(), now = start, reclaimed = 0;
+    long delay = 1;
+    int i;
+
+    for (;;) {
+        if ((i = neg_wb_budget_take(getpid())) >= 0)
+            return i;
+        neg_wb_budget_wanted(now);
+        if (now - reclaimed >= 100000000ULL) {
+            reclaimed = now;
+            if (neg_wb_budget_reclaim() > 0)
+                continue;
+        }
+        if (is_given_up(job))
+            return -2;
+        if (now - start >= BUDGET_WAIT_MS * 1000000ULL)
+            return -1;
+        pause_ms(delay);
+        delay = delay < 8 ? delay * 2 : 8;
+        now = now_mono_ns();
+    }
+}
+
+static void close_conn(wb_conn *c)
+{
+    if (c->ctx != NULL)
+        wbcCtxFree(c->ctx);     /* closes its sockets */
+    c->ctx = NULL;
+    c->healthy = c->privileged = 0;
+    if (c->slot >= 0)
+        neg_wb_budget_give(c->slot, getpid());
+    c->slot = -1;
+}
+
+/* Make the thread ready for the job: a budget slot and a context. 1 ready,
+ * 0 the job was given up, -1 not possible (job->status says why). */
+static int open_conn(wb_conn *c, wb_job *job)
+{
+    int slot;
+
+    if (c->slot < 0) {
+        if ((slot = take_budget_slot(job)) == -2)
+            return 0;
+        if (slot < 0) {
+            snprintf(job->res.detail, sizeof(job->res.detail), "all %d connections "
+                     "to winbindd that httpd may hold are in use "
+                     "(NegotiateWinbindConnections)", neg_wb_budget());
+            job->status = NEG_WB_NO_CONNECTION;
+            return -1;
+        }
+        c->slot = slot;
+    }
+    if (c->ctx == NULL && (c->ctx = wbcCtxCreate()) == NULL) {
+        copy_str(job->res.detail, sizeof(job->res.detail), "out of memory");
+        job->status = NEG_WB_ERROR;
+        return -1;
+    }
+    return 1;
 }
 
 static void note_call(wb_conn *c, const wb_job *job)
@@ -736,7 +979,7 @@ static void note_call(wb_conn *c, const wb_job *job)
         c->privileged = 0;
     else if (needs_privilege(job))
         c->privileged = job->status == NEG_WB_OK || job->status == NEG_WB_AUTH_FAILED;
-    c->last_used = now_mono();
+    c->last_used_ns = now_mono_ns();
 }
 
 /* The status page's figures: threads busy with a call, the calls by
@@ -771,33 +1014,26 @@ static int run_on_connection(wb_conn *c, wb_job *job)
     }
     job->status = run_any(c->ctx, job);
     if (slot >= 0)
-        give_slot(slot, stamp);
+        neg_wb_connect_give(slot, stamp);
     note_call(c, job);
     call_ended(job->status, started);
     return 1;
 }
 
-int neg_wb_share_connect_slots(void)
+int neg_wb_share_slots(void)
 {
-    uint64_t *m;
-
-    if (shared_slots != NULL)
-        return 1;
-    m = mmap(NULL, sizeof(local_slots), PROT_READ | PROT_WRITE,
-             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED)
-        return 0;
-    shared_slots = connect_slots = m;       /* zero-filled: all free */
-    return 1;
+    return neg_wb_slots_share();
 }
 
-void neg_wb_unshare_connect_slots(void)
+void neg_wb_unshare_slots(void)
 {
-    if (shared_slots == NULL)
-        return;
-    connect_slots = local_slots;
-    munmap(shared_slots, sizeof(local_slots));
-    shared_slots = NULL;
+    neg_wb_slots_unshare();
+}
+
+int neg_wb_connections(int *budget)
+{
+    *budget = neg_wb_budget();
+    return neg_wb_budget_in_use(1);
 }
 
 /* ---------------------------------------------------------------- pool */
@@ -819,27 +1055,36 @@ static void never_preempt_on_wakeup(void)
 #endif
 }
 
+/* One job on this thread's connection. While calls wait for a budget
+ * slot, the connection is closed after its call. */
+static void serve(wb_conn *c, wb_job *job)
+{
+    int r = open_conn(c, job);
+
+    if (r > 0 && !run_on_connection(c, job))
+        r = 0;
+    if (r == 0) {
+        drop_job(job);          /* given up: no answer to keep */
+        return;
+    }
+    finish_job(job);            /* the job may be gone from here on */
+    if (r > 0 && neg_wb_budget_pressed(now_mono_ns(), BUDGET_PRESSED_MS * 1000000ULL))
+        close_conn(c);
+}
+
 static void *pool_thread(void *arg)
 {
-    wb_conn conn = { NULL, 0, 0, 0 };
+    wb_conn conn = { NULL, 0, 0, 0, -1 };
     wb_job *job;
+    int idle;
 
     (void)arg;
     never_preempt_on_wakeup();
     for (;;) {
-        if ((job = take_job()) == NULL)
-            continue;
-        if (conn.ctx == NULL)
-            conn.ctx = wbcCtxCreate();
-        if (conn.ctx == NULL) {
-            job->status = NEG_WB_ERROR;
-            copy_str(job->res.detail, sizeof(job->res.detail), "out of memory");
-        }
-        else if (!run_on_connection(&conn, job)) {
-            free_job(job);              /* abandoned: no answer to keep */
-            continue;
-        }
-        finish_job(job);
+        if ((job = take_job(&conn, &idle)) != NULL)
+            serve(&conn, job);
+        else if (idle)
+            close_conn(&conn);
     }
     return NULL;
 }
@@ -876,13 +1121,44 @@ static void deadline_after(int timeout_ms, struct timespec *ts)
     }
 }
 
+/* May the job wait for the pool? OK, else why not: CLIENT_BUSY when its
+ * client address has its share of the process's calls already, BUSY when
+ * enough callers wait (the other workers stay free for other requests:
+ * static files, Kerberos) or the queue is full. Under lock. */
+static neg_wb_status admit(const wb_job *job)
+{
+    if (job->client != 0 && per_client > 0 && client_calls(job->client) >= per_client) {
+        neg_status_add(NEG_STAT_WB_CLIENT_FULL, 1);
+        return NEG_WB_CLIENT_BUSY;
+    }
+    if (waiters >= max_waiters || queued >= QUEUE_PER_THREAD * pool_threads) {
+        neg_status_add(NEG_STAT_WB_QUEUE_FULL, 1);
+        return NEG_WB_BUSY;
+    }
+    return NEG_WB_OK;
+}
+
+/* Wait for the queued job until the deadline: 1 done, 0 abandoned. Under lock. */
+static int wait_for(wb_job *job, const struct timespec *deadline)
+{
+    while (!job->done) {
+        if (pthread_cond_timedwait(&job->done_cv, &lock, deadline) == ETIMEDOUT
+            && !job->done) {
+            __atomic_store_n(&job->abandoned, 1, __ATOMIC_RELEASE);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* Queue the job and wait for it until the deadline. Returns 1 when the job
  * is done (the caller frees it), 0 when it was abandoned, or never queued
- * for want of time (*status says which: TIMEOUT or BUSY), -1 when it could
- * not be run (the caller frees it). */
+ * (*status says why: TIMEOUT, BUSY or CLIENT_BUSY), -1 when it could not
+ * be run (the caller frees it). */
 static int run_job(wb_job *job, int timeout_ms, neg_wb_status *status)
 {
     struct timespec deadline;
+    int done;
 
     *status = NEG_WB_TIMEOUT;
     if (timeout_ms <= 0) {              /* the request's budget is spent */
@@ -896,31 +1172,23 @@ static int run_job(wb_job *job, int timeout_ms, neg_wb_status *status)
         pthread_mutex_unlock(&lock);
         return -1;
     }
-    if (queued >= QUEUE_PER_THREAD * pool_threads) {
+    if ((*status = admit(job)) != NEG_WB_OK) {
         pthread_mutex_unlock(&lock);
         free_job(job);
-        *status = NEG_WB_BUSY;
-        neg_status_add(NEG_STAT_WB_QUEUE_FULL, 1);
         return 0;
     }
-    queued++;
-    if (queue_tail != NULL)
-        queue_tail->next = job;
-    else
-        queue_head = job;
-    queue_tail = job;
-    pthread_cond_signal(&work_cv);
-    while (!job->done) {
-        if (pthread_cond_timedwait(&job->done_cv, &lock, &deadline) == ETIMEDOUT
-            && !job->done) {
-            __atomic_store_n(&job->abandoned, 1, __ATOMIC_RELEASE);
-            pthread_mutex_unlock(&lock);
-            neg_status_add(NEG_STAT_WB_TIMEOUTS, 1);
-            return 0;
-        }
-    }
+    enqueue(job);
+    waiters++;
+    neg_status_add(NEG_STAT_WB_WAITING, 1);
+    done = wait_for(job, &deadline);
+    neg_status_add(NEG_STAT_WB_WAITING, -1);
+    waiters--;
     pthread_mutex_unlock(&lock);
-    return 1;
+    if (!done) {
+        *status = NEG_WB_TIMEOUT;
+        neg_status_add(NEG_STAT_WB_TIMEOUTS, 1);
+    }
+    return done;
 }
 
 static unsigned char *copy_bytes(const unsigned char *p, size_t n)
@@ -952,12 +1220,13 @@ void neg_wb_result_clear(neg_wb_result *res)
 
 /* A logon job: names copied (the caller may be gone when it runs). */
 static wb_job *logon_job(job_kind kind, const char *account, const char *domain,
-                         const char *workstation)
+                         const char *workstation, const char *client)
 {
     wb_job *job = new_job(kind);
 
     if (job == NULL)
         return NULL;
+    job->client = client_key(client);
     job->account = strdup(account);
     job->domain = strdup(domain);
     job->workstation = strdup(workstation);
@@ -990,9 +1259,10 @@ static neg_wb_status run_logon(wb_job *job, int complete, int timeout_ms,
 
 neg_wb_status neg_wb_verify_plain(const char *account, const char *domain,
                                   const char *password, int allow_machine,
-                                  int timeout_ms, neg_wb_result *res)
+                                  const char *client, int timeout_ms,
+                                  neg_wb_result *res)
 {
-    wb_job *job = logon_job(JOB_PLAIN, account, domain, "");
+    wb_job *job = logon_job(JOB_PLAIN, account, domain, "", client);
 
     if (job != NULL) {
         job->password = strdup(password);
@@ -1004,7 +1274,8 @@ neg_wb_status neg_wb_verify_plain(const char *account, const char *domain,
 neg_wb_status neg_wb_verify(const neg_wb_response *req, int timeout_ms,
                             neg_wb_result *res)
 {
-    wb_job *job = logon_job(JOB_VERIFY, req->account, req->domain, req->workstation);
+    wb_job *job = logon_job(JOB_VERIFY, req->account, req->domain, req->workstation,
+                            req->client);
 
     if (job != NULL) {
         job->allow_machine = req->allow_machine;
@@ -1058,34 +1329,18 @@ neg_wb_status neg_wb_names_get(int timeout_ms, neg_wb_names *out,
 
 /* ---------------------------------------------------------------- names */
 
-/* A direct-mapped cache: a collision evicts. Under lock. Failures are
- * cached too (see winbind.h), with their status. */
-#define NAME_CACHE_SLOTS 2048
+/* The names of SIDs, per process (sid_cache.h): room for four users of
+ * NEG_PAC_MAX_SIDS groups each, 120 bytes and the name per SID seen (at
+ * most 2 MB and the names), and a 64 KB index; made at the first lookup.
+ * A name is kept NEG_WB_NAME_TTL more seconds after it is due for a
+ * refresh, and used meanwhile when the refresh gets no answer. It was a
+ * direct-mapped table of 2,048 entries: the SIDs of a user in 1,500 groups
+ * collided there (each request of his asked winbind for 382-815 of them
+ * again), and failures written over names wiped those of other users.
+ * Under lock. */
+#define NAME_CACHE_ENTRIES (4 * NEG_PAC_MAX_SIDS)
 
-typedef struct {
-    neg_sid sid;
-    neg_wb_status status;
-    char name[NEG_WB_NAME_MAX];
-    time_t expires;
-} name_entry;
-
-static name_entry sid_cache[NAME_CACHE_SLOTS];
-
-static unsigned int hash_bytes(const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    unsigned int h = 2166136261u;
-
-    while (n--)
-        h = (h ^ *b++) * 16777619u;
-    return h % NAME_CACHE_SLOTS;
-}
-
-static unsigned int hash_sid(const neg_sid *sid)
-{
-    return hash_bytes(sid->sub, sizeof(uint32_t) * sid->count)
-         ^ hash_bytes(sid->authority, 6);
-}
+static neg_sid_cache *name_cache;
 
 static int name_ttl(neg_wb_status st)
 {
@@ -1093,17 +1348,36 @@ static int name_ttl(neg_wb_status st)
          : st == NEG_WB_AUTH_FAILED ? NEG_WB_UNKNOWN_TTL : NEG_WB_FAILED_TTL;
 }
 
+/* What the cache knows of sid: *st the name's (OK, the name in out) or the
+ * failure's status. */
+static neg_sc_found cached_name(const neg_sid *sid, neg_wb_status *st,
+                                char *out, size_t cap)
+{
+    neg_sc_found found = NEG_SC_MISS;
+    int status = NEG_WB_OK;
+
+    pthread_mutex_lock(&lock);
+    if (name_cache == NULL)
+        name_cache = neg_sid_cache_new(NAME_CACHE_ENTRIES);
+    if (name_cache != NULL)
+        found = neg_sid_cache_get(name_cache, sid, now_mono(), &status, out, cap);
+    pthread_mutex_unlock(&lock);
+    *st = (neg_wb_status)status;
+    return found;
+}
+
+/* An answer of winbind, or a failure to get one. A failure never takes
+ * the place of a name (sid_cache.h). */
 static void cache_name(const neg_sid *sid, neg_wb_status st, const char *name)
 {
-    name_entry e;
+    time_t now = now_mono();
 
-    memset(&e, 0, sizeof(e));
-    e.sid = *sid;
-    e.status = st;
-    copy_str(e.name, sizeof(e.name), st == NEG_WB_OK ? name : "");
-    e.expires = now_mono() + name_ttl(st);
     pthread_mutex_lock(&lock);
-    sid_cache[hash_sid(sid)] = e;
+    if (name_cache != NULL && st == NEG_WB_OK && name != NULL)
+        neg_sid_cache_put_name(name_cache, sid, name, now, NEG_WB_NAME_TTL,
+                               NEG_WB_NAME_TTL);
+    else if (name_cache != NULL && st != NEG_WB_OK)
+        neg_sid_cache_put_failure(name_cache, sid, (int)st, now, name_ttl(st));
     pthread_mutex_unlock(&lock);
 }
 
@@ -1121,38 +1395,55 @@ static void cache_late_answer(const wb_job *job)
         cache_group(job->name, job->status, job->group_sids, job->n_group_sids);
 }
 
+static neg_wb_status give_name(const char *name, char *out, size_t cap)
+{
+    copy_str(out, cap, name);
+    respell(out);
+    return NEG_WB_OK;
+}
+
+/* No answer from winbind: a name known before if there is one (stale is
+ * the cache's verdict), else the failure. */
+static neg_wb_status no_answer(neg_sc_found found, const char *known,
+                               neg_wb_status st, char *out, size_t cap)
+{
+    return found == NEG_SC_STALE ? give_name(known, out, cap) : st;
+}
+
 neg_wb_status neg_wb_sid_to_name(const neg_sid *sid, int timeout_ms,
                                  char *out, size_t cap)
 {
-    name_entry *e = &sid_cache[hash_sid(sid)];
+    char known[NEG_WB_NAME_MAX];
     neg_wb_status st;
+    neg_sc_found found = cached_name(sid, &st, known, sizeof(known));
     wb_job *job;
-    int r, hit;
+    int r;
 
-    pthread_mutex_lock(&lock);
-    hit = e->expires > now_mono() && neg_sid_equal(&e->sid, sid);
-    st = e->status;
-    if (hit && st == NEG_WB_OK)
-        copy_str(out, cap, e->name);
-    pthread_mutex_unlock(&lock);
-    if (hit && st == NEG_WB_OK)
-        respell(out);
-    if (hit)
-        return st;
+    if (found == NEG_SC_FRESH) {
+        neg_status_add(NEG_STAT_SID_NAME_HITS, 1);
+        return st == NEG_WB_OK ? give_name(known, out, cap) : st;
+    }
+    neg_status_add(NEG_STAT_SID_NAME_MISSES, 1);
+    /* the request's budget is spent: not asked, so nothing to remember */
+    if (timeout_ms <= 0)
+        return no_answer(found, known, NEG_WB_TIMEOUT, out, cap);
     if ((job = new_job(JOB_SID2NAME)) == NULL)
-        return NEG_WB_ERROR;
+        return no_answer(found, known, NEG_WB_ERROR, out, cap);
     job->sid = *sid;
     r = run_job(job, timeout_ms, &st);
     if (r == 0) {
-        cache_name(sid, st, NULL);      /* until the late answer, if any */
-        return st;
+        /* a call that waits is remembered until its late answer, if any;
+         * one refused at once (BUSY) made nobody wait */
+        if (st == NEG_WB_TIMEOUT)
+            cache_name(sid, st, NULL);
+        return no_answer(found, known, st, out, cap);
     }
     st = r < 0 ? NEG_WB_ERROR : job->status;
-    if (st == NEG_WB_OK) {
-        copy_str(out, cap, job->name);
-        respell(out);
-    }
     cache_name(sid, st, job->name);
+    if (st == NEG_WB_OK)
+        give_name(job->name, out, cap);
+    else
+        st = no_answer(found, known, st, out, cap);
     free_job(job);
     return st;
 }
@@ -1510,6 +1801,8 @@ const char *neg_wb_status_str(neg_wb_status s)
     case NEG_WB_NO_PRIVILEGE: return "winbind's privileged pipe is not accessible";
     case NEG_WB_TIMEOUT:      return "winbind did not answer in time";
     case NEG_WB_BUSY:         return "too many calls are waiting for winbind";
+    case NEG_WB_CLIENT_BUSY:  return "the client address has its share of calls to winbind";
+    case NEG_WB_NO_CONNECTION: return "every connection to winbindd that httpd may hold is in use";
     case NEG_WB_UNKNOWN_DOMAIN: return "winbind knows no such domain";
     case NEG_WB_ERROR:        return "winbind call failed";
     }

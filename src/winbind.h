@@ -9,8 +9,13 @@
  * for its call at most the given timeout: the time left of its request's
  * budget (a timeout of 0 or less fails at once), so a hung winbindd costs
  * one quick refusal per request, never a worker held for minutes. Calls
- * waiting for a pool thread are bounded too: past the bound, a call fails
- * at once (NEG_WB_BUSY). Knows nothing of httpd.
+ * waiting are bounded too, so that workers stay free for other requests:
+ * past the bound, a call fails at once (NEG_WB_BUSY); and so is each
+ * client address's share of them, so that a flood of failed logons from
+ * one address does not starve the others (NEG_WB_CLIENT_BUSY). A thread
+ * holds its connection while it is in use and closes it after a second
+ * idle, and the connections of all httpd children together stay within a
+ * budget (wb_slots.h). Knows nothing of httpd.
  */
 #ifndef NEG_WINBIND_H
 #define NEG_WINBIND_H
@@ -27,6 +32,9 @@ typedef enum {
     NEG_WB_NO_PRIVILEGE,    /* winbindd runs, but its privileged pipe is closed to us */
     NEG_WB_TIMEOUT,         /* no answer within the bound */
     NEG_WB_BUSY,            /* too many calls already wait for winbind */
+    NEG_WB_CLIENT_BUSY,     /* the logon's client address has its share of
+                             * the process's calls already */
+    NEG_WB_NO_CONNECTION,   /* every connection httpd may hold is in use */
     NEG_WB_ERROR,           /* anything else (memory, protocol), or winbind
                              * answered with an error it could not show to
                              * mean "no such name" */
@@ -65,6 +73,8 @@ typedef struct {
     const unsigned char *lm;
     size_t lm_len;
     int allow_machine;              /* may computer and trust accounts log on? */
+    const char *client;             /* the client's address, for its share
+                                     * of the calls (NULL: none counted) */
 } neg_wb_response;
 
 typedef struct {
@@ -73,15 +83,37 @@ typedef struct {
     char dns_domain[NEG_WB_NAME_MAX];       /* example.test */
 } neg_wb_names;
 
-/* Set the pool's size (threads per process); call before first use. */
+/* The configuration: pool threads per process (NegotiateWinbindThreads,
+ * 1-64), calls one client address may have queued or running in a process
+ * (NegotiateWinbindPerClient, 0-1024, 0 for no bound) and connections to
+ * winbindd across all httpd children (NegotiateWinbindConnections,
+ * 1-1024); a value out of range changes nothing. Call before first use;
+ * defaults puts back 8, 6 and 64. */
 void neg_wb_configure(int threads);
+void neg_wb_configure_per_client(int calls);
+void neg_wb_configure_connections(int n);
+void neg_wb_configure_defaults(void);
+
+/* In each process before its first call, with its request threads (the
+ * MPM's threads per child; 1 under prefork): it gets no more pool threads
+ * than that, all but an eighth of them (at least one) may wait for winbind
+ * at once (NEG_WB_BUSY past that), and a client address at most half of
+ * those (NEG_WB_CLIENT_BUSY), whatever NegotiateWinbindPerClient says. */
+void neg_wb_configure_process(int workers);
+/* The bound on one client address's calls in this process (0: none). */
+int neg_wb_client_share(void);
 
 /* In the parent, before children are forked: connections to winbindd are
- * then opened at most four at a time across all of them, not only within
- * each (returns 0 if the shared slots could not be made; each process then
- * has its own). Unshare when the configuration that made them goes away. */
-int neg_wb_share_connect_slots(void);
-void neg_wb_unshare_connect_slots(void);
+ * then opened at most four at a time across all of them, and held within
+ * the budget of connections across all of them (wb_slots.h), not only
+ * within each (returns 0 if the shared block could not be made; each
+ * process then has its own). Unshare when the configuration that made it
+ * goes away. */
+int neg_wb_share_slots(void);
+void neg_wb_unshare_slots(void);
+/* Connections held now by the children sharing the block (those still
+ * there), and the budget. */
+int neg_wb_connections(int *budget);
 
 /* Verify an NTLM response (WBC_AUTH_USER_LEVEL_RESPONSE). */
 neg_wb_status neg_wb_verify(const neg_wb_response *req, int timeout_ms,
@@ -90,14 +122,18 @@ neg_wb_status neg_wb_verify(const neg_wb_response *req, int timeout_ms,
 /* Verify a plain-text password (WBC_AUTH_USER_LEVEL_PLAIN), for Basic. */
 neg_wb_status neg_wb_verify_plain(const char *account, const char *domain,
                                   const char *password, int allow_machine,
-                                  int timeout_ms, neg_wb_result *res);
+                                  const char *client, int timeout_ms,
+                                  neg_wb_result *res);
 
 void neg_wb_result_clear(neg_wb_result *res);
 
-/* "DOMAIN\\name" of a SID, cached for the process for NEG_WB_NAME_TTL
- * seconds; a SID winbind cannot name for NEG_WB_UNKNOWN_TTL, and one it did
- * not answer for (timeout, busy, unreachable) for NEG_WB_FAILED_TTL, so
- * that the groups of the next requests do not wait for it again. */
+/* "DOMAIN\\name" of a SID, cached for the process (sid_cache.h) for
+ * NEG_WB_NAME_TTL seconds, then used for as long again while a refresh
+ * gets no answer; a SID winbind cannot name for NEG_WB_UNKNOWN_TTL, and
+ * one it gave no answer for (none in time, unreachable) for
+ * NEG_WB_FAILED_TTL, so that the groups of the next requests do not wait
+ * for it again. A failure never takes the place of a name, and a call not
+ * made (the budget spent, the pool busy) is not remembered. */
 #define NEG_WB_NAME_TTL 600
 #define NEG_WB_UNKNOWN_TTL 60
 #define NEG_WB_FAILED_TTL 5

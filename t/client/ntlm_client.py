@@ -36,7 +36,7 @@ def parse_body(body):
 class Conn:
     def __init__(self, a):
         self.a = a
-        self.conn = connection(a.host, a.port, a.tls)
+        self.conn = connection(a.host, a.port, a.tls, source=getattr(a, 'source', None))
 
     def request(self, token=None, scheme=None, body=None, expect=False, path=None):
         a = self.a
@@ -228,7 +228,9 @@ def with_requests(a, out):
 
 def concurrent(a):
     """N handshakes at once, alternating two users, each on its own
-    connection; every answer must name the user of its own connection."""
+    connection; every answer must name the user of its own connection.
+    Connection i comes from 127.0.1.(1 + i % --sources) (by default each
+    from its own address: N users, as the module counts them)."""
     users = [('alice', 'AlicePassw0rd!'), ('bob', 'BobPassw0rd!')]
     results = [None] * a.concurrent
     challenged = [None] * a.concurrent      # when each got its CHALLENGE
@@ -239,6 +241,7 @@ def concurrent(a):
         user, pw = users[i % 2]
         b = argparse.Namespace(**vars(a))
         b.user, b.password = user, pw
+        b.source = '127.0.1.%d' % (1 + i % min(a.sources or a.concurrent, 254))
         impl = NtlmAuthImpl(b)
         conn = Conn(b)
         leg = 'NEGOTIATE'
@@ -300,6 +303,8 @@ def main():
     ap.add_argument('--delay', type=float, default=0)
     ap.add_argument('--smbconf', default=os.environ.get('NEGOTIATE_DC_SMBCONF'))
     ap.add_argument('--concurrent', type=int, default=0)
+    ap.add_argument('--sources', type=int, default=0,
+                    help='--concurrent: from how many addresses (default: one each)')
     add_tls_arguments(ap)
     ap.add_argument('--spn-host', help='gss: the host of the SPN the client means '
                     '(default --host)')

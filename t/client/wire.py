@@ -70,12 +70,14 @@ class _TlsConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self._sni)
 
 
-def connection(host, port, tls=False, timeout=30):
+def connection(host, port, tls=False, timeout=30, source=None):
     """An HTTP/1.1 connection to the loopback server as host (Host header
-    and, with tls, SNI)."""
+    and, with tls, SNI); from the address source (another loopback address:
+    another client to the server), if given."""
     if tls:
         return _TlsConnection(host, port, timeout)
-    return http.client.HTTPConnection('127.0.0.1', port, timeout=timeout)
+    return http.client.HTTPConnection('127.0.0.1', port, timeout=timeout,
+                                      source_address=(source, 0) if source else None)
 
 
 def peer_certificate(conn):
