@@ -53,6 +53,26 @@ static int budget_ms(const neg_request_state *st)
     return left <= 0 ? 0 : (int)apr_time_as_msec(left);
 }
 
+/* An identity without SIDs (a ticket without a PAC, accepted where
+ * NegotiateRealmMap declares its realm one without PACs) is in groups
+ * nobody knows: an error, never a denial, which "Require not" would turn
+ * into a grant. */
+static authz_status without_sids(request_rec *r, const char *provider,
+                                 const neg_identity *id)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0708)
+                  "Require %s: cannot decide for %s, whose logon carries no "
+                  "SIDs (a Kerberos ticket with no PAC, accepted because "
+                  "NegotiateRealmMap declares its realm %s one without PACs), "
+                  "so its groups are unknown (500); do not use group or SID "
+                  "rules where such tickets are accepted, or have the users "
+                  "sign in from an Active Directory realm", provider, r->user,
+                  id->realm ? id->realm : "?");
+    apr_table_setn(r->notes, "negotiate-error", "NEG0708");
+    neg_status_refusal("NEG0708");
+    return AUTHZ_GENERAL_ERROR;
+}
+
 /* The logon this module made for the request. A user another module
  * authenticated is an error, not a denial: under Require not, httpd turns
  * a denial into "neutral", which would let that user in. */
@@ -72,6 +92,8 @@ static authz_status state_for_authz(request_rec *r, const char *provider,
         neg_status_refusal("NEG0701");
         return AUTHZ_GENERAL_ERROR;
     }
+    if ((*st)->id->n_sids == 0)
+        return without_sids(r, provider, (*st)->id);
     return AUTHZ_GRANTED;
 }
 

@@ -303,6 +303,26 @@ static const char *incomplete(const neg_identity *id, apr_pool_t *p)
         printable(p, id->account), printable(p, id->domain ? id->domain : "?"));
 }
 
+/* A client may ask its KDC for a ticket without a PAC (PA-PAC-REQUEST,
+ * RFC 4120 5.2.7 and MS-KILE 2.2.3), and AD's KDC obliges: the ticket then
+ * proves the name and nothing else. Its groups would be none, which a
+ * "Require not" rule or an application's deny list takes for "in no
+ * group". Only a realm the location declares one without PACs (a KDC
+ * outside AD, NegotiateRealmMap) may sign in so. */
+static const char *without_pac(const neg_identity *id, apr_pool_t *p)
+{
+    if (!is_kerberos(id) || id->n_sids > 0 || id->domain_mapped)
+        return NULL;
+    return apr_psprintf(p, "refused %s: it carries no PAC, so its groups and "
+                        "SIDs are unknown (the client asked its KDC for a "
+                        "ticket without one: kinit --no-request-pac); an "
+                        "Active Directory KDC always gives one when asked. "
+                        "If the realm %s is a KDC outside AD, declare it "
+                        "with NegotiateRealmMap %s <NETBIOS> here", whose(p, id),
+                        printable(p, id->realm ? id->realm : "?"),
+                        printable(p, id->realm ? id->realm : "?"));
+}
+
 const char *neg_identity_refusal(const neg_identity *id, apr_pool_t *p,
                                  const char **tag)
 {
@@ -312,6 +332,10 @@ const char *neg_identity_refusal(const neg_identity *id, apr_pool_t *p,
     if (why == NULL) {
         *tag = "NEG0402";
         why = incomplete(id, p);
+    }
+    if (why == NULL) {
+        *tag = "NEG0404";
+        why = without_pac(id, p);
     }
     return why;
 }

@@ -201,6 +201,32 @@ void neg_logon(const neg_logon_ctx *ctx, const char *authorization,
         name_user(ctx, v);
 }
 
+/* Is the ccache at path one this location's NegotiateDelegationDir holds?
+ * (krb5_accept.c makes it there as DIR/krb5cc_negotiate_XXXXXX) */
+static int ccache_is_here(const neg_logon_ctx *ctx, const char *path)
+{
+    const char *dir = ctx->conf->delegation_dir;
+    size_t n = dir ? strlen(dir) : 0;
+
+    return dir != NULL && strncmp(path, dir, n) == 0 && path[n] == '/'
+           && strchr(path + n + 1, '/') == NULL;
+}
+
+/* Delegated credentials go only where NegotiateDelegationDir lets them:
+ * an internal redirect or subrequest into a location without it (or with
+ * another) carries the identity, not the user's ticket-granting ticket. */
+static const neg_identity *without_foreign_ccache(const neg_logon_ctx *ctx,
+                                                  const neg_identity *id)
+{
+    neg_identity *c;
+
+    if (id->ccache == NULL || ccache_is_here(ctx, id->ccache))
+        return id;
+    c = apr_pmemdup(ctx->pool, id, sizeof(*id));
+    c->ccache = NULL;
+    return c;
+}
+
 const char *neg_logon_reuse(const neg_logon_ctx *ctx, const neg_identity *id,
                             neg_via via, neg_verdict *v)
 {
@@ -215,6 +241,7 @@ const char *neg_logon_reuse(const neg_logon_ctx *ctx, const neg_identity *id,
                 id->mech, id->where ? id->where : "?", why));
         return why;
     }
+    id = without_foreign_ccache(ctx, id);
     neg_verdict_grant(v, (neg_identity *)id);
     name_user(ctx, v);
     return NULL;

@@ -48,6 +48,7 @@ const neg_stat_tag neg_stat_tags[] = {
     { "NEG0401", NEG_SMECH_KERBEROS, "no NetBIOS domain for down-level" },
     { "NEG0402", NEG_SMECH_NONE,     "identity without a realm or name" },
     { "NEG0403", NEG_SMECH_NONE,     "control character in a name" },
+    { "NEG0404", NEG_SMECH_KERBEROS, "ticket without a PAC" },
     { "NEG0501", NEG_SMECH_BASIC,    "Basic credentials malformed" },
     { "NEG0502", NEG_SMECH_BASIC,    "Basic logon refused" },
     { "NEG0504", NEG_SMECH_BASIC,    "computer account (Basic)" },
@@ -57,6 +58,7 @@ const neg_stat_tag neg_stat_tags[] = {
     { "NEG0705", NEG_SMECH_NONE,     "group membership undecided" },
     { "NEG0706", NEG_SMECH_NONE,     "group name not resolved (winbind error)" },
     { "NEG0707", NEG_SMECH_NONE,     "group name of an unknown domain" },
+    { "NEG0708", NEG_SMECH_NONE,     "group rule for a logon without SIDs" },
     { "NEG0810", NEG_SMECH_KERBEROS, "older than the replay cache remembers" },
     { "other",   NEG_SMECH_NONE,     "a tag this table does not list" },
 };

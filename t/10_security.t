@@ -242,7 +242,7 @@ for my $case (["ali\rce\@EXAMPLE.TEST", 'CR', '0x0d', 'ali\\\\x0dce@EXAMPLE.TEST
         ok t_cmp($r->{status}, 200, 'a name with an @ in it: 200');
         ok t_cmp(var($r->{body}, 'REMOTE_USER'), 'alice@example.com',
                  'NegotiateUserFormat short: the name up to the last @');
-        $r = curl('/krb/whoami', header => ["Authorization: Negotiate " . minted_token('alice\@example.com@EXAMPLE.TEST')]);
+        $r = curl('/krbmap/whoami', header => ["Authorization: Negotiate " . minted_token('alice\@example.com@EXAMPLE.TEST')]);
         ok t_cmp(var($r->{body}, 'REMOTE_USER'), 'alice@example.com@EXAMPLE.TEST', 'upn: name and realm');
         ok t_cmp(var($r->{body}, 'NEGOTIATE_PRINCIPAL'), 'alice@example.com@EXAMPLE.TEST', 'NEGOTIATE_PRINCIPAL');
     }

@@ -114,8 +114,15 @@ static void from_kerberos(apr_pool_t *p)
     static const unsigned char bytes[] = { 0x01, 0x09, 0x0a, 0x0d, 0x1f, 0x7f };
     size_t i;
 
-    CHECK(neg_identity_from_kerberos(&id, p, "alice@EXAMPLE.TEST", NULL, 0, NULL) == NULL
-          && neg_identity_refusal(&id, p, &tag) == NULL, "Kerberos without a PAC: fit");
+    CHECK(neg_identity_from_kerberos(&id, p, "alice@EXAMPLE.TEST", NULL, 0, NULL) == NULL,
+          "Kerberos without a PAC: an identity");
+    why = neg_identity_refusal(&id, p, &tag);
+    CHECK(same(tag, "NEG0404") && has(why, "the Kerberos ticket of alice@EXAMPLE.TEST")
+          && has(why, "carries no PAC") && has(why, "NegotiateRealmMap EXAMPLE.TEST"),
+          "Kerberos without a PAC, its realm not mapped: refused, NEG0404");
+    id.domain_mapped = 1;
+    CHECK(neg_identity_refusal(&id, p, &tag) == NULL,
+          "Kerberos without a PAC, its realm NegotiateRealmMap's: fit");
 
     /* a ticket minted for "alice@" (no realm) */
     neg_identity_from_kerberos(&id, p, "alice@", NULL, 0, NULL);
@@ -191,6 +198,7 @@ static void realm_split(apr_pool_t *p)
     CHECK(neg_principal_at("alice") == NULL, "at: none");
 
     neg_identity_from_kerberos(&id, p, "alice@example.com@EXAMPLE.TEST", NULL, 0, NULL);
+    id.domain_mapped = 1;
     CHECK(same(id.account, "alice@example.com") && same(id.realm, "EXAMPLE.TEST")
           && neg_identity_refusal(&id, p, &tag) == NULL,
           "Kerberos: alice@example.com of EXAMPLE.TEST");

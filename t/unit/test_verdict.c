@@ -27,7 +27,13 @@ static int steps;                       /* calls of any stub's step */
 static neg_identity *stub_identity(const neg_logon_ctx *ctx, const char *mech)
 {
     neg_identity *id = apr_pcalloc(ctx->pool, sizeof(*id));
+    neg_sid *sid = apr_pcalloc(ctx->pool, sizeof(*sid));
 
+    /* the user's SID, as a PAC or winbind gives it (a Kerberos identity
+     * without one is a ticket without a PAC: NEG0404) */
+    neg_sid_from_string("S-1-5-21-1-2-3-1102", sid);
+    id->sids = sid;
+    id->n_sids = 1;
     id->mech = mech;
     id->auth_type = strcmp(mech, "basic") == 0 ? "Basic" : "Negotiate";
     id->account = "alice";
