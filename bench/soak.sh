@@ -93,7 +93,7 @@ done
 [[ $(id -u) -eq 0 ]] || die "run as root (the test domain and httpd's User/Group need it)"
 [[ -f $MODULE ]] || die "$MODULE is missing: build the module first (make)"
 "$PY" -c 'import gssapi, ntlm_auth' 2>/dev/null \
-    || die "python3-gssapi and python3-ntlm-auth are needed (t/deps.sh installs them)"
+    || die "python3-gssapi and python3-ntlm-auth are needed (scripts/deps.sh installs them)"
 
 HTTPD_MODULES=$(apxs -q LIBEXECDIR 2>/dev/null || echo /usr/lib/apache2/modules)
 

@@ -25,7 +25,7 @@ packages=(
     faketime
     # make fuzz (libFuzzer) and ./configure --enable-sanitizers
     clang libclang-rt-14-dev libfuzzer-14-dev
-    # the Debian package (t/package.sh: dpkg-buildpackage, dh-apache2 from
+    # the Debian package (scripts/package.sh: dpkg-buildpackage, dh-apache2 from
     # apache2-dev, dh-autoreconf from debhelper) and its check
     dpkg-dev debhelper lintian
 )
