@@ -14,15 +14,15 @@ packages=(
     libapache2-mod-perl2 curl python3 python3-gssapi
     python3-requests-ntlm python3-ntlm-auth gss-ntlmssp python3-h2
     openssl redis-server memcached
-    # application tests (t/root/50_django.rt, 55_php.rt, 60_proxy.rt)
+    # application tests (t/root/85_django.rt, 86_php.rt, 87_proxy.rt)
     libapache2-mod-wsgi-py3 python3-django libapache2-mod-php php-fpm
     # mod_auth_gssapi (MIT GSSAPI) loaded beside the module in one httpd
     # (t/root/*_coexist_gssapi.rt), and the peer the benchmarks measure
     libapache2-mod-auth-gssapi
-    # the browser tests (t/10_browser.t): Debian's Chromium, driven by
+    # the browser tests (t/80_browser.t): Debian's Chromium, driven by
     # playwright-core from npm (t/browser/package-lock.json)
     chromium
-    # negotiate-doctor's tests: a clock off by minutes (t/root/50_doctor.rt)
+    # negotiate-doctor's tests: a clock off by minutes (t/root/91_doctor.rt)
     libfaketime
     # t/12_skew.t moves a client's clock with libfaketime too
     faketime

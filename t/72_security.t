@@ -2,7 +2,7 @@
 # outlive their credentials or cross into places whose rules they do not
 # meet, and tickets that prove nobody are refused. Each case is a defect an
 # independent review found (the Kerberos replay with rewritten names is in
-# t/08_replay.t; those that need root are in t/root/).
+# t/60_replay.t; those that need root are in t/root/).
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test;
@@ -157,7 +157,7 @@ SKIP: {
 }
 
 # Computer accounts (HOSTILEWS$): refused unless NegotiateMachineAccounts
-# On (NTLM: t/09_hostile_table.t).
+# On (NTLM: t/71_hostile_table.t).
 ensure_machine_account();
 {
     my $cc = "$t/tmp/hostilews.$$.cc";
