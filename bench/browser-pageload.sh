@@ -54,7 +54,7 @@ done
 [[ $(id -u) -eq 0 ]] || die "run as root (the test domain and httpd's User/Group need it)"
 [[ -f $MODULE ]] || die "$MODULE is missing: build the module first (make)"
 command -v node >/dev/null && [[ -x /usr/lib/chromium/chromium || -x /usr/bin/chromium ]] \
-    || die "needs node and chromium: run t/deps.sh"
+    || die "needs node and chromium: run scripts/deps.sh"
 "$TOP/t/browser/install.sh"
 
 # The domain and the ports are shared with the test suite: one at a time.

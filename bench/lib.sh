@@ -117,11 +117,10 @@ start_httpd() {
 
 # The peer the benchmarks measure in the same run: Debian's
 # libapache2-mod-auth-gssapi (MIT krb5 GSSAPI). Prints the path of
-# mod_auth_gssapi.so: the installed one, or else the package's file
-# unpacked (apt-get download, dpkg-deb -x) under /var/cache/negbench. Not
-# installed on purpose: its postinst would enable it in /etc/apache2, and
-# Apache::Test copies mods-enabled into the test suite's httpd, where MIT's
-# GSSAPI next to the module's Heimdal would share one symbol namespace.
+# mod_auth_gssapi.so: the installed one (scripts/deps.sh installs the
+# package and disables the module its postinst enables), or else the
+# package's file unpacked (apt-get download, dpkg-deb -x) under
+# /var/cache/negbench.
 gssapi_module() {
     local sys=/usr/lib/apache2/modules/mod_auth_gssapi.so
     local cache=/var/cache/negbench deb

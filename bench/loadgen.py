@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Bounded authenticated load against mod_auth_negotiate, checking who
 every answer says the user is.  Used by bench/soak.sh and the root fault
-tests (t/root/30_faults.rt).
+tests (t/root/95_faults.rt).
 
   loadgen.py run --port P --kind krb|ntlm [options]    one load process
   loadgen.py merge FILE...                             add up run outputs

@@ -52,7 +52,7 @@ done
 if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-[ -f "$top/.libs/mod_auth_negotiate.so" ] || "$top/t/build.sh"
+[ -f "$top/.libs/mod_auth_negotiate.so" ] || "$top/scripts/build.sh"
 
 heimdal_dir=$(pkg-config --variable=libdir heimdal-gssapi)
 gcc -O2 -Wall -Wextra $(pkg-config --cflags heimdal-gssapi wbclient) "$here/wbc_rate.c" \

@@ -4,7 +4,7 @@
 # the httpd children do not grow.  Run as root from anywhere:
 #
 #   bench/soak.sh            300 s
-#   bench/soak.sh 20         the short form (t/root/40_soak.rt)
+#   bench/soak.sh 20         the short form (t/root/96_soak.rt)
 #
 # When others may run the test suite on this machine, hold its lock:
 #   flock /var/tmp/mod_auth_negotiate-suite.lock bench/soak.sh 300
@@ -93,11 +93,11 @@ done
 [[ $(id -u) -eq 0 ]] || die "run as root (the test domain and httpd's User/Group need it)"
 [[ -f $MODULE ]] || die "$MODULE is missing: build the module first (make)"
 "$PY" -c 'import gssapi, ntlm_auth' 2>/dev/null \
-    || die "python3-gssapi and python3-ntlm-auth are needed (t/deps.sh installs them)"
+    || die "python3-gssapi and python3-ntlm-auth are needed (scripts/deps.sh installs them)"
 
 HTTPD_MODULES=$(apxs -q LIBEXECDIR 2>/dev/null || echo /usr/lib/apache2/modules)
 
-# Run by the suite (t/root/40_soak.rt), we inherit its lock's descriptor:
+# Run by the suite (t/root/96_soak.rt), we inherit its lock's descriptor:
 # close it, or a DC or httpd started here would hold the lock while it runs.
 for fd in /proc/$$/fd/*; do
     [[ $(readlink "$fd" 2>/dev/null) == */mod_auth_negotiate-suite.lock ]] || continue

@@ -11,7 +11,7 @@ use Apache::TestUtil;
 use NegTest;
 
 my $lib = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
-plan tests => 21, need { 'libfaketime (t/deps.sh)' => -r $lib };
+plan tests => 21, need { 'libfaketime (scripts/deps.sh)' => -r $lib };
 
 my $t = t_dir();
 my $alice = kinit_user('alice');

@@ -64,7 +64,7 @@ sid_of() {
     samba-tool "$1" show "$2" --attributes=objectSid -s "$NEGOTIATE_DC_SMBCONF" \
         | awk '/^objectSid:/ {print $2}'
 }
-# Users in many groups (t/root/12_many_groups.rt, bench/groups.sh): made
+# Users in many groups (t/root/35_many_groups.rt, bench/groups.sh): made
 # once, in one transaction on the DC's sam.ldb (about 5 s the first time,
 # under 1 s to find them there afterwards).
 /usr/bin/python3 "$here/domain/groups.py" --local "$NEGOTIATE_DC_SMBCONF" scalegrp 1500 \
@@ -163,9 +163,9 @@ if [ -n "$stale" ]; then
 fi
 
 # Tests that need root: their own httpd with another Apache user, or
-# stopping winbindd. NEGOTIATE_ROOT_TESTS="t/root/10_x.rt ..." runs only
+# stopping winbindd. NEGOTIATE_ROOT_TESTS="t/root/95_faults.rt ..." runs only
 # those, NEGOTIATE_ROOT_TESTS=none (or NEGOTIATE_SKIP_ROOT_TESTS=1) none of
-# them (while working on one file: `bash t/integration.sh t/08_replay.t`
+# them (while working on one file: `bash t/integration.sh t/60_replay.t`
 # runs that Apache::Test file).
 root_tests=${NEGOTIATE_ROOT_TESTS:-$here/root/}
 [ "${NEGOTIATE_SKIP_ROOT_TESTS:-0}" = 1 ] && root_tests=none

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // Page loads in one fresh headless Chromium, for the integration tests
-// (t/10_browser.t, through NegTest::browser). The scenario is a JSON
+// (t/80_browser.t, through NegTest::browser). The scenario is a JSON
 // object (argv[2]): the browser's options (see launch() in lib.js:
 // allowlist, auth, negotiatePref, env, credentials, answers, resolve, args,
 // ignoreHTTPSErrors) and

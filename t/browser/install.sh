@@ -2,7 +2,7 @@
 # Install the browser harness's driver, playwright-core, pinned by
 # package-lock.json, into t/browser/node_modules (npm ci), unless the lock
 # file is unchanged since the last install. The browser is Debian's
-# chromium (t/deps.sh); nothing here downloads one. Used by
+# chromium (scripts/deps.sh); nothing here downloads one. Used by
 # t/integration.sh and bench/browser-pageload.sh.
 set -euo pipefail
 cd "$(dirname "$0")"

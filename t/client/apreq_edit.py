@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Edits of a krb5 GSS token (RFC 4121 4.1: 0x60 framing, OID, TOK_ID 01 00,
-then the AP-REQ of RFC 4120 5.5.1) for t/13_ticket_cache.t. Tokens in and
+then the AP-REQ of RFC 4120 5.5.1) for t/14_ticket_cache.t. Tokens in and
 out are base64 (the raw krb5 token, as t/client/krb5_token prints it).
 
   apreq_edit.py flip TOKEN [INDEX]

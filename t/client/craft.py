@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Hostile Authorization headers for t/09_hostile_table.t.
+"""Hostile Authorization headers for t/71_hostile_table.t.
 
 Drives HTTP/1.1 connections (http.client) through a scripted sequence of
 steps; each step sends one request whose Authorization header is built from

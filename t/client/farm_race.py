@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Send each token of a pool to two servers at the same moment (a farm's
-replay cache under load: t/root/20_replay_farm.rt).
+replay cache under load: t/root/65_replay_farm.rt).
 
     farm_race.py TOKENS_FILE URL_A URL_B [LANES]
 

@@ -1,7 +1,7 @@
 /*
  * krb5_token.c - a raw krb5 GSS token (AP-REQ) whose times are chosen by
  * the test (Heimdal), for the clock-skew and expired-ticket cases of
- * t/09_hostile_table.t. Prints the token in base64 on stdout; the test
+ * t/71_hostile_table.t. Prints the token in base64 on stdout; the test
  * frames it in SPNEGO itself when it wants to.
  *
  *   krb5_token [--service HTTP@localhost] [--lifetime SECONDS]
@@ -50,7 +50,7 @@
  * --read-reply: the server's answer (its AP-REP, hex) to a token made from
  * the ticket in KRB5CCNAME, decrypted with the ticket's session key:
  * prints "reply ctime=... cusec=... subkey=ENCTYPE|none seq=present|none"
- * (t/13_ticket_cache.t compares the fast path's answer with Heimdal's).
+ * (t/14_ticket_cache.t compares the fast path's answer with Heimdal's).
  */
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reuse of an identity (t/14_reuse_matrix.t): one logon by a real client,
+"""Reuse of an identity (t/41_reuse_matrix.t): one logon by a real client,
 then requests that carry no Authorization and could be served as the
 identity that logon proved: on the same connection, or on a new one with
 the cookies the server set (a NegotiateSession session).

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Send each token of a file once, in order, to one URL (the replay
-cache's memory: t/root/29_replay_memory.rt).
+cache's memory: t/root/67_replay_memory.rt).
 
     send_tokens.py TOKENS_FILE URL [LANES]
 

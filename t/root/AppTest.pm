@@ -1,5 +1,5 @@
 package AppTest;
-# Clients for the application tests (t/root/5*_*.rt): real curl, Heimdal
+# Clients for the application tests (t/root/8*_*.rt): real curl, Heimdal
 # kinit, python3-gssapi and python3-requests-ntlm against a RootHttpd
 # started from a conf/ sample.
 use strict;

@@ -2,7 +2,7 @@
 """Run a command with a terminal of its own (a new pty: its standard input
 and controlling terminal) and answer its prompts as a user would, its
 standard output and error going to a pipe, as `COMMAND > report` typed at
-a terminal (t/root/50_doctor.rt: the doctor's password prompts, which must
+a terminal (t/root/91_doctor.rt: the doctor's password prompts, which must
 not echo). Prints the command's output, then "on_tty.py: the terminal
 showed:" and what the terminal showed; exits with the command's status.
 

@@ -2,7 +2,7 @@
  * test_policy.c - policy.c's neg_policy_admits, the one question every
  * path that reuses an identity asks: for each rule a location can set, an
  * identity proved where the rule is laxer is refused where it is stricter,
- * on every path, and admitted where the rule is the same (t/14_reuse_matrix.t
+ * on every path, and admitted where the rule is the same (t/41_reuse_matrix.t
  * asks the same against the real server).
  */
 #include <string.h>

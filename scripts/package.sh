@@ -1,8 +1,8 @@
 #!/bin/bash
-# t/package.sh (root; t/all.sh runs it): the Debian package as an admin uses it.
+# scripts/package.sh (root; scripts/all.sh runs it): the Debian package as an admin uses it.
 #
 #  1. builds libapache2-mod-auth-negotiate with `dpkg-buildpackage -us -uc -b`
-#     in a copy of this tree (t/srctree.sh; the tree is left untouched) and
+#     in a copy of this tree (scripts/srctree.sh; the tree is left untouched) and
 #     runs lintian on it (any error fails);
 #  2. under the suite lock, with the test domain running: installs it into
 #     the system's apache2 (`apt-get install ./...deb`), `a2enmod
@@ -17,11 +17,12 @@
 #     not enabled before; the snippet removed).
 #
 # Needs: port 80 (Debian's stock ports.conf) and $NEGOTIATE_PKG_PORT free, the
-# system apache2 stopped, and the build dependencies (t/deps.sh). Every check
+# system apache2 stopped, and the build dependencies (scripts/deps.sh). Every check
 # prints what is wrong; any failure fails the script.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+t=$(cd "$here/../t" && pwd)
 pkg=libapache2-mod-auth-negotiate
 port=${NEGOTIATE_PKG_PORT:-8591}
 snippet=negotiate-pkgtest
@@ -108,9 +109,9 @@ shmcb_was_enabled=no
 [ -e /etc/apache2/mods-enabled/socache_shmcb.load ] && shmcb_was_enabled=yes
 
 domain_was_running=no
-"$here/domain/domain.sh" status >/dev/null 2>&1 && domain_was_running=yes
-"$here/domain/domain.sh" start 8>&-
-eval "$("$here/domain/domain.sh" env)"
+"$t/domain/domain.sh" status >/dev/null 2>&1 && domain_was_running=yes
+"$t/domain/domain.sh" start 8>&-
+eval "$("$t/domain/domain.sh" env)"
 
 started_apache=no
 cleanup() {
@@ -141,7 +142,7 @@ cleanup() {
         grep -q "^$d d " "$work/before" || rmdir "$d"
     done
     if [ "$domain_was_running" = no ] && [ "${NEGOTIATE_KEEP_DOMAIN:-0}" != 1 ]; then
-        "$here/domain/domain.sh" stop >/dev/null 2>&1
+        "$t/domain/domain.sh" stop >/dev/null 2>&1
     fi
 }
 trap 'cleanup; rm -rf "$work"' EXIT
@@ -177,10 +178,10 @@ configtest "with the module enabled as shipped (no keytab yet)"
 # A CGI that prints what the application sees, behind Negotiate, on its own
 # port; cgid is loaded here unless the system enables it already.
 mkdir -p "$work/cgi"
-cp "$here/htdocs/cgi/whoami" "$work/cgi/whoami"
+cp "$t/htdocs/cgi/whoami" "$work/cgi/whoami"
 chmod 0755 "$work/cgi" "$work/cgi/whoami"
 cat >/etc/apache2/conf-available/$snippet.conf <<EOF
-# Written by mod_auth_negotiate's t/package.sh, removed when it ends.
+# Written by mod_auth_negotiate's scripts/package.sh, removed when it ends.
 <IfModule !cgid_module>
     LoadModule cgid_module /usr/lib/apache2/modules/mod_cgid.so
 </IfModule>

@@ -14,18 +14,21 @@ packages=(
     libapache2-mod-perl2 curl python3 python3-gssapi
     python3-requests-ntlm python3-ntlm-auth gss-ntlmssp python3-h2
     openssl redis-server memcached
-    # application tests (t/root/50_django.rt, 55_php.rt, 60_proxy.rt)
+    # application tests (t/root/85_django.rt, 86_php.rt, 87_proxy.rt)
     libapache2-mod-wsgi-py3 python3-django libapache2-mod-php php-fpm
-    # the browser tests (t/10_browser.t): Debian's Chromium, driven by
+    # mod_auth_gssapi (MIT GSSAPI) loaded beside the module in one httpd
+    # (t/root/*_coexist_gssapi.rt), and the peer the benchmarks measure
+    libapache2-mod-auth-gssapi
+    # the browser tests (t/80_browser.t): Debian's Chromium, driven by
     # playwright-core from npm (t/browser/package-lock.json)
     chromium
-    # negotiate-doctor's tests: a clock off by minutes (t/root/50_doctor.rt)
+    # negotiate-doctor's tests: a clock off by minutes (t/root/91_doctor.rt)
     libfaketime
     # t/12_skew.t moves a client's clock with libfaketime too
     faketime
     # make fuzz (libFuzzer) and ./configure --enable-sanitizers
     clang libclang-rt-14-dev libfuzzer-14-dev
-    # the Debian package (t/package.sh: dpkg-buildpackage, dh-apache2 from
+    # the Debian package (scripts/package.sh: dpkg-buildpackage, dh-apache2 from
     # apache2-dev, dh-autoreconf from debhelper) and its check
     dpkg-dev debhelper lintian
 )
@@ -48,11 +51,13 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get -o DPkg::Lock::Timeout=600 update -qq
 
 # Installing libapache2-mod-php switches the system's httpd to mpm_prefork
-# and enables php (its postinst); libapache2-mod-wsgi-py3 enables wsgi.
-# Apache::Test builds the suite's httpd from the system's LoadModule lines,
-# so a suite starting meanwhile would get them: install under the suite's
-# lock, and afterwards undo what the installation enabled (the application
-# tests load these modules in httpd instances of their own).
+# and enables php (its postinst); libapache2-mod-wsgi-py3 enables wsgi,
+# libapache2-mod-auth-gssapi auth_gssapi. The tests load these modules in
+# httpd instances of their own and none inherits the system's (t/TEST.PL),
+# but the machine's own httpd (scripts/package.sh starts it) and a suite
+# of an older tree would: install under the suite's lock, and afterwards
+# undo what these packages enabled (not apache2's own defaults, which its
+# postinst enables when this run installs apache2 itself).
 exec 8>/var/tmp/mod_auth_negotiate-suite.lock
 flock 8
 mpm_before=$(a2query -M 2>/dev/null || echo event)
@@ -60,7 +65,7 @@ enabled_before=" $( (a2query -m 2>/dev/null || true) | awk '{print $1}' | tr '\n
 # heimdal-dev conflicts with MIT's libkrb5-dev: apt removes the latter.
 # (fd 8 closed: a daemon that a package starts must not keep the lock)
 apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 8>&-
-for mod in $( (a2query -m 2>/dev/null || true) | awk '$1 ~ /^(php|wsgi)/ {print $1}'); do
+for mod in $( (a2query -m 2>/dev/null || true) | awk '$1 ~ /^(php|wsgi|auth_gssapi)/ {print $1}'); do
     case $enabled_before in *" $mod "*) ;; *) a2dismod -q "$mod" >/dev/null ;; esac
 done
 mpm_now=$(a2query -M 2>/dev/null || echo "$mpm_before")

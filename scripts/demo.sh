@@ -4,12 +4,13 @@
 # 127.0.0.10) and an httpd on 127.0.0.1:18080 with the module, and show
 # single sign-on with real clients.
 #
-#   t/demo.sh          set everything up and sign in
-#   t/demo.sh stop     stop the demo httpd and the domain
+#   scripts/demo.sh          set everything up and sign in
+#   scripts/demo.sh stop     stop the demo httpd and the domain
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
+t=$top/t
 base=/var/tmp/mod_auth_negotiate-demo
 port=18080
 
@@ -18,7 +19,7 @@ stop_demo() {
         kill "$(cat "$base/httpd.pid")" 2>/dev/null || true
         rm -f "$base/httpd.pid"
     fi
-    "$here/domain/domain.sh" stop
+    "$t/domain/domain.sh" stop
 }
 
 if [ "${1:-}" = stop ]; then
@@ -29,13 +30,13 @@ fi
 
 "$here/deps.sh"
 "$here/build.sh"
-"$here/domain/domain.sh" start
-eval "$("$here/domain/domain.sh" env)"
+"$t/domain/domain.sh" start
+eval "$("$t/domain/domain.sh" env)"
 
 mkdir -p "$base/cgi" "$base/logs"
-cp "$here/htdocs/cgi/whoami" "$base/cgi/whoami"
+cp "$t/htdocs/cgi/whoami" "$base/cgi/whoami"
 chmod 755 "$base" "$base/cgi" "$base/cgi/whoami"
-. "$here/httpd-conf.sh"
+. "$t/httpd-conf.sh"
 {
 neg_httpd_conf "$base" "127.0.0.1:$port" "$base/httpd.pid" "$base/logs/error_log" \
     "$top/.libs/mod_auth_negotiate.so" cgid

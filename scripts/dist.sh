@@ -1,14 +1,14 @@
 #!/bin/bash
-# t/dist.sh (t/all.sh runs it after t/build.sh): `make distcheck`, i.e. the
-# release tarball mod_auth_negotiate-VERSION.tar.gz configures, builds, runs
-# the unit tests (and t/version.sh) and installs out of tree (the
-# integration suite is left out: it needs root and a test domain, and t/all.sh
-# runs it on this tree); then the tarball's file list is checked against git:
+# scripts/dist.sh (scripts/all.sh runs it after scripts/build.sh): `make
+# distcheck`, i.e. the release tarball mod_auth_negotiate-VERSION.tar.gz
+# configures, builds, runs the unit tests (and t/version.sh) and installs out
+# of tree (the integration suite is left out: it needs root and a test
+# domain, and scripts/all.sh runs it on this tree); then the tarball's file list is checked against git:
 # every file git tracks or would track is in it (but .gitignore, .ci/ and m4/.keep), and nothing
 # else but what autoreconf generates. Prints what differs and fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f Makefile ] || { echo "dist.sh: no Makefile: run t/build.sh first" >&2; exit 1; }
+[ -f Makefile ] || { echo "dist.sh: no Makefile: run scripts/build.sh first" >&2; exit 1; }
 version=$(sed -n 's/^PACKAGE_VERSION = //p' Makefile)
 name=mod_auth_negotiate-$version
 start=$(date +%s)
