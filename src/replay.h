@@ -4,7 +4,7 @@
  * (replay_remote.h) with one atomic store-if-absent per logon.
  *
  * Heimdal 7.8's acceptor has no replay cache: the same AP-REQ is accepted
- * twice (t/08_replay.t shows it with NegotiateReplayCache none). We key on
+ * twice (t/60_replay.t shows it with NegotiateReplayCache none). We key on
  * the AP-REQ's encrypted authenticator and the ticket's service, not on the
  * token's bytes: re-wrapping the token (SPNEGO or raw, either Kerberos OID)
  * leaves the authenticator's ciphertext unchanged, and changing that

@@ -855,7 +855,7 @@ static int may_connect(const wb_conn *c, const wb_job *job)
  * on an idle machine, tens of ms on a loaded one. A 25 ms lease was too
  * short there: more connections went through at once, overflowed the
  * backlog, and a logon in about 200 stalled for 2 s (t/root/
- * 15_winbind_reconnect.rt under ASan on 2 loaded CPUs). A longer lease
+ * 26_winbind_reconnect.rt under ASan on 2 loaded CPUs). A longer lease
  * also covers some logons waiting in winbindd's queue for the domain
  * child, which verifies them one at a time, so the waiters wait longer
  * than that queue (40 logons at once: up to 260 ms measured idle, about

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """A flood of failed logons from one client address, for the availability
-tests (t/root/17_winbind_flood.rt) and the benchmark's "under attack"
+tests (t/root/27_winbind_flood.rt) and the benchmark's "under attack"
 scenario (bench/run-ntlm.sh):
 
   flood.py --port P [--source 127.0.0.1 | --sources N] [--conns 30] [--seconds 5]
