@@ -38,35 +38,7 @@
 #define DEFAULT_PER_CLIENT 6
 #define MAX_PER_CLIENT 1024
 
-typedef enum { JOB_VERIFY, JOB_PLAIN, JOB_NAMES, JOB_SID2NAME, JOB_GROUP2SIDS } job_kind;
-
-typedef struct wb_job {
-    job_kind kind;
-    /* VERIFY input: private copies, the caller may be gone by the time
-     * the job runs */
-    char *account, *domain, *workstation;
-    unsigned char challenge[8];
-    unsigned char *nt, *lm;
-    size_t nt_len, lm_len;
-    char *password;                 /* PLAIN */
-    int allow_machine;              /* VERIFY, PLAIN */
-    neg_sid sid;                    /* SID2NAME in */
-    char *name;                     /* SID2NAME out: DOMAIN\name;
-                                     * GROUP2SIDS in: the group's name */
-    neg_sid *group_sids;            /* GROUP2SIDS out (NEG_WB_GROUP_SIDS_MAX) */
-    size_t n_group_sids;
-    /* output */
-    neg_wb_status status;
-    neg_wb_result res;
-    neg_wb_names names;
-    int done, abandoned;
-    uint64_t client;                /* VERIFY, PLAIN: the client address's
-                                     * key (client_key), 0 for none */
-    /* The caller waits on its own job's condition: a finished job wakes
-     * one request thread, not every thread that waits for winbind. */
-    pthread_cond_t done_cv;
-    struct wb_job *next;
-} wb_job;
+#include "wb_job.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t cv_attr_once = PTHREAD_ONCE_INIT;
@@ -94,14 +66,6 @@ static pid_t pool_pid;          /* the process whose threads run the pool */
 static neg_wb_names cached_names;
 static int have_names;
 
-/* NetBIOS -> DNS domain names (winbind's logon answer leaves the DNS name
- * empty for the DC's own domain). Under lock. */
-#define DNS_CACHE_SIZE 16
-static struct {
-    char netbios[NEG_WB_NAME_MAX];
-    char dns[NEG_WB_NAME_MAX];
-} dns_cache[DNS_CACHE_SIZE];
-static int dns_cache_used;
 
 void neg_wb_configure(int threads)
 {
@@ -211,448 +175,6 @@ static time_t now_mono(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec;
-}
-
-static uint64_t now_mono_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + 1;
-}
-
-static void copy_str(char *dst, size_t cap, const char *src)
-{
-    snprintf(dst, cap, "%s", src ? src : "");
-}
-
-/* ---------------------------------------------------------------- calls */
-
-static neg_wb_status unavailable_kind(struct wbcContext *ctx)
-{
-    /* The privileged pipe failed: is winbindd there at all? */
-    return WBC_ERROR_IS_OK(wbcCtxPing(ctx)) ? NEG_WB_NO_PRIVILEGE
-                                            : NEG_WB_UNAVAILABLE;
-}
-
-static int cached_dns_name(const char *netbios, char *out)
-{
-    int i, found = 0;
-
-    pthread_mutex_lock(&lock);
-    for (i = 0; i < dns_cache_used && !found; i++) {
-        if (strcasecmp(dns_cache[i].netbios, netbios) == 0) {
-            copy_str(out, NEG_WB_NAME_MAX, dns_cache[i].dns);
-            found = 1;
-        }
-    }
-    pthread_mutex_unlock(&lock);
-    return found;
-}
-
-static void remember_dns_name(const char *netbios, const char *dns)
-{
-    pthread_mutex_lock(&lock);
-    if (dns_cache_used < DNS_CACHE_SIZE) {
-        copy_str(dns_cache[dns_cache_used].netbios, NEG_WB_NAME_MAX, netbios);
-        copy_str(dns_cache[dns_cache_used].dns, NEG_WB_NAME_MAX, dns);
-        dns_cache_used++;
-    }
-    pthread_mutex_unlock(&lock);
-}
-
-/* The DNS name of a domain given its NetBIOS name, once per process. */
-static void fill_dns_domain(struct wbcContext *ctx, neg_wb_result *r)
-{
-    struct wbcDomainInfo *d = NULL;
-
-    if (*r->dns_domain != '\0' || *r->domain == '\0'
-        || cached_dns_name(r->domain, r->dns_domain))
-        return;
-    if (wbcCtxDomainInfo(ctx, r->domain, &d) == WBC_ERR_SUCCESS && d != NULL
-        && d->dns_name != NULL && *d->dns_name != '\0') {
-        copy_str(r->dns_domain, sizeof(r->dns_domain), d->dns_name);
-        remember_dns_name(r->domain, d->dns_name);
-    }
-    wbcFreeMemory(d);
-}
-
-static void sid_from_wbc(const struct wbcDomainSid *w, neg_sid *out)
-{
-    int i;
-
-    memset(out, 0, sizeof(*out));
-    out->revision = w->sid_rev_num;
-    out->count = w->num_auths > 15 ? 15 : w->num_auths;
-    memcpy(out->authority, w->id_auth, 6);
-    for (i = 0; i < out->count; i++)
-        out->sub[i] = w->sub_auths[i];
-}
-
-static void sid_to_wbc(const neg_sid *s, struct wbcDomainSid *out)
-{
-    int i;
-
-    memset(out, 0, sizeof(*out));
-    out->sid_rev_num = s->revision;
-    out->num_auths = s->count;
-    memcpy(out->id_auth, s->authority, 6);
-    for (i = 0; i < s->count; i++)
-        out->sub_auths[i] = s->sub[i];
-}
-
-/* The logon's SIDs, user first, as winbind lists them (0 = user,
- * 1 = primary group, then groups). All of them or none (0): a list cut
- * short would drop groups that `Require not negotiate-group` refuses. */
-static int copy_sids(const struct wbcAuthUserInfo *info, neg_wb_result *r)
-{
-    uint32_t i, n = info->num_sids;
-
-    if (n > NEG_PAC_MAX_SIDS) {
-        snprintf(r->detail, sizeof(r->detail), "the logon has %u SIDs, more than "
-                 "the %d the module takes", n, NEG_PAC_MAX_SIDS);
-        return 0;
-    }
-    r->sids = n ? calloc(n, sizeof(neg_sid)) : NULL;
-    if (n > 0 && r->sids == NULL)
-        return 0;
-    for (i = 0; i < n; i++)
-        sid_from_wbc(&info->sids[i].sid, &r->sids[i]);
-    r->n_sids = n;
-    return 1;
-}
-
-static int copy_auth_info(const struct wbcAuthUserInfo *info, neg_wb_result *r)
-{
-    copy_str(r->account, sizeof(r->account), info->account_name);
-    copy_str(r->domain, sizeof(r->domain), info->domain_name);
-    copy_str(r->dns_domain, sizeof(r->dns_domain), info->dns_domain_name);
-    r->guest = (info->user_flags & WBC_AUTH_USER_INFO_GUEST) != 0;
-    r->machine = (info->acct_flags & (WBC_ACB_WSTRUST | WBC_ACB_SVRTRUST
-                                      | WBC_ACB_DOMTRUST)) != 0;
-    memcpy(r->session_key, info->user_session_key, 16);
-    if (info->num_sids > 0)
-        wbcSidToStringBuf(&info->sids[0].sid, r->user_sid, sizeof(r->user_sid));
-    return copy_sids(info, r);
-}
-
-static neg_wb_status run_verify(struct wbcContext *ctx, wb_job *job)
-{
-    struct wbcAuthUserParams p;
-    struct wbcAuthUserInfo *info = NULL;
-    struct wbcAuthErrorInfo *err = NULL;
-    neg_wb_result *r = &job->res;
-    wbcErr e;
-
-    memset(&p, 0, sizeof(p));
-    p.account_name = job->account;
-    p.domain_name = job->domain;
-    p.workstation_name = job->workstation;
-    /* Computer and trust accounts only when allowed (Samba's own server
-     * always allows them): without these flags the domain controller
-     * refuses them itself, once their password proved right, with
-     * NT_STATUS_NOLOGON_{WORKSTATION,SERVER}_TRUST_ACCOUNT ([MS-APDS]
-     * 3.1.5; Samba's authsam_account_ok). */
-    p.parameter_control = job->allow_machine
-        ? WBC_MSV1_0_ALLOW_SERVER_TRUST_ACCOUNT
-          | WBC_MSV1_0_ALLOW_WORKSTATION_TRUST_ACCOUNT : 0;
-    if (job->kind == JOB_PLAIN) {
-        p.level = WBC_AUTH_USER_LEVEL_PLAIN;
-        p.password.plaintext = job->password;
-    }
-    else {
-        p.level = WBC_AUTH_USER_LEVEL_RESPONSE;
-        memcpy(p.password.response.challenge, job->challenge, 8);
-        p.password.response.nt_length = (uint32_t)job->nt_len;
-        p.password.response.nt_data = job->nt;
-        p.password.response.lm_length = (uint32_t)job->lm_len;
-        p.password.response.lm_data = job->lm;
-    }
-
-    e = wbcCtxAuthenticateUserEx(ctx, &p, &info, &err);
-    if (e == WBC_ERR_SUCCESS && info != NULL && !copy_auth_info(info, r)) {
-        r->status = NEG_WB_ERROR;
-    }
-    else if (e == WBC_ERR_SUCCESS && info != NULL) {
-        fill_dns_domain(ctx, r);
-        r->status = NEG_WB_OK;
-    }
-    else if (e == WBC_ERR_AUTH_ERROR && err != NULL) {
-        r->nt_status = err->nt_status;
-        copy_str(r->nt_string, sizeof(r->nt_string), err->nt_string);
-        r->status = NEG_WB_AUTH_FAILED;
-    }
-    else if (e == WBC_ERR_WINBIND_NOT_AVAILABLE) {
-        r->status = unavailable_kind(ctx);
-    }
-    else {
-        copy_str(r->detail, sizeof(r->detail), wbcErrorString(e));
-        r->status = NEG_WB_ERROR;
-    }
-    wbcFreeMemory(info);
-    wbcFreeMemory(err);
-    return r->status;
-}
-
-static neg_wb_status lookup_failure(wb_job *job, wbcErr e)
-{
-    copy_str(job->res.detail, sizeof(job->res.detail), wbcErrorString(e));
-    if (e == WBC_ERR_WINBIND_NOT_AVAILABLE)
-        return NEG_WB_UNAVAILABLE;
-    return e == WBC_ERR_DOMAIN_NOT_FOUND || e == WBC_ERR_INVALID_SID
-        || e == WBC_ERR_UNKNOWN_USER || e == WBC_ERR_UNKNOWN_GROUP
-        || e == WBC_ERR_INVALID_PARAM ? NEG_WB_AUTH_FAILED : NEG_WB_ERROR;
-}
-
-static neg_wb_status run_sid2name(struct wbcContext *ctx, wb_job *job)
-{
-    struct wbcDomainSid sid;
-    char *dom = NULL, *name = NULL;
-    enum wbcSidType type;
-    wbcErr e;
-    size_t n;
-
-    sid_to_wbc(&job->sid, &sid);
-    e = wbcCtxLookupSid(ctx, &sid, &dom, &name, &type);
-    if (e != WBC_ERR_SUCCESS)
-        return lookup_failure(job, e);
-    n = strlen(dom) + strlen(name) + 2;
-    if ((job->name = malloc(n)) != NULL)
-        snprintf(job->name, n, "%s%s%s", dom, *dom ? "\\" : "", name);
-    wbcFreeMemory(dom);
-    wbcFreeMemory(name);
-    return job->name ? NEG_WB_OK : NEG_WB_ERROR;
-}
-
-/* Groups only: a domain group, a local (BUILTIN) alias, a well-known
- * group such as Authenticated Users. A user, computer or domain of that
- * name is no group: it never matches (fail closed). */
-static int is_group_type(enum wbcSidType type)
-{
-    return type == WBC_SID_NAME_DOM_GRP || type == WBC_SID_NAME_ALIAS
-        || type == WBC_SID_NAME_WKN_GRP;
-}
-
-/* ------------------------------------------- "no such name", for sure */
-
-/* libwbclient 4.17 answers every failure winbindd reports for a name
- * lookup with WBC_ERR_DOMAIN_NOT_FOUND: winbindd sends no NT status with
- * its error, whether the directory said NONE_MAPPED or the domain child
- * could not reach it (the DC unreachable, the domain offline without a
- * cached entry, the child gone). A failed lookup is taken for "no such
- * name" only when winbind shows, right after, that it can answer for the
- * domain (domain_answers) and the same lookup fails again: a lookup that
- * failed once while the domain's directory answers now is asked again,
- * and a domain that does not answer leaves the name undecided. */
-
-/* The SID of a domain winbind can name: its NetBIOS or DNS name, or
- * a domain name it maps (NT AUTHORITY). */
-static int domain_sid_of(struct wbcContext *ctx, const char *domain,
-                         struct wbcDomainSid *sid)
-{
-    enum wbcSidType type;
-
-    return wbcCtxLookupName(ctx, domain, "", sid, &type) == WBC_ERR_SUCCESS
-        && type == WBC_SID_NAME_DOMAIN;
-}
-
-/* A RID that every domain of that kind has: Users in BUILTIN, Domain
- * Users (a local SAM's "None") in a domain; 0 for other SIDs. */
-static uint32_t rid_that_exists(const struct wbcDomainSid *dom)
-{
-    static const uint8_t nt_authority[6] = { 0, 0, 0, 0, 0, 5 };
-
-    if (dom->sid_rev_num != 1 || memcmp(dom->id_auth, nt_authority, 6) != 0)
-        return 0;
-    if (dom->num_auths == 1 && dom->sub_auths[0] == 32)
-        return 545;
-    return dom->num_auths == 4 && dom->sub_auths[0] == 21 ? 513 : 0;
-}
-
-/* A RID no domain has (AD hands out RIDs below 2^30), another each time:
- * winbindd has no answer for it in its cache. */
-static uint32_t fresh_rid(void)
-{
-    static uint32_t seq;
-    uint32_t n = __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
-
-    return 0x7f000000u | ((n * 2654435761u ^ (uint32_t)now_mono_ns()) & 0x00ffffffu);
-}
-
-/* Does the domain's directory answer now? The names of a RID it has and
- * of a fresh one, which winbindd's domain child must ask the directory
- * for: it answers a RID the directory has not ("unknown") as it answers
- * one it has, but fails the lookup when it cannot ask. */
-static int domain_answers(struct wbcContext *ctx, const struct wbcDomainSid *dom)
-{
-    uint32_t rids[2];
-    const char *dom_name = NULL;
-    const char **names = NULL;
-    enum wbcSidType *types = NULL;
-    wbcErr e;
-
-    if ((rids[0] = rid_that_exists(dom)) == 0)
-        return 0;
-    rids[1] = fresh_rid();
-    e = wbcCtxLookupRids(ctx, (struct wbcDomainSid *)dom, 2, rids, &dom_name,
-                         &names, &types);
-    wbcFreeMemory((void *)dom_name);
-    wbcFreeMemory(names);
-    wbcFreeMemory(types);
-    return e == WBC_ERR_SUCCESS;
-}
-
-/* Names of domains winbind does not list are looked up by its own
- * domain's DC (on a member) or by nobody (on a DC): that no domain has
- * the name is sure only when its own domain answers. */
-static int own_domain_answers(struct wbcContext *ctx)
-{
-    struct wbcInterfaceDetails *d = NULL;
-    struct wbcDomainSid sid;
-    int ok = 0;
-
-    if (wbcCtxInterfaceDetails(ctx, &d) == WBC_ERR_SUCCESS && d != NULL
-        && d->netbios_domain != NULL)
-        ok = domain_sid_of(ctx, d->netbios_domain, &sid) && domain_answers(ctx, &sid);
-    wbcFreeMemory(d);
-    return ok;
-}
-
-/* A lookup of domain\name failed: is that "no such name"? AUTH_FAILED
- * when winbind shows it is, OK when asking again found the name (sid and
- * type filled in), UNKNOWN_DOMAIN when no domain has that name, else a
- * failure: winbind cannot say. */
-static neg_wb_status confirm_no_such_name(struct wbcContext *ctx, wb_job *job,
-                                          const char *domain, const char *name,
-                                          struct wbcDomainSid *sid,
-                                          enum wbcSidType *type)
-{
-    struct wbcDomainSid dom;
-    wbcErr e;
-
-    if (!domain_sid_of(ctx, domain, &dom)) {
-        if (!own_domain_answers(ctx))
-            goto cannot_say;
-        snprintf(job->res.detail, sizeof(job->res.detail),
-                 "winbind knows no domain %s", domain);
-        return NEG_WB_UNKNOWN_DOMAIN;
-    }
-    if (!domain_answers(ctx, &dom))
-        goto cannot_say;
-    e = wbcCtxLookupName(ctx, domain, name, sid, type);
-    if (e == WBC_ERR_SUCCESS)
-        return NEG_WB_OK;
-    if (e == WBC_ERR_DOMAIN_NOT_FOUND)
-        return NEG_WB_AUTH_FAILED;
-    return lookup_failure(job, e) == NEG_WB_UNAVAILABLE ? NEG_WB_UNAVAILABLE
-                                                        : NEG_WB_ERROR;
-cannot_say:
-    snprintf(job->res.detail, sizeof(job->res.detail), "winbind answered the "
-             "lookup with an error and cannot show that the domain %s answers",
-             domain);
-    return NEG_WB_ERROR;
-}
-
-/* The SID and type of domain\name: OK; AUTH_FAILED when the name surely
- * does not exist; else why winbind cannot say. */
-static neg_wb_status resolve_name(struct wbcContext *ctx, wb_job *job,
-                                  const char *domain, const char *name,
-                                  struct wbcDomainSid *sid, enum wbcSidType *type)
-{
-    wbcErr e = wbcCtxLookupName(ctx, domain, name, sid, type);
-
-    if (e == WBC_ERR_SUCCESS)
-        return NEG_WB_OK;
-    if (e == WBC_ERR_DOMAIN_NOT_FOUND)
-        return confirm_no_such_name(ctx, job, domain, name, sid, type);
-    return lookup_failure(job, e) == NEG_WB_UNAVAILABLE ? NEG_WB_UNAVAILABLE
-                                                        : NEG_WB_ERROR;
-}
-
-/* One name in one domain; a name the domain surely does not have adds
- * nothing (AUTH_FAILED). */
-static neg_wb_status lookup_group_in(struct wbcContext *ctx, wb_job *job,
-                                     const char *domain, const char *name)
-{
-    struct wbcDomainSid sid;
-    enum wbcSidType type;
-    neg_wb_status st = resolve_name(ctx, job, domain, name, &sid, &type);
-
-    if (st != NEG_WB_OK)
-        return st;
-    if (!is_group_type(type))
-        return NEG_WB_AUTH_FAILED;
-    if (job->n_group_sids < NEG_WB_GROUP_SIDS_MAX)
-        sid_from_wbc(&sid, &job->group_sids[job->n_group_sids++]);
-    return NEG_WB_OK;
-}
-
-/* A bare name in every domain winbind knows (its own, BUILTIN, trusted
- * ones): today's meaning of a bare name in Require negotiate-group is
- * "a group of that name in any domain". OK when found in one at least,
- * AUTH_FAILED when every domain said it has none, else what failed. */
-static neg_wb_status lookup_bare_group(struct wbcContext *ctx, wb_job *job)
-{
-    struct wbcDomainInfo *d = NULL;
-    size_t n = 0, i;
-    neg_wb_status st, worst = NEG_WB_AUTH_FAILED;
-    wbcErr e = wbcCtxListTrusts(ctx, &d, &n);
-
-    if (e != WBC_ERR_SUCCESS)
-        return lookup_failure(job, e) == NEG_WB_UNAVAILABLE ? NEG_WB_UNAVAILABLE
-                                                            : NEG_WB_ERROR;
-    for (i = 0; i < n; i++) {
-        if (d[i].short_name == NULL || *d[i].short_name == '\0')
-            continue;
-        st = lookup_group_in(ctx, job, d[i].short_name, job->name);
-        if (st != NEG_WB_OK && st != NEG_WB_AUTH_FAILED)
-            worst = st == NEG_WB_UNKNOWN_DOMAIN ? NEG_WB_ERROR : st;
-    }
-    wbcFreeMemory(d);
-    return job->n_group_sids > 0 && worst == NEG_WB_AUTH_FAILED ? NEG_WB_OK : worst;
-}
-
-/* "DOMAIN\group" -> its SID; a bare "group" -> its SID in each domain. */
-static neg_wb_status run_group2sids(struct wbcContext *ctx, wb_job *job)
-{
-    char domain[NEG_WB_NAME_MAX];
-    const char *sep = strchr(job->name, '\\');
-
-    job->group_sids = calloc(NEG_WB_GROUP_SIDS_MAX, sizeof(neg_sid));
-    if (job->group_sids == NULL)
-        return NEG_WB_ERROR;
-    if (sep == NULL)
-        return lookup_bare_group(ctx, job);
-    snprintf(domain, sizeof(domain), "%.*s", (int)(sep - job->name), job->name);
-    return lookup_group_in(ctx, job, domain, sep + 1);
-}
-
-static neg_wb_status run_names(struct wbcContext *ctx, wb_job *job)
-{
-    struct wbcInterfaceDetails *d = NULL;
-    wbcErr e = wbcCtxInterfaceDetails(ctx, &d);
-
-    if (e == WBC_ERR_SUCCESS && d != NULL) {
-        copy_str(job->names.netbios_name, NEG_WB_NAME_MAX, d->netbios_name);
-        copy_str(job->names.netbios_domain, NEG_WB_NAME_MAX, d->netbios_domain);
-        copy_str(job->names.dns_domain, NEG_WB_NAME_MAX, d->dns_domain);
-        wbcFreeMemory(d);
-        return NEG_WB_OK;
-    }
-    copy_str(job->res.detail, sizeof(job->res.detail), wbcErrorString(e));
-    return e == WBC_ERR_WINBIND_NOT_AVAILABLE ? NEG_WB_UNAVAILABLE : NEG_WB_ERROR;
-}
-
-static neg_wb_status run_any(struct wbcContext *ctx, wb_job *job)
-{
-    switch (job->kind) {
-    case JOB_VERIFY:
-    case JOB_PLAIN:     return run_verify(ctx, job);
-    case JOB_NAMES:     return run_names(ctx, job);
-    case JOB_SID2NAME:  return run_sid2name(ctx, job);
-    case JOB_GROUP2SIDS: return run_group2sids(ctx, job);
-    }
-    return NEG_WB_ERROR;
 }
 
 /* ------------------------------------------------------- client shares */
@@ -845,7 +367,7 @@ static int needs_privilege(const wb_job *job)
 static int may_connect(const wb_conn *c, const wb_job *job)
 {
     return !c->healthy || (needs_privilege(job) && !c->privileged)
-        || now_mono_ns() - c->last_used_ns >= IDLE_RECONNECT_S * 1000000000ULL;
+        || neg_wbc_now_ns() - c->last_used_ns >= IDLE_RECONNECT_S * 1000000000ULL;
 }
 
 /* How long a call that may connect waits for a slot, and how long a slot
@@ -891,7 +413,7 @@ static void pause_ms(long ms)
  * one), -2 if the caller gave the job up meanwhile (see is_given_up). */
 static int take_slot(const wb_job *job, uint64_t *stamp)
 {
-    uint64_t start = now_mono_ns(), now = start;
+    uint64_t start = neg_wbc_now_ns(), now = start;
     int i;
 
     do {
@@ -900,7 +422,7 @@ static int take_slot(const wb_job *job, uint64_t *stamp)
         if (is_given_up(job))
             return -2;
         pause_ms(1);
-        now = now_mono_ns();
+        now = neg_wbc_now_ns();
     } while (now - start < CONNECT_WAIT_MS * 1000000ULL);
     return -1;
 }
@@ -911,7 +433,7 @@ static int take_slot(const wb_job *job, uint64_t *stamp)
  * then every 100 ms. */
 static int take_budget_slot(const wb_job *job)
 {
-    uint64_t start = now_mono_ns(), now = start, reclaimed = 0;
+    uint64_t start = neg_wbc_now_ns(), now = start, reclaimed = 0;
     long delay = 1;
     int i;
 
@@ -930,7 +452,7 @@ static int take_budget_slot(const wb_job *job)
             return -1;
         pause_ms(delay);
         delay = delay < 8 ? delay * 2 : 8;
-        now = now_mono_ns();
+        now = neg_wbc_now_ns();
     }
 }
 
@@ -964,7 +486,7 @@ static int open_conn(wb_conn *c, wb_job *job)
         c->slot = slot;
     }
     if (c->ctx == NULL && (c->ctx = wbcCtxCreate()) == NULL) {
-        copy_str(job->res.detail, sizeof(job->res.detail), "out of memory");
+        neg_wbc_copy_str(job->res.detail, sizeof(job->res.detail), "out of memory");
         job->status = NEG_WB_ERROR;
         return -1;
     }
@@ -979,7 +501,7 @@ static void note_call(wb_conn *c, const wb_job *job)
         c->privileged = 0;
     else if (needs_privilege(job))
         c->privileged = job->status == NEG_WB_OK || job->status == NEG_WB_AUTH_FAILED;
-    c->last_used_ns = now_mono_ns();
+    c->last_used_ns = neg_wbc_now_ns();
 }
 
 /* The status page's figures: threads busy with a call, the calls by
@@ -1012,7 +534,7 @@ static int run_on_connection(wb_conn *c, wb_job *job)
         neg_status_add(NEG_STAT_WB_BUSY_THREADS, -1);
         return 0;
     }
-    job->status = run_any(c->ctx, job);
+    job->status = neg_wbc_run(c->ctx, job);
     if (slot >= 0)
         neg_wb_connect_give(slot, stamp);
     note_call(c, job);
@@ -1068,7 +590,7 @@ static void serve(wb_conn *c, wb_job *job)
         return;
     }
     finish_job(job);            /* the job may be gone from here on */
-    if (r > 0 && neg_wb_budget_pressed(now_mono_ns(), BUDGET_PRESSED_MS * 1000000ULL))
+    if (r > 0 && neg_wb_budget_pressed(neg_wbc_now_ns(), BUDGET_PRESSED_MS * 1000000ULL))
         close_conn(c);
 }
 
@@ -1108,17 +630,6 @@ static int ensure_pool(void)
         return 0;
     pool_pid = getpid();
     return 1;
-}
-
-static void deadline_after(int timeout_ms, struct timespec *ts)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += timeout_ms / 1000;
-    ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
 }
 
 /* May the job wait for the pool? OK, else why not: CLIENT_BUSY when its
@@ -1166,7 +677,7 @@ static int run_job(wb_job *job, int timeout_ms, neg_wb_status *status)
         neg_status_add(NEG_STAT_WB_TIMEOUTS, 1);
         return 0;
     }
-    deadline_after(timeout_ms, &deadline);
+    neg_wbc_deadline_after(timeout_ms, &deadline);
     pthread_mutex_lock(&lock);
     if (!ensure_pool()) {
         pthread_mutex_unlock(&lock);
@@ -1321,7 +832,7 @@ neg_wb_status neg_wb_names_get(int timeout_ms, neg_wb_names *out,
         pthread_mutex_unlock(&lock);
     }
     else {
-        copy_str(detail, detail_len, job->res.detail);
+        neg_wbc_copy_str(detail, detail_len, job->res.detail);
     }
     free_job(job);
     return st;
@@ -1397,7 +908,7 @@ static void cache_late_answer(const wb_job *job)
 
 static neg_wb_status give_name(const char *name, char *out, size_t cap)
 {
-    copy_str(out, cap, name);
+    neg_wbc_copy_str(out, cap, name);
     respell(out);
     return NEG_WB_OK;
 }
@@ -1511,7 +1022,7 @@ static void cache_group(const char *name, neg_wb_status st,
         pthread_mutex_unlock(&lock);
         return;
     }
-    copy_str(e->name, sizeof(e->name), name);
+    neg_wbc_copy_str(e->name, sizeof(e->name), name);
     e->status = st;
     /* a bare name's SIDs found before another domain failed are kept:
      * a match with one of them is a match; no match is undecided */
@@ -1608,7 +1119,7 @@ void neg_wb_remember_spelling(const char *name)
     for (i = 0; i < n_spellings && strcmp(spellings[i], name) != 0; i++)
         ;
     if (i == n_spellings && n_spellings < SPELLINGS_MAX)
-        copy_str(spellings[n_spellings++], NEG_WB_NAME_MAX, name);
+        neg_wbc_copy_str(spellings[n_spellings++], NEG_WB_NAME_MAX, name);
     pthread_mutex_unlock(&lock);
 }
 
@@ -1635,161 +1146,6 @@ static void respell(char *name)
         }
     }
     pthread_mutex_unlock(&lock);
-}
-
-/* ---------------------------------------------------------------- probe */
-
-/* A question for start-up checks, asked in a child process: httpd's
- * parent asks before it forks its children, so it must keep no pool
- * threads; and a thread left waiting for a hung winbindd would run on in
- * code httpd unloads between its configuration passes (seen: the parent
- * killed by SIGSEGV). */
-typedef struct probe {
-    char domain[NEG_WB_NAME_MAX];   /* in: the domain asked about */
-    int result;                     /* out */
-    char names[512];                /* out: domains winbind knows */
-} probe;
-
-static void add_name(char *buf, size_t cap, size_t *used, const char *name)
-{
-    if (*used < cap)
-        *used += (size_t)snprintf(buf + *used, cap - *used, "%s%s",
-                                  *used ? " " : "", name);
-}
-
-static int count_trusts(probe *pr)
-{
-    struct wbcContext *ctx = wbcCtxCreate();
-    struct wbcDomainInfo *d = NULL;
-    size_t n = 0, i, used = 0;
-    int count = -1;
-
-    if (ctx != NULL && wbcCtxListTrusts(ctx, &d, &n) == WBC_ERR_SUCCESS) {
-        count = 0;
-        for (i = 0; i < n; i++) {
-            if (d[i].trust_type == WBC_DOMINFO_TRUSTTYPE_LOCAL
-                || d[i].short_name == NULL || strcasecmp(d[i].short_name, "BUILTIN") == 0)
-                continue;
-            count++;
-            add_name(pr->names, sizeof(pr->names), &used, d[i].short_name);
-        }
-        wbcFreeMemory(d);
-    }
-    if (ctx != NULL)
-        wbcCtxFree(ctx);
-    return count;
-}
-
-/* Every domain winbind lists: "BUILTIN, EXAMPLE (example.test)". */
-static void list_domains(struct wbcContext *ctx, char *buf, size_t cap)
-{
-    struct wbcDomainInfo *d = NULL;
-    size_t n = 0, i, used = 0;
-
-    if (wbcCtxListTrusts(ctx, &d, &n) != WBC_ERR_SUCCESS)
-        return;
-    for (i = 0; i < n && used < cap; i++) {
-        int dns = d[i].dns_name != NULL && *d[i].dns_name != '\0';
-
-        if (d[i].short_name == NULL || *d[i].short_name == '\0')
-            continue;
-        used += (size_t)snprintf(buf + used, cap - used, "%s%s%s%s%s",
-                                 used ? ", " : "", d[i].short_name,
-                                 dns ? " (" : "", dns ? d[i].dns_name : "",
-                                 dns ? ")" : "");
-    }
-    wbcFreeMemory(d);
-}
-
-static int check_domain(probe *pr)
-{
-    struct wbcContext *ctx = wbcCtxCreate();
-    struct wbcDomainSid sid;
-    int known = -1;
-
-    if (ctx == NULL)
-        return -1;
-    if (domain_sid_of(ctx, pr->domain, &sid))
-        known = 1;
-    else if (own_domain_answers(ctx))
-        known = 0;
-    if (known == 0)
-        list_domains(ctx, pr->names, sizeof(pr->names));
-    wbcCtxFree(ctx);
-    return known;
-}
-
-/* Read n bytes from fd by the deadline (CLOCK_MONOTONIC); 1 when all came. */
-static int read_by(int fd, void *buf, size_t n, const struct timespec *deadline)
-{
-    struct pollfd pfd = { fd, POLLIN, 0 };
-    struct timespec now;
-    size_t got = 0;
-    ssize_t r;
-    long ms;
-
-    while (got < n) {
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        ms = (deadline->tv_sec - now.tv_sec) * 1000
-           + (deadline->tv_nsec - now.tv_nsec) / 1000000;
-        if (ms <= 0 || poll(&pfd, 1, (int)ms) <= 0)
-            return 0;
-        r = read(fd, (char *)buf + got, n - got);
-        if (r <= 0 && !(r < 0 && errno == EINTR))
-            return 0;
-        got += r > 0 ? (size_t)r : 0;
-    }
-    return 1;
-}
-
-/* Ask in a child and wait at most timeout_ms: the answer, and what it put
- * into names; -1 when none came in time (the child is killed). */
-static int run_probe(int (*ask)(probe *), const char *domain, int timeout_ms,
-                     char *names, size_t cap)
-{
-    struct timespec deadline;
-    probe pr;
-    int fds[2], got;
-    pid_t pid;
-
-    snprintf(names, cap, "%s", "");
-    memset(&pr, 0, sizeof(pr));
-    copy_str(pr.domain, sizeof(pr.domain), domain);
-    if (pipe(fds) != 0)
-        return -1;
-    if ((pid = fork()) < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        pr.result = ask(&pr);
-        _exit(write(fds[1], &pr, sizeof(pr)) == (ssize_t)sizeof(pr) ? 0 : 1);
-    }
-    close(fds[1]);
-    deadline_after(timeout_ms, &deadline);
-    got = read_by(fds[0], &pr, sizeof(pr), &deadline);
-    close(fds[0]);
-    if (!got)
-        kill(pid, SIGKILL);
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-        ;
-    if (!got)
-        return -1;
-    pr.names[sizeof(pr.names) - 1] = '\0';
-    snprintf(names, cap, "%s", pr.names);
-    return pr.result;
-}
-
-int neg_wb_count_domains(int timeout_ms, char *names, size_t cap)
-{
-    return run_probe(count_trusts, "", timeout_ms, names, cap);
-}
-
-int neg_wb_domain_known(const char *domain, int timeout_ms, char *known, size_t cap)
-{
-    return run_probe(check_domain, domain, timeout_ms, known, cap);
 }
 
 const char *neg_wb_status_str(neg_wb_status s)
