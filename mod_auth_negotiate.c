@@ -460,7 +460,13 @@ static int check_authn(request_rec *r)
  * r->user whatever ran since; before mod_headers' fixup. */
 static int publish_cgi_identity(request_rec *r)
 {
-    if (state_of(r) == NULL || r->user == NULL)
+    const request_state *st = state_of(r);
+
+    /* every request, ours or not: a subrequest or internal redirect into
+     * a location that takes no delegated credentials gets none */
+    neg_identity_drop_inherited_ccache(r->subprocess_env, r->pool,
+                                       st != NULL && r->user != NULL ? st->id : NULL);
+    if (st == NULL || r->user == NULL)
         return DECLINED;
     apr_table_setn(r->subprocess_env, "REMOTE_USER", r->user);
     if (r->ap_auth_type != NULL)

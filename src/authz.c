@@ -61,7 +61,7 @@ static authz_status without_sids(request_rec *r, const char *provider,
                                  const neg_identity *id)
 {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, NEGLOGNO(0708)
-                  "Require %s: cannot decide for %s, whose logon carries no "
+                  "Require %s: cannot decide for %s, whose logon carries no group "
                   "SIDs (a Kerberos ticket with no PAC, accepted because "
                   "NegotiateRealmMap declares its realm %s one without PACs), "
                   "so its groups are unknown (500); do not use group or SID "
@@ -92,7 +92,9 @@ static authz_status state_for_authz(request_rec *r, const char *provider,
         neg_status_refusal("NEG0701");
         return AUTHZ_GENERAL_ERROR;
     }
-    if ((*st)->id->n_sids == 0)
+    /* the user's SID is first; groups follow (AD and winbind always give
+     * at least the primary group) */
+    if ((*st)->id->n_sids < 2)
         return without_sids(r, provider, (*st)->id);
     return AUTHZ_GRANTED;
 }

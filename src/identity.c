@@ -425,9 +425,40 @@ static void publish_groups(const neg_identity *id, apr_table_t *env,
     apr_table_setn(env, "NEGOTIATE_GROUPS", sorted_list(p, names));
 }
 
+/* A ccache this module made for delegated credentials (krb5_accept.c:
+ * NegotiateDelegationDir/krb5cc_negotiate_XXXXXX), as KRB5CCNAME gives it. */
+static int is_delegated_ccache(const char *value)
+{
+    const char *slash = value ? strrchr(value, '/') : NULL;
+
+    return slash != NULL && strncmp(value, "FILE:", 5) == 0
+           && strncmp(slash + 1, NEG_DELEGATED_CCACHE_PREFIX,
+                      sizeof(NEG_DELEGATED_CCACHE_PREFIX) - 1) == 0;
+}
+
+void neg_identity_drop_inherited_ccache(apr_table_t *env, apr_pool_t *p,
+                                        const neg_identity *id)
+{
+    const char *cc = apr_table_get(env, "KRB5CCNAME");
+
+    if (is_delegated_ccache(cc)
+        && (id == NULL || id->ccache == NULL
+            || strcmp(cc, apr_pstrcat(p, "FILE:", id->ccache, NULL)) != 0))
+        apr_table_unset(env, "KRB5CCNAME");
+    if (is_delegated_ccache(apr_table_get(env, "REDIRECT_KRB5CCNAME")))
+        apr_table_unset(env, "REDIRECT_KRB5CCNAME");
+}
+
 void neg_identity_publish(const neg_identity *id, apr_table_t *env,
                           apr_pool_t *p, int groups, apr_time_t deadline)
 {
+    /* a subrequest starts with a copy of its parent's variables: only
+     * this request's identity speaks here */
+    apr_table_unset(env, "NEGOTIATE_DOMAIN");
+    apr_table_unset(env, "NEGOTIATE_USER_SID");
+    apr_table_unset(env, "NEGOTIATE_GROUP_SIDS");
+    apr_table_unset(env, "NEGOTIATE_GROUPS");
+    neg_identity_drop_inherited_ccache(env, p, id);
     apr_table_setn(env, "NEGOTIATE_MECH", id->mech);
     apr_table_setn(env, "NEGOTIATE_PRINCIPAL", id->principal);
     if (id->domain != NULL)

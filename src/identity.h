@@ -102,6 +102,16 @@ int neg_identity_has_sid(const neg_identity *id, const neg_sid *sid);
  * sorted; S-1-18-* authentication-authority SIDs left out, and group names
  * holding a control character); group names are looked up through winbind
  * until the deadline (the request's budget). */
+/* The name of every ccache of delegated credentials starts so. */
+#define NEG_DELEGATED_CCACHE_PREFIX "krb5cc_negotiate_"
+
+/* httpd copies a request's variables into its subrequests and, as
+ * REDIRECT_*, into an internal redirect: drop a KRB5CCNAME (and its
+ * REDIRECT_ copy) naming a ccache of delegated credentials other than the
+ * one id (this request's identity, or NULL) holds. */
+void neg_identity_drop_inherited_ccache(apr_table_t *env, apr_pool_t *p,
+                                        const neg_identity *id);
+
 void neg_identity_publish(const neg_identity *id, apr_table_t *env,
                           apr_pool_t *p, int groups, apr_time_t deadline);
 

@@ -17,6 +17,7 @@
 
 #include "apr_strings.h"
 
+#include "identity.h"
 #include "krb5_private.h"
 #include "principal.h"
 #include "status.h"
@@ -264,7 +265,7 @@ static void store_delegated(apr_pool_t *p, const neg_krb5_acceptor *a,
                             gss_cred_id_t deleg, const char *dir,
                             neg_krb5_result *res)
 {
-    char *path = apr_pstrcat(p, dir, "/krb5cc_negotiate_XXXXXX", NULL);
+    char *path = apr_pstrcat(p, dir, "/" NEG_DELEGATED_CCACHE_PREFIX "XXXXXX", NULL);
     krb5_context kctx = NULL;
     krb5_ccache cc = NULL;
     OM_uint32 minor;

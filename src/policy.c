@@ -196,10 +196,16 @@ static const char *bearer_refused(apr_pool_t *p, const neg_place *here,
                "is bound to no TLS channel";
     if (id->expires <= here->now)
         return "its session has expired";
-    if (id->expires > here->now + life)
+    /* what the cookie has left, and what it was made for: a cookie of a
+     * laxer location is still young enough there when its logon is older
+     * than this location allows (1 s: both times are kept in seconds) */
+    if (id->expires > here->now + life
+        || id->expires - id->proved_at > life + apr_time_from_sec(1))
         return apr_psprintf(p, "its session was made for a longer lifetime "
-                            "than NegotiateSessionLifetime here (%" APR_TIME_T_FMT
-                            " s)", apr_time_sec(life));
+                            "(%" APR_TIME_T_FMT " s) than NegotiateSessionLifetime "
+                            "here (%" APR_TIME_T_FMT " s)",
+                            apr_time_sec(id->expires - id->proved_at),
+                            apr_time_sec(life));
     return NULL;
 }
 

@@ -104,6 +104,7 @@ static void extended_protection(apr_pool_t *p)
           "a logon bound to the channel is admitted at Require on its connection");
     id.bearer = 1;
     memcpy(id.session_crypto, crypto_a, sizeof(crypto_a));
+    id.proved_at = require.now;
     id.expires = require.now + apr_time_from_sec(60);
     c.session = 1;
     CHECK(neg_policy_admits(p, &require, &id, NEG_VIA_REQUEST) != NULL,
@@ -181,6 +182,7 @@ static void connection_and_session_rules(apr_pool_t *p)
     lc.basic = sc.basic = 1;
     id.bearer = 1;
     memcpy(id.session_crypto, crypto_a, sizeof(crypto_a));
+    id.proved_at = lax.now;
     id.expires = lax.now + apr_time_from_sec(60);
     lax_and_strict(p, "a Basic logon in a session (NegotiateSessionBasic On, Off)", &id, &lax, &strict);
     sc.session_basic = 1;
@@ -189,6 +191,13 @@ static void connection_and_session_rules(apr_pool_t *p)
     sc.session = 1;
     sc.session_lifetime_s = 30;
     lax_and_strict(p, "a session made for a longer lifetime", &id, &lax, &strict);
+    /* 50 s after its logon it has 10 s left, less than 30: still made for 60 */
+    id.proved_at = lax.now - apr_time_from_sec(50);
+    id.expires = lax.now + apr_time_from_sec(10);
+    lax_and_strict(p, "a session made for a longer lifetime, with less than this "
+                   "location's left", &id, &lax, &strict);
+    id.proved_at = lax.now;
+    id.expires = lax.now + apr_time_from_sec(60);
     sc.session_lifetime_s = -1;
     strict.session_crypto = crypto_b;
     lax_and_strict(p, "a session decrypted under another passphrase", &id, &lax, &strict);
