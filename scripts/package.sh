@@ -72,6 +72,11 @@ for f in "./${module#/}" ./usr/sbin/negotiate-doctor ./usr/share/man/man8/negoti
          ./usr/share/doc/$pkg/examples/app-reverse-proxy.conf; do
     check "the package holds ${f#.}" grep -qxF "$f" <<<"$contents"
 done
+# The documents of doc/ (dh_compress gzips those over 4 KB).
+for d in "$here"/../doc/*.md; do
+    f=./usr/share/doc/$pkg/$(basename "$d")
+    check "the package holds ${f#.}[.gz]" grep -qxE "${f//./\\.}(\\.gz)?" <<<"$contents"
+done
 check "the package's .load pulls in socache_shmcb (Depends: socache_shmcb)" \
     grep -qx '# Depends: socache_shmcb' "$here/../conf/auth_negotiate.load"
 

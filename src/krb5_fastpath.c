@@ -1,6 +1,6 @@
 /*
- * krb5_fastpath.c - the cache of verified tickets (README, "The ticket
- * cache"): a ticket Heimdal's acceptor accepted once costs each later
+ * krb5_fastpath.c - the cache of verified tickets (doc/security.md, "The
+ * ticket cache"): a ticket Heimdal's acceptor accepted once costs each later
  * request only the checks of its new authenticator, made here as Heimdal's
  * acceptor makes them; anything this path does not handle, or doubts, goes
  * to Heimdal (it only ever says yes or "ask Heimdal"). The part of the
@@ -37,8 +37,8 @@
  * krb5_mk_rep as its acceptor builds it. Whatever this path does not
  * handle, or doubts, goes to gss_accept_sec_context as before (delegation,
  * DCE style, anonymous, other checksums, a failed check: Heimdal then says
- * why): it only ever says yes or "ask Heimdal". README, "The ticket
- * cache", has the argument.
+ * why): it only ever says yes or "ask Heimdal". doc/security.md, "The
+ * ticket cache", has the argument.
  *
  * Threads: the acceptor's krb5_context is shared by the threads of the
  * process here (Heimdal's GSS layer keeps one per thread). What this path

@@ -31,7 +31,7 @@
 /* How often a keytab file is checked for replacement. */
 static apr_interval_time_t keytab_check_interval = APR_USEC_PER_SEC;
 
-/* The verified tickets an acceptor keeps (README, "The ticket cache"). */
+/* The verified tickets an acceptor keeps (doc/security.md, "The ticket cache"). */
 #define TICKET_CACHE_ENTRIES 1024
 #define TICKET_CACHE_BYTES (8 * 1024 * 1024)
 

@@ -40,7 +40,8 @@ APLOG_USE_MODULE(auth_negotiate);
  * would be a replay that passes, and is now an authenticator refused
  * (NEG0810). NEG_REPLAY_SHMCB_BYTES (32 MB) hold about 588,000 entries
  * (bench/shmcb_capacity: the 10-minute window at 980 Kerberos logons a
- * second). Busier servers: a bigger shmcb (README), or redis.
+ * second). Busier servers: a bigger shmcb (doc/configuration.md,
+ * NegotiateReplayCache), or redis.
  *
  * mod_socache_shmcb divides each sub-cache between an index of shm /
  * (avg_id_len + avg_obj_size) records and the data (socache_shmcb_init).
@@ -527,7 +528,7 @@ static void tell_losses(server_rec *s, apr_pool_t *p, const memory_news *news)
                  "this rate of Kerberos logons. It remembers every authenticator "
                  "stored since %s, and refuses those that may have been "
                  "accepted before (NEG0810) until it holds twice the clock "
-                 "skew of logons again; make it bigger (README, "
+                 "skew of logons again; make it bigger (doc/configuration.md, "
                  "NegotiateReplayCache)", neg_replay_name(), news->to_log,
                  news->to_log == 1 ? "time" : "times", utc(p, news->since),
                  utc(p, news->cache_from));
@@ -558,8 +559,9 @@ static neg_replay_result shmcb_check(server_rec *s, const unsigned char id[32],
     else if (result == NEG_REPLAY_TOO_OLD)
         *why = apr_psprintf(p, "remembers only authenticators stored since %s "
                             "(it dropped older ones before they expired: NEG0809; "
-                            "it is too small for this rate of logons: README, "
-                            "NegotiateReplayCache)", utc(p, news.from));
+                            "it is too small for this rate of logons: "
+                            "doc/configuration.md, NegotiateReplayCache)",
+                            utc(p, news.from));
     else if (result == NEG_REPLAY_ERROR)
         *why = apr_psprintf(p, "%s: %s", step, apr_strerror(l.rv, err, sizeof(err)));
     return result;

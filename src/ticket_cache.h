@@ -6,8 +6,8 @@
  * A client sends the same ticket with every request for the ticket's life;
  * only the authenticator changes. With an entry, src/kerberos.c skips the
  * ticket's decryption and its PAC check and verifies the authenticator with
- * the cached session key (README, "The ticket cache", for why that is
- * safe). This file only stores: bounded (entries and bytes, least recently
+ * the cached session key (doc/security.md, "The ticket cache", for why that
+ * is safe). This file only stores: bounded (entries and bytes, least recently
  * used out first), entries dropped once their ticket is over, one mutex.
  * One cache belongs to one acceptor (one load of a keytab): a keytab that
  * changes gets a new acceptor, hence an empty cache. No httpd or Heimdal

@@ -7,7 +7,7 @@
 # for a password (prompts: Chromium's sign-in dialog, answered by the
 # harness like a user), what went over the wire (every leg of the
 # handshake, from Chromium's NetLog), and saves a screenshot in
-# t/logs/browser/. The second half backs the README's "Browser set-up"
+# t/logs/browser/. The second half backs doc/clients.md's "Browser set-up"
 # statements: no Negotiate without the allowlist, none before the profile
 # has seen a Negotiate challenge, delegation only with the delegation
 # allowlist, dotted names need to be in the allowlist.
@@ -202,7 +202,7 @@ for my $site (@sites) {
     # to this TLS channel. Chromium's own NTLM binds its AUTHENTICATE
     # (MsvAvChannelBindings, MsvAvTargetName): signed in. Chromium's
     # Kerberos through GSSAPI on Linux passes no channel bindings: refused,
-    # as the README says, with the log line that explains it.
+    # as doc/security.md says, with the log line that explains it.
     if ($site->{tls}) {
         $mark = log_mark();
         $r = browser(%common, allowlist => 'localhost', env => $no_ticket, credentials => $alice, visits => [
@@ -230,7 +230,7 @@ for my $site (@sites) {
         skip("$s: Extended Protection needs TLS") for 1 .. 7;
     }
 
-    # ------------------------------------------------ README: Browser set-up
+    # ------------------------------------ doc/clients.md: Browser set-up
     # Without AuthServerAllowlist (--auth-server-allowlist) Linux Chromium
     # never sends Negotiate, ticket or not: it asks for a password.
     $r = browser(%common, env => $ticket, visits => [
