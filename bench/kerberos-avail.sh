@@ -20,7 +20,9 @@
 # httpd is started afresh for each mode; the httpd children's peak resident
 # size (VmHWM, sampled 4 times a second) is the largest of one child and
 # the largest sum over the children.  ROUNDS rounds, the order of the modes
-# reversed in even rounds.
+# reversed in even rounds.  Before the rounds, each flood alone for DURATION
+# s on a fresh httpd: tokens answered a second and httpd's CPU per token
+# (the parent, the children it reaped and those alive, from /proc).
 #
 #   bench/kerberos-avail.sh
 #   MODULE=/path/to/other/mod_auth_negotiate.so bench/kerberos-avail.sh
@@ -217,6 +219,38 @@ measure() {
     echo "$r $m $k $s $(cat "$WORK/rss.$r.$m")"
 }
 
+# CPU ticks of httpd: the parent (with the children it reaped) and the
+# children alive
+httpd_ticks() {
+    local f t
+    read -r -a f <"/proc/$HTTPD_PID/stat"
+    t=$((f[13] + f[14] + f[15] + f[16]))
+    echo $((t + $(cpu_ticks $(pgrep -P "$HTTPD_PID"))))
+}
+
+# alone MODE: the flood alone for DURATION s on a fresh httpd: the tokens it
+# had answered, httpd's CPU per token and the children's peak size
+alone() {
+    local m=$1 t0 t1 sent one sum
+    start
+    sample_rss "$WORK/rss.alone.$m" &
+    sample_pid=$!
+    t0=$(httpd_ticks)
+    /usr/bin/python3 "$TOP/t/client/flood.py" --port "$PORT" --source "$FLOOD_SOURCE" \
+        --path /krb/page.html --conns "$FLOOD_CONNS" --kind tokens --tokens "$WORK/priv/$m.tok" \
+        --seconds "$DURATION" --timeout 60 >"$WORK/alone.$m" 2>&1 || true
+    t1=$(httpd_ticks)
+    kill "$sample_pid" && wait "$sample_pid" 2>/dev/null || true
+    sample_pid=''
+    stop_httpd
+    sent=$(sed -n 's/^sent=//p' "$WORK/alone.$m")
+    read -r one sum <"$WORK/rss.alone.$m"
+    awk -v m="$m" -v n="$sent" -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v d="$DURATION" \
+        -v one="$one" -v sum="$sum" -v cpus="$(nproc)" 'BEGIN {
+        printf "%-8s %9.1f %12.2f %10.0f %9.1f %9.1f\n", m, n / d, n ? 1000 * t / hz / n : 0,
+               100 * t / hz / d / cpus, one / 1024, sum / 1024 }'
+}
+
 log "module $MODULE"
 make_attack_tokens
 log "ticket tokens: $TICKET_COMPONENTS empty components, $TOKEN_B64 base64 bytes; garbage tokens alike"
@@ -231,6 +265,12 @@ rate=$(DURATION=2 load /krb/page.html "$WORK/priv/krb" | cut -d' ' -f1)
 stop_httpd
 POOL=$(awk -v r="$rate" -v d="$DURATION" 'BEGIN { n = r * d * 1.5; printf "%d", n < 5000 ? 5000 : n }')
 log "quiet Kerberos warm-up: $rate logons/s; pool $POOL tokens a run"
+
+for m in $MODES; do
+    [[ $m == quiet ]] && continue
+    log "the $m flood alone"
+    alone "$m"
+done >"$WORK/alone"
 
 read -r -a modes <<<"$MODES"
 for r in $(seq "$ROUNDS"); do
@@ -264,6 +304,12 @@ END {
                    f[15] / 1024, f[16] / 1024, f[6] + f[7] + f[8] + f[12] + f[13]
         }
 }' "$WORK/results"
+if [[ -s $WORK/alone ]]; then
+    printf '\nthe flood alone, %d s on a fresh httpd:\n' "$DURATION"
+    printf '%-8s %9s %12s %10s %9s %9s\n' mode tokens/s "httpd ms/tok" "httpd CPU%" "child MB" "total MB"
+    cat "$WORK/alone"
+    echo
+fi
 secs=$((2 * DURATION + 3))
 for f in "$WORK"/flood.*; do
     [[ -e $f ]] || continue
