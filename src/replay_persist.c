@@ -129,6 +129,31 @@ static const char *write_state(apr_pool_t *p, const char *path,
     return rv == APR_SUCCESS ? NULL : apr_strerror(rv, err, sizeof(err));
 }
 
+/* One saved key stored again. The first of its group (the keys of one
+ * first byte, one shmcb sub-cache) is stored as the group's canary too
+ * (replay_horizon.h), living as long as a canary: shmcb drops a
+ * sub-cache's entries in the order they came, so when it goes missing the
+ * restored keys after it, and the fresh ones of its span, may be gone,
+ * and the group then remembers only from after them. Without it the
+ * restored keys, stored before any canary, went unwatched: one dropped
+ * early was a replay that passed. */
+static int restore_key(neg_replay_kept *k, const ap_socache_provider_t *provider,
+                       const unsigned char *key, apr_time_t expiry,
+                       apr_time_t lifetime, server_rec *s, apr_pool_t *p)
+{
+    apr_time_t now = neg_horizon_now(k->horizon, apr_time_now()), until = expiry;
+    int canary = neg_horizon_storing(k->horizon, key[0], now, lifetime, &until);
+    unsigned char mark = 1;
+
+    if (until < expiry)
+        until = expiry;
+    if (provider->store(k->instance, s, key, 32, until, &mark, 1, p) != APR_SUCCESS)
+        return 0;
+    if (canary)
+        neg_horizon_add(k->horizon, key[0], key, now, until);
+    return 1;
+}
+
 /* The saved keys, stored again to live as long as the longest-lived could
  * still have (they may live longer: the cache then refuses more, never
  * less). Returns how many. */
@@ -136,16 +161,14 @@ static unsigned restore_keys(neg_replay_kept *k, const ap_socache_provider_t *pr
                              const neg_replay_state *st, server_rec *s, apr_pool_t *p)
 {
     apr_time_t expiry = st->saved_at + st->longest, now = apr_time_now();
-    unsigned char mark = 1;
     unsigned n = 0;
     uint32_t i;
 
     if (expiry <= now)
         return 0;
     for (i = 0; i < st->count; i++)
-        if (provider->store(k->instance, s, st->keys + 32 * (apr_size_t)i, 32,
-                            expiry, &mark, 1, p) == APR_SUCCESS)
-            n++;
+        n += (unsigned)restore_key(k, provider, st->keys + 32 * (apr_size_t)i,
+                                   expiry, st->longest, s, p);
     return n;
 }
 
