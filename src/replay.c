@@ -260,7 +260,9 @@ static int make_kept(apr_pool_t *ptemp, server_rec *s, const char *arg)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     memcpy(kept->secret, secret, sizeof(secret));
-    neg_replay_state_load(kept, provider, key_path != NULL, s, ptemp);
+    if ((status = neg_replay_state_load(kept, provider, key_path != NULL, s,
+                                        ptemp)) != OK)
+        return status;
     neg_replay_kept_keep(kept, s);
     return OK;
 }

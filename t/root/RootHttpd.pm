@@ -69,6 +69,10 @@ sub httpd_bin { $ENV{NEGOTIATE_HTTPD} || '/usr/sbin/apache2' }
 # it waits until the port answers).
 sub try_start {
     my ($self) = @_;
+    # the first start, as if an httpd had stopped cleanly with nothing
+    # accepted (t/replay-state.pl); a test of another state file writes
+    # its own with fresh_state, or none
+    fresh_state("$self->{dir}/auth_negotiate_replay.state") unless $self->{started}++;
     open(my $f, '>', "$self->{dir}/httpd.conf") or die;
     print $f $self->conf;
     close $f;
@@ -78,6 +82,13 @@ sub try_start {
         sleep 0.1;
     }
     return 1;
+}
+
+# A state file that says an httpd stopped cleanly with an empty cache.
+sub fresh_state {
+    my ($file) = @_;
+    system('perl', "$ENV{NEGOTIATE_T_DIR}/replay-state.pl", $file) == 0
+        or die "replay-state.pl $file failed";
 }
 
 sub start {
