@@ -578,7 +578,7 @@ neg_replay_result neg_replay_check(server_rec *s, const unsigned char key[32],
         return NEG_REPLAY_FRESH;            /* NegotiateReplayCache none */
     neg_replay_key_mac(secret, key, 32, id);
     if (remote != NULL)
-        return counted(neg_remote_check(remote, s, id, expiry, p, why));
+        return counted(neg_remote_check(remote, s, id, expiry, earliest, p, why));
     return counted(shmcb_check(s, id, expiry, earliest, p, why));
 }
 

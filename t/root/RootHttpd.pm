@@ -91,6 +91,28 @@ sub fresh_state {
         or die "replay-state.pl $file failed";
 }
 
+# A farm's cache (redis or memcache on 127.0.0.1:port) as though the farm
+# had used it for long: its epoch key (src/replay_remote.c) made long ago.
+# A cache found without one (new, restarted or flushed) makes the farm
+# refuse Kerberos authenticators that could predate it for one clock skew
+# (NEG0817): a test of something else starts its new cache with this.
+sub old_epoch {
+    my ($kind, $port) = @_;
+    require IO::Socket::INET;
+    my $value = '0000000000000000:1';
+    for (1 .. 50) {
+        my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port", Timeout => 1);
+        if ($s) {
+            print $s $kind eq 'redis' ? "SET neg-rc:epoch $value\r\n"
+                                      : "set neg-rc:epoch 0 0 " . length($value) . "\r\n$value\r\n";
+            my $got = <$s> // '';
+            return if $got =~ /^(\+OK|STORED)/;
+        }
+        sleep 0.1;
+    }
+    die "cannot set the epoch of the $kind cache on port $port";
+}
+
 sub start {
     my ($self) = @_;
     $self->try_start or die "apache2 did not start: " . `cat $self->{dir}/error_log`;
