@@ -827,12 +827,15 @@ static apr_time_t epoch_made(const char *epoch, apr_time_t now)
 /* The epoch seen after a store: the floor before which the cache may lack
  * authenticators. The epoch is made when the cache is found without it:
  * empty (a new cache, or one restarted or flushed), so that it may have
- * lost what was stored before it was made. A process that first sees it
- * takes its time as the floor (then nothing is refused once the farm has
- * run for a clock skew: a restarted httpd refuses nothing); one that saw
- * another before (or none, and made it) takes its own now too, if later:
- * the cache was emptied after this process stored there. *changed: it
- * was, and this process logs it. */
+ * lost what was stored before it was made, and nothing stored after. Its
+ * time is the floor for every process, whenever it notices: what a
+ * process stored after that time, it read the new epoch back with. (A
+ * process's own "now" when it notices would be later than needed: one that
+ * stores nothing for a while would refuse fresh logons long after the
+ * restart.) The time is the clock of the server that made it: the farm's
+ * clocks must agree, as Kerberos needs anyway; a server whose clock is
+ * behind the others' by d leaves a window of d before the restart.
+ * *changed: it was made or changed since this process last saw it. */
 static apr_time_t note_epoch(neg_remote *r, const char *epoch, int *changed)
 {
     apr_time_t now = apr_time_now(), made = epoch_made(epoch, now), floor;
@@ -842,9 +845,8 @@ static apr_time_t note_epoch(neg_remote *r, const char *epoch, int *changed)
         return now;             /* cannot tell: refuse what may predate now */
     if (strcmp(r->epoch, epoch) != 0) {
         *changed = r->epoch[0] != '\0' || made >= now - apr_time_from_sec(2);
-        floor = r->epoch[0] != '\0' && now > made ? now : made;
-        if (floor > r->floor)
-            r->floor = floor;
+        if (made > r->floor)
+            r->floor = made;
         apr_cpystrn(r->epoch, epoch, sizeof(r->epoch));
     }
     floor = r->floor;
