@@ -86,6 +86,11 @@ aux_pids+=($!)
 memcached -u nobody -l 127.0.0.1 -p "$MEMCACHED_PORT" -U 0 -m 256 -t 2 >/dev/null 2>&1 8>&- &
 aux_pids+=($!)
 sleep 0.5
+# as though the farm had used the caches for long: their epoch key made
+# long ago (a new cache refuses Kerberos for one clock skew, NEG0817)
+redis-cli -p "$REDIS_PORT" SET neg-rc:epoch 0000000000000000:1 >/dev/null
+printf 'set neg-rc:epoch 0 0 18\r\n0000000000000000:1\r\nquit\r\n' \
+    | timeout 2 bash -c "cat >/dev/tcp/127.0.0.1/$MEMCACHED_PORT" || true
 
 # The farm's shared NegotiateReplayCacheKey (required for redis and memcache).
 head -c 48 /dev/urandom >"$TOPWORK/priv/replay.key" && chmod 0600 "$TOPWORK/priv/replay.key"

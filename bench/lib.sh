@@ -60,6 +60,8 @@ cpu_ticks() {
 # set of SERVERS children of THREADS threads each (no process churn).
 fixed_children_conf() {
     local servers=$1 threads=$2
+    # a clean stop before, nothing accepted (t/httpd-conf.sh, sourced)
+    neg_replay_state "$WORK/run"
     cat <<CONF
 DefaultRuntimeDir "$WORK/run"
 Mutex file:$WORK/run default

@@ -80,6 +80,7 @@ write_conf() {
     {
         NEG_HTTPD_MPM=$mpm neg_httpd_conf "$WORK" "$ADDR:$PORT" "$PIDFILE" "$WORK/error_log" "$MODULE" \
             authz_host
+        neg_replay_state "$WORK/run"
         cat <<EOC
 DefaultRuntimeDir "$WORK/run"
 Mutex file:$WORK/run default

@@ -6,8 +6,9 @@
  * process, for each client address and tag, the first `count` lines of a
  * window of `seconds` are written; the rest are not, and the next line
  * written for that client and tag after the window says how many were
- * left out. The status page's counters still count every refusal: only
- * the log is limited. Pure: no httpd types (a pthread mutex).
+ * left out. IPv6 clients are counted by their /64 (one host may send
+ * from any address of it). The status page's counters still count every
+ * refusal: only the log is limited. Pure: no httpd types (a pthread mutex).
  */
 #ifndef NEG_LOG_LIMIT_H
 #define NEG_LOG_LIMIT_H

@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void neg_mc_key(const char *prefix7, const unsigned char key[32],
@@ -51,4 +52,67 @@ neg_mc_reply neg_mc_parse_reply(const char *buf, size_t len, size_t *line_len)
     if (n == 10 && memcmp(buf, "NOT_STORED", 10) == 0)
         return NEG_MC_NOT_STORED;
     return NEG_MC_OTHER;
+}
+
+size_t neg_mc_get_command(char *out, size_t cap, const char *key)
+{
+    int n = snprintf(out, cap, "get %s\r\n", key);
+
+    return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+}
+
+size_t neg_mc_add_value_command(char *out, size_t cap, const char *key,
+                                const char *value)
+{
+    int n = snprintf(out, cap, "add %s 0 0 %zu\r\n%s\r\n", key, strlen(value), value);
+
+    return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+}
+
+/* A get's reply in b[0..n): 1 whole (*found, value), 0 malformed, -1 not
+ * whole yet. */
+static int parse_get(const char *b, size_t n, char *value, size_t cap, int *found)
+{
+    const char *nl = memchr(b, '\n', n), *sp;
+    size_t line, need;
+    char *end;
+    unsigned long bytes;
+
+    *found = 0;
+    if (nl == NULL)
+        return -1;
+    line = (size_t)(nl - b);
+    if (line == 0 || b[line - 1] != '\r')
+        return 0;
+    if (line == 4 && memcmp(b, "END", 3) == 0)
+        return 1;
+    if (line < 7 || memcmp(b, "VALUE ", 6) != 0)
+        return 0;
+    for (sp = b + line - 1; sp > b && *sp != ' '; sp--)
+        ;
+    bytes = strtoul(sp + 1, &end, 10);
+    if (end != b + line - 1 || end == sp + 1 || bytes >= cap)
+        return 0;
+    need = line + 1 + bytes + 2 + 5;
+    if (n < need)
+        return -1;
+    if (memcmp(nl + 1 + bytes, "\r\nEND\r\n", 7) != 0)
+        return 0;
+    memcpy(value, nl + 1, bytes);
+    value[bytes] = '\0';
+    *found = 1;
+    return 1;
+}
+
+neg_mc_reply neg_mc_parse_then_get(const char *buf, size_t len, size_t *line_len,
+                                   char *value, size_t cap, int *found)
+{
+    neg_mc_reply kind = neg_mc_parse_reply(buf, len, line_len);
+    int got;
+
+    *found = 0;
+    if (kind == NEG_MC_INCOMPLETE || kind == NEG_MC_OTHER)
+        return kind;
+    got = parse_get(buf + *line_len + 2, len - *line_len - 2, value, cap, found);
+    return got < 0 ? NEG_MC_INCOMPLETE : got == 0 ? NEG_MC_OTHER : kind;
 }

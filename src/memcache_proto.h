@@ -40,4 +40,23 @@ size_t neg_mc_add_command(char *out, size_t cap, const char *key,
  * line without CR LF (for NEG_MC_OTHER: what to log). */
 neg_mc_reply neg_mc_parse_reply(const char *buf, size_t len, size_t *line_len);
 
+/* "get KEY\r\n" into out (pipelined after another command: one round
+ * trip for both); its length, or 0 when cap is too small. */
+size_t neg_mc_get_command(char *out, size_t cap, const char *key);
+
+/* "add KEY 0 0 N\r\nVALUE\r\n" (an item that never expires); its length,
+ * or 0 when cap is too small. */
+size_t neg_mc_add_value_command(char *out, size_t cap, const char *key,
+                                const char *value);
+
+/* The reply to a command and a "get" after it, in buf[0..len): the
+ * command's reply line (as neg_mc_parse_reply), then the get's: "END"
+ * (*found 0) or "VALUE KEY FLAGS BYTES", the bytes and "END" (*found 1,
+ * the value NUL-terminated in value). NEG_MC_INCOMPLETE until both are
+ * whole; NEG_MC_OTHER (*line_len: the first line's) when the first line
+ * is another, or the get's reply is malformed or its value longer than
+ * cap - 1. */
+neg_mc_reply neg_mc_parse_then_get(const char *buf, size_t len, size_t *line_len,
+                                   char *value, size_t cap, int *found);
+
 #endif

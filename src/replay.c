@@ -261,7 +261,9 @@ static int make_kept(apr_pool_t *ptemp, server_rec *s, const char *arg)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     memcpy(kept->secret, secret, sizeof(secret));
-    neg_replay_state_load(kept, provider, key_path != NULL, s, ptemp);
+    if ((status = neg_replay_state_load(kept, provider, key_path != NULL, s,
+                                        ptemp)) != OK)
+        return status;
     neg_replay_kept_keep(kept, s);
     return OK;
 }
@@ -578,7 +580,7 @@ neg_replay_result neg_replay_check(server_rec *s, const unsigned char key[32],
         return NEG_REPLAY_FRESH;            /* NegotiateReplayCache none */
     neg_replay_key_mac(secret, key, 32, id);
     if (remote != NULL)
-        return counted(neg_remote_check(remote, s, id, expiry, p, why));
+        return counted(neg_remote_check(remote, s, id, expiry, earliest, p, why));
     return counted(shmcb_check(s, id, expiry, earliest, p, why));
 }
 

@@ -6,8 +6,12 @@
 #include "replay_state.h"
 #include "secret.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "http_config.h"
@@ -59,49 +63,100 @@ static const char *utc(apr_pool_t *p, apr_time_t t)
     return apr_pstrdup(p, buf);
 }
 
-/* The file's bytes, when it is a regular file of this user's that no one
- * else may read or write (it holds the cache's secret). */
+/* What is wrong with the opened state file (NULL: nothing): a regular
+ * file of this user's that no one else may read or write (it holds the
+ * cache's secret), of a state file's size. Checked on the descriptor read
+ * from, not the name: nothing can be swapped in between. */
+static const char *check_opened(const struct stat *st)
+{
+    if (!S_ISREG(st->st_mode))
+        return "it is not a regular file";
+    if (st->st_uid != geteuid())
+        return "it belongs to another user than httpd's parent";
+    if (st->st_mode & (S_IRWXG | S_IRWXO))
+        return "others may read or write it (it must be mode 0600)";
+    if (st->st_size < NEG_REPLAY_STATE_HEAD
+        || st->st_size > NEG_REPLAY_STATE_HEAD + (off_t)NEG_REPLAY_STATE_MAX_KEYS * 32)
+        return "its size is not that of a state file";
+    return NULL;
+}
+
+static const char *os_error(apr_pool_t *p, int err_no)
+{
+    char err[120];
+
+    return apr_pstrdup(p, apr_strerror(APR_FROM_OS_ERROR(err_no), err, sizeof(err)));
+}
+
+/* All len bytes of fd into buf: NULL, or what failed. */
+static const char *read_all(apr_pool_t *p, int fd, unsigned char *buf, size_t len)
+{
+    ssize_t n;
+
+    while (len > 0) {
+        n = read(fd, buf, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n == 0 ? "it was cut short while being read" : os_error(p, errno);
+        buf += n;
+        len -= (size_t)n;
+    }
+    return NULL;
+}
+
+/* The file's bytes. Opened without following a symbolic link (one in its
+ * place would have the parent, root, read a file of someone else's
+ * choosing), and not blocking on a FIFO. */
 static const char *read_state(apr_pool_t *p, const char *path,
                               unsigned char **buf, apr_size_t *len, int *missing)
 {
-    apr_finfo_t fi;
-    apr_file_t *f;
-    apr_uid_t uid;
-    apr_gid_t gid;
-    apr_status_t rv;
-    char err[120];
+    struct stat st;
+    const char *err;
+    int fd;
 
     *missing = 0;
-    rv = apr_stat(&fi, path, APR_FINFO_TYPE | APR_FINFO_SIZE | APR_FINFO_USER
-                  | APR_FINFO_PROT | APR_FINFO_LINK, p);
-    if (APR_STATUS_IS_ENOENT(rv)) {
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
         *missing = 1;
-        return "there is none";
+        return "is missing";
     }
-    if (rv != APR_SUCCESS && rv != APR_INCOMPLETE)
-        return apr_strerror(rv, err, sizeof(err));
-    if (fi.filetype != APR_REG)
-        return "it is not a regular file";
-    if (apr_uid_current(&uid, &gid, p) == APR_SUCCESS && fi.user != uid)
-        return "it belongs to another user than httpd's parent";
-    if (fi.protection & (APR_FPROT_GREAD | APR_FPROT_GWRITE
-                         | APR_FPROT_WREAD | APR_FPROT_WWRITE))
-        return "others may read or write it (it must be mode 0600)";
-    if (fi.size < NEG_REPLAY_STATE_HEAD
-        || fi.size > NEG_REPLAY_STATE_HEAD + (apr_off_t)NEG_REPLAY_STATE_MAX_KEYS * 32)
-        return "its size is not that of a state file";
-    *len = (apr_size_t)fi.size;
-    *buf = apr_palloc(p, *len);
-    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, 0, p);
-    if (rv == APR_SUCCESS) {
-        rv = apr_file_read_full(f, *buf, *len, NULL);
-        apr_file_close(f);
+    if (fd < 0)
+        return errno == ELOOP ? "it is a symbolic link" : os_error(p, errno);
+    if (fstat(fd, &st) != 0)
+        err = os_error(p, errno);
+    else if ((err = check_opened(&st)) == NULL) {
+        *len = (apr_size_t)st.st_size;
+        *buf = apr_palloc(p, *len);
+        err = read_all(p, fd, *buf, *len);
     }
-    return rv == APR_SUCCESS ? NULL : apr_strerror(rv, err, sizeof(err));
+    close(fd);
+    return err;
 }
 
-/* Written whole under another name, then renamed over it: a crash leaves
- * the old file or the new one. */
+/* The rename made durable: the directory's entry synced too, or a power
+ * loss could bring back the file it replaced (a "saved" one, after a start
+ * marked it "running"). */
+static apr_status_t sync_dir(const char *path, apr_pool_t *p)
+{
+    const char *slash = strrchr(path, '/');
+    const char *dir = slash == NULL ? "." : slash == path ? "/"
+                      : apr_pstrndup(p, path, (apr_size_t)(slash - path));
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+    if (fd < 0)
+        return APR_FROM_OS_ERROR(errno);
+    rc = fsync(fd);
+    /* some file systems cannot sync a directory: nothing more to do there */
+    if (rc != 0 && errno == EINVAL)
+        rc = 0;
+    rc = rc == 0 ? 0 : errno;
+    close(fd);
+    return rc == 0 ? APR_SUCCESS : APR_FROM_OS_ERROR(rc);
+}
+
+/* Written whole under another name, synced, renamed over it, and the
+ * directory synced: a crash leaves the old file or the new one. */
 static const char *write_state(apr_pool_t *p, const char *path,
                                const neg_replay_state *st)
 {
@@ -124,9 +179,36 @@ static const char *write_state(apr_pool_t *p, const char *path,
         apr_file_close(f);
         if (rv == APR_SUCCESS)
             rv = apr_file_rename(tmp, path, p);
+        if (rv == APR_SUCCESS)
+            rv = sync_dir(path, p);
     }
     neg_wipe(buf, len);
     return rv == APR_SUCCESS ? NULL : apr_strerror(rv, err, sizeof(err));
+}
+
+/* One saved key stored again. The first of its group (the keys of one
+ * first byte, one shmcb sub-cache) is stored as the group's canary too
+ * (replay_horizon.h), living as long as a canary: shmcb drops a
+ * sub-cache's entries in the order they came, so when it goes missing the
+ * restored keys after it, and the fresh ones of its span, may be gone,
+ * and the group then remembers only from after them. Without it the
+ * restored keys, stored before any canary, went unwatched: one dropped
+ * early was a replay that passed. */
+static int restore_key(neg_replay_kept *k, const ap_socache_provider_t *provider,
+                       const unsigned char *key, apr_time_t expiry,
+                       apr_time_t lifetime, server_rec *s, apr_pool_t *p)
+{
+    apr_time_t now = neg_horizon_now(k->horizon, apr_time_now()), until = expiry;
+    int canary = neg_horizon_storing(k->horizon, key[0], now, lifetime, &until);
+    unsigned char mark = 1;
+
+    if (until < expiry)
+        until = expiry;
+    if (provider->store(k->instance, s, key, 32, until, &mark, 1, p) != APR_SUCCESS)
+        return 0;
+    if (canary)
+        neg_horizon_add(k->horizon, key[0], key, now, until);
+    return 1;
 }
 
 /* The saved keys, stored again to live as long as the longest-lived could
@@ -136,16 +218,14 @@ static unsigned restore_keys(neg_replay_kept *k, const ap_socache_provider_t *pr
                              const neg_replay_state *st, server_rec *s, apr_pool_t *p)
 {
     apr_time_t expiry = st->saved_at + st->longest, now = apr_time_now();
-    unsigned char mark = 1;
     unsigned n = 0;
     uint32_t i;
 
     if (expiry <= now)
         return 0;
     for (i = 0; i < st->count; i++)
-        if (provider->store(k->instance, s, st->keys + 32 * (apr_size_t)i, 32,
-                            expiry, &mark, 1, p) == APR_SUCCESS)
-            n++;
+        n += (unsigned)restore_key(k, provider, st->keys + 32 * (apr_size_t)i,
+                                   expiry, st->longest, s, p);
     return n;
 }
 
@@ -164,8 +244,40 @@ static void set_floor(neg_replay_kept *k, apr_time_t floor, const char *why,
                  k->state_path, why, utc(p, floor));
 }
 
-void neg_replay_state_load(neg_replay_kept *k, const ap_socache_provider_t *provider,
-                           int key_file, server_rec *s, apr_pool_t *ptemp)
+/* When this machine booted (/proc/stat btime), or 0. */
+static apr_time_t boot_time(void)
+{
+    FILE *f = fopen("/proc/stat", "re");
+    char line[256];
+    long long btime = 0;
+
+    if (f == NULL)
+        return 0;
+    while (fgets(line, sizeof(line), f) != NULL)
+        if (sscanf(line, "btime %lld", &btime) == 1)
+            break;
+    fclose(f);
+    return btime > 0 ? apr_time_from_sec((apr_time_t)btime) : 0;
+}
+
+/* The saved state's keys into the cache, or the floor when they are not
+ * to be had.
+ *
+ * A missing state file next to a STATE.lock (which every start leaves,
+ * and nothing removes) is a lost one: deleted, or not written by an
+ * httpd that was killed. Floor: now, since every authenticator an httpd
+ * accepted before was accepted before now. Without the lock no httpd has
+ * used this path since the machine booted (/run, the default place, is
+ * emptied at boot; the Debian package's place is not): a first start, or
+ * the first since a reboot. Floor: the boot, before which every
+ * authenticator accepted here was made (an authenticator is refused when
+ * its time, less the skew, is not after the floor). A first start then
+ * refuses nothing; one within a clock skew of boot refuses what could
+ * predate the boot. What this cannot see: NegotiateReplayCacheState
+ * changed while httpd ran (the last httpd saved to the old place); the
+ * line below says where the cache started from. */
+static void load_saved(neg_replay_kept *k, const ap_socache_provider_t *provider,
+                       int key_file, server_rec *s, apr_pool_t *ptemp)
 {
     neg_replay_state st;
     unsigned char *buf = NULL;
@@ -175,13 +287,23 @@ void neg_replay_state_load(neg_replay_kept *k, const ap_socache_provider_t *prov
     int missing;
     unsigned n;
 
+    memset(&st, 0, sizeof(st));
     err = read_state(ptemp, k->state_path, &buf, &len, &missing);
     if (err == NULL)
         err = neg_replay_state_decode(buf, len, &st);
-    if (missing)
+    if (missing && !k->lock_was_there && boot_time() > 0) {
+        k->horizon->floor = boot_time();
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "NEG0814: the Kerberos replay "
-                     "cache starts empty: no state file %s (a first start)",
+                     "cache starts empty: no httpd has used its state file %s "
+                     "since this machine booted at %s (no %s.lock); Kerberos "
+                     "authenticators that could be from before the boot are "
+                     "refused", k->state_path, utc(ptemp, k->horizon->floor),
                      k->state_path);
+    }
+    else if (missing)
+        set_floor(k, now, "is missing though an httpd used it since the machine "
+                  "booted (its .lock is there): it was deleted, or httpd was "
+                  "killed before it wrote it", s, ptemp);
     else if (err != NULL)
         set_floor(k, now, apr_pstrcat(ptemp, "cannot be used: ", err, NULL), s, ptemp);
     else if (st.state == NEG_REPLAY_STATE_RUNNING)
@@ -206,13 +328,30 @@ void neg_replay_state_load(neg_replay_kept *k, const ap_socache_provider_t *prov
     if (buf != NULL)
         neg_wipe(buf, len);
     memset(&st, 0, sizeof(st));
+}
+
+int neg_replay_state_load(neg_replay_kept *k, const ap_socache_provider_t *provider,
+                          int key_file, server_rec *s, apr_pool_t *ptemp)
+{
+    neg_replay_state st;
+    const char *err;
+
+    load_saved(k, provider, key_file, s, ptemp);
+    /* Without the "running" mark, the file would still say "saved" after
+     * a crash of this httpd, and the next start would trust it and let
+     * every authenticator accepted since pass again: no start then. */
+    memset(&st, 0, sizeof(st));
     st.state = NEG_REPLAY_STATE_RUNNING;
     st.started = k->horizon->started;
-    if ((err = write_state(ptemp, k->state_path, &st)) != NULL)
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "NEG0815: cannot write the "
-                     "Kerberos replay cache's state file %s (%s): at the next start "
-                     "its authenticators will be lost; make its directory writable "
-                     "by root (NegotiateReplayCacheState)", k->state_path, err);
+    if ((err = write_state(ptemp, k->state_path, &st)) == NULL)
+        return OK;
+    ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "NEG0815: cannot mark the "
+                 "Kerberos replay cache's state file %s as in use (%s): httpd "
+                 "does not start, since after a crash the next start would "
+                 "trust the old file and accept again the authenticators "
+                 "accepted since; make its directory writable by root "
+                 "(NegotiateReplayCacheState)", k->state_path, err);
+    return HTTP_INTERNAL_SERVER_ERROR;
 }
 
 /* One httpd per state file: its parent holds flock(2) on STATE.lock for
@@ -223,19 +362,19 @@ void neg_replay_state_load(neg_replay_kept *k, const ap_socache_provider_t *prov
 const char *neg_replay_state_lock(neg_replay_kept *k, apr_pool_t *ptemp)
 {
     const char *path = apr_pstrcat(ptemp, k->state_path, ".lock", NULL);
-    apr_file_t *f;
-    apr_os_file_t fd;
-    apr_status_t rv;
-    char err[120];
+    /* not through a symbolic link: root would create or truncate nothing,
+     * but would lock a file of someone else's choosing */
+    int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 
-    rv = apr_file_open(&f, path, APR_FOPEN_WRITE | APR_FOPEN_CREATE,
-                       APR_FPROT_UREAD | APR_FPROT_UWRITE, k->pool);
-    if (rv != APR_SUCCESS)
+    k->lock_was_there = fd >= 0;
+    if (fd < 0 && errno == ENOENT)
+        fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
         return apr_psprintf(ptemp, "cannot open %s: %s", path,
-                            apr_strerror(rv, err, sizeof(err)));
-    apr_os_file_get(&fd, f);
+                            errno == ELOOP ? "it is a symbolic link"
+                                           : os_error(ptemp, errno));
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        apr_file_close(f);
+        close(fd);
         return apr_psprintf(ptemp, "another httpd that is running uses it (it "
                             "holds %s): give each httpd its own "
                             "NegotiateReplayCacheState (or DefaultRuntimeDir)", path);
@@ -245,6 +384,7 @@ const char *neg_replay_state_lock(neg_replay_kept *k, apr_pool_t *ptemp)
 
 typedef struct {
     apr_array_header_t *keys;
+    uint64_t left_out;              /* keys past NEG_REPLAY_STATE_MAX_KEYS */
 } collected;
 
 static apr_status_t collect(ap_socache_instance_t *instance, server_rec *s,
@@ -255,8 +395,12 @@ static apr_status_t collect(ap_socache_instance_t *instance, server_rec *s,
     collected *c = ctx;
 
     (void)instance; (void)s; (void)data; (void)datalen; (void)pool;
-    if (idlen == 32 && (uint32_t)c->keys->nelts < NEG_REPLAY_STATE_MAX_KEYS)
+    if (idlen != 32)
+        return APR_SUCCESS;
+    if ((uint32_t)c->keys->nelts < NEG_REPLAY_STATE_MAX_KEYS)
         memcpy(apr_array_push(c->keys), id, 32);
+    else
+        c->left_out++;
     return APR_SUCCESS;
 }
 
@@ -273,6 +417,7 @@ void neg_replay_state_save(neg_replay_kept *k, const ap_socache_provider_t *prov
     if (getpid() != k->parent || apr_pool_create_unmanaged_ex(&p, NULL, NULL) != APR_SUCCESS)
         return;
     c.keys = apr_array_make(p, 4096, 32);
+    c.left_out = 0;
     memset(&st, 0, sizeof(st));
     if ((rv = apr_global_mutex_lock(mutex)) != APR_SUCCESS)
         err = apr_strerror(rv, buf, sizeof(buf));
@@ -289,6 +434,11 @@ void neg_replay_state_save(neg_replay_kept *k, const ap_socache_provider_t *prov
     if (err == NULL) {
         st.state = NEG_REPLAY_STATE_SAVED;
         st.saved_at = apr_time_now();
+        /* a state without every key must not claim to be complete: the
+         * next start then remembers only from now (shmcb does not say
+         * when the keys left out were stored) */
+        if (c.left_out > 0)
+            st.remembers_from = st.saved_at;
         memcpy(st.secret, k->secret, sizeof(st.secret));
         st.count = (uint32_t)c.keys->nelts;
         st.keys = (const unsigned char *)c.keys->elts;

@@ -34,6 +34,7 @@ typedef struct {
     const char *arg;                    /* shmcb's argument it was made with */
     const char *state_path;             /* NegotiateReplayCacheState */
     pid_t parent;                       /* the parent (after it detached) */
+    int lock_was_there;                 /* STATE.lock existed at the start */
 } neg_replay_kept;
 
 /* The cache kept by this httpd parent, or NULL before the first. */
@@ -50,12 +51,14 @@ void neg_replay_kept_keep(neg_replay_kept *k, server_rec *s);
 const char *neg_replay_state_lock(neg_replay_kept *k, apr_pool_t *ptemp);
 
 /* At the start of a parent: the state file's keys into the new cache, or
- * the horizon's floor when they are not to be had (the last httpd did not
- * stop cleanly, or the file is unusable); then the file marked running.
- * key_file: the secret is NegotiateReplayCacheKey's (else the saved one
- * is adopted). Logs what it did (NEG0813, NEG0814). */
-void neg_replay_state_load(neg_replay_kept *k, const ap_socache_provider_t *provider,
-                           int key_file, server_rec *s, apr_pool_t *ptemp);
+ * the horizon's floor when they are not to be had (the file is missing,
+ * the last httpd did not stop cleanly, or the file is unusable); then the
+ * file marked running. key_file: the secret is NegotiateReplayCacheKey's
+ * (else the saved one is adopted). Logs what it did (NEG0813, NEG0814).
+ * OK, or HTTP_INTERNAL_SERVER_ERROR when the mark cannot be written
+ * (NEG0815): httpd must not start then. */
+int neg_replay_state_load(neg_replay_kept *k, const ap_socache_provider_t *provider,
+                          int key_file, server_rec *s, apr_pool_t *ptemp);
 
 /* At the parent's exit: the cache's keys to the state file, marked saved
  * (NEG0815 when it cannot be written). */

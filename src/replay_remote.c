@@ -60,7 +60,13 @@ struct neg_remote {
     apr_interval_time_t period;     /* its current period */
     apr_time_t hung_at;             /* the command that went unanswered */
     int probing;                    /* a logon is trying the cache */
+    char epoch[NEG_REMOTE_EPOCH_MAX]; /* the cache's epoch last seen ("": none) */
+    apr_time_t floor;               /* it may lack authenticators from before */
 };
+
+/* The epoch key: made, when absent, by whoever finds it so, with a random
+ * part and its time; read back after every store. */
+#define EPOCH_KEY NEG_REMOTE_PREFIX "epoch"
 
 /* How a command went: answered (whatever the answer), not answered in
  * time (the breaker's business), or failed otherwise. */
@@ -189,34 +195,147 @@ static void keep_context(redisContext *c)
     pthread_setspecific(conn_key, c);
 }
 
-/* One SET ... NX PX on c. When the connection failed, c is freed and
- * forgotten, and *closed says whether the server had closed it (a kept
- * connection after a redis restart: worth one more try). */
+/* c failed (no reply): freed and forgotten; *closed says whether the
+ * server had closed it (a kept connection after a redis restart: worth
+ * one more try). */
+static neg_replay_result redis_failed(neg_remote *r, redisContext *c, apr_pool_t *p,
+                                      const char **why, int *closed, neg_asked *asked)
+{
+    int err_no = errno;
+
+    *closed = c->err == REDIS_ERR_EOF
+              || (c->err == REDIS_ERR_IO && (err_no == ECONNRESET || err_no == EPIPE));
+    *asked = redis_timed_out(c, err_no) ? NEG_ASKED_HUNG : NEG_ASKED_FAILED;
+    *why = failed(r, p, redis_error(c, err_no, p));
+    if (thread_context() == c)
+        keep_context(NULL);
+    redisFree(c);
+    return NEG_REPLAY_ERROR;
+}
+
+/* The reply to GET of the epoch into epoch ("" when there is none). */
+static int redis_epoch_of(neg_remote *r, const redisReply *reply, char *epoch,
+                          apr_pool_t *p, const char **why)
+{
+    epoch[0] = '\0';
+    if (reply->type == REDIS_REPLY_NIL)
+        return 1;
+    if (reply->type == REDIS_REPLY_STRING && reply->len < NEG_REMOTE_EPOCH_MAX) {
+        memcpy(epoch, reply->str, reply->len);
+        epoch[reply->len] = '\0';
+        return 1;
+    }
+    *why = failed(r, p, "unexpected reply to GET " EPOCH_KEY);
+    return 0;
+}
+
+/* Two commands in one round trip, the second a GET of the epoch: the first
+ * one's reply in *first (to free), the epoch in epoch. Read after the
+ * store, the epoch tells whether the cache was emptied before the store
+ * (restarted or flushed): the entry may then have been lost and stored
+ * again, and the epoch is then missing or another. */
+static neg_replay_result redis_then_epoch(neg_remote *r, redisContext *c,
+                                          redisReply **first, char *epoch,
+                                          apr_pool_t *p, const char **why,
+                                          int *closed, neg_asked *asked)
+{
+    redisReply *second = NULL;
+    int ok;
+
+    *first = NULL;
+    *closed = 0;
+    *asked = NEG_ASKED_ANSWERED;
+    if (redisAppendCommand(c, "GET " EPOCH_KEY) != REDIS_OK
+        || redisGetReply(c, (void **)first) != REDIS_OK
+        || redisGetReply(c, (void **)&second) != REDIS_OK) {
+        if (*first != NULL)
+            freeReplyObject(*first);
+        *first = NULL;
+        return redis_failed(r, c, p, why, closed, asked);
+    }
+    ok = redis_epoch_of(r, second, epoch, p, why);
+    freeReplyObject(second);
+    return ok ? NEG_REPLAY_FRESH : NEG_REPLAY_ERROR;
+}
+
+/* One SET ... NX PX on c, and the epoch read after it. When the
+ * connection failed, c is freed and forgotten (redis_failed). */
 static neg_replay_result redis_set_nx(neg_remote *r, redisContext *c,
                                       const unsigned char key[32], long long ms,
-                                      apr_pool_t *p, const char **why, int *closed,
-                                      neg_asked *asked)
+                                      char *epoch, apr_pool_t *p, const char **why,
+                                      int *closed, neg_asked *asked)
 {
-    redisReply *reply = redisCommand(c, "SET " NEG_REMOTE_PREFIX "%b 1 NX PX %lld",
-                                     key, (size_t)32, ms);
-    int err_no = errno;
+    redisReply *reply;
     neg_replay_result result;
 
     *closed = 0;
-    *asked = NEG_ASKED_ANSWERED;
-    if (reply == NULL) {
-        *closed = c->err == REDIS_ERR_EOF
-                  || (c->err == REDIS_ERR_IO && (err_no == ECONNRESET || err_no == EPIPE));
-        *asked = redis_timed_out(c, err_no) ? NEG_ASKED_HUNG : NEG_ASKED_FAILED;
-        *why = failed(r, p, redis_error(c, err_no, p));
-        if (thread_context() == c)
-            keep_context(NULL);
-        redisFree(c);
-        return NEG_REPLAY_ERROR;
-    }
-    result = redis_verdict(r, reply, p, why);
+    *asked = NEG_ASKED_FAILED;
+    if (redisAppendCommand(c, "SET " NEG_REMOTE_PREFIX "%b 1 NX PX %lld", key,
+                           (size_t)32, ms) != REDIS_OK)
+        return redis_failed(r, c, p, why, closed, asked);
+    result = redis_then_epoch(r, c, &reply, epoch, p, why, closed, asked);
+    if (reply == NULL)
+        return result;
+    if (result == NEG_REPLAY_FRESH)
+        result = redis_verdict(r, reply, p, why);
     freeReplyObject(reply);
     return result;
+}
+
+/* A new epoch value: 16 random hex digits and its time (apr time). */
+static const char *new_epoch(apr_pool_t *p)
+{
+    unsigned char rnd[8];
+    char hex[17];
+    int i;
+
+    if (apr_generate_random_bytes(rnd, sizeof(rnd)) != APR_SUCCESS)
+        return NULL;
+    for (i = 0; i < 8; i++)
+        apr_snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+    return apr_psprintf(p, "%s:%" APR_TIME_T_FMT, hex, apr_time_now());
+}
+
+/* The epoch was missing: made unless someone made it meanwhile (SET NX,
+ * then GET: one round trip, any redis version), and read back. */
+static neg_replay_result redis_make_epoch(neg_remote *r, redisContext *c, char *epoch,
+                                          apr_pool_t *p, const char **why,
+                                          int *closed, neg_asked *asked)
+{
+    const char *value = new_epoch(p);
+    redisReply *reply;
+    neg_replay_result result;
+
+    *asked = NEG_ASKED_FAILED;
+    if (value == NULL) {
+        *why = failed(r, p, "no random bytes for its epoch");
+        return NEG_REPLAY_ERROR;
+    }
+    if (redisAppendCommand(c, "SET " EPOCH_KEY " %s NX", value) != REDIS_OK)
+        return redis_failed(r, c, p, why, closed, asked);
+    result = redis_then_epoch(r, c, &reply, epoch, p, why, closed, asked);
+    if (reply != NULL)
+        freeReplyObject(reply);
+    if (result == NEG_REPLAY_FRESH && epoch[0] == '\0') {
+        *why = failed(r, p, "its epoch key " EPOCH_KEY " vanished as it was made");
+        result = NEG_REPLAY_ERROR;
+    }
+    return result;
+}
+
+/* The store, and the epoch made when it was missing. */
+static neg_replay_result redis_store(neg_remote *r, redisContext *c,
+                                     const unsigned char key[32], long long ms,
+                                     char *epoch, apr_pool_t *p, const char **why,
+                                     int *closed, neg_asked *asked)
+{
+    neg_replay_result result = redis_set_nx(r, c, key, ms, epoch, p, why, closed, asked);
+    neg_replay_result made;
+
+    if (result == NEG_REPLAY_ERROR || epoch[0] != '\0')
+        return result;
+    made = redis_make_epoch(r, c, epoch, p, why, closed, asked);
+    return made == NEG_REPLAY_ERROR ? made : result;
 }
 
 /* May this process try a new connection? Not within NEG_REMOTE_TIMEOUT_S
@@ -251,7 +370,7 @@ static redisContext *redis_reconnect(neg_remote *r, apr_pool_t *p, const char **
 }
 
 static neg_replay_result redis_check(neg_remote *r, const unsigned char key[32],
-                                     apr_time_t expiry, apr_pool_t *p,
+                                     apr_time_t expiry, char *epoch, apr_pool_t *p,
                                      const char **why, neg_asked *asked)
 {
     long long ms = (long long)apr_time_as_msec(expiry - apr_time_now());
@@ -269,14 +388,14 @@ static neg_replay_result redis_check(neg_remote *r, const unsigned char key[32],
     if (ms < 1)
         ms = 1;
     if (c != NULL) {
-        result = redis_set_nx(r, c, key, ms, p, why, &closed, asked);
+        result = redis_store(r, c, key, ms, epoch, p, why, &closed, asked);
         if (result != NEG_REPLAY_ERROR || !closed)
             return result;
     }
     if ((c = redis_reconnect(r, p, why, asked)) == NULL)
         return NEG_REPLAY_ERROR;
     keep_context(c);
-    return redis_set_nx(r, c, key, ms, p, why, &closed, asked);
+    return redis_store(r, c, key, ms, epoch, p, why, &closed, asked);
 }
 
 static void free_redis(void *c)
@@ -415,10 +534,13 @@ static const char *mc_io_error(int err, apr_pool_t *p)
     return apr_pstrdup(p, apr_strerror(APR_FROM_OS_ERROR(err), text, sizeof(text)));
 }
 
-/* The whole command out, then one reply line in: its kind, or
- * NEG_MC_INCOMPLETE with *err set (0: the server closed the connection). */
+/* The whole command out, then one reply line in (value NULL), or one
+ * line and a get's reply (neg_mc_parse_then_get: *found, value of
+ * NEG_REMOTE_EPOCH_MAX bytes): its kind, or NEG_MC_INCOMPLETE with *err
+ * set (0: the server closed the connection). */
 static neg_mc_reply mc_exchange(int fd, const char *cmd, size_t len,
-                                char *reply, size_t cap, size_t *line_len, int *err)
+                                char *reply, size_t cap, size_t *line_len, int *err,
+                                char *value, int *found)
 {
     size_t have = 0;
     ssize_t n;
@@ -444,26 +566,32 @@ static neg_mc_reply mc_exchange(int fd, const char *cmd, size_t len,
             return NEG_MC_INCOMPLETE;
         }
         have += (size_t)n;
-        kind = neg_mc_parse_reply(reply, have, line_len);
+        kind = value == NULL ? neg_mc_parse_reply(reply, have, line_len)
+               : neg_mc_parse_then_get(reply, have, line_len, value,
+                                       NEG_REMOTE_EPOCH_MAX, found);
     }
     if (kind == NEG_MC_INCOMPLETE)
         *line_len = have;           /* a line longer than the buffer */
     return kind == NEG_MC_INCOMPLETE ? NEG_MC_OTHER : kind;
 }
 
-/* One "add" on fd; fd is closed (and forgotten) unless the answer was
- * STORED or NOT_STORED. *closed: the server had closed the connection. */
+/* One "add" and a get of the epoch on fd; fd is closed (and forgotten)
+ * unless the answer was STORED or NOT_STORED and the get's. *closed: the
+ * server had closed the connection. */
 static neg_replay_result mc_add(neg_remote *r, int fd, const char *cmd, size_t len,
-                                apr_pool_t *p, const char **why, int *closed,
-                                neg_asked *asked)
+                                char *epoch, apr_pool_t *p, const char **why,
+                                int *closed, neg_asked *asked)
 {
-    char reply[128];
+    char reply[256];
     size_t line = 0;
-    int err = 0;
-    neg_mc_reply kind = mc_exchange(fd, cmd, len, reply, sizeof(reply), &line, &err);
+    int err = 0, found = 0;
+    neg_mc_reply kind = mc_exchange(fd, cmd, len, reply, sizeof(reply), &line, &err,
+                                    epoch, &found);
 
     *closed = 0;
     *asked = NEG_ASKED_ANSWERED;
+    if (!found)
+        epoch[0] = '\0';
     if (kind == NEG_MC_STORED)
         return NEG_REPLAY_FRESH;
     if (kind == NEG_MC_NOT_STORED)
@@ -481,12 +609,67 @@ static neg_replay_result mc_add(neg_remote *r, int fd, const char *cmd, size_t l
     return NEG_REPLAY_ERROR;
 }
 
+/* A command for key (its "add") and the get of the epoch after it. */
+static size_t mc_commands(char *cmd, size_t cap, const unsigned char key[32],
+                          apr_time_t expiry)
+{
+    char text[NEG_MC_KEY_SIZE];
+    apr_time_t now = apr_time_now();
+    size_t len, get;
+
+    neg_mc_key(NEG_REMOTE_PREFIX, key, text);
+    len = neg_mc_add_command(cmd, cap, text,
+                             (long)((expiry - now + APR_USEC_PER_SEC - 1) / APR_USEC_PER_SEC),
+                             (long)apr_time_sec(now));
+    get = len == 0 ? 0 : neg_mc_get_command(cmd + len, cap - len, EPOCH_KEY);
+    return get == 0 ? 0 : len + get;
+}
+
+/* The epoch was missing: added unless someone added it meanwhile, and
+ * read back, in one round trip. */
+static neg_replay_result mc_make_epoch(neg_remote *r, int fd, char *epoch,
+                                       apr_pool_t *p, const char **why, int *closed,
+                                       neg_asked *asked)
+{
+    const char *value = new_epoch(p);
+    char cmd[160];
+    size_t len = value == NULL ? 0
+                 : neg_mc_add_value_command(cmd, sizeof(cmd), EPOCH_KEY, value);
+    neg_replay_result result;
+
+    if (len > 0)
+        len += neg_mc_get_command(cmd + len, sizeof(cmd) - len, EPOCH_KEY);
+    if (value == NULL || len == 0) {
+        *why = failed(r, p, "cannot make its epoch");
+        return NEG_REPLAY_ERROR;
+    }
+    result = mc_add(r, fd, cmd, len, epoch, p, why, closed, asked);
+    if (result != NEG_REPLAY_ERROR && epoch[0] == '\0') {
+        *why = failed(r, p, "its epoch key " EPOCH_KEY " vanished as it was made");
+        return NEG_REPLAY_ERROR;
+    }
+    return result;
+}
+
+/* The add, and the epoch made when it was missing. */
+static neg_replay_result mc_store(neg_remote *r, int fd, const char *cmd, size_t len,
+                                  char *epoch, apr_pool_t *p, const char **why,
+                                  int *closed, neg_asked *asked)
+{
+    neg_replay_result result = mc_add(r, fd, cmd, len, epoch, p, why, closed, asked);
+    neg_replay_result made;
+
+    if (result == NEG_REPLAY_ERROR || epoch[0] != '\0')
+        return result;
+    made = mc_make_epoch(r, fd, epoch, p, why, closed, asked);
+    return made == NEG_REPLAY_ERROR ? made : result;
+}
+
 static neg_replay_result memcache_check(neg_remote *r, const unsigned char key[32],
-                                        apr_time_t expiry, apr_pool_t *p,
+                                        apr_time_t expiry, char *epoch, apr_pool_t *p,
                                         const char **why, neg_asked *asked)
 {
-    char text[NEG_MC_KEY_SIZE], cmd[128];
-    apr_time_t now = apr_time_now();
+    char cmd[192];
     size_t len;
     int fd, closed = 0;
     neg_replay_result result;
@@ -497,12 +680,9 @@ static neg_replay_result memcache_check(neg_remote *r, const unsigned char key[3
                       "(see the NEG0806 line logged when it started)");
         return NEG_REPLAY_ERROR;
     }
-    neg_mc_key(NEG_REMOTE_PREFIX, key, text);
-    len = neg_mc_add_command(cmd, sizeof(cmd), text,
-                             (long)((expiry - now + APR_USEC_PER_SEC - 1) / APR_USEC_PER_SEC),
-                             (long)apr_time_sec(now));
+    len = mc_commands(cmd, sizeof(cmd), key, expiry);
     if ((fd = mc_fd()) >= 0) {
-        result = mc_add(r, fd, cmd, len, p, why, &closed, asked);
+        result = mc_store(r, fd, cmd, len, epoch, p, why, &closed, asked);
         if (result != NEG_REPLAY_ERROR || !closed)
             return result;
     }
@@ -514,7 +694,7 @@ static neg_replay_result memcache_check(neg_remote *r, const unsigned char key[3
         return NEG_REPLAY_ERROR;
     }
     mc_keep(fd);
-    return mc_add(r, fd, cmd, len, p, why, &closed, asked);
+    return mc_store(r, fd, cmd, len, epoch, p, why, &closed, asked);
 }
 
 static const char *memcache_probe(neg_remote *r, apr_pool_t *p)
@@ -529,8 +709,8 @@ static const char *memcache_probe(neg_remote *r, apr_pool_t *p)
     if (fd < 0)
         return why;
     /* "VERSION 1.6.18": not STORED, so NEG_MC_OTHER when it answered */
-    if (mc_exchange(fd, cmd, sizeof(cmd) - 1, reply, sizeof(reply), &line, &err)
-            == NEG_MC_INCOMPLETE)
+    if (mc_exchange(fd, cmd, sizeof(cmd) - 1, reply, sizeof(reply), &line, &err,
+                    NULL, NULL) == NEG_MC_INCOMPLETE)
         why = apr_psprintf(p, "%s: %s", r->label, mc_io_error(err, p));
     else if (line < 8 || strncmp(reply, "VERSION ", 8) != 0)
         why = apr_psprintf(p, "%s: version answered \"%.*s\"", r->label,
@@ -629,10 +809,98 @@ static void breaker_record(neg_remote *r, server_rec *s, neg_asked asked, int pr
                      NEG_REMOTE_TIMEOUT_S, NEG_REMOTE_BREAKER_MAX_S);
 }
 
+/* When the epoch value ("HEX:TIME") was made; now when it cannot be read
+ * (a floor later than the truth refuses more, never less). */
+static apr_time_t epoch_made(const char *epoch, apr_time_t now)
+{
+    const char *colon = strchr(epoch, ':');
+    char *end;
+    long long t;
+
+    if (colon == NULL)
+        return now;
+    errno = 0;
+    t = strtoll(colon + 1, &end, 10);
+    return errno != 0 || *end != '\0' || end == colon + 1 || t <= 0 || t > now ? now : t;
+}
+
+/* The epoch seen after a store: the floor before which the cache may lack
+ * authenticators. The epoch is made when the cache is found without it:
+ * empty (a new cache, or one restarted or flushed), so that it may have
+ * lost what was stored before it was made, and nothing stored after. Its
+ * time is the floor for every process, whenever it notices: what a
+ * process stored after that time, it read the new epoch back with. (A
+ * process's own "now" when it notices would be later than needed: one that
+ * stores nothing for a while would refuse fresh logons long after the
+ * restart.) The time is the clock of the server that made it: the farm's
+ * clocks must agree, as Kerberos needs anyway; a server whose clock is
+ * behind the others' by d leaves a window of d before the restart.
+ * *changed: it was made or changed since this process last saw it. */
+static apr_time_t note_epoch(neg_remote *r, const char *epoch, int *changed)
+{
+    apr_time_t now = apr_time_now(), made = epoch_made(epoch, now), floor;
+
+    *changed = 0;
+    if (r->lock == NULL || apr_thread_mutex_lock(r->lock) != APR_SUCCESS)
+        return now;             /* cannot tell: refuse what may predate now */
+    if (strcmp(r->epoch, epoch) != 0) {
+        *changed = r->epoch[0] != '\0' || made >= now - apr_time_from_sec(2);
+        if (made > r->floor)
+            r->floor = made;
+        apr_cpystrn(r->epoch, epoch, sizeof(r->epoch));
+    }
+    floor = r->floor;
+    apr_thread_mutex_unlock(r->lock);
+    return floor;
+}
+
+/* "2026-11-28T10:00:00Z" */
+static const char *utc(apr_pool_t *p, apr_time_t t)
+{
+    apr_time_exp_t tm;
+    char buf[32];
+    apr_size_t n;
+
+    apr_time_exp_gmt(&tm, t);
+    apr_strftime(buf, &n, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return apr_pstrdup(p, buf);
+}
+
+/* A fresh authenticator that could have been accepted before the cache
+ * was emptied is refused (TOO_OLD, fail closed): its entry may be the one
+ * lost. earliest is its time less the clock skew (RFC 4120 3.2.3: it was
+ * acceptable from then), not its time: a client whose clock runs ahead
+ * makes authenticators that a server accepted before their own time. */
+static neg_replay_result judge_epoch(neg_remote *r, server_rec *s,
+                                     neg_replay_result result, const char *epoch,
+                                     apr_time_t earliest, apr_pool_t *p,
+                                     const char **why)
+{
+    int changed;
+    apr_time_t floor = note_epoch(r, epoch, &changed);
+
+    if (changed)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "NEG0817: the farm's "
+                     "replay cache (NegotiateReplayCache %s) was restarted or "
+                     "flushed (its epoch key " EPOCH_KEY " was missing or "
+                     "changed): it may have lost the authenticators accepted "
+                     "before %s, and Kerberos authenticators that could be from "
+                     "before then are refused (NEG0810) until the clock skew has "
+                     "passed (RFC 4120 3.2.3)", neg_replay_name(), utc(p, floor));
+    if (result != NEG_REPLAY_FRESH || earliest > floor)
+        return result;
+    *why = apr_psprintf(p, "was emptied (restarted or flushed) at %s and may lack "
+                        "the authenticators accepted before (NEG0817; logons work "
+                        "again once the clock skew has passed)", utc(p, floor));
+    return NEG_REPLAY_TOO_OLD;
+}
+
 neg_replay_result neg_remote_check(neg_remote *r, server_rec *s,
                                    const unsigned char key[32], apr_time_t expiry,
-                                   apr_pool_t *p, const char **why)
+                                   apr_time_t earliest, apr_pool_t *p,
+                                   const char **why)
 {
+    char epoch[NEG_REMOTE_EPOCH_MAX] = "";
     neg_replay_result result;
     neg_asked asked;
     int probe;
@@ -640,11 +908,13 @@ neg_replay_result neg_remote_check(neg_remote *r, server_rec *s,
     if (!breaker_admits(r, p, why, &probe))
         return NEG_REPLAY_ERROR;
     if (r->kind == NEG_REMOTE_REDIS)
-        result = redis_check(r, key, expiry, p, why, &asked);
+        result = redis_check(r, key, expiry, epoch, p, why, &asked);
     else
-        result = memcache_check(r, key, expiry, p, why, &asked);
+        result = memcache_check(r, key, expiry, epoch, p, why, &asked);
     breaker_record(r, s, asked, probe);
-    return result;
+    if (result == NEG_REPLAY_ERROR)
+        return result;
+    return judge_epoch(r, s, result, epoch, earliest, p, why);
 }
 
 const char *neg_remote_status(neg_remote *r, apr_pool_t *p)

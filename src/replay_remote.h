@@ -12,7 +12,10 @@
  *   memcached  add neg-rc:<64 hex digits> ... <s>    STORED fresh,
  *                                                     NOT_STORED seen
  * Anything else (no connection, a timeout, another reply) is an error, and
- * the caller refuses the logon (fail closed).
+ * the caller refuses the logon (fail closed). In the same round trip, after
+ * the store, the cache's epoch key is read (GET / get neg-rc:epoch): a
+ * cache restarted or flushed comes back empty and without it, and would
+ * otherwise accept again every token accepted before.
  */
 #ifndef NEG_REPLAY_REMOTE_H
 #define NEG_REPLAY_REMOTE_H
@@ -48,13 +51,22 @@ const char *neg_remote_probe(neg_remote *r, apr_pool_t *p);
 /* In each child, before the first check. */
 void neg_remote_child_init(neg_remote *r, apr_pool_t *pchild, server_rec *s);
 
+/* The longest epoch value read back (replay_remote.c). */
+#define NEG_REMOTE_EPOCH_MAX 64
+
 /* Store key until expiry unless it is there: FRESH when stored now, SEEN
  * when it was there, ERROR with *why (from p) when the cache did not
  * answer as expected, or was not asked because it did not answer in time
- * before (the breaker: replay_remote.c; NEG0811 in s's log when it opens). */
+ * before (the breaker: replay_remote.c; NEG0811 in s's log when it opens).
+ * TOO_OLD (with *why) when the cache was emptied (restarted or flushed:
+ * its epoch key "neg-rc:epoch", read after each store in the same round
+ * trip, was missing or another; NEG0817 logged) at or after earliest, the
+ * authenticator's time less the clock skew: it may have been accepted
+ * before, and its entry lost. */
 neg_replay_result neg_remote_check(neg_remote *r, server_rec *s,
                                    const unsigned char key[32], apr_time_t expiry,
-                                   apr_pool_t *p, const char **why);
+                                   apr_time_t earliest, apr_pool_t *p,
+                                   const char **why);
 
 /* "Key: value" lines (mod_status's short form) for the status page: the
  * server, and this process's last error. */

@@ -12,11 +12,23 @@
 # mod_alias, mod_socache_shmcb (the module's default replay cache), the
 # modules NAME... (e.g. cgid for mod_cgid.so) and mod_auth_negotiate from
 # MODULE, and no .htaccess lookups. The caller adds the rest.
+# When ROOT holds no replay cache state file, it writes one that says an
+# httpd stopped cleanly with nothing accepted (t/replay-state.pl): a
+# start without one refuses Kerberos for one clock skew (NEG0813). Call it
+# as the user that starts httpd (the file must be that user's).
+
+# neg_replay_state DIR: a state file in DIR (a DefaultRuntimeDir) unless
+# there is one, as for ROOT above.
+neg_replay_state() {
+    [ -e "$1/auth_negotiate_replay.state" ] || [ ! -d "$1" ] \
+        || perl "$(dirname "${BASH_SOURCE[0]}")/replay-state.pl" "$1/auth_negotiate_replay.state" >&2
+}
 
 neg_httpd_conf() {
     local root=$1 listen=$2 pidfile=$3 errorlog=$4 module=$5 mods name
     shift 5
     mods=$(apxs -q LIBEXECDIR 2>/dev/null || echo /usr/lib/apache2/modules)
+    neg_replay_state "$root"
     cat <<EOF
 ServerRoot "$root"
 DefaultRuntimeDir "$root"

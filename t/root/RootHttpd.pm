@@ -69,6 +69,10 @@ sub httpd_bin { $ENV{NEGOTIATE_HTTPD} || '/usr/sbin/apache2' }
 # it waits until the port answers).
 sub try_start {
     my ($self) = @_;
+    # the first start, as if an httpd had stopped cleanly with nothing
+    # accepted (t/replay-state.pl); a test of another state file writes
+    # its own with fresh_state, or none
+    fresh_state("$self->{dir}/auth_negotiate_replay.state") unless $self->{started}++;
     open(my $f, '>', "$self->{dir}/httpd.conf") or die;
     print $f $self->conf;
     close $f;
@@ -78,6 +82,35 @@ sub try_start {
         sleep 0.1;
     }
     return 1;
+}
+
+# A state file that says an httpd stopped cleanly with an empty cache.
+sub fresh_state {
+    my ($file) = @_;
+    system('perl', "$ENV{NEGOTIATE_T_DIR}/replay-state.pl", $file) == 0
+        or die "replay-state.pl $file failed";
+}
+
+# A farm's cache (redis or memcache on 127.0.0.1:port) as though the farm
+# had used it for long: its epoch key (src/replay_remote.c) made long ago.
+# A cache found without one (new, restarted or flushed) makes the farm
+# refuse Kerberos authenticators that could predate it for one clock skew
+# (NEG0817): a test of something else starts its new cache with this.
+sub old_epoch {
+    my ($kind, $port) = @_;
+    require IO::Socket::INET;
+    my $value = '0000000000000000:1';
+    for (1 .. 50) {
+        my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port", Timeout => 1);
+        if ($s) {
+            print $s $kind eq 'redis' ? "SET neg-rc:epoch $value\r\n"
+                                      : "set neg-rc:epoch 0 0 " . length($value) . "\r\n$value\r\n";
+            my $got = <$s> // '';
+            return if $got =~ /^(\+OK|STORED)/;
+        }
+        sleep 0.1;
+    }
+    die "cannot set the epoch of the $kind cache on port $port";
 }
 
 sub start {

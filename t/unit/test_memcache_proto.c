@@ -77,8 +77,48 @@ static void test_reply(void)
           "the first line only");
 }
 
+static neg_mc_reply then_get(const char *text, char *value, int *found)
+{
+    size_t n;
+
+    return neg_mc_parse_then_get(text, strlen(text), &n, value, 48, found);
+}
+
+static void test_then_get(void)
+{
+    char v[48], cmd[128];
+    int found = -1;
+
+    CHECK(neg_mc_get_command(cmd, sizeof(cmd), "neg-rc:epoch") == 18
+          && strcmp(cmd, "get neg-rc:epoch\r\n") == 0, "get command");
+    CHECK(neg_mc_add_value_command(cmd, sizeof(cmd), "neg-rc:epoch", "ab:12") > 0
+          && strcmp(cmd, "add neg-rc:epoch 0 0 5\r\nab:12\r\n") == 0,
+          "add of a value that never expires");
+    CHECK(neg_mc_get_command(cmd, 10, "neg-rc:epoch") == 0, "get: too small a buffer");
+    CHECK(then_get("STORED\r\nEND\r\n", v, &found) == NEG_MC_STORED && found == 0,
+          "STORED, then no value");
+    CHECK(then_get("NOT_STORED\r\nVALUE neg-rc:epoch 0 5\r\nab:12\r\nEND\r\n", v, &found)
+          == NEG_MC_NOT_STORED && found == 1 && strcmp(v, "ab:12") == 0,
+          "NOT_STORED, then the value");
+    CHECK(then_get("STORED\r\n", v, &found) == NEG_MC_INCOMPLETE, "the get's reply not yet");
+    CHECK(then_get("STORED\r\nVALUE neg-rc:epoch 0 5\r\nab:", v, &found) == NEG_MC_INCOMPLETE,
+          "the value cut short: incomplete");
+    CHECK(then_get("STORED\r\nVALUE neg-rc:epoch 0 5\r\nab:12\r\nEN", v, &found)
+          == NEG_MC_INCOMPLETE, "END cut short: incomplete");
+    CHECK(then_get("STORED\r\nVALUE neg-rc:epoch 0 5\r\nab:123\r\nEND\r\n", v, &found)
+          == NEG_MC_OTHER, "more bytes than said: other");
+    CHECK(then_get("STORED\r\nVALUE neg-rc:epoch 0 99\r\n", v, &found) == NEG_MC_OTHER,
+          "a value longer than the buffer: other");
+    CHECK(then_get("STORED\r\nVALUE neg-rc:epoch 0 x\r\n", v, &found) == NEG_MC_OTHER,
+          "a length that is not a number: other");
+    CHECK(then_get("STORED\r\nERROR\r\n", v, &found) == NEG_MC_OTHER, "get answered ERROR: other");
+    CHECK(then_get("SERVER_ERROR out of memory\r\nEND\r\n", v, &found) == NEG_MC_OTHER,
+          "the first command failed: other");
+}
+
 int main(void)
 {
+    test_then_get();
     test_key();
     test_command();
     test_reply();
