@@ -38,7 +38,9 @@
 #include "header.h"
 #include "identity.h"
 #include "kerberos.h"
+#include "failure_limit.h"
 #include "log_limit.h"
+#include "login.h"
 #include "logon.h"
 #include "policy.h"
 #include "replay.h"
@@ -325,9 +327,47 @@ static int answer(request_rec *r, const neg_dir_conf *conf, const neg_verdict *v
         drain_handshake_body(r);
         return unauthorized(r);
     default:
+        if (!is_proxy_auth(r)) {
+            int rc = neg_login_divert(r, conf, v);
+
+            if (rc != DECLINED)
+                return rc;
+        }
         add_challenges(r, conf);
         return unauthorized(r);
     }
+}
+
+/* ====================================================== for login.c */
+
+const neg_dir_conf *neg_glue_conf(request_rec *r)
+{
+    return ap_get_module_config(r->per_dir_config, &auth_negotiate_module);
+}
+
+void neg_glue_logon_ctx(request_rec *r, const neg_dir_conf *conf,
+                        apr_time_t deadline, neg_logon_ctx *ctx)
+{
+    logon_ctx(r, conf, deadline, ctx);
+}
+
+int neg_glue_grant(request_rec *r, const neg_dir_conf *conf,
+                   const neg_verdict *v, apr_time_t deadline)
+{
+    return grant(r, conf, v, deadline);
+}
+
+void neg_glue_log_lines(request_rec *r, const neg_verdict *v)
+{
+    log_lines(r, v);
+}
+
+void neg_glue_forget_connection(request_rec *r)
+{
+    neg_conn *nc = conn_state(r->connection);
+
+    if (nc != NULL)
+        neg_conn_reset(nc);
 }
 
 /* MS-N2HT 3.3.5: Persistent-Auth on the response of a request a token
@@ -494,6 +534,8 @@ static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
     neg_replay_pre_config(pconf);
     neg_session_memo_pre_config();
     neg_log_limit_configure(NEG_LOG_LIMIT_DEFAULT_COUNT, NEG_LOG_LIMIT_DEFAULT_SECONDS);
+    neg_failure_limit_configure(NEG_FAILURE_LIMIT_DEFAULT_COUNT,
+                                NEG_FAILURE_LIMIT_DEFAULT_SECONDS);
     neg_wb_configure_defaults();        /* a directive removed goes back to its default */
     return OK;
 }
@@ -535,6 +577,12 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG)
         neg_authz_warn_unchecked(ptemp, s);
     neg_status_post_config(pconf, s, neg_startup_keytabs());
+    if (!neg_failure_limit_share())
+        ap_log_error(APLOG_MARK, APLOG_WARNING, errno, s, NEGLOGNO(1009)
+                     "cannot share the table of NegotiateFailureLimit among "
+                     "httpd children; each child counts failed logons on its "
+                     "own (a client may reach the domain that many times per "
+                     "child)");
     if (neg_wb_share_slots())
         apr_pool_cleanup_register(pconf, NULL, unshare_winbind_slots,
                                   apr_pool_cleanup_null);
@@ -571,6 +619,7 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
     neg_status_register_hooks(p);
     neg_session_register_hooks(p);
+    neg_login_register_hooks(p);
     neg_authz_register(p);
 }
 

@@ -64,7 +64,7 @@ static void mac_of(const neg_logon_ctx *ctx, const unsigned char *cred, size_t l
         memset(mac, 0, 32);
 }
 
-static const char *refusal_text(apr_pool_t *p, const char *user,
+static const char *refusal_text(apr_pool_t *p, const char *label, const char *user,
                                 const neg_wb_result *res, neg_wb_status st)
 {
     const char *why = res->guest ? "the domain logged it on as Guest"
@@ -73,7 +73,7 @@ static const char *refusal_text(apr_pool_t *p, const char *user,
     if (strncmp(res->nt_string, "NT_STATUS_NOLOGON_", 18) == 0)
         why = "a computer or trust account, whose password is right; they may "
               "not sign in here (NegotiateMachineAccounts Off)";
-    return apr_psprintf(p, "Basic logon of %s refused: %s%s%s", user, why,
+    return apr_psprintf(p, "%s logon of %s refused: %s%s%s", label, user, why,
                         *res->nt_string ? " " : "", res->nt_string);
 }
 
@@ -89,17 +89,82 @@ static const char *client_busy(const neg_logon_ctx *ctx, const char *user)
                         ctx->client ? ctx->client : "-", neg_wb_client_share());
 }
 
+/* A failed logon, past NegotiateFailureLimit or refused by the domain:
+ * the same answer either way (the client cannot tell them apart). */
+static void guard_refusal(const neg_logon_ctx *ctx, const char *user,
+                          const char *label, neg_fail_decision d, neg_verdict *v)
+{
+    neg_verdict_refuse(v, "NEG1005", apr_psprintf(ctx->pool,
+        "refused the %s logon of %s from %s without asking the domain: %d "
+        "password logons of that user from that address reached the domain "
+        "in %d s (NegotiateFailureLimit), which guards the account against "
+        "a lockout; answered as a wrong password", label, user,
+        ctx->client ? ctx->client : "-", neg_failure_limit_count(),
+        neg_failure_limit_seconds()));
+    if (d != NEG_FAIL_BLOCKED_FIRST)
+        v->n_lines = 0;         /* one line per user, address and window */
+}
+
+neg_identity *neg_basic_verify(const neg_logon_ctx *ctx, const char *user,
+                               char *pw, const char *auth_type, neg_verdict *v)
+{
+    const char *account, *domain, *label = strcmp(auth_type, "Basic") == 0
+                                           ? "Basic" : auth_type;
+    int allow_machine = neg_machine_accounts_allowed(ctx->conf);
+    neg_wb_result res;
+    neg_wb_status ws;
+    neg_identity *id;
+    neg_fail_ticket ticket;
+    neg_fail_decision d;
+
+    split_user(ctx->pool, user, &account, &domain);
+    d = neg_logon_guard(ctx, account, domain, &ticket);
+    if (d != NEG_FAIL_GO) {
+        neg_wipe(pw, strlen(pw));
+        guard_refusal(ctx, user, label, d, v);
+        return NULL;
+    }
+    ws = neg_wb_verify_plain(account, domain, pw, allow_machine, ctx->client,
+                             neg_logon_budget_ms(ctx), &res);
+    neg_wipe(pw, strlen(pw));
+    if (ws == NEG_WB_CLIENT_BUSY) {
+        neg_failure_limit_passed(&ticket);     /* the domain never saw it */
+        neg_verdict_refuse(v, "NEG0505", client_busy(ctx, user));
+        neg_wb_result_clear(&res);
+        return NULL;
+    }
+    if (ws == NEG_WB_OK && !res.guest && res.machine && !allow_machine) {
+        ws = NEG_WB_AUTH_FAILED;
+        apr_cpystrn(res.nt_string, "NT_STATUS_NOLOGON_WORKSTATION_TRUST_ACCOUNT",
+                    sizeof(res.nt_string));
+    }
+    if (ws != NEG_WB_OK || res.guest) {
+        if (ws != NEG_WB_AUTH_FAILED && !res.guest)
+            neg_failure_limit_passed(&ticket);  /* winbind down: no logon failed */
+        neg_verdict_refuse(v, strncmp(res.nt_string, "NT_STATUS_NOLOGON_", 18) == 0
+                           ? "NEG0504" : "NEG0502",
+                           refusal_text(ctx->pool, label, user, &res, ws));
+        neg_wb_result_clear(&res);
+        return NULL;
+    }
+    neg_failure_limit_passed(&ticket);
+    neg_verdict_log(v, NEG_LOG_INFO, "NEG0503", apr_psprintf(ctx->pool,
+                    "%s: the domain verified the password of %s", label, user));
+    id = apr_pcalloc(ctx->pool, sizeof(*id));
+    neg_identity_from_winbind(id, ctx->pool, &res, "basic", auth_type);
+    neg_wb_result_clear(&res);
+    neg_logon_stamp(ctx, id, NEG_BIND_UNCHECKED);   /* a password binds nothing */
+    return id;
+}
+
 /* Basic credentials ("user:password", RFC 7617), verified by the domain. */
 static void basic_step(const neg_logon_ctx *ctx, const neg_bytes *token,
                        neg_mech_step *st, neg_verdict *v)
 {
     const unsigned char *cred = token->data;
     size_t len = token->len;
-    const char *colon = memchr(cred, ':', len), *account, *domain, *user;
-    int allow_machine = neg_machine_accounts_allowed(ctx->conf);
+    const char *colon = memchr(cred, ':', len), *user;
     unsigned char mac[32];
-    neg_wb_result res;
-    neg_wb_status ws;
     neg_identity *id;
     char *pw;
 
@@ -117,37 +182,12 @@ static void basic_step(const neg_logon_ctx *ctx, const neg_bytes *token,
     }
     user = apr_pstrndup(ctx->pool, (const char *)cred, (apr_size_t)(colon - (const char *)cred));
     pw = apr_pstrndup(ctx->pool, colon + 1, len - (size_t)(colon + 1 - (const char *)cred));
-    split_user(ctx->pool, user, &account, &domain);
-    ws = neg_wb_verify_plain(account, domain, pw, allow_machine, ctx->client,
-                             neg_logon_budget_ms(ctx), &res);
-    neg_wipe(pw, strlen(pw));
-    if (ws == NEG_WB_CLIENT_BUSY) {
-        neg_verdict_refuse(v, "NEG0505", client_busy(ctx, user));
-        neg_wb_result_clear(&res);
+    id = neg_basic_verify(ctx, user, pw, "Basic", v);
+    if (id == NULL) {
         if (ctx->conn != NULL)
             neg_conn_reset(ctx->conn);
         return;
     }
-    if (ws == NEG_WB_OK && !res.guest && res.machine && !allow_machine) {
-        ws = NEG_WB_AUTH_FAILED;
-        apr_cpystrn(res.nt_string, "NT_STATUS_NOLOGON_WORKSTATION_TRUST_ACCOUNT",
-                    sizeof(res.nt_string));
-    }
-    if (ws != NEG_WB_OK || res.guest) {
-        neg_verdict_refuse(v, strncmp(res.nt_string, "NT_STATUS_NOLOGON_", 18) == 0
-                           ? "NEG0504" : "NEG0502",
-                           refusal_text(ctx->pool, user, &res, ws));
-        neg_wb_result_clear(&res);
-        if (ctx->conn != NULL)
-            neg_conn_reset(ctx->conn);
-        return;
-    }
-    neg_verdict_log(v, NEG_LOG_INFO, "NEG0503", apr_psprintf(ctx->pool,
-                    "Basic: the domain verified the password of %s", user));
-    id = apr_pcalloc(ctx->pool, sizeof(*id));
-    neg_identity_from_winbind(id, ctx->pool, &res, "basic", "Basic");
-    neg_wb_result_clear(&res);
-    neg_logon_stamp(ctx, id, NEG_BIND_UNCHECKED);   /* Basic binds nothing */
     remember(ctx, id, cred, len);
     st->result = NEG_STEP_DONE;
     st->id = id;

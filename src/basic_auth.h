@@ -14,4 +14,12 @@
 /* How long a connection remembers that Basic credentials were verified. */
 #define NEG_BASIC_CACHE_SECONDS 60
 
+/* The password of user ("alice", "EXAMPLE\\alice", "alice@example.test")
+ * verified by the domain through winbind, as a Basic logon's is, within
+ * NegotiateFailureLimit: the identity (mech "basic", this auth_type:
+ * "Basic", or "Form" for the login form), stamped for ctx; or NULL and v
+ * refused. pw is wiped. */
+neg_identity *neg_basic_verify(const neg_logon_ctx *ctx, const char *user,
+                               char *pw, const char *auth_type, neg_verdict *v);
+
 #endif

@@ -52,7 +52,12 @@ typedef struct {
     int session;                        /* -1: unset (Off); session.c */
     int session_basic;                  /* -1: unset (Off) */
     int session_lifetime_s;             /* -1: unset */
+    const char *login_form;             /* NegotiateLoginForm PATH; NULL: unset */
+    int login_form_set;                 /* "None" sets it to NULL */
+    int logout_quiet_s;                 /* NegotiateLogoutQuiet; -1: unset */
 } neg_dir_conf;
+
+#define NEG_DEFAULT_LOGOUT_QUIET_S 60
 
 /* NegotiateExtendedProtection, IIS's tokenChecking None / Allow / Require:
  * whether tokens must be bound to this server's TLS channel and name. */

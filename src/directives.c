@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "kerberos.h"
+#include "failure_limit.h"
 #include "log_limit.h"
 #include "replay.h"
 #include "startup.h"
@@ -45,6 +46,7 @@ void *neg_create_dir_conf(apr_pool_t *p, char *dir)
     c->session = -1;
     c->session_basic = -1;
     c->session_lifetime_s = -1;
+    c->logout_quiet_s = -1;
     return c;
 }
 
@@ -85,6 +87,9 @@ void *neg_merge_dir_conf(apr_pool_t *p, void *base_v, void *add_v)
     MERGE_INT(session);
     MERGE_INT(session_basic);
     MERGE_INT(session_lifetime_s);
+    MERGE_INT(logout_quiet_s);
+    c->login_form = add->login_form_set ? add->login_form : base->login_form;
+    c->login_form_set = add->login_form_set || base->login_form_set;
     c->realm_map = add->realm_map ? add->realm_map : base->realm_map;
     c->delegation_dir = add->delegation_set ? add->delegation_dir : base->delegation_dir;
     c->delegation_set = add->delegation_set || base->delegation_set;
@@ -418,6 +423,60 @@ static const char *set_log_limit(cmd_parms *cmd, void *dummy, const char *count,
     return err;
 }
 
+static const char *set_failure_limit(cmd_parms *cmd, void *dummy, const char *count,
+                                     const char *seconds)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    char *end;
+    long n;
+    int sec = NEG_FAILURE_LIMIT_DEFAULT_SECONDS;
+
+    if (err != NULL)
+        return err;
+    n = strtol(count, &end, 10);
+    if (*count == '\0' || *end != '\0' || n < 0 || n > 1000)
+        return apr_psprintf(cmd->pool, "NegotiateFailureLimit: '%s' is not "
+                            "allowed; give a number of failed password logons "
+                            "from 0 (no limit) to 1000, then seconds", count);
+    err = seconds ? parse_seconds(cmd, seconds, 1, 86400, &sec) : NULL;
+    if (err == NULL)
+        neg_failure_limit_configure((int)n, sec);
+    return err;
+}
+
+/* NegotiateLoginForm: a local path ("/login"), or None. */
+static const char *set_login_form(cmd_parms *cmd, void *conf_v, const char *arg)
+{
+    neg_dir_conf *c = conf_v;
+    const char *q;
+
+    c->login_form_set = 1;
+    if (strcasecmp(arg, "None") == 0) {
+        c->login_form = NULL;
+        return NULL;
+    }
+    if (arg[0] != '/' || arg[1] == '/' || arg[1] == '\\')
+        return apr_psprintf(cmd->pool, "NegotiateLoginForm: '%s' is not a "
+                            "path on this server (/login), nor None", arg);
+    for (q = arg; *q; q++)
+        if ((unsigned char)*q <= 0x20 || *q == 0x7f || *q == '"' || *q == '<'
+            || *q == '>' || *q == '\\' || *q == '?' || *q == '#' || *q == '&')
+            return apr_psprintf(cmd->pool, "NegotiateLoginForm: '%s' holds a "
+                                "character a path here may not (space, quote, "
+                                "<, >, \\, ?, #, &)", arg);
+    c->login_form = arg;
+    return NULL;
+}
+
+static const char *set_logout_quiet(cmd_parms *cmd, void *conf_v, const char *arg)
+{
+    if (strcmp(arg, "0") == 0) {
+        ((neg_dir_conf *)conf_v)->logout_quiet_s = 0;
+        return NULL;
+    }
+    return parse_seconds(cmd, arg, 1, 86400, &((neg_dir_conf *)conf_v)->logout_quiet_s);
+}
+
 static const char *set_session_lifetime(cmd_parms *cmd, void *conf_v, const char *arg)
 {
     return parse_seconds(cmd, arg, 1, 86400,
@@ -518,6 +577,16 @@ const command_rec neg_cmds[] = {
                   "that keys the replay cache's entries; required, and the "
                   "same on every server, for redis and memcache (default: "
                   "a random key at each start)"),
+    AP_INIT_TAKE12("NegotiateFailureLimit", set_failure_limit, NULL, RSRC_CONF,
+                   "COUNT [SECONDS]: at most COUNT failed password logons of "
+                   "one user from one address reach the domain in SECONDS "
+                   "(default 3 300; 0: no limit)"),
+    AP_INIT_TAKE1("NegotiateLoginForm", set_login_form, NULL, OR_AUTHCFG,
+                  "PATH of the login form (SetHandler negotiate-login) where "
+                  "browsers that cannot sign in silently are sent, or None"),
+    AP_INIT_TAKE1("NegotiateLogoutQuiet", set_logout_quiet, NULL, OR_AUTHCFG,
+                  "seconds after signing out during which a browser is sent "
+                  "to the login form without a challenge (default 60; 0: off)"),
     AP_INIT_TAKE12("NegotiateLogLimit", set_log_limit, NULL, RSRC_CONF,
                    "COUNT [SECONDS]: at most COUNT lines of one tag per "
                    "client in SECONDS (default 10 60; 0: no limit)"),

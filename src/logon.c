@@ -14,6 +14,7 @@
 #include "policy.h"
 #include "spnego.h"
 #include "secret.h"
+#include "winbind.h"
 
 int neg_logon_budget_ms(const neg_logon_ctx *ctx)
 {
@@ -245,4 +246,21 @@ const char *neg_logon_reuse(const neg_logon_ctx *ctx, const neg_identity *id,
     neg_verdict_grant(v, (neg_identity *)id);
     name_user(ctx, v);
     return NULL;
+}
+
+neg_fail_decision neg_logon_guard(const neg_logon_ctx *ctx, const char *account,
+                                  const char *domain, neg_fail_ticket *t)
+{
+    neg_wb_names names;
+    char detail[160];
+    int known;
+
+    t->armed = 0;
+    if (neg_failure_limit_count() <= 0)
+        return NEG_FAIL_GO;
+    known = neg_wb_names_get(neg_logon_budget_ms(ctx), &names, detail,
+                             sizeof(detail)) == NEG_WB_OK;
+    return neg_failure_limit_begin(account, domain, known ? names.netbios_domain : NULL,
+                                   known ? names.dns_domain : NULL, ctx->client,
+                                   apr_time_now(), t);
 }

@@ -22,6 +22,7 @@
 #include "apr_time.h"
 
 #include "cbt.h"
+#include "failure_limit.h"
 #include "config.h"
 #include "conn.h"
 #include "policy.h"
@@ -83,5 +84,11 @@ void neg_logon_stamp(const neg_logon_ctx *ctx, neg_identity *id, neg_binding bin
  * challenge otherwise). */
 const char *neg_logon_reuse(const neg_logon_ctx *ctx, const neg_identity *id,
                             neg_via via, neg_verdict *v);
+
+/* NegotiateFailureLimit before a password logon of account/domain (as
+ * the client named them) reaches the domain: NEG_FAIL_GO, or answer as a
+ * wrong password (failure_limit.h). */
+neg_fail_decision neg_logon_guard(const neg_logon_ctx *ctx, const char *account,
+                                  const char *domain, neg_fail_ticket *t);
 
 #endif

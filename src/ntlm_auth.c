@@ -39,6 +39,8 @@ typedef enum {
     NTLM_MACHINE,           /* a computer account, not allowed here */
     NTLM_UNBOUND,           /* Extended Protection: meant for another channel or service */
     NTLM_CLIENT_BUSY,       /* the client address has its share of winbind */
+    NTLM_LIMITED,           /* past NegotiateFailureLimit: not asked */
+    NTLM_LIMITED_QUIET,     /* the same, its line written already */
     NTLM_DONE
 } ntlm_status;
 
@@ -532,6 +534,8 @@ static ntlm_status check_authenticate(const neg_logon_ctx *ctx, neg_conn *nc,
     neg_wb_response req;
     neg_wb_result *res = apr_pcalloc(p, sizeof(*res));
     neg_wb_status st;
+    neg_fail_ticket ticket;
+    neg_fail_decision d;
 
     *had_mic = 0;
     *error = precheck(nc, t3, t3_len, o, v);
@@ -552,7 +556,21 @@ static ntlm_status check_authenticate(const neg_logon_ctx *ctx, neg_conn *nc,
     req.lm_len = v->is_v2 ? 0 : v->msg.lm.len;     /* LMv2 adds nothing */
     req.allow_machine = o->allow_machine;
     req.client = o->ctx->client;
+    d = neg_logon_guard(o->ctx, v->user, v->domain, &ticket);
+    if (d != NEG_FAIL_GO) {
+        *error = apr_psprintf(p, "refused the NTLM logon of %s from %s without "
+                              "asking the domain: %d password logons of that "
+                              "user from that address reached the domain in "
+                              "%d s (NegotiateFailureLimit), which guards the "
+                              "account against a lockout; answered as a wrong "
+                              "password", who(p, v),
+                              o->ctx->client ? o->ctx->client : "-",
+                              neg_failure_limit_count(), neg_failure_limit_seconds());
+        return d == NEG_FAIL_BLOCKED_FIRST ? NTLM_LIMITED : NTLM_LIMITED_QUIET;
+    }
     st = neg_wb_verify(&req, o->timeout_ms, res);
+    if (st != NEG_WB_AUTH_FAILED && !(st == NEG_WB_OK && res->guest))
+        neg_failure_limit_passed(&ticket);
     apr_pool_cleanup_register(p, res, clear_result, apr_pool_cleanup_null);
     if (st == NEG_WB_CLIENT_BUSY) {
         *error = client_busy(p, v, o->ctx->client);
@@ -692,8 +710,12 @@ static void on_authenticate(const neg_logon_ctx *ctx, const neg_bytes *msg,
         /* err may live in the connection's pool, which the reset clears */
         neg_verdict_refuse(v, status == NTLM_MACHINE ? "NEG0307"
                               : status == NTLM_UNBOUND ? "NEG0308"
-                              : status == NTLM_CLIENT_BUSY ? "NEG0309" : "NEG0304",
+                              : status == NTLM_CLIENT_BUSY ? "NEG0309"
+                              : status == NTLM_LIMITED || status == NTLM_LIMITED_QUIET
+                              ? "NEG1005" : "NEG0304",
                            apr_pstrdup(ctx->pool, err));
+        if (status == NTLM_LIMITED_QUIET)
+            v->n_lines = 0;     /* one line per user, address and window */
         neg_conn_reset(nc);
         return;
     }

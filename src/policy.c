@@ -129,6 +129,22 @@ static const char *ntlm_refused(const neg_dir_conf *c, const neg_identity *id)
     return NULL;
 }
 
+/* A password on the login form (login.c): it reaches a request only in a
+ * session, and a location takes it where it sends browsers to the form
+ * (NegotiateLoginForm) or takes Basic logons into sessions
+ * (NegotiateSessionBasic On): a location that wants Kerberos alone keeps
+ * it out. */
+static const char *form_refused(const neg_dir_conf *c, const neg_identity *id)
+{
+    if (!id->bearer)
+        return "a login form's identity comes only in a session";
+    if (c->login_form == NULL && c->session_basic != 1)
+        return "it was proved by a password on the login form, and this "
+               "location has neither NegotiateLoginForm nor "
+               "NegotiateSessionBasic On";
+    return NULL;
+}
+
 static const char *mech_refused(apr_pool_t *p, const neg_place *here,
                                 const neg_identity *id)
 {
@@ -136,6 +152,8 @@ static const char *mech_refused(apr_pool_t *p, const neg_place *here,
         return kerberos_refused(p, here->conf, id);
     if (strcmp(id->mech, "ntlm") == 0)
         return ntlm_refused(here->conf, id);
+    if (strcmp(id->mech, "basic") == 0 && strcmp(id->auth_type, "Form") == 0)
+        return form_refused(here->conf, id);
     if (strcmp(id->mech, "basic") == 0)
         return neg_basic_offered(here->conf, here->tls) ? NULL
             : "this location does not offer Basic here";
@@ -189,7 +207,8 @@ static const char *bearer_refused(apr_pool_t *p, const neg_place *here,
                         NEG_SESSION_CRYPTO_LEN))
         return "its session cookie was decrypted under another "
                "SessionCryptoPassphrase than this location's (or under none)";
-    if (strcmp(id->mech, "basic") == 0 && c->session_basic != 1)
+    if (strcmp(id->mech, "basic") == 0 && strcmp(id->auth_type, "Basic") == 0
+        && c->session_basic != 1)
         return "it was made by a Basic logon (NegotiateSessionBasic Off here)";
     if (here->epa == NEG_EPA_REQUIRE)
         return "NegotiateExtendedProtection Require here, and a session cookie "

@@ -161,15 +161,27 @@ static int from_session(request_rec *r, const neg_logon_ctx *ctx,
     return 1;
 }
 
+static void keep_any(request_rec *r, const neg_logon_ctx *ctx, session_fns *fn,
+                     session_rec *z, const neg_identity *id);
+
 /* A fresh logon's identity into the session (mod_session writes it with
  * the response). A Basic identity only where the admin asks for it: the
  * session then outlives the password check by up to its lifetime. */
 static void keep(request_rec *r, const neg_logon_ctx *ctx, session_fns *fn,
                  session_rec *z, const neg_identity *id)
 {
-    const char *text;
-    if (strcmp(id->mech, "basic") == 0 && ctx->conf->session_basic != 1)
+    /* the login form's identities are kept by neg_session_keep */
+    if (strcmp(id->mech, "basic") == 0 && (ctx->conf->session_basic != 1
+                                           || strcmp(id->auth_type, "Basic") != 0))
         return;
+    keep_any(r, ctx, fn, z, id);
+}
+
+/* The identity, sealed, into the session. */
+static void keep_any(request_rec *r, const neg_logon_ctx *ctx, session_fns *fn,
+                     session_rec *z, const neg_identity *id)
+{
+    const char *text;
     unsigned char (*keys)[NEG_SESSION_SEAL_KEY_LEN] = NULL;
     int n;
 
@@ -209,6 +221,31 @@ void neg_session_logon(request_rec *r, const neg_logon_ctx *ctx,
     neg_logon(ctx, authorization, v);
     if (z != NULL && authorization != NULL && v->outcome == NEG_GRANT)
         keep(r, ctx, &fn, z, v->id);
+}
+
+int neg_session_keep(request_rec *r, const neg_logon_ctx *ctx,
+                     const neg_identity *id)
+{
+    session_fns fn;
+    session_rec *z = open_session(r, &fn);
+    const char *text = NULL;
+
+    if (z == NULL)
+        return 0;
+    fn.set(r, z, NEG_SESSION_KEY, NULL);
+    keep_any(r, ctx, &fn, z, id);
+    return fn.get(r, z, NEG_SESSION_KEY, &text) == APR_SUCCESS && text != NULL;
+}
+
+int neg_session_forget(request_rec *r)
+{
+    session_fns fn;
+    session_rec *z = open_session(r, &fn);
+
+    if (z == NULL)
+        return 0;
+    fn.set(r, z, NEG_SESSION_KEY, NULL);
+    return 1;
 }
 
 /* ------------------------------------------------------- SessionHeader */

@@ -25,6 +25,15 @@
 void neg_session_logon(request_rec *r, const neg_logon_ctx *ctx,
                        const char *authorization, neg_verdict *v);
 
+/* The login form's logon (login.c): its identity into this location's
+ * session, in place of any there; 1 if it was kept. */
+int neg_session_keep(request_rec *r, const neg_logon_ctx *ctx,
+                     const neg_identity *id);
+
+/* Sign out: the identity out of this location's session (1 if a session
+ * could be opened). */
+int neg_session_forget(request_rec *r);
+
 /* The output filter that keeps applications from writing the session's
  * identity through mod_session's SessionHeader (NEG0906). */
 void neg_session_register_hooks(apr_pool_t *p);

@@ -4,7 +4,7 @@
  * One field a line, in this order:
  *   neg2                      the format
  *   expiry                    seconds since the epoch
- *   mech auth_type            kerberos|ntlm|basic, Negotiate|NTLM|Basic
+ *   mech auth_type            kerberos|ntlm|basic, Negotiate|NTLM|Basic|Form
  *   account, domain, realm, principal, user_sid
  *   flags                     m (computer account) t (TLS) 1 (NTLMv1)
  *                             p (proved to a forward proxy) r (its domain
@@ -143,7 +143,8 @@ static const char *mech_check(const neg_identity *id)
         return strcmp(id->auth_type, "Negotiate") == 0
             || strcmp(id->auth_type, "NTLM") == 0 ? NULL : "an unknown NTLM scheme";
     if (strcmp(id->mech, "basic") == 0)
-        return strcmp(id->auth_type, "Basic") == 0 ? NULL : "an unknown Basic scheme";
+        return strcmp(id->auth_type, "Basic") == 0 || strcmp(id->auth_type, "Form") == 0
+            ? NULL : "an unknown Basic scheme";
     return "an unknown mechanism";
 }
 

@@ -60,6 +60,10 @@ const neg_stat_tag neg_stat_tags[] = {
     { "NEG0707", NEG_SMECH_NONE,     "group name of an unknown domain" },
     { "NEG0708", NEG_SMECH_NONE,     "group rule for a logon without SIDs" },
     { "NEG0810", NEG_SMECH_KERBEROS, "older than the replay cache remembers" },
+    { "NEG1001", NEG_SMECH_BASIC,    "login form POST without its token (CSRF)" },
+    { "NEG1002", NEG_SMECH_BASIC,    "login form POST of a wrong type or size" },
+    { "NEG1004", NEG_SMECH_BASIC,    "login form password over plain HTTP" },
+    { "NEG1005", NEG_SMECH_NONE,     "failed password logons over NegotiateFailureLimit" },
     { "other",   NEG_SMECH_NONE,     "a tag this table does not list" },
 };
 const size_t neg_stat_n_tags = sizeof(neg_stat_tags) / sizeof(neg_stat_tags[0]) - 1;

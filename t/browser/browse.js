@@ -5,7 +5,9 @@
 // object (argv[2]): the browser's options (see launch() in lib.js:
 // allowlist, auth, negotiatePref, env, credentials, answers, resolve, args,
 // ignoreHTTPSErrors) and
-//   visits: [{ url, screenshot }]   pages to load one after the other
+//   visits: [{ url, screenshot, form }]   pages to load one after the other
+//                                   (form: { username, password } to sign in
+//                                   on a login form the page leads to)
 //                                   (the scheme, host and port come from url)
 // Prints one JSON object:
 //   visits: [{ url, status, text (the page's body as a user reads it),

@@ -234,6 +234,22 @@ async function visit(b, url, opts = {}) {
     } catch (e) {
         error = e.message.split('\n')[0];
     }
+    // opts.form: { username, password }: if the page leads to a login form
+    // (#username, #password), sign in on it as a user would.
+    let formShown = false;
+    if (opts.form && !error) {
+        try {
+            await b.page.waitForSelector('#username', { timeout: opts.formTimeout || 5000 });
+            formShown = true;
+            await b.page.fill('#username', opts.form.username);
+            await b.page.fill('#password', opts.form.password);
+            const nav = b.page.waitForNavigation({ waitUntil: 'load', timeout: 20000 });
+            await b.page.click('button[type=submit]');
+            response = await nav;
+        } catch (e) {
+            if (formShown) error = e.message.split('\n')[0];
+        }
+    }
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     let text = '';
     try { text = await b.page.innerText('body', { timeout: 2000 }); } catch (e) { /* no body */ }
@@ -243,6 +259,8 @@ async function visit(b, url, opts = {}) {
     }
     return {
         url, ms, error,
+        formShown,
+        finalUrl: b.page.url(),
         status: response ? response.status() : null,
         text,
         prompts: b.state.prompts,

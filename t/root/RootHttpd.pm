@@ -39,7 +39,9 @@ sub head {
     # of NegotiateLogLimit sets its own (a later directive wins). In an
     # <IfDirective> so that a test can run against an older module to
     # show it failing before a fix.
-    return $head . "<IfDirective NegotiateLogLimit>\nNegotiateLogLimit 0\n</IfDirective>\n";
+    # NegotiateFailureLimit likewise: the tests try wrong passwords often
+    return $head . "<IfDirective NegotiateLogLimit>\nNegotiateLogLimit 0\n</IfDirective>\n"
+        . "<IfDirective NegotiateFailureLimit>\nNegotiateFailureLimit 0\n</IfDirective>\n";
 }
 
 sub conf {
