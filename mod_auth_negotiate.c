@@ -2,9 +2,9 @@
  * mod_auth_negotiate.c - Integrated Windows Authentication for httpd 2.4.
  *
  * httpd glue only: directives, configuration create/merge, hooks, and
- * turning a logon's verdict (src/verdict.h) into a status, headers, notes
+ * turning a logon's verdict (src/logon/verdict.h) into a status, headers, notes
  * and the environment. It runs no protocol and decides nothing about what
- * a token or a connection's identity is worth: src/logon.c does, through
+ * a token or a connection's identity is worth: src/logon/logon.c does, through
  * one logon unit per mechanism (krb5_auth.c, ntlm_auth.c, basic_auth.c)
  * over the layers header.c, spnego.c, kerberos.c, ntlm.c, winbind.c,
  * replay.c, identity.c, and the location's policy (policy.c).

@@ -8,7 +8,7 @@
  * /usr/lib/apache2/modules/mod_socache_shmcb.so), with the few httpd
  * functions it calls stubbed here, and makes a cache of BYTES (default
  * the module's 32 MB) with the hints ID_LEN and OBJ_SIZE (default the
- * module's, src/replay.h). Then it stores entries as the module does
+ * module's, src/store/replay.h). Then it stores entries as the module does
  * (random 32-byte keys, as HMAC-SHA256 keys are; a 1-byte value; nothing
  * expires) and prints, from shmcb's own status:
  *   first_discard  entries stored when shmcb first dropped one (the
@@ -23,7 +23,7 @@
  * Run by hand (no httpd, no root): built with
  *   gcc -O2 -rdynamic -o shmcb_capacity bench/shmcb_capacity.c \
  *       -I"$(apxs -q INCLUDEDIR)" $(apr-1-config --includes --cppflags --cflags) \
- *       -Isrc -ldl $(apr-1-config --link-ld)
+ *       $(for d in src/?*; do echo -I$d; done) -ldl $(apr-1-config --link-ld)
  * or `make bench/shmcb_capacity` in a configured tree.
  */
 #include <dlfcn.h>

@@ -1,5 +1,5 @@
 # The cache of verified Kerberos tickets (NegotiateTicketCache, on by
-# default; src/krb5_fastpath.c "ticket cache", doc/security.md "The ticket cache").
+# default; src/krb5/krb5_fastpath.c "ticket cache", doc/security.md "The ticket cache").
 #
 # A ticket is cached per httpd child, so every scenario runs on one
 # connection (craft.py steps, or gss_client.py --repeat): the same child

@@ -4,7 +4,7 @@
 # that person (HTTP/1.1 and HTTP/2); a tampered, forged, expired or foreign
 # cookie gets the challenge; authorization applies to the session's
 # identity as to a fresh logon; Basic makes a session only when asked.
-# The memo of decoded cookies (src/session_memo.c) gives a cookie decoded
+# The memo of decoded cookies (src/store/session_memo.c) gives a cookie decoded
 # before in the same httpd child without mod_session_crypto, and what it
 # gives is checked as a fresh decoding is: a cookie altered after the
 # genuine one was memoised, one presented under another passphrase or a

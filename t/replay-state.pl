@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# replay-state.pl FILE: writes a replay cache state file (src/replay_state.h)
+# replay-state.pl FILE: writes a replay cache state file (src/wire/replay_state.h)
 # that says an httpd stopped cleanly a day ago with an empty cache, mode
 # 0600, owned by whoever runs this (it must be httpd's parent's user).
 # A start that finds no state file must refuse every Kerberos authenticator

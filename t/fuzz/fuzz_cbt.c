@@ -1,12 +1,12 @@
 /*
- * fuzz_cbt.c - libFuzzer harness for src/cbt.c: neg_cbt_from_der on the
+ * fuzz_cbt.c - libFuzzer harness for src/wire/cbt.c: neg_cbt_from_der on the
  * input as a server certificate, neg_cbt_from_pem on the input as text and
  * framed as the body of a PEM block.
  *
  * Build and run (or `make fuzz`):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
- *       -Isrc -I/usr/include/heimdal -I/usr/include/apr-1.0 -D_GNU_SOURCE \
- *       t/fuzz/fuzz_cbt.c src/cbt.c -o /tmp/fuzz_cbt \
+ *       $(for d in src/?*; do echo -I$d; done) -I/usr/include/heimdal -I/usr/include/apr-1.0 -D_GNU_SOURCE \
+ *       t/fuzz/fuzz_cbt.c src/wire/cbt.c -o /tmp/fuzz_cbt \
  *       -L/usr/lib/x86_64-linux-gnu/heimdal -lasn1 -lhcrypto -lroken -laprutil-1
  *   /tmp/fuzz_cbt -max_total_time=60 t/fuzz/corpus/cbt
  *
@@ -25,12 +25,12 @@
 
 #include "apr_base64.h"
 
-#define MAX_DER 16384       /* src/cbt.c's limit */
+#define MAX_DER 16384       /* src/wire/cbt.c's limit */
 
-/* Takes the place of APR's decoder for src/cbt.c, which is not
+/* Takes the place of APR's decoder for src/wire/cbt.c, which is not
  * instrumented: decode into a heap buffer of the size APR asks for, copy
  * out with memcpy() (which ASan checks against the caller's buffer), and
- * abort past src/cbt.c's limit, which it must refuse before decoding
+ * abort past src/wire/cbt.c's limit, which it must refuse before decoding
  * (regressions/cbt/pem-body-of-16389-bytes: 2 bytes past its buffer). */
 int apr_base64_decode_binary(unsigned char *out, const char *in)
 {

@@ -1,11 +1,11 @@
 /*
- * fuzz_header.c - libFuzzer harness for src/header.c: neg_header_parse and
+ * fuzz_header.c - libFuzzer harness for src/wire/header.c: neg_header_parse and
  * neg_header_decode on an Authorization header value.
  *
  * Build and run (or `make fuzz`):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
- *       -Isrc $(apr-1-config --cflags --cppflags --includes) \
- *       t/fuzz/fuzz_header.c src/header.c -o /tmp/fuzz_header \
+ *       $(for d in src/?*; do echo -I$d; done) $(apr-1-config --cflags --cppflags --includes) \
+ *       t/fuzz/fuzz_header.c src/wire/header.c -o /tmp/fuzz_header \
  *       $(apr-1-config --link-ld) $(apu-1-config --link-ld)
  *   /tmp/fuzz_header -max_total_time=60 t/fuzz/corpus/header
  *

@@ -1,9 +1,9 @@
 /*
  * fuzz_identity.c - libFuzzer harness for what the module makes of a
- * ticket's PAC once Heimdal has verified it: src/identity.c's identity
- * (the PAC decoded by src/pac.c, the names, the SIDs), REMOTE_USER in each
+ * ticket's PAC once Heimdal has verified it: src/logon/identity.c's identity
+ * (the PAC decoded by src/wire/pac.c, the names, the SIDs), REMOTE_USER in each
  * format, the environment published to the application, and the session
- * text of src/session_codec.c, decoded back.
+ * text of src/wire/session_codec.c, decoded back.
  *
  * Input: the principal's name up to the first NUL, then the PAC. Checks:
  * an identity the module would grant (neg_identity_refusal: a realm, no

@@ -1,6 +1,6 @@
 /*
  * fuzz_krb5.c - libFuzzer harness for what the module does with a Kerberos
- * token it refuses: src/spnego.c's parse, then src/krb5_accept.c's accept
+ * token it refuses: src/wire/spnego.c's parse, then src/krb5/krb5_accept.c's accept
  * (the clear-text checks, the ticket cache's look-up, Heimdal's acceptor)
  * and its description of the failure, with an acceptor whose keytab holds
  * a random key nobody else has.

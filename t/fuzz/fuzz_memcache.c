@@ -1,12 +1,12 @@
 /*
- * fuzz_memcache.c - libFuzzer harness for src/memcache_proto.c:
+ * fuzz_memcache.c - libFuzzer harness for src/wire/memcache_proto.c:
  * neg_mc_parse_reply on whatever a memcached (or anything listening on its
  * port) sends back, and neg_mc_add_command/neg_mc_key on keys and
  * lifetimes taken from the input.
  *
  * Build and run (or `make fuzz`):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
- *       -Isrc t/fuzz/fuzz_memcache.c src/memcache_proto.c -o /tmp/fuzz_memcache
+ *       $(for d in src/?*; do echo -I$d; done) t/fuzz/fuzz_memcache.c src/wire/memcache_proto.c -o /tmp/fuzz_memcache
  *   /tmp/fuzz_memcache -max_total_time=60 t/fuzz/corpus/memcache
  *
  * The reply is parsed from a heap copy of exactly the input's length (so

@@ -1,12 +1,12 @@
 /*
- * fuzz_ntlm.c - libFuzzer harness for the NTLMSSP decoders of src/ntlm.c:
+ * fuzz_ntlm.c - libFuzzer harness for the NTLMSSP decoders of src/wire/ntlm.c:
  * ntlm_decode_negotiate, ntlm_decode_authenticate, ntlm_parse_v2_response,
  * ntlm_check_av_echo and ntlm_name_to_utf8.
  *
  * Build and run (or `make fuzz`):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
- *       -Isrc $(pkg-config --cflags heimdal-gssapi heimdal-krb5) \
- *       t/fuzz/fuzz_ntlm.c src/ntlm.c -o /tmp/fuzz_ntlm \
+ *       $(for d in src/?*; do echo -I$d; done) $(pkg-config --cflags heimdal-gssapi heimdal-krb5) \
+ *       t/fuzz/fuzz_ntlm.c src/wire/ntlm.c -o /tmp/fuzz_ntlm \
  *       $(pkg-config --libs heimdal-gssapi heimdal-krb5) \
  *       -L/usr/lib/x86_64-linux-gnu/heimdal -lheimntlm -lhcrypto
  *   /tmp/fuzz_ntlm -max_total_time=60 t/fuzz/corpus/ntlm

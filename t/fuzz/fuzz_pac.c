@@ -1,9 +1,9 @@
 /*
- * fuzz_pac.c - libFuzzer harness for src/pac.c.
+ * fuzz_pac.c - libFuzzer harness for src/wire/pac.c.
  *
  * Build and run:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
- *       t/fuzz/fuzz_pac.c src/pac.c -o /tmp/fuzz_pac
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined $(for d in src/?*; do echo -I$d; done) \
+ *       t/fuzz/fuzz_pac.c src/wire/pac.c -o /tmp/fuzz_pac
  *   /tmp/fuzz_pac -max_total_time=60
  *
  * A good seed is the real PAC of t/unit/pac_vectors.h written to a file.

@@ -1,9 +1,9 @@
 /*
- * fuzz_spnego.c - libFuzzer harness for src/spnego.c.
+ * fuzz_spnego.c - libFuzzer harness for src/wire/spnego.c.
  *
  * Build and run:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
- *       t/fuzz/fuzz_spnego.c src/spnego.c -o /tmp/fuzz_spnego
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined $(for d in src/?*; do echo -I$d; done) \
+ *       t/fuzz/fuzz_spnego.c src/wire/spnego.c -o /tmp/fuzz_spnego
  *   /tmp/fuzz_spnego -max_total_time=60
  *
  * Every input is parsed; a successful parse is re-encoded as a NegTokenResp

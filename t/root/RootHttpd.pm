@@ -94,7 +94,7 @@ sub fresh_state {
 }
 
 # A farm's cache (redis or memcache on 127.0.0.1:port) as though the farm
-# had used it for long: its epoch key (src/replay_remote.c) made long ago.
+# had used it for long: its epoch key (src/store/replay_remote.c) made long ago.
 # A cache found without one (new, restarted or flushed) makes the farm
 # refuse Kerberos authenticators that could predate it for one clock skew
 # (NEG0817): a test of something else starts its new cache with this.

@@ -1,5 +1,5 @@
 /*
- * pac_vectors.h - a real PAC for the unit test of src/pac.c.
+ * pac_vectors.h - a real PAC for the unit test of src/wire/pac.c.
  *
  * REAL_PAC_ALICE is the AD-WIN2K-PAC authorization data (ad-type 128) of a
  * service ticket for HTTP/localhost issued by the Samba AD DC of the test

@@ -1,5 +1,5 @@
 /*
- * test_cbt.c - tls-server-end-point channel bindings (src/cbt.c) for
+ * test_cbt.c - tls-server-end-point channel bindings (src/wire/cbt.c) for
  * certificates of every signature family, against bindings computed apart
  * from the module (cbt_vectors.h), malformed input, and certificates and
  * PEM bodies just under, at and over the 16 KB limit (refused before they
@@ -17,11 +17,11 @@
 #include "check.h"
 #include "cbt_vectors.h"
 
-/* Every base64 decode of src/cbt.c comes here: this definition takes the
+/* Every base64 decode of src/wire/cbt.c comes here: this definition takes the
  * place of APR's in this program. APR's decoder is not instrumented, so
  * ASan cannot see it write past a buffer; this one decodes into a heap
  * buffer of the size APR asks for and copies the bytes out with memcpy(),
- * which ASan checks. And it remembers the longest output: src/cbt.c must
+ * which ASan checks. And it remembers the longest output: src/wire/cbt.c must
  * refuse a body of more than 16,384 bytes before decoding it. */
 static size_t longest_decode;
 

@@ -1,4 +1,4 @@
-/* Unit tests of src/header.c: the Authorization header and strict base64. */
+/* Unit tests of src/wire/header.c: the Authorization header and strict base64. */
 #include <stdio.h>
 #include <string.h>
 

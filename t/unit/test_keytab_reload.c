@@ -1,5 +1,5 @@
 /*
- * test_keytab_reload.c - the acceptor registry (src/krb5_keytab.c) reloads a
+ * test_keytab_reload.c - the acceptor registry (src/krb5/krb5_keytab.c) reloads a
  * changed keytab (Availability review, defect 8):
  *  a. the file's state is taken before its keys are read, so a write that
  *     lands while they are read is picked up at the next check (taken

@@ -2,7 +2,7 @@
  * test_keytab_retry.c - a keytab that keeps failing to load costs no memory
  * per retry (issue 9, defect 8).
  *
- * The acceptor registry (src/krb5_keytab.c) retries a failed keytab at every
+ * The acceptor registry (src/krb5/krb5_keytab.c) retries a failed keytab at every
  * check interval (once a second in httpd) for as long as httpd runs. Each
  * attempt makes error messages; they must go to a pool that the next
  * attempt clears, not to the registry's pool, which lives as long as the

@@ -1,6 +1,6 @@
 /*
  * test_memcache_proto.c - memcached's "add" command and reply
- * (src/memcache_proto.c).
+ * (src/wire/memcache_proto.c).
  */
 #include <limits.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * Unit tests of src/ntlm.c: the NTLMSSP codec and its crypto, against a
+ * Unit tests of src/wire/ntlm.c: the NTLMSSP codec and its crypto, against a
  * real gss-ntlmssp exchange (t/unit/real_tokens.h) whose password is known,
  * so every key, the MIC and both mechListMICs can be recomputed here.
  */

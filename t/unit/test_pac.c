@@ -1,10 +1,10 @@
 /*
- * test_pac.c - unit tests for src/pac.c (no framework).
+ * test_pac.c - unit tests for src/wire/pac.c (no framework).
  *
  * Build and run:
  *   gcc -std=c99 -Wall -Wextra -pedantic -Wshadow \
- *       -fsanitize=address,undefined -g -Isrc -It/unit \
- *       t/unit/test_pac.c src/pac.c -o /tmp/test_pac && /tmp/test_pac
+ *       -fsanitize=address,undefined -g $(for d in src/?*; do echo -I$d; done) -It/unit \
+ *       t/unit/test_pac.c src/wire/pac.c -o /tmp/test_pac && /tmp/test_pac
  *
  * A real PAC from the Samba test domain (pac_vectors.h) is decoded and
  * then cut and corrupted; a small NDR writer builds KERB_VALIDATION_INFO

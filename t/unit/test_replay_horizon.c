@@ -1,10 +1,10 @@
 /*
  * test_replay_horizon.c - the canaries that tell how far back the shmcb
- * replay cache remembers (src/replay_horizon.c), against a model of shmcb
+ * replay cache remembers (src/store/replay_horizon.c), against a model of shmcb
  * (httpd's mod_socache_shmcb.c): sub-caches picked by the key's first
  * byte, each a ring that reclaims expired entries from its head and, when
  * full, drops its oldest entry whether expired or not. The check runs the
- * module's steps (src/replay.c, locked_check): look the key up; if absent,
+ * module's steps (src/store/replay.c, locked_check): look the key up; if absent,
  * recall the group's canaries, refuse an authenticator that may have been
  * accepted before the group's "remembers from", store a canary when one is
  * due, then the key.

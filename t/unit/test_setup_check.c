@@ -1,5 +1,5 @@
 /*
- * test_setup_check.c - the verdicts of src/setup_check.c on given facts:
+ * test_setup_check.c - the verdicts of src/ops/setup_check.c on given facts:
  * each deployment mistake gets its own FAIL or WARN text, a good setup OK.
  */
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * test_sid_cache.c - the cache of SID names (src/sid_cache.c): a user's
+ * test_sid_cache.c - the cache of SID names (src/domain/sid_cache.c): a user's
  * 1,501 groups held without collisions; the least recently used name goes
  * first; a failure never pushes out a name, nor replaces one; stale names
  * serve when a refresh fails, within their keep time; and 200,000 random

@@ -1,9 +1,9 @@
 /*
- * test_spnego.c - unit tests for src/spnego.c (no framework).
+ * test_spnego.c - unit tests for src/wire/spnego.c (no framework).
  *
  * Build and run:
  *   gcc -std=c99 -Wall -Wextra -pedantic -fsanitize=address,undefined -g \
- *       -Isrc t/unit/test_spnego.c src/spnego.c -o /tmp/test_spnego \
+ *       -Isrc t/unit/test_spnego.c src/wire/spnego.c -o /tmp/test_spnego \
  *       && /tmp/test_spnego
  */
 #include "spnego.h"

@@ -1,5 +1,5 @@
 /*
- * test_status.c - the status counters (src/status.c): what each call
+ * test_status.c - the status counters (src/ops/status.c): what each call
  * counts, in a block shared by two processes as httpd's children share it.
  */
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * test_ticket_cache.c - the store of verified tickets (src/ticket_cache.c):
+ * test_ticket_cache.c - the store of verified tickets (src/krb5/ticket_cache.c):
  * lookups copy, entries leave when their ticket is over, the bounds on
  * entries and bytes hold with the least recently used going first, a
  * second store of a key replaces the first.

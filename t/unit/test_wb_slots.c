@@ -1,6 +1,6 @@
 /*
  * test_wb_slots.c - what httpd's children share about winbind connections
- * (src/wb_slots.c): the budget of open connections holds across processes
+ * (src/domain/wb_slots.c): the budget of open connections holds across processes
  * that race for it, the slots of a process that is gone come back, a
  * process gives back its own only; connect slots are leases.
  */

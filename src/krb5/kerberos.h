@@ -9,7 +9,7 @@
  * request. The keytab file is checked for changes at most once a second and
  * reloaded when it changed, so a new kvno is picked up without a restart.
  *
- * SPNEGO framing is not done here: the caller unwraps it (src/spnego.c)
+ * SPNEGO framing is not done here: the caller unwraps it (src/wire/spnego.c)
  * and hands over the inner krb5 token. This layer knows nothing of httpd.
  */
 #ifndef NEG_KERBEROS_H

@@ -4,7 +4,7 @@
  * key gave, keyed on a SHA-256 of the ticket as the client sent it.
  *
  * A client sends the same ticket with every request for the ticket's life;
- * only the authenticator changes. With an entry, src/krb5_fastpath.c skips the
+ * only the authenticator changes. With an entry, src/krb5/krb5_fastpath.c skips the
  * ticket's decryption and its PAC check and verifies the authenticator with
  * the cached session key (doc/security.md, "The ticket cache", for why that
  * is safe). This file only stores: bounded (entries and bytes, least recently

@@ -777,7 +777,7 @@ typedef struct {
 } logon_args;
 
 /* An NTLMv2 response as a client computes it (MS-NLMP 3.3.2), for the
- * CHALLENGE the module would send (src/ntlm.c). */
+ * CHALLENGE the module would send (src/wire/ntlm.c). */
 static int ntlmv2_response(const logon_args *a, const neg_wb_names *names,
                            neg_wb_response *req, struct ntlm_buf *answer)
 {
