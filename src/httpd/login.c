@@ -30,6 +30,10 @@ APLOG_USE_MODULE(auth_negotiate);
 #define LOGIN_HANDLER "negotiate-login"
 #define LOGOUT_HANDLER "negotiate-logout"
 #define CSRF_COOKIE "negotiate_login"
+/* On TLS: a cookie only this origin can set (RFC 6265bis 4.1.3.2), not a
+ * sibling host of the same site nor a plain-HTTP answer. */
+#define CSRF_COOKIE_TLS "__Host-negotiate_login"
+#define CSRF_COOKIE_FOR(tls) ((tls) ? CSRF_COOKIE_TLS : CSRF_COOKIE)
 #define QUIET_COOKIE "negotiate_quiet"
 #define CSRF_LEN 64                     /* hex of 32 random bytes */
 #define BODY_MAX 8192
@@ -189,13 +193,13 @@ static int token_shape_ok(const char *t)
 static int send_form(request_rec *r, const neg_dir_conf *conf, int tls,
                      const char *ret, const char *message, int status)
 {
-    const char *token = cookie_of(r, CSRF_COOKIE), *action = ap_escape_html(r->pool, r->uri);
+    const char *token = cookie_of(r, CSRF_COOKIE_FOR(tls)), *action = ap_escape_html(r->pool, r->uri);
 
     (void)conf;
     if (!token_shape_ok(token)) {
         if ((token = new_token(r)) == NULL)
             return HTTP_INTERNAL_SERVER_ERROR;
-        set_cookie(r, CSRF_COOKIE, token, cookie_attrs(r, tls, "Strict", -1));
+        set_cookie(r, CSRF_COOKIE_FOR(tls), token, cookie_attrs(r, tls, "Strict", -1));
     }
     no_store(r);
     apr_table_setn(r->err_headers_out, "Content-Security-Policy",
@@ -266,7 +270,7 @@ static char *field(apr_pool_t *p, char *pairs_in, const char *name, int *dup)
 
 /* The body, at most BODY_MAX bytes: NULL and *status when it is not to
  * be read (413). */
-static char *read_body(request_rec *r, int *status)
+static char *read_body(request_rec *r, int *status, apr_size_t *out_len)
 {
     char *buf = apr_palloc(r->pool, BODY_MAX + 1);
     apr_size_t len = 0;
@@ -296,7 +300,30 @@ static char *read_body(request_rec *r, int *status)
     }
     buf[len] = '\0';
     *status = OK;
+    *out_len = len;
     return buf;
+}
+
+/* Posted from another origin? A browser says so in Sec-Fetch-Site, and in
+ * Origin on every POST (RFC 6454 7.3): a page of a sibling host of the same
+ * site (which SameSite does not stop, and which may plant the token's
+ * cookie) is refused whatever token it sends. Clients that send neither
+ * (scripts) have the token to show. */
+static int cross_origin(request_rec *r, int tls)
+{
+    const char *site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+    const char *host = apr_table_get(r->headers_in, "Host");
+
+    if (site != NULL && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
+        return 1;
+    if (origin == NULL)
+        return 0;
+    if (host == NULL && r->hostname != NULL)
+        host = r->hostname;
+    return host == NULL
+           || strcasecmp(origin, apr_pstrcat(r->pool, tls ? "https://" : "http://",
+                                             host, NULL)) != 0;
 }
 
 static int refuse_post(request_rec *r, const char *tag, int status, const char *why)
@@ -324,8 +351,9 @@ static const char *form_return(request_rec *r, const char *ret)
 static int login_post(request_rec *r, const neg_dir_conf *conf)
 {
     const char *ctype = apr_table_get(r->headers_in, "Content-Type");
-    const char *cookie = cookie_of(r, CSRF_COOKIE), *ret, *name;
+    const char *cookie, *ret, *name;
     char *body, *user, *pw, *csrf, *ret_raw;
+    apr_size_t body_len = 0;
     int status, dup = 0;
     apr_time_t deadline;
     neg_logon_ctx ctx;
@@ -333,33 +361,37 @@ static int login_post(request_rec *r, const neg_dir_conf *conf)
     neg_identity *id;
     const char *tag, *why;
 
-    deadline = apr_time_now() + apr_time_from_msec(neg_winbind_timeout_ms(conf));
-    neg_glue_logon_ctx(r, conf, deadline, &ctx);
     if (ctype == NULL
         || strncasecmp(ctype, "application/x-www-form-urlencoded", 33) != 0
         || (ctype[33] != '\0' && ctype[33] != ';' && ctype[33] != ' '))
         return refuse_post(r, "NEG1002", HTTP_UNSUPPORTED_MEDIA_TYPE,
                            "refused a login form POST that is not "
                            "application/x-www-form-urlencoded");
-    body = read_body(r, &status);
+    body = read_body(r, &status, &body_len);
     if (body == NULL)
         return refuse_post(r, "NEG1002", status, status == HTTP_REQUEST_ENTITY_TOO_LARGE
                            ? "refused a login form POST larger than 8192 bytes"
                            : "refused a login form POST whose body could not be read");
+    /* winbind's budget from now: a client that trickles its body does not
+     * spend it, and cannot make the logon time out while the domain
+     * controller checks the password */
+    deadline = apr_time_now() + apr_time_from_msec(neg_winbind_timeout_ms(conf));
+    neg_glue_logon_ctx(r, conf, deadline, &ctx);
+    cookie = cookie_of(r, CSRF_COOKIE_FOR(ctx.tls));
     user = field(r->pool, body, "username", &dup);
     pw = field(r->pool, body, "password", &dup);
     csrf = field(r->pool, body, "csrf", &dup);
     ret_raw = field(r->pool, body, "return", &dup);
-    neg_wipe(body, strlen(body));
+    neg_wipe(body, body_len);
     ret = form_return(r, ret_raw);
-    if (!token_shape_ok(cookie) || csrf == NULL || strlen(csrf) != CSRF_LEN
+    if (cross_origin(r, ctx.tls) || !token_shape_ok(cookie) || csrf == NULL || strlen(csrf) != CSRF_LEN
         || !neg_ct_equal(cookie, csrf, CSRF_LEN)) {
         if (pw != NULL)
             neg_wipe(pw, strlen(pw));
         refuse_post(r, "NEG1001", HTTP_FORBIDDEN, "refused a login form POST "
-                    "without the token of the form's cookie (login CSRF: a "
-                    "form posted from another site, or cookies off); the form "
-                    "is shown again");
+                    "from another origin (Origin, Sec-Fetch-Site) or without "
+                    "the token of the form's cookie (login CSRF: a form posted "
+                    "from another site, or cookies off); the form is shown again");
         return send_form(r, conf, ctx.tls, ret, "Please sign in again.",
                          HTTP_FORBIDDEN);
     }

@@ -258,9 +258,29 @@ neg_fail_decision neg_logon_guard(const neg_logon_ctx *ctx, const char *account,
     t->armed = 0;
     if (neg_failure_limit_count() <= 0)
         return NEG_FAIL_GO;
+    /* one spelling for every path: "alice@example.test" with no domain
+     * (NTLM sends it so) is alice of example.test, as Basic splits it */
+    if ((domain == NULL || *domain == '\0') && strrchr(account, '@') != NULL) {
+        const char *at = strrchr(account, '@');
+
+        domain = at + 1;
+        account = apr_pstrndup(ctx->pool, account, (apr_size_t)(at - account));
+    }
     known = neg_wb_names_get(neg_logon_budget_ms(ctx), &names, detail,
                              sizeof(detail)) == NEG_WB_OK;
     return neg_failure_limit_begin(account, domain, known ? names.netbios_domain : NULL,
                                    known ? names.dns_domain : NULL, ctx->client,
                                    apr_time_now(), t);
+}
+
+/* The attempt's place goes back only when the domain cannot have counted
+ * a failed logon: it succeeded, or the call never left this process. A
+ * call that timed out may still have reached the domain controller (an
+ * abandoned call runs on), and an error says nothing: both keep it. */
+void neg_logon_guard_end(neg_fail_ticket *t, neg_wb_status st, int guest)
+{
+    if ((st == NEG_WB_OK && !guest) || st == NEG_WB_CLIENT_BUSY
+        || st == NEG_WB_BUSY || st == NEG_WB_NO_CONNECTION
+        || st == NEG_WB_UNAVAILABLE || st == NEG_WB_NO_PRIVILEGE)
+        neg_failure_limit_passed(t);
 }

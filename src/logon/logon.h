@@ -27,6 +27,7 @@
 #include "conn.h"
 #include "policy.h"
 #include "verdict.h"
+#include "winbind.h"
 
 typedef struct {
     apr_pool_t *pool;           /* the request's */
@@ -90,5 +91,9 @@ const char *neg_logon_reuse(const neg_logon_ctx *ctx, const neg_identity *id,
  * wrong password (failure_limit.h). */
 neg_fail_decision neg_logon_guard(const neg_logon_ctx *ctx, const char *account,
                                   const char *domain, neg_fail_ticket *t);
+
+/* The end of a guarded attempt: what winbind answered (guest: logged on
+ * as Guest, a failure). */
+void neg_logon_guard_end(neg_fail_ticket *t, neg_wb_status st, int guest);
 
 #endif

@@ -127,8 +127,8 @@ neg_identity *neg_basic_verify(const neg_logon_ctx *ctx, const char *user,
     ws = neg_wb_verify_plain(account, domain, pw, allow_machine, ctx->client,
                              neg_logon_budget_ms(ctx), &res);
     neg_wipe(pw, strlen(pw));
+    neg_logon_guard_end(&ticket, ws, ws == NEG_WB_OK && res.guest);
     if (ws == NEG_WB_CLIENT_BUSY) {
-        neg_failure_limit_passed(&ticket);     /* the domain never saw it */
         neg_verdict_refuse(v, "NEG0505", client_busy(ctx, user));
         neg_wb_result_clear(&res);
         return NULL;
@@ -139,15 +139,12 @@ neg_identity *neg_basic_verify(const neg_logon_ctx *ctx, const char *user,
                     sizeof(res.nt_string));
     }
     if (ws != NEG_WB_OK || res.guest) {
-        if (ws != NEG_WB_AUTH_FAILED && !res.guest)
-            neg_failure_limit_passed(&ticket);  /* winbind down: no logon failed */
         neg_verdict_refuse(v, strncmp(res.nt_string, "NT_STATUS_NOLOGON_", 18) == 0
                            ? "NEG0504" : "NEG0502",
                            refusal_text(ctx->pool, label, user, &res, ws));
         neg_wb_result_clear(&res);
         return NULL;
     }
-    neg_failure_limit_passed(&ticket);
     neg_verdict_log(v, NEG_LOG_INFO, "NEG0503", apr_psprintf(ctx->pool,
                     "%s: the domain verified the password of %s", label, user));
     id = apr_pcalloc(ctx->pool, sizeof(*id));

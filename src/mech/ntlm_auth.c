@@ -569,8 +569,7 @@ static ntlm_status check_authenticate(const neg_logon_ctx *ctx, neg_conn *nc,
         return d == NEG_FAIL_BLOCKED_FIRST ? NTLM_LIMITED : NTLM_LIMITED_QUIET;
     }
     st = neg_wb_verify(&req, o->timeout_ms, res);
-    if (st != NEG_WB_AUTH_FAILED && !(st == NEG_WB_OK && res->guest))
-        neg_failure_limit_passed(&ticket);
+    neg_logon_guard_end(&ticket, st, st == NEG_WB_OK && res->guest);
     apr_pool_cleanup_register(p, res, clear_result, apr_pool_cleanup_null);
     if (st == NEG_WB_CLIENT_BUSY) {
         *error = client_busy(p, v, o->ctx->client);

@@ -178,6 +178,7 @@ neg_fail_decision neg_failure_limit_begin(const char *account, const char *domai
 
 void neg_failure_limit_passed(neg_fail_ticket *t)
 {
+    int64_t sec = (int64_t)apr_time_sec(apr_time_now());
     uint32_t h;
     int i;
 
@@ -189,7 +190,8 @@ void neg_failure_limit_passed(neg_fail_ticket *t)
         slot *c = &blk->slots[(h + (uint32_t)i) % SLOTS];
 
         take(&c->lock);
-        if (memcmp(c->key, t->key, 32) == 0) {
+        /* the live entry: an ended one of the same key may sit before it */
+        if (c->window_end > sec && memcmp(c->key, t->key, 32) == 0) {
             if (c->count > 0)
                 c->count--;
             give(&c->lock);
