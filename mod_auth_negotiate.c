@@ -498,9 +498,41 @@ static int check_authn(request_rec *r)
  * this module authenticated (internal redirects and subrequests included:
  * each has its own state), read at fixup time so that they agree with
  * r->user whatever ran since; before mod_headers' fixup. */
+/* httpd does not authenticate an internal redirect (an ErrorDocument, a
+ * rewrite) into the same per-directory configuration: it copies r->user
+ * from the request it came from (AP_AUTH_INTERNAL_PER_CONF; the same
+ * pointer test as httpd's), and this module never runs for it. The
+ * identity is that request's, proved under these very rules; so are its
+ * variables, which httpd left only as REDIRECT_ copies. */
+static const request_state *same_conf_origin(request_rec *r)
+{
+    static const char *const vars[] = {
+        "NEGOTIATE_MECH", "NEGOTIATE_PRINCIPAL", "NEGOTIATE_DOMAIN",
+        "NEGOTIATE_USER_SID", "NEGOTIATE_GROUP_SIDS", "NEGOTIATE_GROUPS",
+        "KRB5CCNAME"
+    };
+    const request_state *st;
+    const char *value;
+    size_t i;
+
+    if (r->prev == NULL || r->prev->per_dir_config != r->per_dir_config
+        || r->user == NULL || r->prev->user == NULL
+        || strcmp(r->user, r->prev->user) != 0
+        || (st = state_of(r->prev)) == NULL)
+        return NULL;
+    for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+        if ((value = apr_table_get(r->prev->subprocess_env, vars[i])) != NULL)
+            apr_table_setn(r->subprocess_env, vars[i], value);
+    }
+    return st;
+}
+
 static int publish_cgi_identity(request_rec *r)
 {
     const request_state *st = state_of(r);
+
+    if (st == NULL)
+        st = same_conf_origin(r);
 
     /* every request, ours or not: a subrequest or internal redirect into
      * a location that takes no delegated credentials gets none */

@@ -10,17 +10,7 @@ use Apache::TestUtil;
 use File::Temp qw(tempfile);
 use NegTest;
 
-# Tests 19-21 (NEGOTIATE_MECH, _PRINCIPAL and _USER_SID given to an
-# ErrorDocument in the same <Location>) fail while the module publishes
-# them only when it authenticates: httpd skips authentication for an
-# internal redirect into the same per-directory configuration (its
-# AP_AUTH_INTERNAL_PER_CONF shortcut, which every module's hooks allow
-# unless one, such as mod_perl's, registers per URI). They passed only
-# while Apache::Test copied the machine's mod_perl into the suite's httpd
-# (t/TEST.PL); an ordinary server has the same gap. Expected failures
-# until the module publishes its identity in the redirect too, as it does
-# REMOTE_USER and AUTH_TYPE (publish_cgi_identity).
-plan tests => 51, todo => [19, 20, 21];
+plan tests => 51;
 
 my $alice = kinit_user('alice');
 my $t = t_dir();
