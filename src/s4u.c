@@ -292,6 +292,7 @@ static const char *self_ticket(apr_pool_t *p, krb5_context kctx,
     krb5_creds *out = NULL;
     krb5_error_code code;
     const char *err = NULL;
+    const char *acct = apr_pstrndup(p, account, strcspn(account, "@"));
 
     *tag = "NEG1105";
     krb5_data_zero(ticket);
@@ -317,11 +318,11 @@ static const char *self_ticket(apr_pool_t *p, krb5_context kctx,
                            "ticket that is not forwardable, so no back end "
                            "ticket can follow: the account %s is not trusted "
                            "to delegate for any protocol (samba-tool "
-                           "delegation for-any-protocol ACCOUNT on; "
-                           "Set-ADAccountControl ACCOUNT "
+                           "delegation for-any-protocol %s on; "
+                           "Set-ADAccountControl %s "
                            "-TrustedToAuthForDelegation $true), or the user "
                            "is \"sensitive and cannot be delegated\"",
-                           req->user, account);
+                           req->user, account, acct, acct);
     }
     else {
         code = krb5_data_copy(ticket, out->ticket.data, out->ticket.length);
