@@ -53,6 +53,11 @@ static const char *message(apr_pool_t *p, krb5_context kctx, krb5_error_code cod
     return copy;
 }
 
+static int is_timeout(krb5_error_code code)
+{
+    return code == KRB5_KDC_UNREACH || code == KRB5_REALM_CANT_RESOLVE;
+}
+
 static void refuse(apr_pool_t *p, neg_s4u_result *res, const char *tag,
                    const char *msg)
 {
@@ -199,7 +204,13 @@ static const char *service_tgt(apr_pool_t *p, krb5_context kctx,
             code = krb5_cc_initialize(kctx, mem, acct);
         if (code == 0)
             code = krb5_cc_store_cred(kctx, mem, &creds);
-        if (code != 0) {
+        if (code != 0 && is_timeout(code))
+            err = apr_psprintf(p, "no KDC answered within %d s for the TGT of "
+                               "the service account %s (%s): is the KDC "
+                               "reachable (krb5.conf's kdc lines, a firewall)?",
+                               req->kdc_timeout_s, name ? name : "?",
+                               message(p, kctx, code));
+        else if (code != 0)
             err = apr_psprintf(p, "cannot get a TGT for the service account %s "
                                "from the keytab %s: %s: the KDC issues one to "
                                "the account's own name (httpsvc@REALM, HOST$@REALM), "
@@ -209,6 +220,7 @@ static const char *service_tgt(apr_pool_t *p, krb5_context kctx,
                                name ? name : "?",
                                req->keytab ? req->keytab : "(default)",
                                message(p, kctx, code));
+        if (code != 0) {
             s->end = 0;
             *failed = code;
             goto out;
@@ -237,11 +249,6 @@ out:
     if (mem != NULL)
         krb5_cc_close(kctx, mem);
     return err;
-}
-
-static int is_timeout(krb5_error_code code)
-{
-    return code == KRB5_KDC_UNREACH || code == KRB5_REALM_CANT_RESOLVE;
 }
 
 /* Why the KDC refused the ticket for spn, and the fix. */
