@@ -31,6 +31,9 @@
 #include "kerberos.h"
 
 #define TGT_MARGIN_S 300
+/* After a failure to get the TGT, requests within this many seconds are
+ * told the same at once, not each made to wait on the KDC again. */
+#define TGT_RETRY_S 30
 #define MAX_TGTS 16
 
 typedef struct {
@@ -38,6 +41,9 @@ typedef struct {
     char *ccname;               /* MEMORY:negotiate_s4u_N */
     char *account;              /* the principal whose TGT it is */
     time_t end;                 /* 0: none yet */
+    time_t retry_after;         /* after a failure: not asked before then */
+    char *failure;              /* what that failure was */
+    krb5_error_code failure_code;
 } tgt_slot;
 
 static pthread_mutex_t tgt_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -181,6 +187,13 @@ static const char *service_tgt(apr_pool_t *p, krb5_context kctx,
                           message(p, kctx, code), NULL);
         goto out;
     }
+    if (s->end < time(NULL) + TGT_MARGIN_S && s->failure != NULL
+        && time(NULL) < s->retry_after) {
+        err = apr_psprintf(p, "%s (not asked again until %lds after that "
+                           "failure)", s->failure, (long)TGT_RETRY_S);
+        *failed = s->failure_code;
+        goto out;
+    }
     if (s->end < time(NULL) + TGT_MARGIN_S) {
         code = req->keytab ? krb5_kt_resolve(kctx, req->keytab, &kt)
                            : krb5_kt_default(kctx, &kt);
@@ -223,9 +236,15 @@ static const char *service_tgt(apr_pool_t *p, krb5_context kctx,
         if (code != 0) {
             s->end = 0;
             *failed = code;
+            free(s->failure);
+            s->failure = strdup(err);
+            s->failure_code = code;
+            s->retry_after = time(NULL) + TGT_RETRY_S;
             goto out;
         }
         s->end = (time_t)creds.times.endtime;
+        free(s->failure);
+        s->failure = NULL;
         free(s->account);
         s->account = strdup(name);
     }
