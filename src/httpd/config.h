@@ -42,6 +42,7 @@ typedef struct {
     int publish_groups;                 /* -1: unset (Off) */
     const char *delegation_dir;         /* NULL: off */
     int delegation_set;
+    apr_array_header_t *delegate_to;    /* SPNs (const char *); NULL: unset */
     int basic;                          /* -1: unset (Off) */
     int basic_plain_http;               /* -1: unset (Off) */
     int require_tls;                    /* -1: unset (Off) */

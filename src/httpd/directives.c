@@ -93,6 +93,7 @@ void *neg_merge_dir_conf(apr_pool_t *p, void *base_v, void *add_v)
     c->realm_map = add->realm_map ? add->realm_map : base->realm_map;
     c->delegation_dir = add->delegation_set ? add->delegation_dir : base->delegation_dir;
     c->delegation_set = add->delegation_set || base->delegation_set;
+    c->delegate_to = add->delegate_to ? add->delegate_to : base->delegate_to;
     return c;
 }
 
@@ -277,6 +278,26 @@ static const char *set_delegation_dir(cmd_parms *cmd, void *conf_v, const char *
                             path, path, path);
     c->delegation_dir = path;
     neg_startup_seen_delegation_dir(path);
+    return NULL;
+}
+
+/* NegotiateDelegateTo SPN... | None: each SPN a service principal
+ * (service/host, optionally @REALM; no spaces). */
+static const char *add_delegate_to(cmd_parms *cmd, void *conf_v, const char *arg)
+{
+    neg_dir_conf *c = conf_v;
+
+    if (c->delegate_to == NULL)
+        c->delegate_to = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    if (strcasecmp(arg, "None") == 0)
+        return NULL;
+    if (strchr(arg, '/') == NULL || arg[0] == '/' || arg[0] == '@')
+        return apr_psprintf(cmd->pool, "NegotiateDelegateTo: %s is not a "
+                            "service principal name: give service/host "
+                            "(e.g. HTTP/api.example.test or "
+                            "postgres/db.example.test@EXAMPLE.TEST), or None",
+                            arg);
+    APR_ARRAY_PUSH(c->delegate_to, const char *) = apr_pstrdup(cmd->pool, arg);
     return NULL;
 }
 
@@ -515,6 +536,11 @@ const command_rec neg_cmds[] = {
                   ACCESS_CONF | RSRC_CONF,
                   "DIR | Off: store credentials a client delegates in a "
                   "ccache there and publish KRB5CCNAME (default Off)"),
+    AP_INIT_ITERATE("NegotiateDelegateTo", add_delegate_to, NULL,
+                    ACCESS_CONF | RSRC_CONF,
+                    "SPN... | None: after a logon, get tickets as the user to "
+                    "these back-end services (constrained delegation) into a "
+                    "ccache in NegotiateDelegationDir and publish KRB5CCNAME"),
     AP_INIT_FLAG("NegotiateBasic", ap_set_flag_slot,
                  (void *)APR_OFFSETOF(neg_dir_conf, basic), OR_AUTHCFG,
                  "On to offer and accept Basic, verified by the domain, on "

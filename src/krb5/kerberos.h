@@ -51,6 +51,9 @@ typedef struct {
     const char *ccache;         /* delegated credentials stored here, if any */
     const char *ccache_error;   /* why they could not be stored */
     const char *service;        /* the ticket's service principal */
+    const unsigned char *evidence;  /* the client's Ticket, DER (S4U2Proxy) */
+    size_t evidence_len;
+    int evidence_forwardable;   /* its forwardable flag; -1: not read */
     unsigned char replay_key[32];   /* SHA-256 of the authenticator (replay.h) */
     int has_replay_key;
     int64_t authenticator_time; /* its ctime, Unix seconds (0: not read) */
@@ -109,6 +112,13 @@ int neg_krb5_accept_keep(neg_krb5_acceptor *a, const unsigned char *token,
                          const unsigned char *cb, size_t cb_len,
                          int ticket_cache, apr_pool_t *keep,
                          neg_krb5_result *res);
+
+/* A new empty file DIR/krb5cc_negotiate_XXXXXX (mode 0600) for a ccache,
+ * removed when p is cleared; DIR is checked again (a directory of this
+ * uid's, writable by nobody else). NULL and *path, or why not (what: what
+ * was to be stored, for the message). */
+const char *neg_krb5_new_ccache_file(apr_pool_t *p, const char *dir,
+                                     const char *what, const char **path);
 
 /* gss_get_mic over msg with the context (in p); 1 on success. */
 int neg_krb5_get_mic(neg_krb5_context *c, const unsigned char *msg, size_t len,

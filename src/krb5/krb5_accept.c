@@ -259,39 +259,46 @@ static apr_status_t remove_ccache(void *path)
     return APR_SUCCESS;
 }
 
+const char *neg_krb5_new_ccache_file(apr_pool_t *p, const char *dir,
+                                     const char *what, const char **out)
+{
+    char *path = apr_pstrcat(p, dir, "/" NEG_DELEGATED_CCACHE_PREFIX "XXXXXX", NULL);
+    struct stat st;
+    int fd;
+
+    *out = NULL;
+    /* Checked at start, and again now: it must still be ours alone. */
+    if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()
+        || (st.st_mode & 022))
+        return apr_psprintf(p, "refused to store %s in %s: it is no longer "
+                            "a directory owned by uid %ld and writable by "
+                            "nobody else", what, dir, (long)geteuid());
+    fd = mkstemp(path);
+    if (fd < 0)
+        return apr_psprintf(p, "cannot create a ccache in %s: %s "
+                            "(NegotiateDelegationDir must be writable by the "
+                            "Apache user)", dir, strerror(errno));
+    close(fd);
+    apr_pool_cleanup_register(p, path, remove_ccache, apr_pool_cleanup_null);
+    *out = path;
+    return NULL;
+}
+
 /* Store delegated credentials in DIR/krb5cc_negotiate_XXXXXX (0600). The
  * file belongs to this request: it is removed when the request ends. */
 static void store_delegated(apr_pool_t *p, const neg_krb5_acceptor *a,
                             gss_cred_id_t deleg, const char *dir,
                             neg_krb5_result *res)
 {
-    char *path = apr_pstrcat(p, dir, "/" NEG_DELEGATED_CCACHE_PREFIX "XXXXXX", NULL);
+    const char *path;
     krb5_context kctx = NULL;
     krb5_ccache cc = NULL;
     OM_uint32 minor;
-    struct stat st;
-    int fd;
 
-    /* Checked at start, and again now: it must still be ours alone. */
-    if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()
-        || (st.st_mode & 022)) {
-        res->ccache_error = apr_psprintf(p, "refused to store delegated "
-                                         "credentials in %s: it is no longer "
-                                         "a directory owned by uid %ld and "
-                                         "writable by nobody else",
-                                         dir, (long)geteuid());
+    res->ccache_error = neg_krb5_new_ccache_file(p, dir, "delegated credentials",
+                                                 &path);
+    if (res->ccache_error != NULL)
         return;
-    }
-    fd = mkstemp(path);
-    if (fd < 0) {
-        res->ccache_error = apr_psprintf(p, "cannot create a ccache in %s: %s "
-                                         "(NegotiateDelegationDir must be "
-                                         "writable by the Apache user)",
-                                         dir, strerror(errno));
-        return;
-    }
-    close(fd);
-    apr_pool_cleanup_register(p, path, remove_ccache, apr_pool_cleanup_null);
     if (krb5_init_context(&kctx) != 0
         || krb5_cc_resolve(kctx, apr_pstrcat(p, "FILE:", path, NULL), &cc) != 0
         || gss_krb5_copy_ccache(&minor, deleg, cc) != GSS_S_COMPLETE)
@@ -304,6 +311,22 @@ static void store_delegated(apr_pool_t *p, const neg_krb5_acceptor *a,
     if (kctx != NULL)
         krb5_free_context(kctx);
     (void)a;
+}
+
+/* The client's ticket (DER), for S4U2Proxy (s4u.h): its evidence. */
+static void keep_evidence(apr_pool_t *p, const AP_REQ *req, neg_krb5_result *res)
+{
+    unsigned char *der = NULL;
+    size_t der_len = 0, used = 0;
+    int code;
+
+    ASN1_MALLOC_ENCODE(Ticket, der, der_len, &req->ticket, &used, code);
+    if (code == 0 && used == der_len) {
+        res->evidence = apr_pmemdup(p, der, der_len);
+        res->evidence_len = der_len;
+    }
+    free(der);
+    res->evidence_forwardable = -1;
 }
 
 struct neg_krb5_context {
@@ -411,6 +434,8 @@ int neg_krb5_accept_keep(neg_krb5_acceptor *a, const unsigned char *token,
     have_req = neg_krb5_decode_ap_req(in.value, len, &req);
     if (have_req && (res->error = neg_krb5_service_name_refused(p, &req)) != NULL)
         goto cleanup;
+    if (have_req)
+        keep_evidence(p, &req, res);
     if (have_req && ticket_cache && a->tickets != NULL
         && neg_krb5_try_ticket_cache(a, &req, key, p, cb, cb_len, keep, res, &remember)) {
         ok = 1;
@@ -450,6 +475,7 @@ int neg_krb5_accept_keep(neg_krb5_acceptor *a, const unsigned char *token,
     res->error = neg_krb5_check_ticket_service(p, a, &req, key_id, res);
     if (res->error != NULL)
         goto cleanup;
+    res->evidence_forwardable = et.flags.forwardable ? 1 : 0;
     res->bindings = initiator_bindings(a, &et, &req, &res->authenticator_time);
     if (cb == NULL)
         res->bindings = NEG_KRB5_BOUND_UNCHECKED;

@@ -354,6 +354,8 @@ neg_identity *neg_identity_copy(apr_pool_t *p, const neg_identity *id)
     c->realm = dup_or_null(p, id->realm);
     c->principal = dup_or_null(p, id->principal);
     c->ccache = dup_or_null(p, id->ccache);
+    c->evidence = NULL;     /* this request's only */
+    c->evidence_len = 0;
     c->user_sid = dup_or_null(p, id->user_sid);
     c->keytab = dup_or_null(p, id->keytab);
     c->service = dup_or_null(p, id->service);

@@ -38,6 +38,12 @@ typedef struct {
     size_t n_sids;
     const char *user_sid;       /* sids[0] as a string, or NULL */
     const char *ccache;         /* delegated credentials, or NULL */
+    /* Kerberos, this request's logon only (never copied): the client's
+     * ticket, DER, the evidence for S4U2Proxy (s4u.h); its forwardable
+     * flag (-1: not read) */
+    const unsigned char *evidence;
+    size_t evidence_len;
+    int evidence_forwardable;
     int machine;                /* a computer or trust account (HOST$) */
     /* How it was proved: what a location must admit before it reuses the
      * identity, on any path (policy.c, neg_policy_admits). */

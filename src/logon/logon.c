@@ -14,6 +14,7 @@
 #include "policy.h"
 #include "spnego.h"
 #include "secret.h"
+#include "s4u.h"
 #include "winbind.h"
 
 int neg_logon_budget_ms(const neg_logon_ctx *ctx)
@@ -187,6 +188,61 @@ static void check_fresh(const neg_logon_ctx *ctx, neg_verdict *v)
         neg_conn_reset(ctx->conn);
 }
 
+/* Each KDC exchange of NegotiateDelegateTo ends within this. */
+#define NEG_S4U_KDC_TIMEOUT_S 5
+
+/* NegotiateDelegateTo: tickets as the user to the back ends, in a ccache
+ * of this request's (s4u.h), for an identity without delegated
+ * credentials: S4U2Proxy with the client's ticket after a Kerberos logon,
+ * S4U2Self first otherwise. What the KDC refuses is logged; the request
+ * goes on without them. */
+static void delegate(const neg_logon_ctx *ctx, neg_verdict *v)
+{
+    const neg_dir_conf *c = ctx->conf;
+    neg_s4u_request req;
+    neg_s4u_result res;
+    neg_identity *id;
+    int i;
+
+    if (c->delegate_to == NULL || c->delegate_to->nelts == 0
+        || v->id == NULL || v->id->ccache != NULL || v->id->principal == NULL)
+        return;
+    if (c->delegation_dir == NULL) {
+        neg_verdict_log(v, NEG_LOG_WARNING, "NEG1106", apr_psprintf(ctx->pool,
+            "NegotiateDelegateTo needs NegotiateDelegationDir (a directory "
+            "private to the Apache user) for the tickets of %s: none are got",
+            v->id->principal));
+        return;
+    }
+    memset(&req, 0, sizeof(req));
+    req.keytab = c->keytab;
+    req.service = v->id->service;
+    req.user = v->id->principal;
+    req.evidence = v->id->evidence;
+    req.evidence_len = v->id->evidence_len;
+    req.evidence_forwardable = v->id->evidence ? v->id->evidence_forwardable : -1;
+    req.spns = c->delegate_to;
+    req.dir = c->delegation_dir;
+    req.kdc_timeout_s = NEG_S4U_KDC_TIMEOUT_S;
+    neg_s4u_delegate(ctx->pool, &req, &res);
+    for (i = 0; i < res.refusals->nelts; i++) {
+        const neg_s4u_refusal *r = &APR_ARRAY_IDX(res.refusals, i, neg_s4u_refusal);
+
+        neg_verdict_log(v, NEG_LOG_WARNING, r->tag, apr_psprintf(ctx->pool,
+            "NegotiateDelegateTo: %s; the request goes on without that ticket",
+            r->message));
+    }
+    if (res.ccache == NULL)
+        return;
+    id = apr_pmemdup(ctx->pool, v->id, sizeof(*id));
+    id->ccache = res.ccache;
+    v->id = id;
+    neg_verdict_log(v, NEG_LOG_INFO, "NEG1100", apr_psprintf(ctx->pool,
+        "NegotiateDelegateTo: %d back-end ticket(s) as %s (%s) in %s",
+        res.n_tickets, id->principal,
+        req.evidence ? "S4U2Proxy" : "S4U2Self and S4U2Proxy", res.ccache));
+}
+
 void neg_logon(const neg_logon_ctx *ctx, const char *authorization,
                neg_verdict *v)
 {
@@ -200,6 +256,8 @@ void neg_logon(const neg_logon_ctx *ctx, const char *authorization,
     }
     if (v->outcome == NEG_GRANT)
         name_user(ctx, v);
+    if (v->outcome == NEG_GRANT)
+        delegate(ctx, v);
 }
 
 /* Is the ccache at path one this location's NegotiateDelegationDir holds?

@@ -123,6 +123,9 @@ static neg_identity *identity_of(const neg_logon_ctx *ctx,
     id->keytab = ctx->conf->keytab;
     id->service = k->service;
     id->ccache = k->ccache;
+    id->evidence = k->evidence;
+    id->evidence_len = k->evidence_len;
+    id->evidence_forwardable = k->evidence_forwardable;
     /* unbound() has refused a binding to another channel already */
     neg_logon_stamp(ctx, id, ctx->tls && k->bindings == NEG_KRB5_BOUND
                              ? NEG_BIND_BOUND : NEG_BIND_UNBOUND);

@@ -1,0 +1,51 @@
+/*
+ * s4u.h - constrained delegation to back ends (NegotiateDelegateTo): the
+ * service account's own TGT from the keytab (per process, renewed before
+ * it ends), S4U2Proxy (MS-SFU 3.2.5.2) with the client's service ticket as
+ * evidence, or S4U2Self first (MS-SFU 3.2.5.1, protocol transition) when
+ * the person did not sign in by Kerberos; the tickets go to a per-request
+ * ccache in NegotiateDelegationDir. Heimdal's krb5_get_creds does the
+ * exchanges. Knows nothing of httpd.
+ */
+#ifndef NEG_S4U_H
+#define NEG_S4U_H
+
+#include <stddef.h>
+
+#include "apr_pools.h"
+#include "apr_tables.h"
+
+/* One SPN the KDC would not give a ticket for, or a failure before any
+ * SPN was asked: tag (NEG11xx) and a one-line message with the fix. */
+typedef struct {
+    const char *tag;
+    const char *message;
+} neg_s4u_refusal;
+
+typedef struct {
+    const char *ccache;                 /* the new ccache file, or NULL */
+    int n_tickets;                      /* how many SPNs it holds tickets for */
+    apr_array_header_t *refusals;       /* neg_s4u_refusal */
+} neg_s4u_result;
+
+typedef struct {
+    const char *keytab;                 /* NULL: the default keytab */
+    const char *service;                /* the ticket's service principal,
+                                         * or NULL (S4U2Self) */
+    const char *user;                   /* alice@EXAMPLE.TEST */
+    const unsigned char *evidence;      /* DER Ticket for the service, or
+                                         * NULL: S4U2Self first */
+    size_t evidence_len;
+    int evidence_forwardable;           /* -1: not known */
+    const apr_array_header_t *spns;     /* const char * */
+    const char *dir;                    /* NegotiateDelegationDir */
+    int kdc_timeout_s;                  /* each KDC exchange */
+} neg_s4u_request;
+
+/* Get tickets as req->user for each SPN; the ccache (user as its default
+ * principal, 0600) is removed when p is cleared. Never fails the logon:
+ * what went wrong is in res->refusals. */
+void neg_s4u_delegate(apr_pool_t *p, const neg_s4u_request *req,
+                      neg_s4u_result *res);
+
+#endif
