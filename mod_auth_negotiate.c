@@ -268,6 +268,7 @@ static int grant(request_rec *r, const neg_dir_conf *conf, const neg_verdict *v,
     request_state *st = apr_pcalloc(r->pool, sizeof(*st));
 
     st->id = v->id;
+    st->user = v->user;
     st->deadline = deadline;
     r->user = (char *)v->user;
     r->ap_auth_type = (char *)v->id->auth_type;
@@ -501,29 +502,28 @@ static int check_authn(request_rec *r)
 /* httpd does not authenticate an internal redirect (an ErrorDocument, a
  * rewrite) into the same per-directory configuration: it copies r->user
  * from the request it came from (AP_AUTH_INTERNAL_PER_CONF; the same
- * pointer test as httpd's), and this module never runs for it. The
- * identity is that request's, proved under these very rules; so are its
- * variables, which httpd left only as REDIRECT_ copies. */
+ * pointer test as httpd's), and this module never runs for it. Where that
+ * request was authorized (its fixups ran: the note below), the identity
+ * is its own, proved and admitted under these very rules, and is
+ * published again from the module's record of it, not from variables
+ * something may have rewritten since. An error page of a request that was
+ * refused (403, 500) gets REMOTE_USER from httpd and nothing more: no
+ * delegated credentials for someone the location kept out. */
+#define AUTHORIZED_NOTE "negotiate-authorized"
+
 static const request_state *same_conf_origin(request_rec *r)
 {
-    static const char *const vars[] = {
-        "NEGOTIATE_MECH", "NEGOTIATE_PRINCIPAL", "NEGOTIATE_DOMAIN",
-        "NEGOTIATE_USER_SID", "NEGOTIATE_GROUP_SIDS", "NEGOTIATE_GROUPS",
-        "KRB5CCNAME"
-    };
+    const neg_dir_conf *conf;
     const request_state *st;
-    const char *value;
-    size_t i;
 
     if (r->prev == NULL || r->prev->per_dir_config != r->per_dir_config
-        || r->user == NULL || r->prev->user == NULL
-        || strcmp(r->user, r->prev->user) != 0
-        || (st = state_of(r->prev)) == NULL)
+        || r->user == NULL || apr_table_get(r->prev->notes, AUTHORIZED_NOTE) == NULL
+        || (st = state_of(r->prev)) == NULL || st->user == NULL
+        || strcmp(r->user, st->user) != 0)
         return NULL;
-    for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
-        if ((value = apr_table_get(r->prev->subprocess_env, vars[i])) != NULL)
-            apr_table_setn(r->subprocess_env, vars[i], value);
-    }
+    conf = ap_get_module_config(r->per_dir_config, &auth_negotiate_module);
+    neg_identity_publish(st->id, r->subprocess_env, r->pool,
+                         conf->publish_groups == 1, st->deadline);
     return st;
 }
 
@@ -540,6 +540,7 @@ static int publish_cgi_identity(request_rec *r)
                                        st != NULL && r->user != NULL ? st->id : NULL);
     if (st == NULL || r->user == NULL)
         return DECLINED;
+    apr_table_setn(r->notes, AUTHORIZED_NOTE, "1");     /* fixups: authorized */
     apr_table_setn(r->subprocess_env, "REMOTE_USER", r->user);
     if (r->ap_auth_type != NULL)
         apr_table_setn(r->subprocess_env, "AUTH_TYPE", r->ap_auth_type);

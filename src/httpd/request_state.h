@@ -13,6 +13,7 @@
 
 typedef struct {
     const neg_identity *id;
+    const char *user;           /* REMOTE_USER as the module set it */
     apr_time_t deadline;
 } neg_request_state;
 

@@ -185,7 +185,10 @@ static void keep_any(request_rec *r, const neg_logon_ctx *ctx, session_fns *fn,
     unsigned char (*keys)[NEG_SESSION_SEAL_KEY_LEN] = NULL;
     int n;
 
-    text = neg_session_encode(r->pool, id, apr_time_now() + lifetime(ctx->conf));
+    /* from the logon, not from now: what it was made for is exactly the
+     * lifetime (policy.c), however long the logon took after its proof */
+    text = neg_session_encode(r->pool, id, (id->proved_at > 0 ? id->proved_at
+                                            : apr_time_now()) + lifetime(ctx->conf));
     if (text != NULL && (n = seal_keys(r, &keys)) > 0) {
         text = neg_session_seal(r->pool, text, keys[0]);
         neg_wipe(keys, sizeof(*keys) * (size_t)n);
