@@ -364,7 +364,7 @@ const char *neg_replay_state_lock(neg_replay_kept *k, apr_pool_t *ptemp)
     const char *path = apr_pstrcat(ptemp, k->state_path, ".lock", NULL);
     /* not through a symbolic link: root would create or truncate nothing,
      * but would lock a file of someone else's choosing */
-    int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC), tries;
 
     k->lock_was_there = fd >= 0;
     if (fd < 0 && errno == ENOENT)
@@ -373,7 +373,11 @@ const char *neg_replay_state_lock(neg_replay_kept *k, apr_pool_t *ptemp)
         return apr_psprintf(ptemp, "cannot open %s: %s", path,
                             errno == ELOOP ? "it is a symbolic link"
                                            : os_error(ptemp, errno));
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    /* a stopped httpd's last children may still be exiting (and holding
+     * it) when the next one starts: wait up to 10 s for them */
+    for (tries = 0; flock(fd, LOCK_EX | LOCK_NB) != 0 && tries < 100; tries++)
+        usleep(100000);
+    if (tries == 100) {
         close(fd);
         return apr_psprintf(ptemp, "another httpd that is running uses it (it "
                             "holds %s): give each httpd its own "
