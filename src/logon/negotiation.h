@@ -10,7 +10,7 @@
 #ifndef NEG_NEGOTIATION_H
 #define NEG_NEGOTIATION_H
 
-#include "logon.h"
+#include "logon_ctx.h"
 #include "mech.h"
 #include "spnego.h"
 

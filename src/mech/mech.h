@@ -17,7 +17,7 @@
 
 #include "header.h"
 #include "identity.h"
-#include "logon.h"
+#include "logon_ctx.h"
 #include "spnego.h"
 #include "verdict.h"
 
