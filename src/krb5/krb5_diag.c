@@ -42,18 +42,6 @@ const char *neg_krb5_enctype_name(int e)
     }
 }
 
-/* A 32-bit value into a hash, big-endian. */
-void neg_krb5_put_be32(SHA256_CTX *sha, uint32_t v)
-{
-    unsigned char b[4];
-
-    b[0] = (unsigned char)(v >> 24);
-    b[1] = (unsigned char)(v >> 16);
-    b[2] = (unsigned char)(v >> 8);
-    b[3] = (unsigned char)v;
-    SHA256_Update(sha, b, sizeof(b));
-}
-
 /* The replay key (replay.h): the authenticator's ciphertext, whatever
  * framing carried it, and nothing else. Every clear-text field around it
  * is the client's to rewrite without the session key: the ticket's realm

@@ -562,3 +562,14 @@ void neg_krb5_keytab_realms(const char *keytab, apr_pool_t *p,
     krb5_free_context(kctx);
 }
 
+/* A 32-bit value into a hash, big-endian. */
+void neg_krb5_put_be32(SHA256_CTX *sha, uint32_t v)
+{
+    unsigned char b[4];
+
+    b[0] = (unsigned char)(v >> 24);
+    b[1] = (unsigned char)(v >> 16);
+    b[2] = (unsigned char)(v >> 8);
+    b[3] = (unsigned char)v;
+    SHA256_Update(sha, b, sizeof(b));
+}

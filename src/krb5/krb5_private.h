@@ -69,9 +69,15 @@ const char *neg_krb5_describe_failure(apr_pool_t *p, const neg_krb5_acceptor *a,
 const char *neg_krb5_enctype_name(int e);
 /* The error code of a KRB-ERROR in Heimdal's output token, or 0. */
 krb5_error_code neg_krb5_error_in(const gss_buffer_desc *out);
+
+/* krb5_keytab.c: a 32-bit value into a hash, big-endian */
 void neg_krb5_put_be32(SHA256_CTX *sha, uint32_t v);
 
-/* krb5_accept.c */
+/* krb5_sealed.c: an encrypted part decrypted with key for its key usage
+ * into *plain (1), which neg_krb5_close_sealed wipes and frees */
+int neg_krb5_open_sealed(neg_krb5_acceptor *a, const krb5_keyblock *key,
+                         unsigned usage, const EncryptedData *enc, krb5_data *plain);
+void neg_krb5_close_sealed(krb5_data *plain);
 int neg_krb5_decrypt_authenticator(neg_krb5_acceptor *a, const krb5_keyblock *key,
                                    const AP_REQ *req, Authenticator *auth);
 neg_krb5_bindings neg_krb5_bindings_shown(const Authenticator *auth);
