@@ -26,7 +26,9 @@
 # (interleaved rounds of 1-4, default 3; medians are reported);
 # KEEP_RESULTS (a file for the raw per-measurement lines); WBTHREADS
 # (NegotiateWinbindThreads, default the module's 8); HOLD (seconds to keep
-# httpd up on port 18091 after the run, for perf).
+# httpd up on port 18091 after the run, for perf); MODULE (the module to
+# load, default the tree's .libs/mod_auth_negotiate.so: an older build for
+# a before/after comparison, run alternately with the tree's).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -52,7 +54,9 @@ done
 if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-[ -f "$top/.libs/mod_auth_negotiate.so" ] || "$top/scripts/build.sh"
+module=${MODULE:-$top/.libs/mod_auth_negotiate.so}
+[ -n "${MODULE:-}" ] || [ -f "$module" ] || "$top/scripts/build.sh"
+[ -f "$module" ] || { log "MODULE $module is missing"; exit 1; }
 
 heimdal_dir=$(pkg-config --variable=libdir heimdal-gssapi)
 gcc -O2 -Wall -Wextra $(pkg-config --cflags heimdal-gssapi wbclient) "$here/wbc_rate.c" \
@@ -66,7 +70,7 @@ head -c 512 /dev/zero | tr '\0' x > "$work/htdocs/page.html"
 . "$top/t/httpd-conf.sh"
 {
     neg_httpd_conf "$work" "127.0.0.1:$port" "$work/httpd.pid" "$work/error_log" \
-        "$top/.libs/mod_auth_negotiate.so" cgid
+        "$module" cgid
     cat <<EOC
 LogLevel warn
 KeepAlive On

@@ -18,6 +18,9 @@
 #   WARMUP       seconds of each warm-up run                 (default 2)
 #   SERVERS      httpd child processes (mpm_event)           (default 2)
 #   MODULE       the module to load (default <tree>/.libs/mod_auth_negotiate.so)
+#   BASELINE     another build of the module (e.g. an older commit's .so),
+#                measured alike in the same run on a third httpd
+#                (127.0.0.1:18094): "before" and "after" under one load
 #   GSSAPI=0     leave out the peer (default 1: mod_auth_gssapi measured too,
 #                on a second httpd, 127.0.0.1:18092, configured alike)
 #   SESSION=0    leave out the session runs (default 1: each round also
@@ -72,6 +75,8 @@ PROFILE=${PROFILE:-0}
 HTTPD_EXTRA=${HTTPD_EXTRA:-}
 PORT=18090
 GSS_PORT=18092
+BASE_PORT=18094
+BASELINE=${BASELINE:-}
 ADDR=127.0.0.1
 STATIC_PATH=/static/index.html
 KRB_PATH=/krb/index.html
@@ -96,6 +101,7 @@ done
 (( CONNECTIONS >= THREADS )) || die "CONNECTIONS must be >= THREADS"
 [[ $(id -u) -eq 0 ]] || die "run as root (the test domain and httpd's User/Group need it)"
 [[ -f $MODULE ]] || die "$MODULE is missing: build the module first (make)"
+[[ -z $BASELINE || -f $BASELINE ]] || die "BASELINE $BASELINE is missing"
 
 # ------------------------------------------------------------ tools
 
@@ -126,6 +132,9 @@ cleanup() {
     local rc=$?
     if [[ -n ${GSS_PIDFILE:-} ]]; then
         (PIDFILE=$GSS_PIDFILE; stop_httpd)
+    fi
+    if [[ -n ${BASE_PIDFILE:-} ]]; then
+        (PIDFILE=$BASE_PIDFILE; stop_httpd)
     fi
     finish_run
     exit "$rc"
@@ -172,7 +181,7 @@ cat <<EOF
 # (15,000 a second) would overflow the default 32 MB (588,544 entries),
 # whose losses are now refused (NEG0810); at the same number of entries a
 # bigger shmcb costs the same (bench/README, "shmcb_capacity").
-NegotiateReplayCache shmcb:$WORK/run/negrc(134217728)
+NegotiateReplayCache shmcb:$4/negrc(134217728)
 
 Alias /krb/ "$WORK/htdocs/"
 
@@ -193,13 +202,14 @@ $6
 $HTTPD_EXTRA
 EOF
 }
-httpd_conf "$PORT" "$PIDFILE" "$WORK/logs/error.log" "$WORK/run" \
-    "    AuthType Negotiate
+OUR_AUTH="    AuthType Negotiate
     AuthName \"EXAMPLE\"
     NegotiateKeytab \"$NEGOTIATE_KEYTAB\"
-    NegotiateTicketCache $TICKET_CACHE" \
-    "    NegotiateSession On
-    SessionCookieName negotiate_session path=/sess/;httponly" >"$WORK/httpd.conf"
+    NegotiateTicketCache $TICKET_CACHE"
+OUR_SESSION="    NegotiateSession On
+    SessionCookieName negotiate_session path=/sess/;httponly"
+httpd_conf "$PORT" "$PIDFILE" "$WORK/logs/error.log" "$WORK/run" \
+    "$OUR_AUTH" "$OUR_SESSION" >"$WORK/httpd.conf"
 
 log "starting httpd ($SERVERS x mpm_event children) on $ADDR:$PORT"
 start_httpd KRB5_CONFIG="$HTTPD_KRB5_CONFIG"
@@ -224,6 +234,20 @@ if [[ $GSSAPI == 1 ]]; then
      start_httpd KRB5_CONFIG="$HTTPD_KRB5_CONFIG" KRB5RCACHEDIR="$WORK/gss-run")
     read -r GSS_PID <"$GSS_PIDFILE"
     GSS_BASE=http://$ADDR:$GSS_PORT
+fi
+
+BASE_URL=
+if [[ -n $BASELINE ]]; then
+    mkdir -p "$WORK/base-run" && chown www-data "$WORK/base-run"
+    BASE_PIDFILE=$WORK/base-run/httpd.pid
+    (MODULE=$BASELINE
+     httpd_conf "$BASE_PORT" "$BASE_PIDFILE" "$WORK/logs/base-error.log" "$WORK/base-run" \
+         "$OUR_AUTH" "$OUR_SESSION") >"$WORK/base-httpd.conf"
+    log "starting the baseline's httpd ($BASELINE) on $ADDR:$BASE_PORT"
+    (PORT=$BASE_PORT PIDFILE=$BASE_PIDFILE HTTPD_CONF=$WORK/base-httpd.conf
+     start_httpd KRB5_CONFIG="$HTTPD_KRB5_CONFIG")
+    read -r BASE_PID <"$BASE_PIDFILE"
+    BASE_URL=http://$ADDR:$BASE_PORT
 fi
 
 # ------------------------------------------------------------ helpers
@@ -288,6 +312,10 @@ if [[ -n $GSS_BASE ]]; then
     check_server mod_auth_gssapi "$GSS_BASE"
     MODS+=(gss)
 fi
+if [[ -n $BASE_URL ]]; then
+    check_server baseline "$BASE_URL"
+    MODS+=(base)
+fi
 
 # session_cookie NAME BASE: one Kerberos logon at /sess/, the session cookie
 # it set ("name=value"), checked: alone it gets 200, altered it gets 401.
@@ -308,6 +336,7 @@ declare -A cookies
 if [[ $SESSION == 1 ]]; then
     cookies[ours]=$(session_cookie mod_auth_negotiate "$BASE")
     [[ -n $GSS_BASE ]] && cookies[gss]=$(session_cookie mod_auth_gssapi "$GSS_BASE")
+    [[ -n $BASE_URL ]] && cookies[base]=$(session_cookie baseline "$BASE_URL")
 fi
 
 # The server a run measures: HTTPD_PID (for its CPU) and URL_BASE.
@@ -315,9 +344,16 @@ use_server() {
     case $1 in
     ours) HTTPD_PID=$OUR_PID URL_BASE=$BASE ;;
     gss)  HTTPD_PID=$GSS_PID URL_BASE=$GSS_BASE ;;
+    base) HTTPD_PID=$BASE_PID URL_BASE=$BASE_URL ;;
     esac
 }
-name_of() { [[ $1 == ours ]] && echo mod_auth_negotiate || echo mod_auth_gssapi; }
+name_of() {
+    case $1 in
+    ours) echo mod_auth_negotiate ;;
+    gss)  echo mod_auth_gssapi ;;
+    base) echo baseline ;;
+    esac
+}
 
 # ------------------------------------------------------------ runs
 
@@ -386,8 +422,8 @@ kerberos_run() {
 
 declare -A statics krbs sessions
 for ((round = 1; round <= ROUNDS; round++)); do
-    order=("${MODS[@]}")
-    ((round % 2 == 0 && ${#MODS[@]} == 2)) && order=(gss ours)
+    # each round starts with the next server: none always runs first
+    order=("${MODS[@]:$(((round - 1) % ${#MODS[@]}))}" "${MODS[@]:0:$(((round - 1) % ${#MODS[@]}))}")
     for m in "${order[@]}"; do
         use_server "$m"
         log "round $round/$ROUNDS: $(name_of "$m") static run ${DURATION}s"
@@ -426,7 +462,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
     line="ratio kerberos/static, round $round:" sline="ratio session/static, round $round:"
     for m in "${MODS[@]}"; do
         s=${statics[$round,$m]} k=${krbs[$round,$m]}
-        tag=$([[ $m == ours ]] && echo "" || echo "gssapi ")
+        case $m in ours) tag= ;; gss) tag="gssapi " ;; base) tag="baseline " ;; esac
         row "${tag}static" "$s"
         row "${tag}kerberos" "$k"
         ratios[$m]+="$(ratio "$(field rps "$k")" "$(field rps "$s")") "
