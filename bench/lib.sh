@@ -34,8 +34,12 @@ finish_run() {
     fi
 }
 
-# The test domain, started unless it runs, and its environment.
+# The test domain, started unless it runs, and its environment. The
+# suite's lock is held for the whole run (fd 9, released at exit): a test
+# run neither stops the domain under a benchmark nor loads the machine.
 use_domain() {
+    exec 9>/var/tmp/mod_auth_negotiate-suite.lock
+    flock -n 9 || { log "waiting for a test run to end (suite lock)"; flock 9; }
     if ! "$DOMAIN_SH" status >/dev/null 2>&1; then
         log "starting the test domain"
         STARTED_DOMAIN=1
