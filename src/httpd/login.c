@@ -193,7 +193,7 @@ static int token_shape_ok(const char *t)
 static int send_form(request_rec *r, const neg_dir_conf *conf, int tls,
                      const char *ret, const char *message, int status)
 {
-    const char *token = cookie_of(r, CSRF_COOKIE_FOR(tls)), *action = ap_escape_html(r->pool, r->uri);
+    const char *token = cookie_of(r, CSRF_COOKIE_FOR(tls));
 
     (void)conf;
     if (!token_shape_ok(token)) {
@@ -218,7 +218,9 @@ static int send_form(request_rec *r, const neg_dir_conf *conf, int tls,
     if (message != NULL)
         ap_rvputs(r, "<p role=\"alert\" id=\"message\">",
                   ap_escape_html(r->pool, message), "</p>\n", NULL);
-    ap_rvputs(r, "<form method=\"post\" action=\"", action, "\">\n"
+    /* no action: the form posts to this very URL, whatever the path that
+     * reached the handler looks like (never a URL of another origin) */
+    ap_rvputs(r, "<form method=\"post\">\n"
               "<input type=\"hidden\" name=\"csrf\" value=\"", token, "\">\n"
               "<input type=\"hidden\" name=\"return\" value=\"",
               ap_escape_html(r->pool, ret), "\">\n"
@@ -231,7 +233,7 @@ static int send_form(request_rec *r, const neg_dir_conf *conf, int tls,
               "<p><button type=\"submit\">Sign in</button></p>\n</form>\n", NULL);
     if (quiet_cookie(r))
         ap_rvputs(r, "<p><a id=\"auto\" href=\"",
-                  ap_escape_html(r->pool, form_url(r, r->uri, ret, "auto=1")),
+                  ap_escape_html(r->pool, form_url(r, "", ret, "auto=1")),
                   "\">Sign in automatically</a></p>\n", NULL);
     ap_rputs("</main>\n</body>\n</html>\n", r);
     return OK;
@@ -304,26 +306,40 @@ static char *read_body(request_rec *r, int *status, apr_size_t *out_len)
     return buf;
 }
 
+/* This server's origin as httpd builds its own URLs (ap_construct_url):
+ * the scheme and name of ServerName under UseCanonicalName On (how a
+ * server behind a proxy or a TLS terminator learns its public origin),
+ * else the request's Host. */
+static const char *own_origin(request_rec *r)
+{
+    const char *url = ap_construct_url(r->pool, "/", r);
+    size_t n = strlen(url);
+
+    return n > 0 && url[n - 1] == '/' ? apr_pstrndup(r->pool, url, n - 1) : url;
+}
+
 /* Posted from another origin? A browser says so in Sec-Fetch-Site, and in
  * Origin on every POST (RFC 6454 7.3): a page of a sibling host of the same
  * site (which SameSite does not stop, and which may plant the token's
  * cookie) is refused whatever token it sends. Clients that send neither
- * (scripts) have the token to show. */
-static int cross_origin(request_rec *r, int tls)
+ * (scripts) have the token to show. NULL if not, else why. */
+static const char *cross_origin(request_rec *r)
 {
     const char *site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
     const char *origin = apr_table_get(r->headers_in, "Origin");
-    const char *host = apr_table_get(r->headers_in, "Host");
+    const char *own;
 
     if (site != NULL && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
-        return 1;
+        return apr_psprintf(r->pool, "Sec-Fetch-Site: %s", ap_escape_logitem(r->pool, site));
     if (origin == NULL)
-        return 0;
-    if (host == NULL && r->hostname != NULL)
-        host = r->hostname;
-    return host == NULL
-           || strcasecmp(origin, apr_pstrcat(r->pool, tls ? "https://" : "http://",
-                                             host, NULL)) != 0;
+        return NULL;
+    own = own_origin(r);
+    if (strcasecmp(origin, own) == 0)
+        return NULL;
+    return apr_psprintf(r->pool, "Origin %s, this server's %s: behind a proxy, "
+                        "ServerName https://<public name> with UseCanonicalName "
+                        "On (or ProxyPreserveHost On at the proxy) makes them one",
+                        ap_escape_logitem(r->pool, origin), own);
 }
 
 static int refuse_post(request_rec *r, const char *tag, int status, const char *why)
@@ -384,14 +400,15 @@ static int login_post(request_rec *r, const neg_dir_conf *conf)
     ret_raw = field(r->pool, body, "return", &dup);
     neg_wipe(body, body_len);
     ret = form_return(r, ret_raw);
-    if (cross_origin(r, ctx.tls) || !token_shape_ok(cookie) || csrf == NULL || strlen(csrf) != CSRF_LEN
-        || !neg_ct_equal(cookie, csrf, CSRF_LEN)) {
+    if ((why = cross_origin(r)) != NULL || !token_shape_ok(cookie) || csrf == NULL
+        || strlen(csrf) != CSRF_LEN || !neg_ct_equal(cookie, csrf, CSRF_LEN)) {
         if (pw != NULL)
             neg_wipe(pw, strlen(pw));
-        refuse_post(r, "NEG1001", HTTP_FORBIDDEN, "refused a login form POST "
-                    "from another origin (Origin, Sec-Fetch-Site) or without "
-                    "the token of the form's cookie (login CSRF: a form posted "
-                    "from another site, or cookies off); the form is shown again");
+        refuse_post(r, "NEG1001", HTTP_FORBIDDEN, apr_psprintf(r->pool, "refused a "
+                    "login form POST %s (login CSRF: a form posted from another "
+                    "site, or cookies off); the form is shown again", why
+                    ? apr_psprintf(r->pool, "from another origin (%s)", why)
+                    : "without the token of the form's cookie"));
         return send_form(r, conf, ctx.tls, ret, "Please sign in again.",
                          HTTP_FORBIDDEN);
     }
@@ -467,28 +484,28 @@ static int login_handler(request_rec *r)
     return send_form(r, conf, ctx.tls, ret, NULL, HTTP_OK);
 }
 
-static int logout_handler(request_rec *r)
+/* A sign-out asked from another origin (a cross-site link or form) signs
+ * nobody out: the page asks to confirm, with a button that posts here. */
+static int confirm_logout(request_rec *r, const char *why)
 {
-    const neg_dir_conf *conf = neg_glue_conf(r);
-    int quiet = conf->logout_quiet_s >= 0 ? conf->logout_quiet_s
-                                          : NEG_DEFAULT_LOGOUT_QUIET_S;
-    int dup = 0;
-    const char *ret = field(r->pool, r->args, "return", &dup);
-    neg_logon_ctx ctx;
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "NEG1015: a sign-out request "
+                  "from another origin (%s): not signed out; the page asks to "
+                  "confirm", why);
+    no_store(r);
+    apr_table_setn(r->err_headers_out, "X-Frame-Options", "DENY");
+    ap_set_content_type(r, "text/html; charset=utf-8");
+    r->status = r->method_number == M_POST ? HTTP_FORBIDDEN : HTTP_OK;
+    if (!r->header_only)
+        ap_rvputs(r, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                  "<title>Sign out</title>\n</head>\n<body>\n<main>\n"
+                  "<h1>Sign out</h1>\n<form method=\"post\">\n"
+                  "<p><button type=\"submit\">Sign out</button></p>\n</form>\n"
+                  "</main>\n</body>\n</html>\n", NULL);
+    return OK;
+}
 
-    if (r->method_number != M_GET && r->method_number != M_POST) {
-        r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST);
-        return HTTP_METHOD_NOT_ALLOWED;
-    }
-    neg_glue_logon_ctx(r, conf, apr_time_now(), &ctx);
-    neg_session_forget(r);
-    neg_glue_forget_connection(r);
-    if (quiet > 0)
-        set_cookie(r, QUIET_COOKIE, "1", cookie_attrs(r, ctx.tls, "Lax", quiet));
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "NEG1007: signed out%s%s",
-                  r->user ? " " : "", r->user ? r->user : "");
-    if (ret != NULL && neg_login_return_ok(r->pool, ret))
-        return see_other(r, ret);
+static void signed_out_page(request_rec *r, const neg_dir_conf *conf)
+{
     no_store(r);
     ap_set_content_type(r, "text/html; charset=utf-8");
     if (!r->header_only)
@@ -499,6 +516,33 @@ static int logout_handler(request_rec *r)
                       ap_escape_html(r->pool, conf->login_form),
                       "\">Sign in</a></p>\n", NULL) : "",
                   "</main>\n</body>\n</html>\n", NULL);
+}
+
+static int logout_handler(request_rec *r)
+{
+    const neg_dir_conf *conf = neg_glue_conf(r);
+    int quiet = conf->logout_quiet_s >= 0 ? conf->logout_quiet_s
+                                          : NEG_DEFAULT_LOGOUT_QUIET_S;
+    int dup = 0;
+    const char *ret = field(r->pool, r->args, "return", &dup), *why;
+    neg_logon_ctx ctx;
+
+    if (r->method_number != M_GET && r->method_number != M_POST) {
+        r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST);
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    if ((why = cross_origin(r)) != NULL)
+        return confirm_logout(r, why);
+    neg_glue_logon_ctx(r, conf, apr_time_now(), &ctx);
+    neg_session_forget(r);
+    neg_glue_forget_connection(r);
+    if (quiet > 0)
+        set_cookie(r, QUIET_COOKIE, "1", cookie_attrs(r, ctx.tls, "Lax", quiet));
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "NEG1007: signed out%s%s",
+                  r->user ? " " : "", r->user ? r->user : "");
+    if (ret != NULL && neg_login_return_ok(r->pool, ret))
+        return see_other(r, ret);
+    signed_out_page(r, conf);
     return OK;
 }
 
@@ -553,6 +597,13 @@ static authn_status provider_check(request_rec *r, const char *user,
 
     neg_glue_logon_ctx(r, conf, deadline, &ctx);
     neg_verdict_init(&v);
+    if (!ctx.tls && conf->basic_plain_http != 1) {
+        neg_wipe(pw, strlen(pw));
+        refuse_post(r, "NEG1004", 0, "refused a password given to the authn "
+                    "provider negotiate over plain HTTP: use https:// (or "
+                    "NegotiateBasicAllowPlainHTTP On here, for tests)");
+        return AUTH_DENIED;
+    }
     if (strlen(user) > USER_MAX || strlen(pw) > PASSWORD_MAX) {
         neg_wipe(pw, strlen(pw));
         return AUTH_DENIED;
