@@ -431,6 +431,9 @@ for ((round = 1; round <= ROUNDS; round++)); do
         kerberos_run "$round" "$m"
         krbs[$round,$m]=$KRUN
         if [[ $SESSION == 1 ]]; then
+            # a fresh session for each run: a whole run outlasts the
+            # session's lifetime (NegotiateSessionLifetime, 300 s)
+            cookies[$m]=$(session_cookie "$(name_of "$m")" "$URL_BASE")
             log "round $round/$ROUNDS: $(name_of "$m") session-cookie run ${DURATION}s"
             sessions[$round,$m]=$(run_wrk "$DURATION" "$SESS_PATH" "" "Cookie: ${cookies[$m]}")
         fi
