@@ -22,6 +22,12 @@ packages=(
     # the browser tests (t/80_browser.t): Debian's Chromium, driven by
     # playwright-core from npm (t/browser/package-lock.json)
     chromium
+    # Firefox at the login form (t/root/59_firefox_login_form.rt): Debian's
+    # Firefox ESR, driven over Marionette by a Perl client
+    firefox-esr libfirefox-marionette-perl
+    # the JDK's own HTTP client, NTLM, Basic and SPNEGO
+    # (t/root/53_jdk_client.rt: javac compiles t/java/AuthClient.java)
+    openjdk-17-jdk-headless
     # negotiate-doctor's tests: a clock off by minutes (t/root/91_doctor.rt)
     libfaketime
     # t/12_skew.t moves a client's clock with libfaketime too

@@ -593,7 +593,7 @@ static authn_status provider_check(request_rec *r, const char *user,
     neg_verdict v;
     neg_identity *id;
     const char *tag, *why, *name = NULL;
-    char *pw = apr_pstrdup(r->pool, password);
+    char *auth_type, *pw = apr_pstrdup(r->pool, password);
 
     neg_glue_logon_ctx(r, conf, deadline, &ctx);
     neg_verdict_init(&v);
@@ -629,7 +629,12 @@ static authn_status provider_check(request_rec *r, const char *user,
     neg_status_logon(NEG_SMECH_BASIC, NEG_SOUT_GRANTED);
     neg_verdict_grant(&v, id);
     v.user = name;
+    /* the caller's AuthType stays (mod_auth_form's "Form", mod_auth_basic's
+     * "Basic"): the grant would make every password logon "Basic" */
+    auth_type = r->ap_auth_type;
     neg_glue_grant(r, conf, &v, deadline);
+    if (auth_type != NULL)
+        r->ap_auth_type = auth_type;
     apr_table_setn(r->notes, "negotiate-user", name);
     return AUTH_GRANTED;
 }
