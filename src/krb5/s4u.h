@@ -25,6 +25,9 @@ typedef struct {
 typedef struct {
     const char *ccache;                 /* the new ccache file, or NULL */
     int n_tickets;                      /* how many SPNs it holds tickets for */
+    int n_from_kdc;                     /* ... got from the KDC now */
+    int n_from_cache;                   /* ... from this process's cache */
+    int self_from_cache;                /* the S4U2Self evidence was cached */
     apr_array_header_t *refusals;       /* neg_s4u_refusal */
 } neg_s4u_result;
 
@@ -44,7 +47,11 @@ typedef struct {
 
 /* Get tickets as req->user for each SPN; the ccache (user as its default
  * principal, 0600) is removed when p is cleared. Never fails the logon:
- * what went wrong is in res->refusals. */
+ * what went wrong is in res->refusals. The back-end tickets, and the
+ * S4U2Self tickets used as evidence, are kept per process (s4u_cache.h)
+ * until a tenth of their life (at least 60 s) before they end, under the
+ * keytab (and its file's version), the service, the user, the SPN and the
+ * kind of evidence; refusals are not kept. */
 void neg_s4u_delegate(apr_pool_t *p, const neg_s4u_request *req,
                       neg_s4u_result *res);
 
