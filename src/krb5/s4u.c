@@ -735,3 +735,97 @@ cleanup:
     krb5_free_context(r.kctx);
 }
 
+/* ------------------------------------------------ the doctor's check */
+
+static neg_s4u_refusal *refusal_of(apr_pool_t *p, const char *tag,
+                                   const char *message)
+{
+    neg_s4u_refusal *r = apr_pcalloc(p, sizeof(*r));
+
+    r->tag = tag;
+    r->message = message;
+    return r;
+}
+
+/* S4U2Proxy to each SPN of req with the evidence ticket der. */
+static void check_spns(apr_pool_t *p, krb5_context kctx, krb5_ccache work,
+                       const neg_s4u_request *req, const char *account,
+                       const krb5_data *der, neg_s4u_check_result *out)
+{
+    krb5_get_creds_opt opt = NULL;
+    Ticket evidence;
+    size_t used;
+    int i;
+
+    if (decode_Ticket(der->data, der->length, &evidence, &used) != 0)
+        return;
+    if (krb5_get_creds_opt_alloc(kctx, &opt) == 0) {
+        krb5_get_creds_opt_set_options(kctx, opt, KRB5_GC_NO_STORE
+                                       | KRB5_GC_CONSTRAINED_DELEGATION);
+        krb5_get_creds_opt_set_ticket(kctx, opt, &evidence);
+        for (i = 0; i < req->spns->nelts; i++) {
+            neg_s4u_spn_check *c = apr_array_push(out->spns);
+            krb5_principal server = NULL;
+            krb5_creds *got = NULL;
+            krb5_error_code code;
+
+            c->spn = APR_ARRAY_IDX(req->spns, i, const char *);
+            c->refusal = NULL;
+            code = krb5_parse_name(kctx, c->spn, &server);
+            if (code == 0)
+                code = krb5_get_creds(kctx, opt, work, server, &got);
+            if (server != NULL)
+                krb5_free_principal(kctx, server);
+            if (got != NULL)
+                krb5_free_creds(kctx, got);
+            if (code != 0)
+                c->refusal = refusal_of(p, is_timeout(code) ? "NEG1104" : "NEG1101",
+                                        proxy_refused(p, kctx, req, account,
+                                                      c->spn, code));
+        }
+        krb5_get_creds_opt_free(kctx, opt);
+    }
+    free_Ticket(&evidence);
+}
+
+void neg_s4u_check(apr_pool_t *p, const neg_s4u_request *req,
+                   neg_s4u_check_result *out)
+{
+    krb5_context kctx = NULL;
+    krb5_ccache work = NULL;
+    krb5_creds *self = NULL;
+    neg_s4u_request r = *req;
+    const char *account = NULL, *err, *tag = "NEG1103";
+    krb5_error_code code = 0;
+
+    memset(out, 0, sizeof(*out));
+    out->spns = apr_array_make(p, 4, sizeof(neg_s4u_spn_check));
+    if (new_context(req->kdc_timeout_s, &kctx) != 0) {
+        out->tgt = refusal_of(p, "NEG1103", "cannot make a krb5 context");
+        return;
+    }
+    if ((code = krb5_cc_new_unique(kctx, "MEMORY", NULL, &work)) != 0) {
+        out->tgt = refusal_of(p, "NEG1103", message(p, kctx, code));
+        goto cleanup;
+    }
+    if ((err = service_tgt(p, kctx, req, work, &account, &code)) != NULL) {
+        out->tgt = refusal_of(p, is_timeout(code) ? "NEG1104" : "NEG1103", err);
+        goto cleanup;
+    }
+    out->account = account;
+    r.user = req->user ? req->user : account;
+    r.evidence_forwardable = 1;
+    out->as_user = r.user;
+    if ((err = self_ticket(p, kctx, &r, work, account, &self, &tag)) != NULL) {
+        out->self = refusal_of(p, tag, err);
+        goto cleanup;
+    }
+    check_spns(p, kctx, work, &r, account, &self->ticket, out);
+
+cleanup:
+    if (self != NULL)
+        krb5_free_creds(kctx, self);
+    if (work != NULL)
+        krb5_cc_destroy(kctx, work);
+    krb5_free_context(kctx);
+}

@@ -55,4 +55,25 @@ typedef struct {
 void neg_s4u_delegate(apr_pool_t *p, const neg_s4u_request *req,
                       neg_s4u_result *res);
 
+/* negotiate-doctor's check of a NegotiateDelegateTo setting, without the
+ * cache and without writing a ccache: the service account's TGT from
+ * req->keytab, S4U2Self as req->user (NULL: the account itself), then
+ * S4U2Proxy with that ticket to each of req->spns. A refusal says what to
+ * change, as the module's NEG11xx lines do. */
+typedef struct {
+    const char *spn;
+    const neg_s4u_refusal *refusal;     /* NULL: the KDC gave a ticket */
+} neg_s4u_spn_check;
+
+typedef struct {
+    const neg_s4u_refusal *tgt;         /* NULL: the account's TGT came */
+    const char *account;                /* httpsvc@EXAMPLE.TEST */
+    const char *as_user;                /* whom S4U2Self was asked for */
+    const neg_s4u_refusal *self;        /* NULL: a forwardable ticket came */
+    apr_array_header_t *spns;           /* neg_s4u_spn_check, after S4U2Self */
+} neg_s4u_check_result;
+
+void neg_s4u_check(apr_pool_t *p, const neg_s4u_request *req,
+                   neg_s4u_check_result *out);
+
 #endif
