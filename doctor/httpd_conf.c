@@ -159,6 +159,11 @@ static void auth_directive(reader *r, const char **argv, int argc)
     }
     else if (strcasecmp(argv[0], "NegotiateBasic") == 0 && argc > 1)
         a->basic = strcasecmp(argv[1], "on") == 0;
+    else if (strcasecmp(argv[0], "NegotiateDelegateTo") == 0) {
+        a->delegate_to = apr_array_make(r->p, 4, sizeof(const char *));
+        for (i = 1; i < argc; i++)
+            APR_ARRAY_PUSH(a->delegate_to, const char *) = argv[i];
+    }
     else if (strcasecmp(argv[0], "NegotiateServicePrincipal") == 0) {
         a->principals = apr_array_make(r->p, 4, sizeof(const char *));
         for (i = 1; i < argc; i++) {
@@ -412,6 +417,8 @@ static void merge(neg_conf_auth *into, const neg_conf_auth *from)
         into->keytab = from->keytab;
     if (from->principals)
         into->principals = from->principals;
+    if (from->delegate_to)
+        into->delegate_to = from->delegate_to;
     if (from->providers)
         into->providers = from->providers;
     if (from->basic >= 0)

@@ -25,6 +25,7 @@ typedef struct {
     apr_array_header_t *principals;     /* NegotiateServicePrincipal; NULL: unset */
     const char *providers;              /* NegotiateProviders as written */
     int basic;                          /* NegotiateBasic: -1 unset */
+    apr_array_header_t *delegate_to;    /* NegotiateDelegateTo; NULL: unset */
 } neg_conf_auth;
 
 typedef struct {

@@ -30,6 +30,7 @@
 #include "principal.h"
 #include "setup_check.h"
 #include "setup_probe.h"
+#include "s4u.h"
 
 #ifndef NEG_DOCTOR_VERSION
 #define NEG_DOCTOR_VERSION "unknown"
@@ -58,6 +59,7 @@ typedef struct {
     const char *keytab;                 /* NULL: the default keytab */
     const apr_array_header_t *principals;
     int ntlm;                           /* NTLM or Basic offered */
+    const apr_array_header_t *delegate_to;  /* NegotiateDelegateTo; NULL: none */
     const char *origin;                 /* where the settings came from */
 } target;
 
@@ -81,6 +83,8 @@ typedef struct {
     int no_ntlm;
     int width;                          /* wrap output at this column; 0: no */
     apr_array_header_t *urls;
+    apr_array_header_t *delegate_to;    /* --delegate-to */
+    const char *delegate_as;            /* --delegate-as */
 } options;
 
 /* -------------------------------------------------------------- output */
@@ -174,6 +178,12 @@ static void usage(FILE *f)
 "                             on the terminal\n"
 "  --winbind-privileged-dir DIR   (default: found from winbindd's socket)\n"
 "  --no-ntlm                  skip the winbind checks\n"
+"Constrained delegation (NegotiateDelegateTo):\n"
+"  --delegate-to SPN          like NegotiateDelegateTo (repeatable): check the\n"
+"                             account's TGT from the keytab, S4U2Self and\n"
+"                             S4U2Proxy to SPN\n"
+"  --delegate-as PRINCIPAL    the user S4U2Self asks for (no password needed;\n"
+"                             default: --user, else the service account)\n"
 "  --help, --version\n"
 "Passwords are never taken on the command line, where every local user can\n"
 "read them.\n"
@@ -338,7 +348,7 @@ enum {
     OPT_APACHE_USER, OPT_APACHE_GROUP, OPT_PRINCIPAL, OPT_REALM, OPT_USER,
     OPT_PASSWORD, OPT_PASSWORD_FILE, OPT_NTLM_USER, OPT_NTLM_PASSWORD,
     OPT_NTLM_PASSWORD_FILE, OPT_RESOLVE, OPT_PRIV_DIR, OPT_NO_NTLM, OPT_HELP,
-    OPT_VERSION
+    OPT_VERSION, OPT_DELEGATE_TO, OPT_DELEGATE_AS
 };
 
 static const struct option long_options[] = {
@@ -360,6 +370,8 @@ static const struct option long_options[] = {
     { "resolve", required_argument, NULL, OPT_RESOLVE },
     { "winbind-privileged-dir", required_argument, NULL, OPT_PRIV_DIR },
     { "no-ntlm", no_argument, NULL, OPT_NO_NTLM },
+    { "delegate-to", required_argument, NULL, OPT_DELEGATE_TO },
+    { "delegate-as", required_argument, NULL, OPT_DELEGATE_AS },
     { "help", no_argument, NULL, OPT_HELP },
     { "version", no_argument, NULL, OPT_VERSION },
     { NULL, 0, NULL, 0 }
@@ -377,6 +389,7 @@ static void parse_options(options *o, int argc, char **argv)
     o->principals = apr_array_make(p, 2, sizeof(const char *));
     o->resolve = apr_array_make(p, 2, sizeof(const char *));
     o->urls = apr_array_make(p, 2, sizeof(const char *));
+    o->delegate_to = apr_array_make(p, 2, sizeof(const char *));
     while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
         switch (c) {
         case OPT_KEYTAB: o->keytab = optarg; break;
@@ -397,6 +410,8 @@ static void parse_options(options *o, int argc, char **argv)
         case OPT_RESOLVE: APR_ARRAY_PUSH(o->resolve, const char *) = optarg; break;
         case OPT_PRIV_DIR: o->priv_dir = optarg; break;
         case OPT_NO_NTLM: o->no_ntlm = 1; break;
+        case OPT_DELEGATE_TO: APR_ARRAY_PUSH(o->delegate_to, const char *) = optarg; break;
+        case OPT_DELEGATE_AS: o->delegate_as = optarg; break;
         case OPT_VERSION: printf("negotiate-doctor %s\n", NEG_DOCTOR_VERSION); exit(EXIT_OK);
         case 'h': case OPT_HELP: usage(stdout); exit(EXIT_OK);
         default: usage(stderr); exit(EXIT_USAGE);
@@ -460,6 +475,7 @@ static void add_target(apr_array_header_t *targets, const char *url,
     t->keytab = o->keytab ? o->keytab : a ? a->keytab : NULL;
     t->principals = o->principals->nelts ? o->principals : a ? a->principals : NULL;
     t->ntlm = !o->no_ntlm && (a == NULL || offers_ntlm(a));
+    t->delegate_to = o->delegate_to->nelts ? o->delegate_to : a ? a->delegate_to : NULL;
     t->origin = origin;
 }
 
@@ -620,6 +636,25 @@ static void check_clock(const options *o, neg_check_report *r, const keytab_fact
         neg_check_clock(r, kdc, offset, max_skew);
 }
 
+/* NegotiateDelegateTo: the account's TGT, S4U2Self, S4U2Proxy to each SPN
+ * (s4u.h), as the module would ask them. */
+static void check_delegation(options *o, neg_check_report *r, const target *t,
+                             const keytab_facts *k, const char *spn)
+{
+    neg_s4u_request req;
+    neg_s4u_check_result d;
+
+    memset(&req, 0, sizeof(req));
+    req.keytab = k->keytab ? k->keytab : t->keytab;
+    req.service = spn;
+    req.user = o->delegate_as ? o->delegate_as : o->user;
+    req.evidence_forwardable = 1;
+    req.spns = t->delegate_to;
+    req.kdc_timeout_s = 5;
+    neg_s4u_check(o->p, &req, &d);
+    neg_check_delegation(r, req.keytab, &d);
+}
+
 static void check_target(options *o, neg_check_report *r, const target *t,
                          const keytab_facts *k)
 {
@@ -655,6 +690,8 @@ static void check_target(options *o, neg_check_report *r, const target *t,
         kdc.accepted = -1;
     neg_check_kdc(r, k->keytab, k->keys, k->n_keys, spn, &kdc);
     neg_check_browser(r, &url);
+    if (t->delegate_to != NULL && t->delegate_to->nelts > 0)
+        check_delegation(o, r, t, k, spn);
 }
 
 static void check_winbind(options *o, neg_check_report *r, const neg_apache_user *u)

@@ -119,6 +119,7 @@ void neg_krb5_remember_ticket(neg_krb5_acceptor *a, const EncTicketPart *et,
     e.principal = res->principal;
     e.pac = res->pac;
     e.pac_len = res->pac_len;
+    e.forwardable = et->flags.forwardable ? 1 : 0;
     memcpy(e.service_key_id, key_id, sizeof(e.service_key_id));
     neg_ticket_cache_put(a->tickets, key, &e);
     neg_wipe(e.session_key, sizeof(e.session_key));
@@ -332,6 +333,7 @@ static int accept_cached(neg_krb5_acceptor *a, const AP_REQ *req,
     neg_krb5_split_principal(p, t.principal, res);
     res->pac = t.pac;
     res->pac_len = t.pac_len;
+    res->evidence_forwardable = t.forwardable;
     verdict = TICKET_ACCEPTED;
 
 done:

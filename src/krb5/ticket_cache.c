@@ -1,78 +1,36 @@
 /*
  * ticket_cache.c - storage of verified tickets (see ticket_cache.h).
  *
- * A hash table on the 32-byte key and a list in order of use, under one
- * mutex held only to look up, copy out or insert. Each entry is one
- * malloc'd block (the node, then the client name and the PAC), so that an
- * entry's memory goes back when it leaves, whatever the pool.
+ * The table, the order of use, the bounds and the mutex are
+ * lru_cache.c's. Each entry is one malloc'd block (the node, then the
+ * client name and the PAC), so that an entry's memory goes back when it
+ * leaves, whatever the pool.
  */
 #include "ticket_cache.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "apr_hash.h"
 #include "apr_strings.h"
-#include "apr_thread_mutex.h"
+#include "lru_cache.h"
 #include "secret.h"
 
-typedef struct node node;
-struct node {
+typedef struct {
+    neg_lru_node base;              /* first: the cache's bookkeeping */
     unsigned char key[NEG_TICKET_KEY_LEN];
-    node *newer, *older;
-    size_t bytes;
     neg_ticket_entry e;             /* its pointers point into this block */
-};
+} node;
 
 struct neg_ticket_cache {
-    apr_thread_mutex_t *lock;
-    apr_hash_t *index;
-    node *newest, *oldest;
-    int count, max_entries;
-    size_t bytes, max_bytes;
+    neg_lru_cache *lru;
 };
 
-static void unlink_node(neg_ticket_cache *c, node *n)
+static void free_node(neg_lru_node *base)
 {
-    if (n->newer != NULL)
-        n->newer->older = n->older;
-    else
-        c->newest = n->older;
-    if (n->older != NULL)
-        n->older->newer = n->newer;
-    else
-        c->oldest = n->newer;
-    n->newer = n->older = NULL;
-}
+    node *n = (node *)base;
 
-static void push_newest(neg_ticket_cache *c, node *n)
-{
-    n->older = c->newest;
-    n->newer = NULL;
-    if (c->newest != NULL)
-        c->newest->newer = n;
-    c->newest = n;
-    if (c->oldest == NULL)
-        c->oldest = n;
-}
-
-static void drop(neg_ticket_cache *c, node *n)
-{
-    unlink_node(c, n);
-    apr_hash_set(c->index, n->key, NEG_TICKET_KEY_LEN, NULL);
-    c->count--;
-    c->bytes -= n->bytes;
     neg_wipe(n->e.session_key, sizeof(n->e.session_key));
     free(n);
-}
-
-static apr_status_t free_all(void *data)
-{
-    neg_ticket_cache *c = data;
-
-    while (c->oldest != NULL)
-        drop(c, c->oldest);
-    return APR_SUCCESS;
 }
 
 neg_ticket_cache *neg_ticket_cache_create(apr_pool_t *p, int max_entries,
@@ -80,15 +38,8 @@ neg_ticket_cache *neg_ticket_cache_create(apr_pool_t *p, int max_entries,
 {
     neg_ticket_cache *c = apr_pcalloc(p, sizeof(*c));
 
-    if (apr_thread_mutex_create(&c->lock, APR_THREAD_MUTEX_DEFAULT, p)
-        != APR_SUCCESS)
-        return NULL;
-    c->index = apr_hash_make(p);
-    c->max_entries = max_entries;
-    c->max_bytes = max_bytes;
-    /* registered after the mutex: runs before the mutex is destroyed */
-    apr_pool_cleanup_register(p, c, free_all, apr_pool_cleanup_null);
-    return c;
+    c->lru = neg_lru_cache_create(p, max_entries, max_bytes, free_node);
+    return c->lru != NULL ? c : NULL;
 }
 
 static void copy_out(const node *n, apr_pool_t *p, neg_ticket_entry *out)
@@ -106,18 +57,16 @@ int neg_ticket_cache_get(neg_ticket_cache *c, const unsigned char *key,
     node *n;
     int found = 0;
 
-    apr_thread_mutex_lock(c->lock);
-    n = apr_hash_get(c->index, key, NEG_TICKET_KEY_LEN);
+    neg_lru_cache_lock(c->lru);
+    n = (node *)neg_lru_cache_find(c->lru, key, NEG_TICKET_KEY_LEN);
     if (n != NULL && now - n->e.endtime > grace) {
-        drop(c, n);                 /* over: the acceptor would refuse it */
+        neg_lru_cache_drop(c->lru, &n->base);   /* over: the acceptor would refuse it */
     }
     else if (n != NULL) {
-        unlink_node(c, n);
-        push_newest(c, n);
         copy_out(n, p, out);
         found = 1;
     }
-    apr_thread_mutex_unlock(c->lock);
+    neg_lru_cache_unlock(c->lru);
     return found;
 }
 
@@ -133,7 +82,9 @@ static node *make_node(const unsigned char *key, const neg_ticket_entry *e)
         return NULL;
     memset(n, 0, sizeof(*n));
     memcpy(n->key, key, NEG_TICKET_KEY_LEN);
-    n->bytes = bytes;
+    n->base.key = n->key;
+    n->base.key_len = NEG_TICKET_KEY_LEN;
+    n->base.bytes = bytes;
     n->e = *e;
     at = (unsigned char *)(n + 1);
     memcpy(at, e->client, e->client_len);
@@ -151,35 +102,19 @@ static node *make_node(const unsigned char *key, const neg_ticket_entry *e)
 void neg_ticket_cache_put(neg_ticket_cache *c, const unsigned char *key,
                           const neg_ticket_entry *e)
 {
-    node *n, *old;
+    node *n;
 
     if (e->session_key_len > NEG_TICKET_MAX_SESSION_KEY
         || (n = make_node(key, e)) == NULL)
         return;
-    if (n->bytes > c->max_bytes) {
-        neg_wipe(n->e.session_key, sizeof(n->e.session_key));
-        free(n);
-        return;
-    }
-    apr_thread_mutex_lock(c->lock);
-    if ((old = apr_hash_get(c->index, key, NEG_TICKET_KEY_LEN)) != NULL)
-        drop(c, old);               /* two threads verified the same ticket */
-    while (c->oldest != NULL
-           && (c->count >= c->max_entries || c->bytes + n->bytes > c->max_bytes))
-        drop(c, c->oldest);
-    push_newest(c, n);
-    apr_hash_set(c->index, n->key, NEG_TICKET_KEY_LEN, n);
-    c->count++;
-    c->bytes += n->bytes;
-    apr_thread_mutex_unlock(c->lock);
+    neg_lru_cache_insert(c->lru, &n->base);
 }
 
 int neg_ticket_cache_count(neg_ticket_cache *c)
 {
     int n;
+    size_t bytes;
 
-    apr_thread_mutex_lock(c->lock);
-    n = c->count;
-    apr_thread_mutex_unlock(c->lock);
+    neg_lru_cache_size(c->lru, &n, &bytes);
     return n;
 }

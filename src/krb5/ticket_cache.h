@@ -42,6 +42,8 @@ typedef struct {
     const char *principal;          /* as Heimdal displayed it: alice@EXAMPLE.TEST */
     const unsigned char *pac;       /* the ticket's PAC, verified; may be NULL */
     size_t pac_len;
+    int forwardable;                /* the ticket's forwardable flag (1/0), for
+                                     * NegotiateDelegateTo's evidence */
     /* the identity of the service key that decrypted the ticket: its
      * clear-text service name must be a name of that key on every use */
     unsigned char service_key_id[32];

@@ -15,6 +15,7 @@
 #include "spnego.h"
 #include "secret.h"
 #include "s4u.h"
+#include "status.h"
 #include "winbind.h"
 
 /* The token, by what its bytes are and the scheme it came under, to the
@@ -161,6 +162,53 @@ static void check_fresh(const neg_logon_ctx *ctx, neg_verdict *v)
 /* Each KDC exchange of NegotiateDelegateTo ends within this. */
 #define NEG_S4U_KDC_TIMEOUT_S 5
 
+/* The status counter of a NegotiateDelegateTo refusal's tag. */
+static neg_stat deleg_refusal_stat(const char *tag)
+{
+    static const struct {
+        const char *tag;
+        neg_stat stat;
+    } map[] = {
+        { "NEG1101", NEG_STAT_DELEG_REFUSED_SPN },
+        { "NEG1103", NEG_STAT_DELEG_REFUSED_TGT },
+        { "NEG1104", NEG_STAT_DELEG_REFUSED_KDC },
+        { "NEG1105", NEG_STAT_DELEG_REFUSED_SELF },
+        { "NEG1106", NEG_STAT_DELEG_REFUSED_DIR },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (strcmp(map[i].tag, tag) == 0)
+            return map[i].stat;
+    return NEG_STAT_DELEG_REFUSED_TGT;
+}
+
+static void deleg_counts(const neg_s4u_result *res)
+{
+    int i;
+
+    neg_status_add(NEG_STAT_DELEG_FROM_KDC, res->n_from_kdc);
+    neg_status_add(NEG_STAT_DELEG_FROM_CACHE, res->n_from_cache);
+    neg_status_add(NEG_STAT_DELEG_SELF_FROM_CACHE, res->self_from_cache);
+    for (i = 0; i < res->refusals->nelts; i++)
+        neg_status_add(deleg_refusal_stat(APR_ARRAY_IDX(res->refusals, i,
+                                                        neg_s4u_refusal).tag), 1);
+}
+
+/* How the tickets came: "S4U2Proxy", "S4U2Self and S4U2Proxy", and how
+ * many from this process's cache. */
+static const char *deleg_how(apr_pool_t *p, const neg_s4u_request *req,
+                             const neg_s4u_result *res)
+{
+    const char *how = req->evidence ? "S4U2Proxy" : "S4U2Self and S4U2Proxy";
+
+    if (res->n_from_cache == 0 && !res->self_from_cache)
+        return how;
+    return apr_psprintf(p, "%s; %d from this process's cache%s", how,
+                        res->n_from_cache, res->self_from_cache
+                        ? ", the S4U2Self ticket too" : "");
+}
+
 /* NegotiateDelegateTo: tickets as the user to the back ends, in a ccache
  * of this request's (s4u.h), for an identity without delegated
  * credentials: S4U2Proxy with the client's ticket after a Kerberos logon,
@@ -178,6 +226,7 @@ static void delegate(const neg_logon_ctx *ctx, neg_verdict *v)
         || v->id == NULL || v->id->ccache != NULL || v->id->principal == NULL)
         return;
     if (c->delegation_dir == NULL) {
+        neg_status_add(NEG_STAT_DELEG_REFUSED_DIR, 1);
         neg_verdict_log(v, NEG_LOG_WARNING, "NEG1106", apr_psprintf(ctx->pool,
             "NegotiateDelegateTo needs NegotiateDelegationDir (a directory "
             "private to the Apache user) for the tickets of %s: none are got",
@@ -195,6 +244,7 @@ static void delegate(const neg_logon_ctx *ctx, neg_verdict *v)
     req.dir = c->delegation_dir;
     req.kdc_timeout_s = NEG_S4U_KDC_TIMEOUT_S;
     neg_s4u_delegate(ctx->pool, &req, &res);
+    deleg_counts(&res);
     for (i = 0; i < res.refusals->nelts; i++) {
         const neg_s4u_refusal *r = &APR_ARRAY_IDX(res.refusals, i, neg_s4u_refusal);
 
@@ -209,8 +259,8 @@ static void delegate(const neg_logon_ctx *ctx, neg_verdict *v)
     v->id = id;
     neg_verdict_log(v, NEG_LOG_INFO, "NEG1100", apr_psprintf(ctx->pool,
         "NegotiateDelegateTo: %d back-end ticket(s) as %s (%s) in %s",
-        res.n_tickets, id->principal,
-        req.evidence ? "S4U2Proxy" : "S4U2Self and S4U2Proxy", res.ccache));
+        res.n_tickets, id->principal, deleg_how(ctx->pool, &req, &res),
+        res.ccache));
 }
 
 void neg_logon(const neg_logon_ctx *ctx, const char *authorization,

@@ -889,3 +889,50 @@ void neg_check_winbind(neg_check_report *r, const neg_winbind_facts *wb,
                       wb->logon_as_root ? "root" : u->name,
                       wb->logon_error ? wb->logon_error : "refused");
 }
+
+/* --------------------------------------------------------- delegation */
+
+static const char *deleg_fix(apr_pool_t *p, const neg_s4u_refusal *f)
+{
+    return apr_psprintf(p, "as said (the module logs the same advice as %s: "
+                        "doc/errors.md, doc/delegation.md)", f->tag);
+}
+
+void neg_check_delegation(neg_check_report *r, const char *keytab,
+                          const neg_s4u_check_result *d)
+{
+    apr_pool_t *p = r->pool;
+    const char *kt = keytab ? keytab : "(default)";
+    int i;
+
+    if (d->tgt != NULL) {
+        neg_check_add(r, NEG_CHECK_FAIL, "delegation", deleg_fix(p, d->tgt),
+                      "NegotiateDelegateTo: %s", d->tgt->message);
+        return;
+    }
+    neg_check_add(r, NEG_CHECK_OK, "delegation", NULL, "the keytab %s holds the "
+                  "account's own principal %s, and the KDC gave it a TGT",
+                  kt, d->account);
+    if (d->self != NULL) {
+        neg_check_add(r, strcmp(d->self->tag, "NEG1105") == 0 ? NEG_CHECK_WARN
+                      : NEG_CHECK_FAIL, "delegation", deleg_fix(p, d->self),
+                      "NegotiateDelegateTo: %s; NTLM and Basic logons get no "
+                      "back-end ticket (Kerberos logons may: the SPNs were "
+                      "not checked)", d->self->message);
+        return;
+    }
+    neg_check_add(r, NEG_CHECK_OK, "delegation", NULL, "protocol transition "
+                  "(S4U2Self) as %s: a forwardable ticket", d->as_user);
+    for (i = 0; i < d->spns->nelts; i++) {
+        const neg_s4u_spn_check *c = &APR_ARRAY_IDX(d->spns, i, neg_s4u_spn_check);
+
+        if (c->refusal == NULL)
+            neg_check_add(r, NEG_CHECK_OK, "delegation", NULL, "S4U2Proxy as "
+                          "%s to %s: a ticket (%s may delegate to it)",
+                          d->as_user, c->spn, d->account);
+        else
+            neg_check_add(r, NEG_CHECK_FAIL, "delegation",
+                          deleg_fix(p, c->refusal), "NegotiateDelegateTo %s: %s",
+                          c->spn, c->refusal->message);
+    }
+}

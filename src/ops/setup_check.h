@@ -17,6 +17,8 @@
 #include "apr_pools.h"
 #include "apr_tables.h"
 
+#include "s4u.h"
+
 typedef enum {
     NEG_CHECK_OK = 0,
     NEG_CHECK_INFO,         /* advice; not a fault */
@@ -183,6 +185,17 @@ void neg_check_kdc(neg_check_report *r, const char *keytab,
 /* The local clock against the KDC's (seconds, positive: we are ahead). */
 void neg_check_clock(neg_check_report *r, const char *kdc, double offset,
                      int max_skew);
+
+/* --------------------------------------------------------- delegation */
+
+/* NegotiateDelegateTo (s4u.h, neg_s4u_check): the account's TGT from the
+ * keytab, protocol transition for the test user, and S4U2Proxy to each
+ * SPN, each OK or FAIL with the command that fixes it. A protocol
+ * transition whose ticket is not forwardable is a WARN (Kerberos logons
+ * may still delegate; NTLM and Basic ones cannot), and the SPNs are then
+ * not checked. */
+void neg_check_delegation(neg_check_report *r, const char *keytab,
+                          const neg_s4u_check_result *d);
 
 /* ------------------------------------------------------------ winbind */
 

@@ -36,6 +36,14 @@ typedef enum {
     NEG_STAT_REPLAY_TOO_OLD,        /* refused: older than the cache remembers */
     NEG_STAT_SID_NAME_HITS,         /* group names (NegotiatePublishGroups) from the cache */
     NEG_STAT_SID_NAME_MISSES,       /* ... not there (or due for a refresh): winbind asked */
+    NEG_STAT_DELEG_FROM_KDC,        /* NegotiateDelegateTo: back-end tickets from the KDC */
+    NEG_STAT_DELEG_FROM_CACHE,      /* ... from the process's cache (no KDC exchange) */
+    NEG_STAT_DELEG_SELF_FROM_CACHE, /* S4U2Self evidence from the cache */
+    NEG_STAT_DELEG_REFUSED_SPN,     /* NEG1101: the KDC refused a back-end ticket */
+    NEG_STAT_DELEG_REFUSED_TGT,     /* NEG1103: no service TGT (keytab, account) */
+    NEG_STAT_DELEG_REFUSED_KDC,     /* NEG1104: no KDC answered in time */
+    NEG_STAT_DELEG_REFUSED_SELF,    /* NEG1105: protocol transition refused */
+    NEG_STAT_DELEG_REFUSED_DIR,     /* NEG1106: no NegotiateDelegationDir or ccache */
     NEG_STAT_COUNT
 } neg_stat;
 
@@ -120,7 +128,7 @@ typedef struct {
     neg_stat_keytab keytabs[NEG_STAT_KEYTABS];
 } neg_status_block;
 
-#define NEG_STATUS_MAGIC 0x4e45475354415433ULL      /* "NEGSTAT3" */
+#define NEG_STATUS_MAGIC 0x4e45475354415434ULL      /* "NEGSTAT4" */
 
 /* Count into this block from now on (NULL: the process's own again). */
 void neg_status_attach(neg_status_block *shared);

@@ -423,8 +423,8 @@ static void counter(page *pg, const char *name, const char *key,
 }
 
 /* The per-process memos: session cookies (session_memo.c), verified
- * Kerberos tickets (ticket_cache.h) and the names of SIDs (sid_cache.h),
- * each a plain counter. */
+ * Kerberos tickets (ticket_cache.h), the names of SIDs (sid_cache.h) and
+ * NegotiateDelegateTo's tickets (s4u_cache.h), each a plain counter. */
 static const struct {
     neg_stat stat;
     const char *name, *key, *help;
@@ -450,6 +450,30 @@ static const struct {
     { NEG_STAT_SID_NAME_MISSES, "negotiate_sid_name_cache_misses_total",
       "SidNameCacheMisses", "Group names not in the cache, or due for a "
       "refresh: asked of winbind (when the request's budget allowed)" },
+    { NEG_STAT_DELEG_FROM_KDC, "negotiate_delegation_tickets_from_kdc_total",
+      "DelegationTicketsFromKdc", "NegotiateDelegateTo: back-end tickets got "
+      "from the KDC (S4U2Proxy)" },
+    { NEG_STAT_DELEG_FROM_CACHE, "negotiate_delegation_tickets_from_cache_total",
+      "DelegationTicketsFromCache", "NegotiateDelegateTo: back-end tickets "
+      "served from the process's cache, without a KDC exchange" },
+    { NEG_STAT_DELEG_SELF_FROM_CACHE, "negotiate_delegation_s4u2self_from_cache_total",
+      "DelegationS4u2selfFromCache", "NegotiateDelegateTo: protocol "
+      "transition (S4U2Self) tickets taken from the process's cache" },
+    { NEG_STAT_DELEG_REFUSED_SPN, "negotiate_delegation_refused_by_kdc_total",
+      "DelegationRefusedByKdc", "NegotiateDelegateTo: back-end tickets the "
+      "KDC refused (NEG1101: not allowed, unknown SPN, sensitive user)" },
+    { NEG_STAT_DELEG_REFUSED_TGT, "negotiate_delegation_refused_no_tgt_total",
+      "DelegationRefusedNoTgt", "NegotiateDelegateTo: requests without the "
+      "service's TGT (NEG1103: the keytab lacks the account's principal)" },
+    { NEG_STAT_DELEG_REFUSED_KDC, "negotiate_delegation_refused_kdc_timeout_total",
+      "DelegationRefusedKdcTimeout", "NegotiateDelegateTo: no KDC answered "
+      "in time (NEG1104)" },
+    { NEG_STAT_DELEG_REFUSED_SELF, "negotiate_delegation_refused_s4u2self_total",
+      "DelegationRefusedS4u2self", "NegotiateDelegateTo: protocol "
+      "transition refused or not forwardable (NEG1105)" },
+    { NEG_STAT_DELEG_REFUSED_DIR, "negotiate_delegation_refused_no_ccache_total",
+      "DelegationRefusedNoCcache", "NegotiateDelegateTo: no ccache could be "
+      "written (NEG1106)" },
 };
 
 static void memo_counters(page *pg, const neg_status_block *b)

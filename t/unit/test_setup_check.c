@@ -233,6 +233,48 @@ static void test_clock(void)
                "allows 300 s"), "clock: past the skew fails");
 }
 
+/* NegotiateDelegateTo: each stage OK or its refusal, the later ones only
+ * when the earlier came. */
+static void test_delegation(void)
+{
+    neg_check_report *r = neg_check_report_make(pool);
+    neg_s4u_refusal no_tgt = { "NEG1103", "cannot get a TGT ... exportkeytab" };
+    neg_s4u_refusal not_fwd = { "NEG1105", "S4U2Self ... not forwardable" };
+    neg_s4u_refusal bad = { "NEG1101", "may not delegate ... add-service" };
+    neg_s4u_check_result d;
+    neg_s4u_spn_check *c;
+
+    memset(&d, 0, sizeof(d));
+    d.tgt = &no_tgt;
+    neg_check_delegation(r, "/k.keytab", &d);
+    CHECK(r->items->nelts == 1 && says(last(r), NEG_CHECK_FAIL, "exportkeytab")
+          && strstr(last(r)->fix, "NEG1103") != NULL, "delegation: no TGT fails, alone");
+    r = neg_check_report_make(pool);
+    d.tgt = NULL;
+    d.account = "httpsvc@EXAMPLE.TEST";
+    d.as_user = "alice@EXAMPLE.TEST";
+    d.self = &not_fwd;
+    neg_check_delegation(r, "/k.keytab", &d);
+    CHECK(r->items->nelts == 2 && says(last(r), NEG_CHECK_WARN, "not forwardable"),
+          "delegation: S4U2Self not forwardable warns; no SPN checked");
+    r = neg_check_report_make(pool);
+    d.self = NULL;
+    d.spns = apr_array_make(pool, 2, sizeof(neg_s4u_spn_check));
+    c = apr_array_push(d.spns);
+    c->spn = "HTTP/api";
+    c->refusal = NULL;
+    c = apr_array_push(d.spns);
+    c->spn = "HTTP/old";
+    c->refusal = &bad;
+    neg_check_delegation(r, "/k.keytab", &d);
+    CHECK(r->items->nelts == 4
+          && says(&APR_ARRAY_IDX(r->items, 2, neg_check_item), NEG_CHECK_OK,
+                  "S4U2Proxy as alice@EXAMPLE.TEST to HTTP/api")
+          && says(last(r), NEG_CHECK_FAIL, "NegotiateDelegateTo HTTP/old: may not delegate"),
+          "delegation: an SPN allowed is OK, one refused fails with its advice");
+    CHECK(neg_check_worst(r) == NEG_CHECK_FAIL, "delegation: the report's worst is FAIL");
+}
+
 /* Sockets named like the privileged pipe that are not root's: a warning
  * that names them (the first three), and the pipe found is still judged. */
 static void test_winbind_skipped(neg_winbind_facts *wb, const neg_apache_user *u)
@@ -330,6 +372,7 @@ int main(int argc, const char *const *argv)
     test_keys();
     test_kdc();
     test_clock();
+    test_delegation();
     test_winbind();
     apr_pool_destroy(pool);
     apr_terminate();
