@@ -1,10 +1,11 @@
 /*
- * wb_job.h - what winbind.c's pool and the calls it runs share (private to
- * winbind.c, wb_calls.c and wb_probe.c; winbind.h is the interface).
+ * wb_job.h - what the pool (wb_pool.c, wb_conn.c) and the calls it runs
+ * (wb_calls.c, wb_probe.c) share, private to src/domain; winbind.h is the
+ * interface.
  *
  * A job is one call to winbind: its input (private copies, the caller may
  * be gone by the time a pool thread runs it), its output, and how the
- * caller and the pool thread hand it over (winbind.c).
+ * caller and the pool thread hand it over (wb_pool.c).
  */
 #ifndef NEG_WB_JOB_H
 #define NEG_WB_JOB_H
