@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <wbclient.h>
 
+#include "pac.h"        /* NEG_PAC_MAX_SIDS */
+
 static pthread_mutex_t dns_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* NetBIOS -> DNS domain names (winbind's logon answer leaves the DNS name

@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "pac.h"        /* NEG_PAC_MAX_SIDS */
 #include "sid_cache.h"
 #include "status.h"
 #include "wb_pool.h"
