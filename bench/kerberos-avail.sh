@@ -36,19 +36,13 @@ FLOOD_CONNS=${FLOOD_CONNS:-8}
 MODES=${MODES:-quiet ticket garbage}
 FIELD_LIMIT=65536
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-TOP=$(dirname "$BENCH")
-MODULE=${MODULE:-$TOP/.libs/mod_auth_negotiate.so}
-DOMAIN_SH=$TOP/t/domain/domain.sh
-HTTPD=/usr/sbin/apache2
-ADDR=127.0.0.1
 FLOOD_SOURCE=127.0.0.2
 PORT=18096
-KEEP=${KEEP:-0}
 TOKENGEN=$BENCH/tokengen
 log() { printf 'kerberos-avail: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
-[[ $(id -u) -eq 0 ]] || die "run as root"
-[[ -f $MODULE ]] || die "$MODULE is missing: make first"
+. "$BENCH/lib.sh"
+avail_init
 for v in DURATION ROUNDS CONNS FLOOD_CONNS; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
@@ -64,22 +58,13 @@ if [[ ! -x $TOKENGEN || $BENCH/tokengen.c -nt $TOKENGEN ]]; then
        "$BENCH/tokengen.c" $(pkg-config --libs heimdal-gssapi heimdal-krb5) -o "$TOKENGEN"
 fi
 
-. "$BENCH/lib.sh"
-exec 8>/var/tmp/mod_auth_negotiate-suite.lock
-log "waiting for the suite lock"
-flock 8
-WORK=$(mktemp -d /tmp/negbench-kavail.XXXXXX)
-chmod 0755 "$WORK"
-PIDFILE=$WORK/run/httpd.pid
 flood_pid='' sample_pid=''
 trap 'rc=$?; for p in $flood_pid $sample_pid; do kill "$p" 2>/dev/null; done; finish_run; exit $rc' EXIT
-mkdir -p "$WORK/run" "$WORK/htdocs" "$WORK/priv"
+avail_start kavail
+mkdir -p "$WORK/priv"
 chmod 0700 "$WORK/priv"
-head -c 512 /dev/zero | tr '\0' x >"$WORK/htdocs/page.html"
-use_domain 8>&-
 export KRB5CCNAME=FILE:$WORK/priv/ccache
 kinit --password-file=STDIN alice@EXAMPLE.TEST <<<'AlicePassw0rd!' >/dev/null || die "kinit alice failed"
-. "$TOP/t/httpd-conf.sh"
 
 {
     neg_httpd_conf "$WORK" "$ADDR:$PORT" "$PIDFILE" "$WORK/error_log" "$MODULE" authz_host
@@ -87,12 +72,7 @@ kinit --password-file=STDIN alice@EXAMPLE.TEST <<<'AlicePassw0rd!' >/dev/null ||
 DefaultRuntimeDir "$WORK/run"
 Mutex file:$WORK/run default
 LogLevel warn
-StartServers 2
-MinSpareThreads 25
-MaxSpareThreads 75
-ThreadLimit 64
-ThreadsPerChild 25
-MaxRequestWorkers 150
+$(debian_event_conf)
 KeepAlive On
 MaxKeepAliveRequests 100
 KeepAliveTimeout 5

@@ -1,5 +1,6 @@
 # bench/lib.sh - what the benchmarks share (sourced, bash): run.sh,
-# run-ntlm.sh, soak.sh, browser-pageload.sh.
+# run-ntlm.sh, soak.sh, browser-pageload.sh, farm.sh, groups.sh, and the
+# availability runs winbind-avail.sh and kerberos-avail.sh (avail_*).
 # The caller defines log and die and sets DOMAIN_SH; these functions use
 # WORK, PIDFILE, STARTED_DOMAIN and KEEP.
 
@@ -149,4 +150,50 @@ gssapi_conf() {
     local gss=$1
     sed -e "s|^LoadModule auth_negotiate_module .*|LoadModule auth_gssapi_module $gss|" \
         -e '/^NegotiateReplayCache /d'
+}
+
+# ------------------------------------------------------ availability runs
+# winbind-avail.sh and kerberos-avail.sh: one httpd on $ADDR:$PORT, under
+# the suite lock.
+
+# The defaults (the caller sets BENCH; MODULE and KEEP from the
+# environment) and what a run needs: root, the module built.
+avail_init() {
+    TOP=$(dirname "$BENCH")
+    MODULE=${MODULE:-$TOP/.libs/mod_auth_negotiate.so}
+    DOMAIN_SH=$TOP/t/domain/domain.sh
+    HTTPD=/usr/sbin/apache2
+    ADDR=127.0.0.1
+    KEEP=${KEEP:-0}
+    [[ $(id -u) -eq 0 ]] || die "run as root"
+    [[ -f $MODULE ]] || die "$MODULE is missing: make first"
+}
+
+# avail_start NAME: wait for the suite lock (held on fd 8 until the end),
+# make $WORK (/tmp/negbench-NAME.*, mode 0755) with run/ and
+# htdocs/page.html (512 bytes), set PIDFILE, use the test domain and
+# source t/httpd-conf.sh. The caller's EXIT trap calls finish_run.
+avail_start() {
+    exec 8>/var/tmp/mod_auth_negotiate-suite.lock
+    log "waiting for the suite lock"
+    flock 8
+    WORK=$(mktemp -d "/tmp/negbench-$1.XXXXXX")
+    chmod 0755 "$WORK"
+    PIDFILE=$WORK/run/httpd.pid
+    mkdir -p "$WORK/run" "$WORK/htdocs"
+    head -c 512 /dev/zero | tr '\0' x >"$WORK/htdocs/page.html"
+    use_domain 8>&-
+    . "$TOP/t/httpd-conf.sh"
+}
+
+# httpd.conf lines: mpm_event's processes and threads as Debian ships them.
+debian_event_conf() {
+    cat <<CONF
+StartServers 2
+MinSpareThreads 25
+MaxSpareThreads 75
+ThreadLimit 64
+ThreadsPerChild 25
+MaxRequestWorkers 150
+CONF
 }

@@ -34,18 +34,12 @@ FLOOD_CONNS=${FLOOD_CONNS:-160}
 CHILDREN=${CHILDREN:-100}
 CLIENTS=${CLIENTS:-40}
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-TOP=$(dirname "$BENCH")
-MODULE=${MODULE:-$TOP/.libs/mod_auth_negotiate.so}
-DOMAIN_SH=$TOP/t/domain/domain.sh
-HTTPD=/usr/sbin/apache2
-ADDR=127.0.0.1
 PORT=18095
-KEEP=${KEEP:-0}
 CRED='EXAMPLE\alice:AlicePassw0rd!'
 log() { printf 'winbind-avail: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
-[[ $(id -u) -eq 0 ]] || die "run as root"
-[[ -f $MODULE ]] || die "$MODULE is missing: make first"
+. "$BENCH/lib.sh"
+avail_init
 case $WHAT in attack|prefork|all) ;; *) die "usage: $0 [attack|prefork|all]" ;; esac
 
 need=()
@@ -56,22 +50,12 @@ if ((${#need[@]})); then
     apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-. "$BENCH/lib.sh"
-exec 8>/var/tmp/mod_auth_negotiate-suite.lock
-log "waiting for the suite lock"
-flock 8
-WORK=$(mktemp -d /tmp/negbench-avail.XXXXXX)
-chmod 0755 "$WORK"
-PIDFILE=$WORK/run/httpd.pid
 flood_pid=
 trap 'rc=$?; [[ -n $flood_pid ]] && kill "$flood_pid" 2>/dev/null; finish_run; exit $rc' EXIT
-mkdir -p "$WORK/run" "$WORK/htdocs"
-head -c 512 /dev/zero | tr '\0' x >"$WORK/htdocs/page.html"
+avail_start avail
 gcc -O2 -Wall -Wextra "$BENCH/ntlm_load.c" -o "$WORK/ntlm_load" -lcurl
 gcc -O2 -Wall -Wextra $(pkg-config --cflags heimdal-gssapi wbclient) "$BENCH/wbc_rate.c" \
     -o "$WORK/wbc_rate" -L"$(pkg-config --variable=libdir heimdal-gssapi)" -lheimntlm -lwbclient -lpthread
-use_domain 8>&-
-. "$TOP/t/httpd-conf.sh"
 
 # write_conf MPM LINES: the configuration; /static/ and /ntlm/ are the same
 # directory, /ntlm/ takes NTLM and (for the flood) Basic.
@@ -131,12 +115,7 @@ attack() {
     wb=$("$WORK/wbc_rate" 4 5 EXAMPLE alice 'AlicePassw0rd!' | sed -n 's/.*rate=\([0-9.]*\).*/\1/p')
     rate=${FLOOD_RATE:-$(awk -v w="$wb" 'BEGIN { printf "%d", 1.5 * w }')}
     log "attack: winbind verifies $wb/s alone; the flood: $FLOOD_CONNS connections, $rate logons/s"
-    write_conf event "StartServers 2
-MinSpareThreads 25
-MaxSpareThreads 75
-ThreadLimit 64
-ThreadsPerChild 25
-MaxRequestWorkers 150"
+    write_conf event "$(debian_event_conf)"
     start
     for r in $(seq "$ROUNDS"); do
         order=(quiet attack)
@@ -212,12 +191,7 @@ prefork() {
 MinSpareServers 5
 MaxSpareServers $CHILDREN
 MaxRequestWorkers 150"
-    mpm_load event "event as Debian ships it" "StartServers 2
-MinSpareThreads 25
-MaxSpareThreads 75
-ThreadLimit 64
-ThreadsPerChild 25
-MaxRequestWorkers 150"
+    mpm_load event "event as Debian ships it" "$(debian_event_conf)"
 }
 
 log "module $MODULE"

@@ -6,8 +6,8 @@
  * OK, INFO, WARN or FAIL, with the fix; the exit status is 1 when any
  * check failed, 2 on a usage error, 0 otherwise.
  *
- * The facts come from src/ops/setup_probe.c, the verdicts from
- * src/ops/setup_check.c (both free of httpd types, for the module's start-up
+ * The facts come from src/ops/setup_probe*.c, the verdicts from
+ * src/ops/setup_check*.c (all free of httpd types, for the module's start-up
  * checks too); this file reads the command line and httpd's configuration
  * and prints.
  */
@@ -29,6 +29,7 @@
 #include "httpd_conf.h"
 #include "principal.h"
 #include "setup_check.h"
+#include "setup_check_krb5.h"
 #include "setup_probe.h"
 #include "s4u.h"
 

@@ -2,12 +2,14 @@
 """The shape of src/ (make check): no circle in the include graph or the
 call graph of its files, and no file over MAX_LINES lines.
 
-A module is a .c and its .h (the same name). A header with no .c of its
-own (mech.h, config.h, wb_job.h, ...) is a shared declaration: a module
-that includes it is taken to include what it includes. The call graph is
-read from libnegotiate.a (which object's undefined symbols another object
-defines), so it sees what the linker sees. A circle is printed with one
-edge of each step (the header included, or the function called)."""
+The include graph is the files' own: a header that includes, through
+others, a header that includes it. The call graph is between modules (a
+.c and its .h), read from libnegotiate.a (which object's undefined
+symbols another object defines), so it sees what the linker sees: a
+module calls only modules below it, and a lower one reaches up only
+through a function pointer it was handed (an ops table, a callback). A
+circle is printed with one edge of each step (the header included, or
+the function called)."""
 import collections
 import os
 import re
@@ -27,38 +29,16 @@ def source_files():
                 yield os.path.join(root, f)
 
 
-def stem(path):
-    return os.path.splitext(os.path.basename(path))[0]
-
-
 def include_graph():
-    files = list(source_files())
-    modules = {stem(f) for f in files if f.endswith(".c")}
-    includes = collections.defaultdict(set)
-    for f in files:
+    graph = collections.defaultdict(dict)
+    for f in source_files():
+        name = os.path.basename(f)
         with open(f, encoding="utf-8") as fh:
             for line in fh:
                 m = INCLUDE.match(line)
-                if m:
-                    includes[os.path.basename(f)].add(os.path.basename(m.group(1)))
-
-    def reach(name, seen):
-        """The modules a file reaches, through shared headers."""
-        for inc in includes.get(name, ()):
-            if inc in seen:
-                continue
-            seen.add(inc)
-            if stem(inc) in modules:
-                yield stem(inc), inc
-            else:
-                yield from reach(inc, seen)
-
-    graph = collections.defaultdict(dict)
-    for mod in modules:
-        for own in (mod + ".c", mod + ".h"):
-            for target, via in reach(own, set()):
-                if target != mod:
-                    graph[mod].setdefault(target, "#include \"%s\"" % via)
+                if m and os.path.basename(m.group(1)) != name:
+                    graph[name].setdefault(os.path.basename(m.group(1)),
+                                           "#include \"%s\"" % m.group(1))
     return graph
 
 

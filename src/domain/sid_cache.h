@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "pac.h"        /* neg_sid */
+#include "sid.h"        /* neg_sid */
 
 #define NEG_SID_CACHE_NAME_MAX 256     /* with its NUL; longer names are cut */
 

@@ -1,6 +1,6 @@
 /*
  * wb_calls.c - the calls to winbind a pool thread runs (libwbclient, on
- * the thread's own connection: see winbind.c): NTLM and plain-text
+ * the thread's own connection: see wb_conn.c): NTLM and plain-text
  * logons, the server's names, SID -> name, group name -> SIDs, and
  * whether a failed lookup means "no such name" for sure.
  */
@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <wbclient.h>
+
+#include "pac.h"        /* NEG_PAC_MAX_SIDS */
 
 static pthread_mutex_t dns_lock = PTHREAD_MUTEX_INITIALIZER;
 

@@ -1,10 +1,11 @@
 /*
- * wb_job.h - what winbind.c's pool and the calls it runs share (private to
- * winbind.c, wb_calls.c and wb_probe.c; winbind.h is the interface).
+ * wb_job.h - what the pool (wb_pool.c, wb_conn.c) and the calls it runs
+ * (wb_calls.c, wb_probe.c) share, private to src/domain; winbind.h is the
+ * interface.
  *
  * A job is one call to winbind: its input (private copies, the caller may
  * be gone by the time a pool thread runs it), its output, and how the
- * caller and the pool thread hand it over (winbind.c).
+ * caller and the pool thread hand it over (wb_pool.c).
  */
 #ifndef NEG_WB_JOB_H
 #define NEG_WB_JOB_H
@@ -43,6 +44,10 @@ typedef struct wb_job {
     int done, abandoned;
     uint64_t client;                /* VERIFY, PLAIN: the client address's
                                      * key (client_key), 0 for none */
+    /* Where an answer goes that came after its caller gave up (NULL:
+     * nowhere): set by whoever made the job, called by the pool thread
+     * that ran it, so the pool need not know the name caches. */
+    void (*keep_late_answer)(const struct wb_job *job);
     /* The caller waits on its own job's condition: a finished job wakes
      * one request thread, not every thread that waits for winbind. */
     pthread_cond_t done_cv;
@@ -68,5 +73,8 @@ uint64_t neg_wbc_now_ns(void);
 
 /* timeout_ms from now on CLOCK_MONOTONIC. */
 void neg_wbc_deadline_after(int timeout_ms, struct timespec *ts);
+
+/* wb_job.c: free a job, its secrets wiped first. */
+void neg_wb_job_free(wb_job *job);
 
 #endif

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pac.h"        /* neg_sid */
+#include "sid.h"        /* neg_sid */
 
 typedef enum {
     NEG_WB_OK = 0,

@@ -103,7 +103,7 @@ typedef enum { NOT_MEMBER = 0, MEMBER, UNDECIDED } membership;
 
 /* Is one of the logon's group SIDs (0 is the user) a SID of the group
  * named `wanted`? The name is resolved to its SID(s) through winbind, once
- * per process and name (winbind.c caches it); a bare name to the group of
+ * per process and name (wb_names.c caches it); a bare name to the group of
  * that name in each domain winbind knows. NOT_MEMBER only when the SIDs
  * are known, or winbind showed there is no such group; else UNDECIDED,
  * and *why says what winbind answered. */

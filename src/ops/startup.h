@@ -18,6 +18,10 @@
  * are setup_check.c's (the doctor's), the facts setup_probe.c's; the
  * probes that must run as the Apache user, or may hang (a hung winbindd),
  * run in one child process that is given NEG_STARTUP_PROBE_MS in all.
+ *
+ * Here: the hooks, what the directives name and the checks of it
+ * (startup.c); the checks of each site's keytab and winbind are
+ * startup_sites.h's, over the facts of startup_facts.h.
  */
 #ifndef NEG_STARTUP_H
 #define NEG_STARTUP_H
@@ -26,11 +30,6 @@
 #include "http_config.h"
 
 #define NEG_STARTUP_PROBE_MS 400
-
-/* Check every virtual host of the configuration starting at s; m is this
- * module (for its per-directory configuration). Returns the number of
- * errors logged (warnings are not counted). */
-int neg_startup_checks(apr_pool_t *ptemp, server_rec *s, module *m);
 
 /* What the configuration names, recorded by the directives as they are
  * read (pre_config forgets the previous reading; m is this module). */

@@ -17,6 +17,7 @@
 #include "replay_key.h"
 #include "replay_persist.h"
 #include "replay_remote.h"
+#include "log_time.h"
 #include "status.h"
 #include "secret.h"                 /* neg_wipe */
 
@@ -400,18 +401,6 @@ static neg_replay_result counted(neg_replay_result result)
     return result;
 }
 
-/* "2026-11-28T10:00:00Z" */
-static const char *utc(apr_pool_t *p, apr_time_t t)
-{
-    apr_time_exp_t tm;
-    char buf[32];
-    apr_size_t n;
-
-    apr_time_exp_gmt(&tm, t);
-    apr_strftime(buf, &n, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return apr_pstrdup(p, buf);
-}
-
 typedef struct {
     server_rec *s;
     apr_pool_t *p;
@@ -532,8 +521,8 @@ static void tell_losses(server_rec *s, apr_pool_t *p, const memory_news *news)
                  "accepted before (NEG0810) until it holds twice the clock "
                  "skew of logons again; make it bigger (doc/configuration.md, "
                  "NegotiateReplayCache)", neg_replay_name(), news->to_log,
-                 news->to_log == 1 ? "time" : "times", utc(p, news->since),
-                 utc(p, news->cache_from));
+                 news->to_log == 1 ? "time" : "times", neg_log_utc(p, news->since),
+                 neg_log_utc(p, news->cache_from));
 }
 
 static neg_replay_result shmcb_check(server_rec *s, const unsigned char id[32],
@@ -557,13 +546,13 @@ static neg_replay_result shmcb_check(server_rec *s, const unsigned char id[32],
     if (result == NEG_REPLAY_TOO_OLD && news.restarted)
         *why = apr_psprintf(p, "started at %s without the authenticators "
                             "accepted before (NEG0813; logons work again once "
-                            "the clock skew has passed)", utc(p, news.from));
+                            "the clock skew has passed)", neg_log_utc(p, news.from));
     else if (result == NEG_REPLAY_TOO_OLD)
         *why = apr_psprintf(p, "remembers only authenticators stored since %s "
                             "(it dropped older ones before they expired: NEG0809; "
                             "it is too small for this rate of logons: "
                             "doc/configuration.md, NegotiateReplayCache)",
-                            utc(p, news.from));
+                            neg_log_utc(p, news.from));
     else if (result == NEG_REPLAY_ERROR)
         *why = apr_psprintf(p, "%s: %s", step, apr_strerror(l.rv, err, sizeof(err)));
     return result;

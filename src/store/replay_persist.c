@@ -4,6 +4,7 @@
  */
 #include "replay_persist.h"
 #include "replay_state.h"
+#include "log_time.h"
 #include "secret.h"
 
 #include <errno.h>
@@ -53,14 +54,6 @@ neg_replay_kept *neg_replay_kept_make(server_rec *s, const char *arg,
 void neg_replay_kept_keep(neg_replay_kept *k, server_rec *s)
 {
     apr_pool_userdata_set(k, KEPT_KEY, apr_pool_cleanup_null, s->process->pool);
-}
-
-static const char *utc(apr_pool_t *p, apr_time_t t)
-{
-    char buf[APR_RFC822_DATE_LEN];
-
-    apr_rfc822_date(buf, t);
-    return apr_pstrdup(p, buf);
 }
 
 /* What is wrong with the opened state file (NULL: nothing): a regular
@@ -241,7 +234,7 @@ static void set_floor(neg_replay_kept *k, apr_time_t floor, const char *why,
                  "authenticators could be from before %s are refused (NEG0810) "
                  "until the clock skew has passed (RFC 4120 3.2.3); stop httpd "
                  "cleanly (apachectl stop, systemctl stop) to keep them",
-                 k->state_path, why, utc(p, floor));
+                 k->state_path, why, neg_log_utc(p, floor));
 }
 
 /* When this machine booted (/proc/stat btime), or 0. */
@@ -297,7 +290,7 @@ static void load_saved(neg_replay_kept *k, const ap_socache_provider_t *provider
                      "cache starts empty: no httpd has used its state file %s "
                      "since this machine booted at %s (no %s.lock); Kerberos "
                      "authenticators that could be from before the boot are "
-                     "refused", k->state_path, utc(ptemp, k->horizon->floor),
+                     "refused", k->state_path, neg_log_utc(ptemp, k->horizon->floor),
                      k->state_path);
     }
     else if (missing)
@@ -309,7 +302,7 @@ static void load_saved(neg_replay_kept *k, const ap_socache_provider_t *provider
     else if (st.state == NEG_REPLAY_STATE_RUNNING)
         set_floor(k, now, apr_psprintf(ptemp, "says an httpd started at %s never "
                                        "saved it (it was killed or crashed)",
-                                       utc(ptemp, st.started)), s, ptemp);
+                                       neg_log_utc(ptemp, st.started)), s, ptemp);
     else if (key_file && !neg_ct_equal(st.secret, k->secret, sizeof(k->secret)))
         set_floor(k, st.saved_at, "was keyed with another NegotiateReplayCacheKey",
                   s, ptemp);
@@ -323,7 +316,7 @@ static void load_saved(neg_replay_kept *k, const ap_socache_provider_t *provider
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "NEG0814: the Kerberos replay "
                      "cache starts with the %u authenticators of %u that httpd "
                      "saved at %s (state file %s) still within their lifetime",
-                     n, st.count, utc(ptemp, st.saved_at), k->state_path);
+                     n, st.count, neg_log_utc(ptemp, st.saved_at), k->state_path);
     }
     if (buf != NULL)
         neg_wipe(buf, len);

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sid.h"       /* neg_sid */
+
 /* More SIDs than this: refuse. Windows builds no access token with more
  * than 1,015 groups, but AD issues PACs with more (for Linux and web
  * servers), at 8 bytes per domain group; 4,096 fits in the 65,536-byte
@@ -23,14 +25,6 @@
 /* The open-addressing index that finds duplicates: a power of two at
  * least twice NEG_PAC_MAX_SIDS, so that probes stay short. */
 #define NEG_PAC_SID_INDEX (2 * NEG_PAC_MAX_SIDS)
-#define NEG_SID_STRING_MAX 192      /* "S-1-5-21-..." with up to 15 sub-authorities */
-
-typedef struct {
-    uint8_t revision;
-    uint8_t count;                  /* sub-authority count, at most 15 */
-    uint8_t authority[6];
-    uint32_t sub[15];
-} neg_sid;
 
 typedef struct {
     const unsigned char *data;      /* UTF-16LE, inside the caller's buffer */
@@ -81,18 +75,6 @@ typedef enum {
 /* Decode a PAC (the AD-WIN2K-PAC authorization data, ad-type 128). The
  * output is large (about 300 KB): allocate it, don't put it on a stack. */
 neg_pac_result neg_pac_decode(const unsigned char *buf, size_t len, neg_pac *out);
-
-/* "S-1-5-21-1-2-3-1104"; returns the length, 0 if it does not fit. */
-size_t neg_sid_to_string(const neg_sid *sid, char *out, size_t cap);
-
-/* Parse the string form back; 1 on success. */
-int neg_sid_from_string(const char *s, neg_sid *out);
-
-int neg_sid_equal(const neg_sid *a, const neg_sid *b);
-
-/* A hash of the SID (FNV-1a over its authority and sub-authorities), for
- * indexes that find duplicates. */
-size_t neg_sid_hash(const neg_sid *sid);
 
 const char *neg_pac_result_str(neg_pac_result r);
 

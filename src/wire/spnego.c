@@ -360,41 +360,53 @@ static neg_parse_result set_raw_token(neg_token_kind kind, neg_mech mech,
     return NEG_PARSE_OK;
 }
 
-/* The initial SPNEGO token's innerContextToken is NegotiationToken, which
- * here must be the negTokenInit [0] alternative (RFC 4178 section 4.2):
- * [0] NegTokenInit ::= SEQUENCE { mechTypes [0], reqFlags [1] OPTIONAL,
- * mechToken [2] OPTIONAL, mechListMIC [3] OPTIONAL }. */
-static neg_parse_result parse_neg_token_init(neg_bytes inner, neg_token *out)
-{
-    der_tlv choice, seq;
-    neg_parse_result r;
+/* One alternative of NegotiationToken (RFC 4178 section 4.2): its
+ * context tag, the parser of its fields, what must hold once they are
+ * read (NULL: nothing more), and the kind of token it makes. */
+typedef struct {
+    unsigned char tag;
+    field_parser parse_field;
+    neg_parse_result (*check)(const neg_token *out);
+    neg_token_kind kind;
+} negotiation_choice;
 
-    if (!der_read_only(inner, TAG_CONTEXT(0), &choice)
-        || !der_read_only(choice.contents, TAG_SEQUENCE, &seq))
-        return NEG_PARSE_MALFORMED;
-    r = parse_tagged_fields(seq.contents, parse_init_field, out);
-    if (r != NEG_PARSE_OK)
-        return r;
-    if (out->n_mechs == 0)              /* mechTypes is not OPTIONAL */
-        return NEG_PARSE_MALFORMED;
-    out->kind = NEG_TOKEN_SPNEGO_INIT;
-    return NEG_PARSE_OK;
+static neg_parse_result has_mech_types(const neg_token *out)
+{
+    return out->n_mechs == 0 ? NEG_PARSE_MALFORMED : NEG_PARSE_OK;
 }
 
-/* Subsequent SPNEGO tokens carry no GSS framing (RFC 4178 section 4.2):
- * just the negTokenResp [1] alternative of NegotiationToken. */
-static neg_parse_result parse_neg_token_resp(neg_bytes in, neg_token *out)
+/* The initial SPNEGO token's innerContextToken is NegotiationToken, which
+ * here must be the negTokenInit [0] alternative:
+ * [0] NegTokenInit ::= SEQUENCE { mechTypes [0], reqFlags [1] OPTIONAL,
+ * mechToken [2] OPTIONAL, mechListMIC [3] OPTIONAL }. mechTypes is not
+ * OPTIONAL. */
+static const negotiation_choice init_choice = {
+    TAG_CONTEXT(0), parse_init_field, has_mech_types, NEG_TOKEN_SPNEGO_INIT
+};
+
+/* Subsequent SPNEGO tokens carry no GSS framing: just the negTokenResp
+ * [1] alternative of NegotiationToken. */
+static const negotiation_choice resp_choice = {
+    TAG_CONTEXT(1), parse_resp_field, NULL, NEG_TOKEN_SPNEGO_RESP
+};
+
+/* [tag] SEQUENCE { [n] field ... } as the choice says. */
+static neg_parse_result parse_negotiation_token(neg_bytes in,
+                                                const negotiation_choice *c,
+                                                neg_token *out)
 {
     der_tlv choice, seq;
     neg_parse_result r;
 
-    if (!der_read_only(in, TAG_CONTEXT(1), &choice)
+    if (!der_read_only(in, c->tag, &choice)
         || !der_read_only(choice.contents, TAG_SEQUENCE, &seq))
         return NEG_PARSE_MALFORMED;
-    r = parse_tagged_fields(seq.contents, parse_resp_field, out);
+    r = parse_tagged_fields(seq.contents, c->parse_field, out);
+    if (r == NEG_PARSE_OK && c->check != NULL)
+        r = c->check(out);
     if (r != NEG_PARSE_OK)
         return r;
-    out->kind = NEG_TOKEN_SPNEGO_RESP;
+    out->kind = c->kind;
     return NEG_PARSE_OK;
 }
 
@@ -419,7 +431,7 @@ static neg_parse_result parse_gss_framed(neg_bytes in, neg_token *out)
     case NEG_MECH_MS_KRB5:
         return set_raw_token(NEG_TOKEN_RAW_KRB5, mech, in, out);
     case NEG_MECH_SPNEGO:
-        return parse_neg_token_init(inner, out);
+        return parse_negotiation_token(inner, &init_choice, out);
     default:
         return NEG_PARSE_UNKNOWN;
     }
@@ -433,7 +445,7 @@ static neg_parse_result parse_any_token(neg_bytes in, neg_token *out)
     case TAG_GSS_FRAMING:
         return parse_gss_framed(in, out);
     case TAG_CONTEXT(1):
-        return parse_neg_token_resp(in, out);
+        return parse_negotiation_token(in, &resp_choice, out);
     default:
         return NEG_PARSE_UNKNOWN;
     }

@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "setup_check.h"
+#include "setup_check_krb5.h"
 
 static apr_pool_t *pool;
 
