@@ -69,4 +69,10 @@ void neg_replay_provider_status(request_rec *r, int flags);
 /* "shmcb", "redis:127.0.0.1:6379", "none": for log lines. */
 const char *neg_replay_name(void);
 
+/* The farm's store (redis, memcache) after post_config, else NULL; and a
+ * key for another use of it, HMAC-SHA256(the cache's secret, purpose):
+ * the same on every server of a farm (NegotiateReplayCacheKey). */
+struct neg_remote *neg_replay_remote(void);
+void neg_replay_derive(const char *purpose, unsigned char out[32]);
+
 #endif
