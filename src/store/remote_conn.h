@@ -1,7 +1,9 @@
 /*
  * remote_conn.h - what the farm's store clients share (private to
  * replay_remote.c, replay_redis.c and replay_memcached.c): the client's
- * state, one call on the thread's connection, and the ops of each kind.
+ * state, one call on the thread's connection, and the ops of each kind;
+ * remote_conn.c: the thread's connection slot and the last error, which
+ * every kind uses (below them all: no circle between the files).
  *
  * replay_remote.c owns the parts that do not depend on the kind: the
  * breaker, the epoch's judgement, the thread's connection slot, the retry
@@ -12,9 +14,30 @@
 #ifndef NEG_REMOTE_CONN_H
 #define NEG_REMOTE_CONN_H
 
+#include "apr_network_io.h"
+#include "apr_pools.h"
 #include "apr_thread_mutex.h"
+#include "apr_time.h"
 
-#include "replay_remote.h"
+#include "replay_result.h"
+
+typedef enum { NEG_REMOTE_REDIS, NEG_REMOTE_MEMCACHE } neg_remote_kind;
+
+typedef struct neg_remote neg_remote;
+
+/* Every key starts with this, so that the cache can serve others too. */
+#define NEG_REMOTE_PREFIX "neg-rc:"
+
+/* Connect and command timeout (each), seconds. */
+#define NEG_REMOTE_TIMEOUT_S 1
+
+/* The longest period of the breaker that stops a process asking a cache
+ * that does not answer in time (replay_remote.c), seconds. */
+#define NEG_REMOTE_BREAKER_MAX_S 8
+
+/* The longest epoch value read back (replay_remote.c). */
+#define NEG_REMOTE_EPOCH_MAX 64
+
 
 /* The epoch key: made, when absent, by whoever finds it so, with a random
  * part and its time; read back after every store. */
@@ -32,6 +55,7 @@ struct neg_remote {
     const char *host;               /* without brackets */
     apr_port_t port;
     const char *label;              /* "redis at HOST:PORT" */
+    const char *directive;          /* "redis:HOST:PORT", for log lines */
     volatile apr_uint32_t retry_at; /* no new connection before (s) */
     apr_thread_mutex_t *lock;       /* guards what follows */
     char last_error[200];
@@ -85,8 +109,15 @@ extern const neg_remote_ops neg_remote_memcache_ops;
 /* r's last error, kept for the status page: "LABEL: what" (from p). */
 const char *neg_remote_failed(neg_remote *r, apr_pool_t *p, const char *what);
 
-/* The thread's connection (NULL: none), and forgetting it if it is conn. */
+/* In each child: the slot for each thread's connection, freed with
+ * free_conn when the thread ends; 0 or an errno. */
+int neg_remote_conn_init(void (*free_conn)(void *));
+int neg_remote_conn_ready(void);
+
+/* The thread's connection (NULL: none); keeping one; forgetting it if it
+ * is conn. */
 void *neg_remote_conn(void);
+void neg_remote_keep(void *conn);
 void neg_remote_forget(void *conn);
 
 #endif

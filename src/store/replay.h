@@ -16,18 +16,13 @@
 #include "httpd.h"
 #include "apr_time.h"
 
+#include "replay_result.h"
+
 /* shmcb's size by default, and the hints that size its index (replay.c;
  * bench/shmcb_capacity measures what they give: bench/README). */
 #define NEG_REPLAY_SHMCB_BYTES (32 * 1024 * 1024)
 #define NEG_REPLAY_SHMCB_ID_LEN 32
 #define NEG_REPLAY_SHMCB_OBJ_SIZE (1 + 24)
-
-typedef enum {
-    NEG_REPLAY_FRESH = 0,       /* first time seen: now remembered */
-    NEG_REPLAY_SEEN,            /* a replay */
-    NEG_REPLAY_ERROR,           /* the cache could not answer */
-    NEG_REPLAY_TOO_OLD          /* shmcb: it may have forgotten this one */
-} neg_replay_result;
 
 /* NegotiateReplayCache shmcb[:args] | memcache:HOST:PORT | redis:HOST:PORT
  * | none. NULL or an error message listing what is allowed. */

@@ -19,10 +19,9 @@
  * first answer closes it. Threads already waiting when it hung still wait
  * out their timeout.
  */
-#include "remote_conn.h"
+#include "replay_remote.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 
 #include "http_log.h"
@@ -31,10 +30,6 @@
 #include "apr_strings.h"
 
 APLOG_USE_MODULE(auth_negotiate);
-
-/* The thread's connection (NULL: none). One kind per process. */
-static pthread_key_t conn_key;
-static int conn_key_made;
 
 /* ------------------------------------------------------------ config */
 
@@ -62,22 +57,9 @@ const char *neg_remote_parse(apr_pool_t *p, neg_remote_kind kind,
     r->host = host;
     r->port = port;
     r->label = apr_psprintf(p, "%s at %s", name, hostport);
+    r->directive = apr_psprintf(p, "%s:%s", name, hostport);
     *out = r;
     return NULL;
-}
-
-/* ------------------------------------------------------------ errors */
-
-const char *neg_remote_failed(neg_remote *r, apr_pool_t *p, const char *what)
-{
-    const char *why = apr_psprintf(p, "%s: %s", r->label, what);
-
-    if (r->lock != NULL && apr_thread_mutex_lock(r->lock) == APR_SUCCESS) {
-        apr_cpystrn(r->last_error, why, sizeof(r->last_error));
-        r->last_error_at = apr_time_now();
-        apr_thread_mutex_unlock(r->lock);
-    }
-    return why;
 }
 
 /* ------------------------------------------------------------ epoch */
@@ -97,22 +79,6 @@ static const char *new_epoch(apr_pool_t *p)
 }
 
 /* ------------------------------------------------------------ connection */
-
-void *neg_remote_conn(void)
-{
-    return conn_key_made ? pthread_getspecific(conn_key) : NULL;
-}
-
-static void keep_conn(void *conn)
-{
-    pthread_setspecific(conn_key, conn);
-}
-
-void neg_remote_forget(void *conn)
-{
-    if (conn_key_made && neg_remote_conn() == conn)
-        keep_conn(NULL);
-}
 
 /* May this process try a new connection? Not within NEG_REMOTE_TIMEOUT_S
  * of a failed one. */
@@ -142,7 +108,7 @@ static void *reconnect(neg_remote *r, apr_pool_t *p, const char **why, neg_asked
     if ((conn = r->ops->connect(r, p, why, asked)) == NULL)
         connect_failed(r);
     else
-        keep_conn(conn);
+        neg_remote_keep(conn);
     return conn;
 }
 
@@ -157,7 +123,7 @@ static neg_replay_result on_connection(neg_remote *r, apr_pool_t *p, const char 
     neg_replay_result result;
 
     *asked = NEG_ASKED_FAILED;
-    if (!conn_key_made) {
+    if (!neg_remote_conn_ready()) {
         *why = neg_remote_failed(r, p, "no per-thread connection slot in this process "
                                  "(see the NEG0806 line logged when it started)");
         return NEG_REPLAY_ERROR;
@@ -234,11 +200,7 @@ void neg_remote_child_init(neg_remote *r, apr_pool_t *pchild, server_rec *s)
     int rv = 0;
 
     apr_thread_mutex_create(&r->lock, APR_THREAD_MUTEX_DEFAULT, pchild);
-    if (!conn_key_made) {
-        rv = pthread_key_create(&conn_key, r->ops->free_conn);
-        conn_key_made = rv == 0;
-    }
-    if (rv != 0)
+    if ((rv = neg_remote_conn_init(r->ops->free_conn)) != 0)
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "NEG0806: cannot set up the "
                      "client of the Kerberos replay cache (%s) in this process: "
                      "its Kerberos logons are refused (NEG0207)", r->label);
@@ -307,7 +269,7 @@ static void breaker_record(neg_remote *r, server_rec *s, neg_asked asked, int pr
                      "(NegotiateReplayCache %s) did not answer within %d s: this "
                      "process refuses Kerberos logons (NEG0207) without asking "
                      "it for 1 s, then lets one logon try it (up to %d s apart "
-                     "while it does not answer)", neg_replay_name(),
+                     "while it does not answer)", r->directive,
                      NEG_REMOTE_TIMEOUT_S, NEG_REMOTE_BREAKER_MAX_S);
 }
 
@@ -388,7 +350,7 @@ static neg_replay_result judge_epoch(neg_remote *r, server_rec *s,
                      "changed): it may have lost the authenticators accepted "
                      "before %s, and Kerberos authenticators that could be from "
                      "before then are refused (NEG0810) until the clock skew has "
-                     "passed (RFC 4120 3.2.3)", neg_replay_name(), utc(p, floor));
+                     "passed (RFC 4120 3.2.3)", r->directive, utc(p, floor));
     if (result != NEG_REPLAY_FRESH || earliest > floor)
         return result;
     *why = apr_psprintf(p, "was emptied (restarted or flushed) at %s and may lack "

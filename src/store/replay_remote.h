@@ -32,21 +32,7 @@
 #include "httpd.h"
 #include "apr_time.h"
 
-#include "replay.h"
-
-typedef enum { NEG_REMOTE_REDIS, NEG_REMOTE_MEMCACHE } neg_remote_kind;
-
-typedef struct neg_remote neg_remote;
-
-/* Every key starts with this, so that the cache can serve others too. */
-#define NEG_REMOTE_PREFIX "neg-rc:"
-
-/* Connect and command timeout (each), seconds. */
-#define NEG_REMOTE_TIMEOUT_S 1
-
-/* The longest period of the breaker that stops a process asking a cache
- * that does not answer in time (replay_remote.c), seconds. */
-#define NEG_REMOTE_BREAKER_MAX_S 8
+#include "remote_conn.h"
 
 /* HOST:PORT or [IPv6]:PORT for kind: *out, or NULL and an error
  * message saying what is wrong (allocated from p). */
@@ -59,9 +45,6 @@ const char *neg_remote_probe(neg_remote *r, apr_pool_t *p);
 
 /* In each child, before the first check. */
 void neg_remote_child_init(neg_remote *r, apr_pool_t *pchild, server_rec *s);
-
-/* The longest epoch value read back (replay_remote.c). */
-#define NEG_REMOTE_EPOCH_MAX 64
 
 /* Store key until expiry unless it is there: FRESH when stored now, SEEN
  * when it was there, ERROR with *why (from p) when the cache did not
