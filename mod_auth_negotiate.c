@@ -38,6 +38,7 @@
 #include "header.h"
 #include "identity.h"
 #include "kerberos.h"
+#include "failure_farm.h"
 #include "failure_limit.h"
 #include "log_limit.h"
 #include "login.h"
@@ -626,7 +627,10 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                      "among httpd children; each child limits only its own "
                      "(bursts after idle periods may stall, and the children "
                      "together may hold more connections)");
-    return neg_replay_post_config(pconf, ptemp, s);
+    rc = neg_replay_post_config(pconf, ptemp, s);
+    if (rc == OK)
+        neg_failure_farm_post_config(s);   /* after the replay cache's store */
+    return rc;
 }
 
 static void child_init(apr_pool_t *pchild, server_rec *s)

@@ -118,6 +118,16 @@ const char *neg_replay_name(void)
     return cache_label;
 }
 
+neg_remote *neg_replay_remote(void)
+{
+    return strcasecmp(cache_name, "none") == 0 ? NULL : remote;
+}
+
+void neg_replay_derive(const char *purpose, unsigned char out[32])
+{
+    neg_replay_key_mac(secret, (const unsigned char *)purpose, strlen(purpose), out);
+}
+
 void neg_replay_pre_config(apr_pool_t *pconf)
 {
     key_path = NULL;

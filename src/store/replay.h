@@ -16,18 +16,13 @@
 #include "httpd.h"
 #include "apr_time.h"
 
+#include "replay_result.h"
+
 /* shmcb's size by default, and the hints that size its index (replay.c;
  * bench/shmcb_capacity measures what they give: bench/README). */
 #define NEG_REPLAY_SHMCB_BYTES (32 * 1024 * 1024)
 #define NEG_REPLAY_SHMCB_ID_LEN 32
 #define NEG_REPLAY_SHMCB_OBJ_SIZE (1 + 24)
-
-typedef enum {
-    NEG_REPLAY_FRESH = 0,       /* first time seen: now remembered */
-    NEG_REPLAY_SEEN,            /* a replay */
-    NEG_REPLAY_ERROR,           /* the cache could not answer */
-    NEG_REPLAY_TOO_OLD          /* shmcb: it may have forgotten this one */
-} neg_replay_result;
 
 /* NegotiateReplayCache shmcb[:args] | memcache:HOST:PORT | redis:HOST:PORT
  * | none. NULL or an error message listing what is allowed. */
@@ -68,5 +63,11 @@ void neg_replay_provider_status(request_rec *r, int flags);
 
 /* "shmcb", "redis:127.0.0.1:6379", "none": for log lines. */
 const char *neg_replay_name(void);
+
+/* The farm's store (redis, memcache) after post_config, else NULL; and a
+ * key for another use of it, HMAC-SHA256(the cache's secret, purpose):
+ * the same on every server of a farm (NegotiateReplayCacheKey). */
+struct neg_remote *neg_replay_remote(void);
+void neg_replay_derive(const char *purpose, unsigned char out[32]);
 
 #endif

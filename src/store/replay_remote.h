@@ -16,6 +16,15 @@
  * the store, the cache's epoch key is read (GET / get neg-rc:epoch): a
  * cache restarted or flushed comes back empty and without it, and would
  * otherwise accept again every token accepted before.
+ *
+ * The same store keeps the farm's count of failed password logons
+ * (NegotiateFailureLimit, failure_farm.c) under "neg-fl:" keys: one
+ * atomic command per attempt (redis: a MULTI of SET NX PX, INCR and PTTL;
+ * memcached: "ma" with autovivify, replay_memcached.c).
+ *
+ * The code: replay_remote.c (what both kinds share: connections, the
+ * breaker, the epoch), replay_redis.c and replay_memcached.c (one protocol
+ * each, behind the ops of remote_conn.h).
  */
 #ifndef NEG_REPLAY_REMOTE_H
 #define NEG_REPLAY_REMOTE_H
@@ -23,21 +32,7 @@
 #include "httpd.h"
 #include "apr_time.h"
 
-#include "replay.h"
-
-typedef enum { NEG_REMOTE_REDIS, NEG_REMOTE_MEMCACHE } neg_remote_kind;
-
-typedef struct neg_remote neg_remote;
-
-/* Every key starts with this, so that the cache can serve others too. */
-#define NEG_REMOTE_PREFIX "neg-rc:"
-
-/* Connect and command timeout (each), seconds. */
-#define NEG_REMOTE_TIMEOUT_S 1
-
-/* The longest period of the breaker that stops a process asking a cache
- * that does not answer in time (replay_remote.c), seconds. */
-#define NEG_REMOTE_BREAKER_MAX_S 8
+#include "remote_conn.h"
 
 /* HOST:PORT or [IPv6]:PORT for kind: *out, or NULL and an error
  * message saying what is wrong (allocated from p). */
@@ -51,9 +46,6 @@ const char *neg_remote_probe(neg_remote *r, apr_pool_t *p);
 /* In each child, before the first check. */
 void neg_remote_child_init(neg_remote *r, apr_pool_t *pchild, server_rec *s);
 
-/* The longest epoch value read back (replay_remote.c). */
-#define NEG_REMOTE_EPOCH_MAX 64
-
 /* Store key until expiry unless it is there: FRESH when stored now, SEEN
  * when it was there, ERROR with *why (from p) when the cache did not
  * answer as expected, or was not asked because it did not answer in time
@@ -66,6 +58,17 @@ void neg_remote_child_init(neg_remote *r, apr_pool_t *pchild, server_rec *s);
 neg_replay_result neg_remote_check(neg_remote *r, server_rec *s,
                                    const unsigned char key[32], apr_time_t expiry,
                                    apr_time_t earliest, apr_pool_t *p,
+                                   const char **why);
+
+/* NegotiateFailureLimit across the farm: delta (1: a place taken, -1:
+ * one given back) added to the counter "neg-fl:" key, made with a
+ * lifetime of seconds when absent (delta 1 only; -1 never makes one).
+ * NEG_REPLAY_FRESH with *count (after the change) and *ttl_ms (the
+ * counter's remaining lifetime; -2: there was none), or NEG_REPLAY_ERROR
+ * with *why (through the same breaker as neg_remote_check). */
+neg_replay_result neg_remote_count(neg_remote *r, server_rec *s,
+                                   const unsigned char key[32], int delta, long seconds,
+                                   long long *count, long long *ttl_ms, apr_pool_t *p,
                                    const char **why);
 
 /* "Key: value" lines (mod_status's short form) for the status page: the

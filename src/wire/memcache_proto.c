@@ -1,5 +1,6 @@
 /*
- * memcache_proto.c - memcached's "add" and its reply (see memcache_proto.h).
+ * memcache_proto.c - memcached's "add" and its reply, and the meta
+ * arithmetic of the farm's failure count (see memcache_proto.h).
  */
 #include "memcache_proto.h"
 
@@ -115,4 +116,90 @@ neg_mc_reply neg_mc_parse_then_get(const char *buf, size_t len, size_t *line_len
         return kind;
     got = parse_get(buf + *line_len + 2, len - *line_len - 2, value, cap, found);
     return got < 0 ? NEG_MC_INCOMPLETE : got == 0 ? NEG_MC_OTHER : kind;
+}
+
+size_t neg_mc_arith_command(char *out, size_t cap, const char *key, int delta,
+                            long seconds)
+{
+    int n;
+
+    if (delta > 0 && (seconds < 1 || seconds > NEG_MC_MAX_RELATIVE_S))
+        return 0;
+    n = delta > 0 ? snprintf(out, cap, "ma %s N%ld J1 v t\r\n", key, seconds)
+                  : snprintf(out, cap, "ma %s MD v t\r\n", key);
+    return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+}
+
+/* A decimal number in s[0..n), optionally negative: 1 and *out, or 0. */
+static int decimal(const char *s, size_t n, int negative_ok, long long *out)
+{
+    long long v = 0;
+    size_t i = 0;
+    int neg = 0;
+
+    if (negative_ok && n > 0 && s[0] == '-') {
+        neg = 1;
+        i = 1;
+    }
+    if (n == i || n - i > 18)
+        return 0;
+    for (; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = neg ? -v : v;
+    return 1;
+}
+
+/* The flags of a "VA" line, b[0..n) after "VA <bytes>": the t token. */
+static int ttl_flag(const char *b, size_t n, long *ttl)
+{
+    size_t i = 0, start;
+    long long v;
+    int seen = 0;
+
+    while (i < n) {
+        if (b[i++] != ' ')
+            return 0;
+        start = i;
+        while (i < n && b[i] != ' ')
+            i++;
+        if (i > start && b[start] == 't') {
+            if (!decimal(b + start + 1, i - start - 1, 1, &v) || v < -1)
+                return 0;
+            *ttl = (long)v;
+            seen = 1;
+        }
+    }
+    return seen;
+}
+
+neg_mc_reply neg_mc_parse_arith(const char *buf, size_t len, size_t *line_len,
+                                long long *value, long *ttl)
+{
+    const char *nl = memchr(buf, '\n', len), *sp;
+    size_t line;
+    long long bytes;
+
+    *line_len = 0;
+    if (nl == NULL)
+        return NEG_MC_INCOMPLETE;
+    line = (size_t)(nl - buf);
+    if (line == 0 || buf[line - 1] != '\r')
+        return NEG_MC_OTHER;
+    *line_len = --line;
+    if (line == 2 && memcmp(buf, "NF", 2) == 0)
+        return NEG_MC_NOT_FOUND;
+    if (line < 4 || memcmp(buf, "VA ", 3) != 0)
+        return NEG_MC_OTHER;
+    sp = memchr(buf + 3, ' ', line - 3);
+    if (sp == NULL || !decimal(buf + 3, (size_t)(sp - buf) - 3, 0, &bytes)
+        || bytes < 1 || bytes > 18 || !ttl_flag(sp, line - (size_t)(sp - buf), ttl))
+        return NEG_MC_OTHER;
+    if (len < line + 2 + (size_t)bytes + 2)
+        return NEG_MC_INCOMPLETE;
+    if (memcmp(nl + 1 + bytes, "\r\n", 2) != 0 || !decimal(nl + 1, (size_t)bytes, 0, value))
+        return NEG_MC_OTHER;
+    return NEG_MC_VALUE;
 }

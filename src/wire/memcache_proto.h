@@ -9,6 +9,13 @@
  * "STORED\r\n" or "NOT_STORED\r\n" (else an "ERROR", "CLIENT_ERROR ..." or
  * "SERVER_ERROR ..." line). An exptime above 30 days is read as a Unix
  * time.
+ *
+ * The farm's count of failed logons (NegotiateFailureLimit) uses the meta
+ * arithmetic command of memcached 1.6 ("ma"), one atomic command per
+ * attempt: "ma KEY N<ttl> J1 v t" adds one, or makes the item with 1 and
+ * that lifetime when there is none; "ma KEY MD v t" takes one off (never
+ * below 0, and no item is made). Its reply: "VA <bytes> t<ttl>", the
+ * value's digits and CR LF; "NF" (no item); or an error line.
  */
 #ifndef NEG_MEMCACHE_PROTO_H
 #define NEG_MEMCACHE_PROTO_H
@@ -23,7 +30,9 @@ typedef enum {
     NEG_MC_STORED,          /* "STORED": the key was new */
     NEG_MC_NOT_STORED,      /* "NOT_STORED": it was there */
     NEG_MC_OTHER,           /* another line (an error) */
-    NEG_MC_INCOMPLETE       /* no end of line yet */
+    NEG_MC_INCOMPLETE,      /* no end of line yet */
+    NEG_MC_VALUE,           /* "VA ...": a count (neg_mc_parse_arith) */
+    NEG_MC_NOT_FOUND        /* "NF": no such item */
 } neg_mc_reply;
 
 /* The key for a 32-byte replay key: prefix and lower-case hex. */
@@ -58,5 +67,20 @@ size_t neg_mc_add_value_command(char *out, size_t cap, const char *key,
  * cap - 1. */
 neg_mc_reply neg_mc_parse_then_get(const char *buf, size_t len, size_t *line_len,
                                    char *value, size_t cap, int *found);
+
+/* "ma KEY N<seconds> J1 v t\r\n" (delta > 0: add one, made with 1 and
+ * that lifetime when absent) or "ma KEY MD v t\r\n" (delta < 0: take one
+ * off, never made); its length, or 0 when cap is too small or seconds is
+ * not from 1 to 30 days. */
+size_t neg_mc_arith_command(char *out, size_t cap, const char *key, int delta,
+                            long seconds);
+
+/* The reply to neg_mc_arith_command in buf[0..len): NEG_MC_VALUE with the
+ * count in *value and the item's remaining lifetime in *ttl (seconds; -1:
+ * none), NEG_MC_NOT_FOUND, NEG_MC_INCOMPLETE until whole, NEG_MC_OTHER
+ * (*line_len: the first line's length) for anything else, a value that is
+ * not a number of at most 18 digits included. */
+neg_mc_reply neg_mc_parse_arith(const char *buf, size_t len, size_t *line_len,
+                                long long *value, long *ttl);
 
 #endif

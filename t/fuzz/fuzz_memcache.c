@@ -1,6 +1,6 @@
 /*
  * fuzz_memcache.c - libFuzzer harness for src/wire/memcache_proto.c:
- * neg_mc_parse_reply on whatever a memcached (or anything listening on its
+ * neg_mc_parse_reply and neg_mc_parse_arith on whatever a memcached (or anything listening on its
  * port) sends back, and neg_mc_add_command/neg_mc_key on keys and
  * lifetimes taken from the input.
  *
@@ -18,6 +18,22 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A count only from a whole "VA" reply inside the input, of digits. */
+static void check_arith(const char *buf, size_t size)
+{
+    size_t line = 0;
+    long long value = -1;
+    long ttl = -2;
+    neg_mc_reply r = neg_mc_parse_arith(buf, size, &line, &value, &ttl);
+
+    if (line > size)
+        abort();
+    if (r == NEG_MC_VALUE && (size < 8 || memcmp(buf, "VA ", 3) != 0 || value < 0 || ttl < -1))
+        abort();
+    if (r == NEG_MC_NOT_FOUND && (size < 4 || memcmp(buf, "NF\r\n", 4) != 0))
+        abort();
+}
 
 static void check_reply(const uint8_t *data, size_t size)
 {
@@ -38,6 +54,7 @@ static void check_reply(const uint8_t *data, size_t size)
     }
     if (line > size)
         abort();
+    check_arith(buf, size);
     free(buf);
 }
 
@@ -56,6 +73,9 @@ static void check_command(const uint8_t *data, size_t size)
         abort();
     n = neg_mc_add_command(cmd, sizeof(cmd), name, seconds, 1800000000L);
     if (n >= sizeof(cmd) || (n > 0 && (strlen(cmd) != n || memcmp(cmd, "add ", 4) != 0)))
+        abort();
+    n = neg_mc_arith_command(cmd, sizeof(cmd), name, seconds < 0 ? -1 : 1, seconds);
+    if (n >= sizeof(cmd) || (n > 0 && (strlen(cmd) != n || memcmp(cmd, "ma ", 3) != 0)))
         abort();
 }
 

@@ -116,8 +116,60 @@ static void test_then_get(void)
           "the first command failed: other");
 }
 
+static neg_mc_reply arith(const char *text, long long *v, long *ttl)
+{
+    size_t n;
+
+    *v = -7;
+    *ttl = -7;
+    return neg_mc_parse_arith(text, strlen(text), &n, v, ttl);
+}
+
+static void test_arith(void)
+{
+    char cmd[128];
+    long long v;
+    long ttl;
+    size_t n;
+
+    CHECK(neg_mc_arith_command(cmd, sizeof(cmd), "neg-fl:ab", 1, 300) > 0
+          && strcmp(cmd, "ma neg-fl:ab N300 J1 v t\r\n") == 0,
+          "ma: add one, made with 1 and the window's lifetime when absent");
+    CHECK(neg_mc_arith_command(cmd, sizeof(cmd), "neg-fl:ab", -1, 300) > 0
+          && strcmp(cmd, "ma neg-fl:ab MD v t\r\n") == 0,
+          "ma: take one off, never made");
+    CHECK(neg_mc_arith_command(cmd, sizeof(cmd), "k", 1, 0) == 0,
+          "ma: no lifetime: refused (0 would be forever)");
+    CHECK(neg_mc_arith_command(cmd, sizeof(cmd), "k", 1, 30L * 24 * 3600 + 1) == 0,
+          "ma: above 30 days: refused (memcached would read a Unix time)");
+    CHECK(neg_mc_arith_command(cmd, 12, "neg-fl:ab", 1, 300) == 0, "ma: too small a buffer");
+    CHECK(arith("VA 1 t300\r\n1\r\n", &v, &ttl) == NEG_MC_VALUE && v == 1 && ttl == 300,
+          "VA: the count and the lifetime");
+    CHECK(arith("VA 2 t-1\r\n12\r\n", &v, &ttl) == NEG_MC_VALUE && v == 12 && ttl == -1,
+          "VA: no lifetime is -1");
+    CHECK(arith("VA 1 c5 t7\r\n3\r\n", &v, &ttl) == NEG_MC_VALUE && v == 3 && ttl == 7,
+          "VA: other flags before t");
+    CHECK(arith("NF\r\n", &v, &ttl) == NEG_MC_NOT_FOUND, "NF: no item");
+    CHECK(arith("VA 1 t300\r\n", &v, &ttl) == NEG_MC_INCOMPLETE, "VA without its value yet");
+    CHECK(arith("VA 2 t300\r\n1", &v, &ttl) == NEG_MC_INCOMPLETE, "VA with half its value");
+    CHECK(arith("VA 1 t30", &v, &ttl) == NEG_MC_INCOMPLETE, "half a line");
+    CHECK(arith("VA 1 t300\r\nx\r\n", &v, &ttl) == NEG_MC_OTHER, "a value that is no number");
+    CHECK(arith("VA 1 t300\r\n12\r\n", &v, &ttl) == NEG_MC_OTHER, "more bytes than said");
+    CHECK(arith("VA 1\r\n1\r\n", &v, &ttl) == NEG_MC_OTHER, "no t flag");
+    CHECK(arith("VA 1 tx\r\n1\r\n", &v, &ttl) == NEG_MC_OTHER, "a t flag that is no number");
+    CHECK(arith("VA 1 t-2\r\n1\r\n", &v, &ttl) == NEG_MC_OTHER, "a lifetime below -1");
+    CHECK(arith("VA 19 t1\r\n1234567890123456789\r\n", &v, &ttl) == NEG_MC_OTHER,
+          "19 digits: other (never an overflow)");
+    CHECK(arith("VA 0 t1\r\n\r\n", &v, &ttl) == NEG_MC_OTHER, "an empty value");
+    CHECK(arith("CLIENT_ERROR bad command line format\r\n", &v, &ttl) == NEG_MC_OTHER,
+          "an error line: other");
+    CHECK(arith("ERROR\r\n", &v, &ttl) == NEG_MC_OTHER, "ERROR (no meta commands): other");
+    CHECK(neg_mc_parse_arith("NF\n", 3, &n, &v, &ttl) == NEG_MC_OTHER, "LF without CR");
+}
+
 int main(void)
 {
+    test_arith();
     test_then_get();
     test_key();
     test_command();
