@@ -45,7 +45,7 @@ neg_fail_decision neg_logon_guard(const neg_logon_ctx *ctx, const char *account,
     char detail[160];
     int known;
 
-    t->armed = 0;
+    memset(t, 0, sizeof(*t));
     if (neg_failure_limit_count() <= 0)
         return NEG_FAIL_GO;
     /* one spelling for every path: "alice@example.test" with no domain
@@ -70,7 +70,6 @@ neg_fail_decision neg_logon_guard(const neg_logon_ctx *ctx, const char *account,
 void neg_logon_guard_end(neg_fail_ticket *t, neg_wb_status st, int guest)
 {
     if ((st == NEG_WB_OK && !guest) || st == NEG_WB_CLIENT_BUSY
-        || st == NEG_WB_BUSY || st == NEG_WB_NO_CONNECTION
-        || st == NEG_WB_UNAVAILABLE || st == NEG_WB_NO_PRIVILEGE)
+        || st == NEG_WB_BUSY || st == NEG_WB_NO_CONNECTION)
         neg_failure_limit_passed(t);
 }

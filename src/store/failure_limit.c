@@ -16,7 +16,7 @@
 #include "secret.h"
 
 #define SLOTS NEG_FAILURE_LIMIT_SLOTS
-#define PROBE 8
+#define PROBE 16
 #define ADDR_SLOTS 1024
 #define USER_MAX 512
 
@@ -148,14 +148,31 @@ static size_t lower_into(char *out, size_t at, size_t cap, const char *s)
     return at;
 }
 
+/* The client's address as the limit counts it: an IPv6 address's /64
+ * (one host holds a whole /64, and may send from any address of it),
+ * else the address ("-": none). */
+static void counted_address(const char *client, char *out, size_t cap)
+{
+    unsigned char a6[16];
+
+    if (client != NULL && inet_pton(AF_INET6, client, a6) == 1
+        && !IN6_IS_ADDR_V4MAPPED((struct in6_addr *)a6)) {
+        memset(a6 + 8, 0, 8);
+        if (inet_ntop(AF_INET6, a6, out, (socklen_t)cap) != NULL)
+            return;
+    }
+    apr_cpystrn(out, client ? client : "-", cap);
+}
+
 /* "domain\account\naddress", lower case; the domain winbind's NetBIOS
- * name where the client named winbind's domain (or none). */
+ * name where the client named winbind's domain (or none); the address as
+ * counted_address gives it. */
 void neg_failure_limit_key(const unsigned char sec[32], const char *account,
                            const char *domain, const char *own_netbios,
                            const char *own_dns, const char *client,
                            unsigned char key[32])
 {
-    char buf[USER_MAX * 2];
+    char buf[USER_MAX * 2], addr[INET6_ADDRSTRLEN + 1];
     size_t n = 0;
 
     if (domain == NULL || *domain == '\0'
@@ -165,26 +182,19 @@ void neg_failure_limit_key(const unsigned char sec[32], const char *account,
     n = lower_into(buf, n, sizeof(buf), "\\");
     n = lower_into(buf, n, sizeof(buf), account);
     n = lower_into(buf, n, sizeof(buf), "\n");
-    n = lower_into(buf, n, sizeof(buf), client ? client : "-");
+    counted_address(client, addr, sizeof(addr));
+    n = lower_into(buf, n, sizeof(buf), addr);
     neg_replay_key_mac(sec, (const unsigned char *)buf, n, key);
     neg_wipe(buf, sizeof(buf));
 }
 
-/* The key of the client's address for the per-address bound: an IPv6
- * address's /64 (one host holds a whole /64), else the address. */
+/* The key of the client's address for the per-address bound. */
 static void addr_key(const char *client, unsigned char key[32])
 {
     char buf[64] = "address\n";
-    unsigned char a6[16];
     size_t n = strlen(buf);
 
-    if (client != NULL && inet_pton(AF_INET6, client, a6) == 1
-        && !IN6_IS_ADDR_V4MAPPED((struct in6_addr *)a6)) {
-        memset(a6 + 8, 0, 8);
-        inet_ntop(AF_INET6, a6, buf + n, (socklen_t)(sizeof(buf) - n));
-    }
-    else
-        apr_cpystrn(buf + n, client ? client : "-", sizeof(buf) - n);
+    counted_address(client, buf + n, sizeof(buf) - n);
     neg_replay_key_mac(secret(), (const unsigned char *)buf, strlen(buf), key);
 }
 

@@ -36,7 +36,7 @@
 
 #define NEG_FAILURE_LIMIT_DEFAULT_COUNT 3
 #define NEG_FAILURE_LIMIT_DEFAULT_SECONDS 300
-#define NEG_FAILURE_LIMIT_SLOTS 4096
+#define NEG_FAILURE_LIMIT_SLOTS 16384
 #define NEG_FAILURE_LIMIT_PER_ADDRESS 64
 /* A farm's place is given back only this long before its window ends (a
  * later refund could lower the next window's count). */

@@ -92,6 +92,22 @@ static void test_limit(apr_time_t now)
 }
 
 /* A refund of a window that ended must not lower the next one's count. */
+/* One IPv6 host holds a whole /64: its addresses are one client. */
+static void test_ipv6_prefix(apr_time_t now)
+{
+    neg_fail_ticket t;
+    char addr[64];
+    int i, go = 0;
+
+    for (i = 1; i <= 20; i++) {
+        snprintf(addr, sizeof(addr), "2001:db8:1:2::%x", i);
+        go += begin("ipv6user", addr, now, &t) == NEG_FAIL_GO;
+    }
+    CHECK(go == 3, "IPv6: 20 addresses of one /64, 3 tries reach the domain");
+    CHECK(begin("ipv6user", "2001:db8:1:3::1", now, &t) == NEG_FAIL_GO,
+          "IPv6: another /64 is another client");
+}
+
 static void test_refund_across_windows(apr_time_t now)
 {
     neg_fail_ticket old, t;
@@ -207,6 +223,7 @@ int main(void)
     test_key();
     test_window_math();
     test_limit(now);
+    test_ipv6_prefix(now);
     test_refund_across_windows(now);
     test_per_address(now);
     test_farm(now);
