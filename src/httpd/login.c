@@ -484,6 +484,19 @@ static int login_handler(request_rec *r)
     return send_form(r, conf, ctx.tls, ret, NULL, HTTP_OK);
 }
 
+/* A GET is a sign-out only where the browser says where it came from
+ * (Sec-Fetch-Site: this origin, or typed/bookmarked): an older browser
+ * sends neither Origin nor Sec-Fetch-Site on a GET, and an image on
+ * another site would sign its user out. Its POST carries Origin. */
+static const char *unsure_get(request_rec *r)
+{
+    const char *site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
+
+    if (r->method_number != M_GET || site != NULL)
+        return NULL;
+    return "a GET without Sec-Fetch-Site";
+}
+
 /* A sign-out asked from another origin (a cross-site link or form) signs
  * nobody out: the page asks to confirm, with a button that posts here. */
 static int confirm_logout(request_rec *r, const char *why)
@@ -531,7 +544,7 @@ static int logout_handler(request_rec *r)
         r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST);
         return HTTP_METHOD_NOT_ALLOWED;
     }
-    if ((why = cross_origin(r)) != NULL)
+    if ((why = cross_origin(r)) != NULL || (why = unsure_get(r)) != NULL)
         return confirm_logout(r, why);
     neg_glue_logon_ctx(r, conf, apr_time_now(), &ctx);
     neg_session_forget(r);
