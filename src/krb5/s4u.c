@@ -95,9 +95,9 @@ typedef struct {
 static cache_key key_of(apr_pool_t *p, const char *kind, const char *ktid,
                         const neg_s4u_request *req, const char *spn)
 {
-    const char *f[5];
+    const char *f[6];
     cache_key k;
-    size_t n[5];
+    size_t n[6];
     char *at;
     int i;
 
@@ -105,12 +105,13 @@ static cache_key key_of(apr_pool_t *p, const char *kind, const char *ktid,
     f[1] = ktid;
     f[2] = req->service ? req->service : "";
     f[3] = req->user;
-    f[4] = spn;
+    f[4] = req->user_sid ? req->user_sid : "";
+    f[5] = spn;
     k.len = 0;
-    for (i = 0; i < 5; i++)
+    for (i = 0; i < 6; i++)
         k.len += (n[i] = strlen(f[i]) + 1);
     k.data = at = apr_palloc(p, k.len);
-    for (i = 0; i < 5; i++) {
+    for (i = 0; i < 6; i++) {
         memcpy(at, f[i], n[i]);
         at += n[i];
     }

@@ -36,6 +36,9 @@ typedef struct {
     const char *service;                /* the ticket's service principal,
                                          * or NULL (S4U2Self) */
     const char *user;                   /* alice@EXAMPLE.TEST */
+    const char *user_sid;               /* the account's SID (NULL: not
+                                         * known): a reused name is
+                                         * another account */
     const unsigned char *evidence;      /* DER Ticket for the service, or
                                          * NULL: S4U2Self first */
     size_t evidence_len;
@@ -50,8 +53,8 @@ typedef struct {
  * what went wrong is in res->refusals. The back-end tickets, and the
  * S4U2Self tickets used as evidence, are kept per process (s4u_cache.h)
  * until a tenth of their life (at least 60 s) before they end, under the
- * keytab (and its file's version), the service, the user, the SPN and the
- * kind of evidence; refusals are not kept. */
+ * keytab (and its file's version), the service, the user and its SID,
+ * the SPN and the kind of evidence; refusals are not kept. */
 void neg_s4u_delegate(apr_pool_t *p, const neg_s4u_request *req,
                       neg_s4u_result *res);
 

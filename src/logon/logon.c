@@ -237,6 +237,7 @@ static void delegate(const neg_logon_ctx *ctx, neg_verdict *v)
     req.keytab = c->keytab;
     req.service = v->id->service;
     req.user = v->id->principal;
+    req.user_sid = v->id->user_sid;
     req.evidence = v->id->evidence;
     req.evidence_len = v->id->evidence_len;
     req.evidence_forwardable = v->id->evidence ? v->id->evidence_forwardable : -1;
