@@ -28,7 +28,8 @@
 # (NegotiateWinbindThreads, default the module's 8); HOLD (seconds to keep
 # httpd up on port 18091 after the run, for perf); MODULE (the module to
 # load, default the tree's .libs/mod_auth_negotiate.so: an older build for
-# a before/after comparison, run alternately with the tree's).
+# a before/after comparison, run alternately with the tree's); HTTPD_EXTRA
+# (lines added to our httpd's configuration, for experiments).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -75,6 +76,7 @@ head -c 512 /dev/zero | tr '\0' x > "$work/htdocs/page.html"
 LogLevel warn
 KeepAlive On
 ${WBTHREADS:+NegotiateWinbindThreads $WBTHREADS}
+${HTTPD_EXTRA:-}
 MaxKeepAliveRequests 0
 StartServers 2
 ThreadsPerChild 32
