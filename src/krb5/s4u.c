@@ -56,34 +56,6 @@ static neg_s4u_cache *the_cache(void)
     return cache;
 }
 
-/* The keytab as its key names it: its name and, for a file, the version
- * of the file (a keytab rewritten with new keys is another keytab). */
-static const char *keytab_id(apr_pool_t *p, krb5_context kctx,
-                             const char *keytab)
-{
-    char name[1024];
-    const char *path;
-    struct stat st;
-
-    if (keytab == NULL) {
-        if (krb5_kt_default_name(kctx, name, sizeof(name)) != 0)
-            return "(default)";
-        keytab = name;
-    }
-    path = keytab;
-    if (strncmp(path, "FILE:", 5) == 0)
-        path += 5;
-    else if (strncmp(path, "WRFILE:", 7) == 0)
-        path += 7;
-    if (path[0] != '/' || stat(path, &st) != 0)
-        return apr_pstrdup(p, keytab);
-    return apr_psprintf(p, "%s:%lu:%lu:%lld:%ld.%09ld:%ld.%09ld", keytab,
-                        (unsigned long)st.st_dev, (unsigned long)st.st_ino,
-                        (long long)st.st_size, (long)st.st_mtim.tv_sec,
-                        st.st_mtim.tv_nsec, (long)st.st_ctim.tv_sec,
-                        st.st_ctim.tv_nsec);
-}
-
 typedef struct {
     char *data;
     size_t len;
@@ -445,7 +417,7 @@ void neg_s4u_delegate(apr_pool_t *p, const neg_s4u_request *req,
         refuse(p, res, "NEG1103", neg_s4u_message(p, r.kctx, code));
         goto cleanup;
     }
-    r.ktid = keytab_id(p, r.kctx, req->keytab);
+    r.ktid = neg_s4u_keytab_id(p, r.kctx, req->keytab);
     if (from_cache(&r, missing) == 0 && missing->nelts > 0)
         from_kdc(&r, missing);
     res->n_tickets = r.stored;

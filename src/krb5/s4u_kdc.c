@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +38,7 @@
 #define MAX_TGTS 16
 typedef struct {
     char *key;                  /* keytab NUL service */
+    char *version;              /* the keytab's neg_s4u_keytab_id */
     char *ccname;               /* MEMORY:negotiate_s4u_N */
     char *account;              /* the principal whose TGT it is */
     time_t end;                 /* 0: none yet */
@@ -119,6 +121,33 @@ static krb5_error_code account_of(krb5_context kctx, krb5_keytab kt,
     return code;
 }
 
+/* The keytab as its key names it: its name and, for a file, the version
+ * of the file (a keytab rewritten with new keys is another keytab). */
+const char *neg_s4u_keytab_id(apr_pool_t *p, krb5_context kctx, const char *keytab)
+{
+    char name[1024];
+    const char *path;
+    struct stat st;
+
+    if (keytab == NULL) {
+        if (krb5_kt_default_name(kctx, name, sizeof(name)) != 0)
+            return "(default)";
+        keytab = name;
+    }
+    path = keytab;
+    if (strncmp(path, "FILE:", 5) == 0)
+        path += 5;
+    else if (strncmp(path, "WRFILE:", 7) == 0)
+        path += 7;
+    if (path[0] != '/' || stat(path, &st) != 0)
+        return apr_pstrdup(p, keytab);
+    return apr_psprintf(p, "%s:%lu:%lu:%lld:%ld.%09ld:%ld.%09ld", keytab,
+                        (unsigned long)st.st_dev, (unsigned long)st.st_ino,
+                        (long long)st.st_size, (long)st.st_mtim.tv_sec,
+                        st.st_mtim.tv_nsec, (long)st.st_ctim.tv_sec,
+                        st.st_ctim.tv_nsec);
+}
+
 static tgt_slot *slot_for(const char *keytab, const char *service)
 {
     char *key;
@@ -165,12 +194,21 @@ const char *neg_s4u_service_tgt(apr_pool_t *p, krb5_context kctx,
     char *name = NULL;
     tgt_slot *s;
 
+    const char *version = neg_s4u_keytab_id(p, kctx, req->keytab);
+
     memset(&creds, 0, sizeof(creds));
     pthread_mutex_lock(&tgt_lock);
     s = slot_for(ktname, svc);
     if (s == NULL) {
         err = "too many keytab and service pairs delegate in this process";
         goto out;
+    }
+    if (s->version == NULL || strcmp(s->version, version) != 0) {
+        /* a new keytab (another account, new keys): a new TGT */
+        free(s->version);
+        s->version = strdup(version);
+        s->end = 0;
+        s->retry_after = 0;
     }
     if ((code = krb5_cc_resolve(kctx, s->ccname, &mem)) != 0) {
         err = apr_pstrcat(p, "cannot open ", s->ccname, ": ",

@@ -23,8 +23,13 @@ int neg_s4u_is_timeout(krb5_error_code code);
  * usual ones, so that it wins over krb5.conf). */
 krb5_error_code neg_s4u_new_context(int timeout_s, krb5_context *kctx);
 
+/* The keytab's name and its file's version (device, inode, size, times):
+ * a keytab rewritten is another keytab. */
+const char *neg_s4u_keytab_id(apr_pool_t *p, krb5_context kctx, const char *keytab);
+
 /* Copy the account's TGT (got or renewed first if need be, once per
- * process) into cc, a ccache of this request's; *account is the
+ * process, and again once the keytab's file changed) into cc, a ccache
+ * of this request's; *account is the
  * principal whose TGT it is. NULL, or what went wrong (*failed: the
  * code). */
 const char *neg_s4u_service_tgt(apr_pool_t *p, krb5_context kctx,
