@@ -324,5 +324,9 @@ const char *neg_logon_reuse(const neg_logon_ctx *ctx, const neg_identity *id,
     id = without_foreign_ccache(ctx, id);
     neg_verdict_grant(v, (neg_identity *)id);
     name_user(ctx, v);
+    /* a session's identity (the login form's, or an earlier logon's) has
+     * no client ticket to show: protocol transition, as for NTLM */
+    if (v->outcome == NEG_GRANT)
+        delegate(ctx, v);
     return NULL;
 }
