@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -83,16 +84,21 @@ int neg_failure_limit_share(void)
     return 1;
 }
 
+/* A slot's lock. Held for a few instructions; a holder preempted (more
+ * threads than CPUs) is waited for by yielding the CPU to it, not by
+ * spinning through the rest of our time slice. */
 static void take(uint32_t *l)
 {
     uint32_t zero;
+    int spins;
 
     for (;;) {
         zero = 0;
         if (__atomic_compare_exchange_n(l, &zero, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
             return;
-        while (__atomic_load_n(l, __ATOMIC_RELAXED) != 0)
-            ;
+        for (spins = 0; __atomic_load_n(l, __ATOMIC_RELAXED) != 0; spins++)
+            if (spins >= 100)
+                sched_yield();
     }
 }
 
