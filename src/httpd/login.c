@@ -497,13 +497,14 @@ static const char *unsure_get(request_rec *r)
     return "a GET without Sec-Fetch-Site";
 }
 
-/* A sign-out asked from another origin (a cross-site link or form) signs
- * nobody out: the page asks to confirm, with a button that posts here. */
+/* A sign-out asked from another origin (a cross-site link or form), or by
+ * a GET that does not say where it came from, signs nobody out: the page
+ * asks to confirm, with a button that posts here. */
 static int confirm_logout(request_rec *r, const char *why)
 {
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "NEG1015: a sign-out request "
-                  "from another origin (%s): not signed out; the page asks to "
-                  "confirm", why);
+                  "from another origin, or one that does not say where it came "
+                  "from (%s): not signed out; the page asks to confirm", why);
     no_store(r);
     apr_table_setn(r->err_headers_out, "X-Frame-Options", "DENY");
     ap_set_content_type(r, "text/html; charset=utf-8");
