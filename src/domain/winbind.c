@@ -133,6 +133,17 @@ neg_wb_status neg_wb_verify(const neg_wb_response *req, int timeout_ms,
                      timeout_ms, res);
 }
 
+/* winbind's names, come after their caller gave up: kept for the next. */
+static void keep_names(const wb_job *job)
+{
+    if (job->status != NEG_WB_OK)
+        return;
+    pthread_mutex_lock(&lock);
+    cached_names = job->names;
+    have_names = 1;
+    pthread_mutex_unlock(&lock);
+}
+
 neg_wb_status neg_wb_names_get(int timeout_ms, neg_wb_names *out,
                                char *detail, size_t detail_len)
 {
@@ -149,6 +160,7 @@ neg_wb_status neg_wb_names_get(int timeout_ms, neg_wb_names *out,
     pthread_mutex_unlock(&lock);
     if ((job = neg_wb_job_new(JOB_NAMES)) == NULL)
         return NEG_WB_ERROR;
+    job->keep_late_answer = keep_names;
     r = neg_wb_job_run(job, timeout_ms, &st);
     if (r == 0)
         return st;

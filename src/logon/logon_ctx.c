@@ -8,6 +8,9 @@
 
 #include "apr_strings.h"
 
+/* How long the failure guard waits for winbind's names (not cached yet). */
+#define GUARD_NAMES_MS 100
+
 int neg_logon_budget_ms(const neg_logon_ctx *ctx)
 {
     apr_time_t left = ctx->deadline - apr_time_now();
@@ -43,7 +46,7 @@ neg_fail_decision neg_logon_guard(const neg_logon_ctx *ctx, const char *account,
 {
     neg_wb_names names;
     char detail[160];
-    int known;
+    int known, budget;
 
     memset(t, 0, sizeof(*t));
     if (neg_failure_limit_count() <= 0)
@@ -56,8 +59,13 @@ neg_fail_decision neg_logon_guard(const neg_logon_ctx *ctx, const char *account,
         domain = at + 1;
         account = apr_pstrndup(ctx->pool, account, (apr_size_t)(at - account));
     }
-    known = neg_wb_names_get(neg_logon_budget_ms(ctx), &names, detail,
-                             sizeof(detail)) == NEG_WB_OK;
+    /* winbind's own names spell the user one way; asked briefly (they
+     * are cached once known, a late answer too): a guard that waited the
+     * whole budget on a hung winbindd would hold a worker outside the
+     * client's share of winbind */
+    budget = neg_logon_budget_ms(ctx);
+    known = neg_wb_names_get(budget < GUARD_NAMES_MS ? budget : GUARD_NAMES_MS,
+                             &names, detail, sizeof(detail)) == NEG_WB_OK;
     return neg_failure_limit_begin(account, domain, known ? names.netbios_domain : NULL,
                                    known ? names.dns_domain : NULL, ctx->client,
                                    apr_time_now(), t);
