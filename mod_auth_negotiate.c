@@ -49,6 +49,7 @@
 #include "startup.h"
 #include "status.h"
 #include "status_page.h"
+#include "s4u.h"
 #include "session.h"
 #include "session_memo.h"
 #include "winbind.h"
@@ -639,6 +640,7 @@ static void child_init(apr_pool_t *pchild, server_rec *s)
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, NEGLOGNO(0001)
                      "cannot create the Kerberos credential registry lock");
     neg_replay_child_init(pchild, s);
+    neg_s4u_child_init(pchild);
     winbind_child_init();
 }
 

@@ -40,13 +40,38 @@ static void refuse(apr_pool_t *p, neg_s4u_result *res, const char *tag,
 
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 static neg_s4u_cache *cache;
+static apr_pool_t *cache_pool;
+static pthread_mutex_t cache_pool_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void cache_make(void)
 {
     apr_pool_t *p = NULL;
 
-    if (apr_pool_create_unmanaged_ex(&p, NULL, NULL) == APR_SUCCESS)
+    pthread_mutex_lock(&cache_pool_lock);
+    if (apr_pool_create_unmanaged_ex(&p, NULL, NULL) == APR_SUCCESS) {
+        cache_pool = p;
         cache = neg_s4u_cache_create(p, CACHE_ENTRIES, CACHE_BYTES);
+    }
+    pthread_mutex_unlock(&cache_pool_lock);
+}
+
+/* The child's end: its cache's tickets wiped and freed (the module is
+ * unloaded after, and a static nobody can reach would be a leak). */
+static apr_status_t cache_forget(void *unused)
+{
+    (void)unused;
+    pthread_mutex_lock(&cache_pool_lock);
+    cache = NULL;
+    if (cache_pool != NULL)
+        apr_pool_destroy(cache_pool);
+    cache_pool = NULL;
+    pthread_mutex_unlock(&cache_pool_lock);
+    return APR_SUCCESS;
+}
+
+void neg_s4u_child_init(apr_pool_t *pchild)
+{
+    apr_pool_cleanup_register(pchild, NULL, cache_forget, apr_pool_cleanup_null);
 }
 
 /* This process's cache (made at the first use: after the fork), or NULL. */

@@ -79,4 +79,8 @@ typedef struct {
 void neg_s4u_check(apr_pool_t *p, const neg_s4u_request *req,
                    neg_s4u_check_result *out);
 
+/* An httpd child's start: its cache of delegated tickets is wiped and
+ * freed when pchild is (the child's end). */
+void neg_s4u_child_init(apr_pool_t *pchild);
+
 #endif
