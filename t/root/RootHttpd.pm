@@ -123,15 +123,22 @@ sub start {
 sub stop {
     my ($self) = @_;
     return unless -f "$self->{dir}/httpd.pid";
+    my $parent = 0;
+    if (open(my $p, '<', "$self->{dir}/httpd.pid")) {
+        $parent = (<$p> // 0) + 0;
+        close $p;
+    }
     # -k stop reads the configuration again: one httpd no longer accepts
     # (a check that depends on winbind) is stopped by its pid file
-    if (system(httpd_bin(), '-f', "$self->{dir}/httpd.conf", '-k', 'stop') != 0
-        && open(my $p, '<', "$self->{dir}/httpd.pid")) {
-        my $pid = <$p> // 0;
-        close $p;
-        kill 'TERM', $pid + 0 if $pid + 0 > 1;
+    if (system(httpd_bin(), '-f', "$self->{dir}/httpd.conf", '-k', 'stop') != 0) {
+        kill 'TERM', $parent if $parent > 1;
     }
-    for (1 .. 50) { last unless -f "$self->{dir}/httpd.pid"; sleep 0.1 }
+    # until the parent is gone (its last act saves the replay cache's
+    # state; under ASan a stop can take several seconds): up to 30 s
+    for (1 .. 300) {
+        last unless -f "$self->{dir}/httpd.pid" || ($parent > 1 && kill(0, $parent));
+        sleep 0.1;
+    }
     # Sanitizer reports that reached the error log (it is removed with
     # the directory) go where t/integration.sh looks for them.
     if (my $reports = $ENV{NEGOTIATE_REPORTS}) {
